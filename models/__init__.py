@@ -1,0 +1,1 @@
+"""The ML and scoring core: pure functions and loaded artifacts, no web code."""

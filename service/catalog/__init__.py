@@ -1,0 +1,1 @@
+"""The genuine catalog: products with their list prices and their genuine photos."""

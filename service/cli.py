@@ -1,0 +1,163 @@
+"""`trustd`: serve, migrate, manage API keys, import catalogs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from service.app import build_state
+from service.auth import service as keys
+from service.auth.service import Role
+from service.db import transaction
+from service.migrate import upgrade
+from service.settings import Settings, get_settings
+
+
+def _state_for_cli(settings: Settings):  # type: ignore[no-untyped-def]
+    upgrade(settings.database_url)
+    return build_state(settings)
+
+
+@click.group()
+def main() -> None:
+    """Trust and counterfeit-risk moderation service."""
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    upgrade(get_settings().database_url)
+    click.echo("database is at the latest revision", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--demo/--no-demo", default=False, help="Seed demo data and keys on first run.")
+def serve(host: str, port: int, workers: int, demo: bool) -> None:
+    """Apply pending migrations, then serve the API."""
+    import uvicorn
+
+    settings = get_settings()
+    state = _state_for_cli(settings)
+    if demo:
+        _seed_demo(state)
+    state.engine.dispose()
+    if workers > 1:  # Prometheus needs a shared directory to sum counters across workers
+        metrics_dir = settings.var_dir / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
+    click.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
+    uvicorn.run("service.app:create_app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_config=None, access_log=False)
+
+
+def _seed_demo(state) -> None:  # type: ignore[no-untyped-def]
+    from service.demo import seed_demo_catalog
+
+    with state.session_factory() as session:
+        added = seed_demo_catalog(session, state.image_limits)
+        if added:
+            click.echo(f"demo: seeded {added} catalog products", err=True)
+        if keys.list_keys(session):
+            return
+        created = [
+            keys.create_key(session, Role.admin, "demo-admin"),
+            keys.create_key(session, Role.platform, "demo-shop", platform_id="demo-shop"),
+            keys.create_key(session, Role.moderator, "demo-moderator"),
+        ]
+        session.commit()
+    # Printed to the terminal once, never logged: the database keeps only their hashes.
+    click.echo("\n  First run: demo API keys (shown once, store them now):", err=True)
+    for item in created:
+        click.echo(f"    {item.record.role:<10} {item.secret}", err=True)
+    click.echo("", err=True)
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """API keys (stored hashed; the plain key is shown once)."""
+
+
+@keys_group.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", required=True)
+@click.option("--platform", "platform_id", default=None, help="Tenant of a platform key "
+              "(defaults to --name).")
+def keys_create(role: str, name: str, platform_id: str | None) -> None:
+    state = _state_for_cli(get_settings())
+    with transaction(state.session_factory) as session:
+        created = keys.create_key(session, role, name, platform_id)
+        record = created.record
+        click.echo(f"created key {record.id} ({record.role}, {record.name}"
+                   f"{', platform ' + record.platform_id if record.platform_id else ''}); "
+                   "it is shown once:", err=True)
+    click.echo(created.secret)
+
+
+@keys_group.command("list")
+@click.option("--all", "include_revoked", is_flag=True, help="Include revoked keys.")
+def keys_list(include_revoked: bool) -> None:
+    state = _state_for_cli(get_settings())
+    with state.session_factory() as session:
+        rows = keys.list_keys(session, include_revoked)
+    click.echo(f"{'id':>4}  {'role':<10} {'name':<24} {'platform':<16} {'prefix':<13} status")
+    for r in rows:
+        status = f"revoked {r.revoked_at:%Y-%m-%d}" if r.revoked_at else "active"
+        click.echo(f"{r.id:>4}  {r.role:<10} {r.name:<24} {r.platform_id or '-':<16} "
+                   f"{r.prefix + '…':<13} {status}")
+
+
+@keys_group.command("revoke")
+@click.argument("key_id", type=int)
+def keys_revoke(key_id: int) -> None:
+    state = _state_for_cli(get_settings())
+    with transaction(state.session_factory) as session:
+        record = keys.revoke_key(session, key_id, state.cache)
+    click.echo(f"revoked key {record.id} ({record.name})", err=True)
+
+
+@main.group()
+def catalog() -> None:
+    """Genuine catalog."""
+
+
+@catalog.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def catalog_import(path: Path) -> None:
+    """Import PATH: a folder brand/product/*.jpg (with product.json) or a CSV/JSONL manifest."""
+    from service.catalog.importer import import_catalog
+
+    state = _state_for_cli(get_settings())
+    bar = tqdm(total=0, unit="img", desc="importing", file=sys.stderr)
+
+    def on_total(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    def advance(images: int) -> None:
+        bar.update(images)
+
+    summary = import_catalog(path, state.session_factory, state.image_limits,
+                             progress=advance, on_total=on_total)
+    bar.close()
+    click.echo(
+        f"products: {summary.products_added} added, {summary.products_existing} already present\n"
+        f"images:   {summary.images_added} added, {summary.images_skipped} skipped (already "
+        f"enrolled), {len(summary.rejected)} rejected", err=True)
+    for source, reason in summary.rejected:
+        click.echo(f"  rejected {source}: {reason}", err=True)
+    if summary.rejected:
+        sys.exit(2)  # scripts can tell "done with rejections" from a clean run

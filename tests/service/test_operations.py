@@ -1,0 +1,91 @@
+"""Health, readiness, metrics, request ids, JSON errors and JSON logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi.testclient import TestClient
+
+from service.observability import JsonFormatter
+
+
+def test_live_and_ready(client: TestClient) -> None:
+    assert client.get("/health/live").json() == {"status": "ok"}
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
+
+
+def test_ready_is_503_while_a_component_loads(client: TestClient) -> None:
+    state = client.app.state.trust  # type: ignore[attr-defined]
+    state.set_ready("image_index", False)
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["image_index"] == "loading"
+    state.set_ready("image_index", True)
+    assert client.get("/health/ready").status_code == 200
+
+
+def test_ready_checks_redis(make_settings, database_url: str, redis_url: str) -> None:
+    from service.app import create_app
+
+    app = create_app(make_settings(database_url=database_url, redis_url=redis_url),
+                     load_in_background=False)
+    with TestClient(app) as client:
+        assert client.get("/health/ready").json()["checks"]["redis"] == "ok"
+
+
+def test_metrics_count_requests(client: TestClient) -> None:
+    client.get("/health/live")
+    body = client.get("/metrics").text
+    assert "trustd_http_requests_total" in body
+    assert 'route="/health/live"' in body
+
+
+def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
+    assert client.get("/health/live", headers={"X-Request-ID": "abc-123"}).headers[
+        "x-request-id"] == "abc-123"
+    generated = client.get("/health/live", headers={"X-Request-ID": "bad id\n"}).headers[
+        "x-request-id"]
+    assert generated != "bad id\n" and len(generated) == 32
+
+
+def test_errors_are_json_everywhere(client: TestClient, api_keys) -> None:
+    unknown_route = client.get("/nope")
+    assert unknown_route.status_code == 404
+    assert unknown_route.json()["error"]["code"] == "not_found"
+    wrong_method = client.put("/health/live")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+    bad_id = client.get("/v1/catalog/products/abc", headers=api_keys.admin)
+    assert bad_id.status_code == 422
+    assert bad_id.json()["error"]["message"].startswith("path.product_id")
+
+
+def test_json_log_lines_carry_the_request_id(client: TestClient) -> None:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    access = logging.getLogger("trustd.access")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    try:
+        client.get("/health/live", headers={"X-Request-ID": "req-42",
+                                            "Authorization": "Bearer secret-value"})
+    finally:
+        access.removeHandler(handler)
+    lines = [json.loads(JsonFormatter().format(r)) for r in records]
+    line = next(item for item in lines if item.get("path") == "/health/live")
+    assert line["status"] == 200 and line["route"] == "/health/live"
+    assert "secret-value" not in json.dumps(lines)
+
+
+def test_openapi_documents_both_image_transports(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/catalog/products/{product_id}/images"]["post"]["requestBody"]
+    assert {"multipart/form-data", "application/json"} <= set(body["content"])
