@@ -10,15 +10,16 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from service.app import build_state
+from service.app import build_state, run_startup_steps
 from service.auth import service as keys
 from service.auth.service import Role
 from service.db import transaction
 from service.migrate import upgrade
 from service.settings import Settings, get_settings
+from service.state import AppState
 
 
-def _state_for_cli(settings: Settings):  # type: ignore[no-untyped-def]
+def _state_for_cli(settings: Settings) -> AppState:
     upgrade(settings.database_url)
     return build_state(settings)
 
@@ -64,13 +65,21 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
                 workers=workers, log_config=None, access_log=False)
 
 
-def _seed_demo(state) -> None:  # type: ignore[no-untyped-def]
+def _seed_demo(state: AppState) -> None:
+    from service.auth.repository import get_meta
     from service.demo import seed_demo_catalog
+    from service.listings.demo import DEMO_LISTINGS_KEY, seed_demo_listings
 
     with state.session_factory() as session:
         added = seed_demo_catalog(session, state.image_limits)
         if added:
             click.echo(f"demo: seeded {added} catalog products", err=True)
+        listings_seeded = get_meta(session, DEMO_LISTINGS_KEY) is not None
+    if not listings_seeded:  # scoring needs the models: load them once, here only
+        run_startup_steps(state)
+        scored = seed_demo_listings(state)
+        click.echo(f"demo: scored {scored} sample listings (see GET /v1/review/queue)", err=True)
+    with state.session_factory() as session:
         if keys.list_keys(session):
             return
         created = [
@@ -161,3 +170,32 @@ def catalog_import(path: Path) -> None:
         click.echo(f"  rejected {source}: {reason}", err=True)
     if summary.rejected:
         sys.exit(2)  # scripts can tell "done with rejections" from a clean run
+
+
+@main.group()
+def export() -> None:
+    """Exports for training and audits."""
+
+
+@export.command("labels")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("var/datasets/moderation/labels.jsonl"), show_default=True)
+def export_labels_command(out: Path) -> None:
+    """Moderation decisions as labelled listings (approve -> 0, remove/counterfeit -> 1)."""
+    from service.review.export import export_labels
+
+    state = _state_for_cli(get_settings())
+    with state.session_factory() as session:
+        written = export_labels(session, out)
+    click.echo(f"wrote {written} labelled listings to {out}", err=True)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run a batch-scoring worker (needs TRUST_REDIS_URL; without Redis jobs run in the app)."""
+    from service.jobs.worker import run_worker
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    run_worker(settings, burst=burst)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -15,7 +15,8 @@ from service.settings import Settings
 from service.state import AppState
 
 
-def get_state(request: Request) -> AppState:
+# Dependencies that only read app state are async: a sync one costs a thread-pool hop per call.
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.trust
     return state
 
@@ -23,7 +24,7 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_settings_dep(state: StateDep) -> Settings:
+async def get_settings_dep(state: StateDep) -> Settings:
     return state.settings
 
 
@@ -38,7 +39,7 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_redis(state: StateDep) -> Redis | None:
+async def get_redis(state: StateDep) -> Redis | None:
     return state.redis
 
 
@@ -59,10 +60,10 @@ def authenticate(
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     allowed = frozenset(roles)
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(f"this endpoint needs a key with role: {names}")

@@ -40,6 +40,44 @@ class Settings(BaseSettings):
 
     # --- domain settings are added below this line, one block per domain ---
 
+    # Matching (issue 3): a worker re-reads the change log at most this often before a match
+    # (its own process's changes are applied at once), so other processes' catalog edits
+    # are matched within this many seconds.
+    matching_sync_seconds: float = Field(default=1.0, ge=0)
+
+    # Captions (issue 4): where the caption-* artifacts live; None = models/artifacts.
+    caption_artifacts_dir: Path | None = None
+
+    # Listings, review queue, webhooks and batch jobs (issue 6).
+    listing_image_cache_seconds: int = Field(default=7 * 86400, ge=0)  # per-image work by sha256
+    # Per-platform decision thresholds, e.g. {"shop-a": {"review": 0.2, "block": 0.9}};
+    # platforms not listed use RISK_REVIEW_AT / RISK_BLOCK_AT from models/thresholds.py.
+    platform_risk_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)
+    review_lease_seconds: int = Field(default=900, gt=0)
+    review_page_max: int = Field(default=200, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, gt=0)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)  # doubles per attempt
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_allow_private_urls: bool = False  # localhost / private receivers (dev and tests)
+    webhook_dispatcher_enabled: bool = True  # background retry loop in each worker
+    webhook_poll_seconds: float = Field(default=2.0, gt=0)
+    jobs_backend: Literal["auto", "inprocess", "rq"] = "auto"  # auto: rq when redis_url is set
+    score_batch_max: int = Field(default=1000, gt=0)
+
+    # Sellers and badges (issue 5). Secrets are checked when the domain starts (never echoed):
+    # required and strong in prod; generated once under var/secrets/ (0600) in dev; random per
+    # process in test.
+    pseudonym_secret: SecretStr | None = None  # HMAC key for buyer ids, >= 32 characters
+    badge_signing_keys: SecretStr | None = None  # key ring JSON: python -P -m service.badges.keytool
+    badge_token_ttl_days: int = Field(default=30, gt=0)
+    badge_cache_seconds: int = Field(default=300, ge=0)
+    reputation_cache_seconds: int = Field(default=60, ge=0)
+    public_base_url: str | None = None  # for QR codes; the request's own URL when unset
+    feedback_rate_limit: str = "600/minute"  # per platform key
+    public_rate_limit: str = "600/minute"  # per client address, badges and public page
+    report_rate_limit: str = "5/hour;2/minute"  # per client address, anonymous reports
+
     @model_validator(mode="after")
     def _refuse_weak_secrets_outside_dev(self) -> Settings:
         if self.env == "prod" and self.admin_key is not None:

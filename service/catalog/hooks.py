@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.catalog.tables import CatalogImage
 from service.imaging import DecodedImage
+from service.matching.service import MatchingCatalogHook
 
 
 class CatalogImageHook(Protocol):
@@ -23,4 +24,5 @@ class CatalogImageHook(Protocol):
 
 CATALOG_IMAGE_HOOKS: list[CatalogImageHook] = [
     # --- domain hooks are added below this line ---
+    MatchingCatalogHook(),  # issue 3
 ]

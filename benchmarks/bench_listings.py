@@ -1,0 +1,162 @@
+"""Listing scoring latency and throughput against a real server (issue 6 targets).
+
+    PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_listings
+
+Starts `trustd serve --workers 2` on a fresh SQLite database under var/bench/listings/,
+enrolls one catalog product, then sends listings of nine 800x800 JPEGs (base64 JSON) from
+4 client threads:
+
+- `GET /health/live`: the framework's own overhead, the baseline for the ratios;
+- cold scoring: every listing new (new photos: decode, validation, matching, caption,
+  reputation, risk model, storing the assessment and, when flagged, the review item);
+- cached re-score: the same listings again, answered from the stored assessment.
+
+The client shares the two cores with the server, so the figures are upper bounds on
+latency. Targets: p50 <= 150 ms and p99 <= 400 ms cold at concurrency 4, cached p50 <= 10 ms.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from service.auth.service import Role, create_key
+from service.db import create_db_engine, make_session_factory
+from service.demo import product_photo
+from service.migrate import upgrade
+
+WORKERS = 2
+CONCURRENCY = 4
+LISTINGS = 48
+PHOTOS = 9
+SIDE = 800
+HEALTH_REQUESTS = 400
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def _run(client: httpx.Client, requests: Sequence[tuple[str, str, bytes | None]],
+         headers: dict[str, str]) -> tuple[list[float], float, list[int]]:
+    def one(req: tuple[str, str, bytes | None]) -> tuple[float, int]:
+        method, path, body = req
+        started = time.perf_counter()
+        response = client.request(method, path, content=body, headers=headers)
+        return (time.perf_counter() - started) * 1000, response.status_code
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        results = list(pool.map(one, requests))
+    elapsed = time.perf_counter() - started
+    return [r[0] for r in results], elapsed, [r[1] for r in results]
+
+
+def _listing_bodies(official: bytes) -> list[bytes]:
+    bodies = []
+    for n in range(LISTINGS):
+        photos = [product_photo(10_000 + n * PHOTOS + k, size=SIDE) for k in range(PHOTOS)]
+        if n % 3 == 0:
+            photos[0] = official  # a re-used official photo: matched, priced, maybe flagged
+        bodies.append(json.dumps({
+            "listing_id": f"bench-{n}", "seller_id": f"seller-{n % 7}",
+            "caption": "全新正品 专柜小票 包邮" if n % 2 else "高仿 1:1 原单 加v私聊",
+            "price": 500 + 37 * n, "currency": "CNY",
+            "images": [{"data": base64.b64encode(p).decode()} for p in photos]}).encode())
+    return bodies
+
+
+def main() -> None:
+    root = Path("var/bench/listings")
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    url = f"sqlite:///{root / 'bench.db'}"
+    upgrade(url)
+    engine = create_db_engine(url)
+    with make_session_factory(engine)() as session:
+        admin = create_key(session, Role.admin, "bench-admin").secret
+        platform = create_key(session, Role.platform, "bench-shop", "bench-shop").secret
+        session.commit()
+    engine.dispose()
+    official = product_photo(424_242, size=SIDE)
+    bodies = _listing_bodies(official)
+
+    port = _free_port()
+    env = {**os.environ, "TRUST_DATABASE_URL": url, "TRUST_ENV": "test",
+           "TRUST_VAR_DIR": str(root / "var"), "TRUST_LOG_LEVEL": "WARNING"}
+    env.pop("PYTHONPATH", None)  # the server finds everything through the editable install
+    server = subprocess.Popen(
+        [sys.executable, "-P", "-c", "from service.cli import main; main()", "serve",
+         "--port", str(port), "--workers", str(WORKERS)], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for _ in range(900):
+                if server.poll() is not None:
+                    raise RuntimeError("the server exited during start-up")
+                try:
+                    if client.get("/health/ready").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            else:
+                raise RuntimeError("the server did not become ready in time")
+            auth = {"Authorization": f"Bearer {admin}"}
+            product = client.post("/v1/catalog/products", headers=auth, json={
+                "brand": "Maison Bench", "name": "Bag", "list_price": 12_000,
+                "currency": "CNY"}).json()
+            client.post(f"/v1/catalog/products/{product['id']}/images", headers=auth,
+                        files=[("files", ("o.jpg", official, "image/jpeg"))])
+            headers = {"Authorization": f"Bearer {platform}", "Content-Type": "application/json"}
+            warm = json.loads(bodies[0])
+            warm["listing_id"] = "warm-up"
+            client.post("/v1/listings/score", content=json.dumps(warm).encode(), headers=headers)
+
+            health, health_s, _ = _run(client, [("GET", "/health/live", None)] * HEALTH_REQUESTS,
+                                       headers)
+            requests = [("POST", "/v1/listings/score", b) for b in bodies]
+            cold, cold_s, cold_status = _run(client, requests, headers)
+            cached, cached_s, cached_status = _run(client, requests, headers)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    assert set(cold_status) == {200} and set(cached_status) == {200}, (cold_status, cached_status)
+    base_p50 = statistics.median(health)
+    rows = [("GET /health/live (baseline)", health, health_s, HEALTH_REQUESTS),
+            (f"score, new listing, {PHOTOS} x {SIDE}px JPEG", cold, cold_s, LISTINGS),
+            ("re-score, same content (stored)", cached, cached_s, LISTINGS)]
+    print(f"{WORKERS} server workers, {CONCURRENCY} concurrent clients, "
+          f"{os.cpu_count()} CPU cores shared by client and server\n")
+    print("| phase | requests | p50 ms | p99 ms | max ms | requests/s | p50 / baseline |")
+    print("|---|---|---|---|---|---|---|")
+    for name, lat, seconds, n in rows:
+        print(f"| {name} | {n} | {statistics.median(lat):.1f} | {_percentile(lat, 99):.1f} | "
+              f"{max(lat):.1f} | {n / seconds:.1f} | {statistics.median(lat) / base_p50:.1f}x |")
+    print(f"\nphotos scored per second (cold): {LISTINGS * PHOTOS / cold_s:.1f}; targets: cold "
+          "p50 <= 150 ms, p99 <= 400 ms; stored re-score p50 <= 10 ms")
+
+
+if __name__ == "__main__":
+    main()

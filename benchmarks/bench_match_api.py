@@ -1,0 +1,109 @@
+"""`POST /v1/images/match` latency for nine 800x800 JPEGs, in process, on this machine.
+
+    PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_match_api
+
+A fresh SQLite database under var/bench/matching/ gets 60 catalog images enrolled through
+the catalog API; then each request sends nine photos (one re-used catalog photo, one nine-
+grid, one screenshot, six never-enrolled shots). The baseline is the pure matcher on the
+same nine images with no HTTP, validation or database (decode with draft mode + recovery
++ hashing + search), so the ratio is what the web layer and the lead's validating decode
+add.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from PIL import Image
+from skimage import data
+from trustdata.copydetect import layouts
+from trustdata.copydetect.sources import product_shot
+
+from models.hashing.decode import decode_for_matching
+from models.hashing.matcher import Matcher, enrollment_hashes
+from service.app import create_app
+from service.auth.service import Role, create_key
+from service.migrate import upgrade
+from service.settings import Settings
+
+REQUESTS = 30
+SIDE = 800
+ROOT = Path("var/bench/matching")
+
+
+def _jpeg(img: Image.Image, side: int = SIDE) -> bytes:
+    out = io.BytesIO()
+    img.convert("RGB").resize((side, side), Image.Resampling.BICUBIC).save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    shutil.rmtree(ROOT, ignore_errors=True)
+    ROOT.mkdir(parents=True)
+    settings = Settings(env="test", var_dir=ROOT, database_url=f"sqlite:///{ROOT}/bench.db",
+                        log_json=False)
+    upgrade(settings.database_url)
+    catalog = [Image.fromarray(data.astronaut()), Image.fromarray(data.coffee())]
+    catalog += [product_shot(s, 600) for s in range(900, 958)]
+    others = [product_shot(s, 600) for s in range(2000, 2000 + 6 * REQUESTS + 8)]
+    requests = []
+    for n in range(REQUESTS):
+        photo = catalog[n % 2]
+        nine = [_jpeg(photo), _jpeg(layouts.grid(photo, random.Random(n), others, 3)),
+                _jpeg(layouts.app_screenshot(photo, random.Random(n)))]
+        nine += [_jpeg(img) for img in others[6 * n:6 * n + 6]]
+        requests.append(nine)
+
+    with TestClient(create_app(settings, load_in_background=False)) as client:
+        with client.app.state.trust.session_factory() as session:  # type: ignore[attr-defined]
+            admin = create_key(session, Role.admin, "bench").secret
+            session.commit()
+        headers = {"Authorization": f"Bearer {admin}"}
+        product = client.post("/v1/catalog/products", headers=headers, json={
+            "brand": "Bench", "name": "bench", "list_price": 1, "currency": "USD"}).json()
+        for i in range(0, len(catalog), 10):
+            files = [("files", (f"{j}.jpg", _jpeg(img, 600), "image/jpeg"))
+                     for j, img in enumerate(catalog[i:i + 10])]
+            client.post(f"/v1/catalog/products/{product['id']}/images", headers=headers,
+                        files=files).raise_for_status()
+        api_ms, matched = [], 0
+        for nine in requests:
+            files = [("files", (f"{k}.jpg", b, "image/jpeg")) for k, b in enumerate(nine)]
+            t0 = time.perf_counter()
+            response = client.post("/v1/images/match", headers=headers, files=files)
+            api_ms.append((time.perf_counter() - t0) * 1e3)
+            response.raise_for_status()
+            matched += sum(r["best"] is not None for r in response.json()["results"])
+
+    matcher = Matcher()
+    for i, img in enumerate(catalog):
+        matcher.enroll(i, enrollment_hashes(img))
+    pure_ms = []
+    for nine in requests:
+        t0 = time.perf_counter()
+        for raw in nine:
+            matcher.match(decode_for_matching(raw, "JPEG"))
+        pure_ms.append((time.perf_counter() - t0) * 1e3)
+
+    print("| path (9 x 800x800 JPEG per request) | p50 ms | p99 ms | mean ms |")
+    print("|---|---|---|---|")
+    for name, ms in (("POST /v1/images/match", api_ms), ("pure matcher, no web/DB", pure_ms)):
+        print(f"| {name} | {_pct(ms, 50):.1f} | {_pct(ms, 99):.1f} | {statistics.mean(ms):.1f} |")
+    print(f"\n{REQUESTS} requests, {len(catalog)} catalog images enrolled; API / pure p50 = "
+          f"{_pct(api_ms, 50) / _pct(pure_ms, 50):.2f}x; {matched} of {3 * REQUESTS} "
+          "re-used official photos matched (each request has 3).")
+
+
+if __name__ == "__main__":
+    main()

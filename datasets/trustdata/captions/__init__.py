@@ -1,0 +1,1 @@
+"""Caption corpus: synthetic + packaged-real builder, evasion variants, and loaders."""

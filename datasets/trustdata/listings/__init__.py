@@ -1,0 +1,1 @@
+"""Generated labelled listing set (signals + counterfeit label) for the risk scorer."""

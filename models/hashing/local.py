@@ -1,0 +1,194 @@
+"""Local-feature verification: ORB keypoints, descriptor kNN, RANSAC similarity fit.
+
+Hashes summarise a whole region, so they fail when the catalog photo is only a part of the
+query (a 3x3 grid cell, an irregular collage tile, the photo inside an app screenshot) or
+when the query is only a part of the photo (60 % centre or corner crops), and they degrade
+under stickers and banners. Local features survive all of these: a few dozen keypoints of
+the catalog photo, found again in the query and consistent with one rotation + scale +
+translation, are strong evidence that the query contains (part of) that photo, and the fit
+says where.
+
+Catalog side: ORB keypoints of the photo and of its mirror image (ORB descriptors are not
+mirror-invariant), spread over the frame by keeping the strongest ones per grid cell.
+Query side: keypoints over the whole image at a resolution where a grid cell still holds
+enough of them. Every query descriptor is matched against all catalog descriptors (exact
+Hamming kNN, faiss binary flat); a match survives Lowe's ratio test against the nearest
+descriptor of a *different* catalog image, so shared generic corners (text strokes, bottle
+shoulders) do not count. Each catalog image with enough survivors gets a RANSAC fit of a
+partial affine (similarity) transform; its inlier count, counted over distinct keypoints
+on both sides, is the evidence ``LOCAL_MIN_INLIERS`` is calibrated on.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from models.thresholds import (
+    LOCAL_CATALOG_FEATURES,
+    LOCAL_CATALOG_SIDE,
+    LOCAL_MAX_DESCRIPTOR_DISTANCE,
+    LOCAL_MIN_CANDIDATE_MATCHES,
+    LOCAL_QUERY_FEATURES,
+    LOCAL_QUERY_MAX_SIDE,
+    LOCAL_QUERY_MIN_SIDE,
+    LOCAL_RANSAC_PIXELS,
+    LOCAL_RATIO,
+)
+
+DESCRIPTOR_BYTES = 32
+_HEADER = struct.Struct("<4sHHI")  # magic, width, height, keypoint count
+_MAGIC = b"ORB1"
+_NEIGHBOURS = 4  # kNN depth searched for the nearest descriptor of another image
+
+
+@dataclass(frozen=True)
+class LocalFeatures:
+    """Keypoints of one image in a ``width`` x ``height`` frame (catalog: both mirrors)."""
+
+    width: int
+    height: int
+    points: np.ndarray  # (n, 2) float32, in the frame's pixels
+    descriptors: np.ndarray  # (n, 32) uint8 ORB descriptors
+    mirrored: np.ndarray  # (n,) bool: found on the mirror image (points in its frame)
+
+    def __len__(self) -> int:
+        return int(self.points.shape[0])
+
+    def to_bytes(self) -> bytes:
+        n = len(self)
+        return b"".join((_HEADER.pack(_MAGIC, self.width, self.height, n),
+                         self.points.astype("<f4").tobytes(),
+                         self.descriptors.astype(np.uint8).tobytes(),
+                         np.packbits(self.mirrored.astype(bool)).tobytes()))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LocalFeatures:
+        magic, width, height, n = _HEADER.unpack_from(data)
+        if magic != _MAGIC:
+            raise ValueError("not a local-feature blob")
+        at = _HEADER.size
+        points = np.frombuffer(data, "<f4", 2 * n, at).reshape(n, 2).astype(np.float32)
+        at += 8 * n
+        desc = np.frombuffer(data, np.uint8, DESCRIPTOR_BYTES * n, at).reshape(n, -1).copy()
+        at += DESCRIPTOR_BYTES * n
+        mirrored = np.unpackbits(np.frombuffer(data, np.uint8, (n + 7) // 8, at))[:n]
+        return cls(width, height, points, desc, mirrored.astype(bool))
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A geometrically verified catalog image: inlier count and where it lies in the query."""
+
+    image_id: int
+    inliers: int
+    mirrored: bool
+    box: tuple[int, int, int, int]  # catalog frame mapped into query pixels (clipped)
+
+
+def _gray(image: Image.Image, side: int) -> tuple[np.ndarray, float]:
+    scale = side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    resample = Image.Resampling.BILINEAR if scale > 1 else Image.Resampling.BOX
+    gray = image.convert("L").resize(size, resample)
+    return np.asarray(gray, dtype=np.uint8), scale
+
+
+def _spread(keypoints: list[cv2.KeyPoint], shape: tuple[int, int], cells: int,
+            budget: int) -> list[cv2.KeyPoint]:
+    """Strongest keypoints per grid cell: one busy texture must not take the whole budget."""
+    if len(keypoints) <= budget:
+        return keypoints
+    h, w = shape
+    xy = np.array([k.pt for k in keypoints], dtype=np.float32)
+    response = np.array([k.response for k in keypoints], dtype=np.float32)
+    cell = (np.minimum(xy[:, 1] * cells // h, cells - 1) * cells
+            + np.minimum(xy[:, 0] * cells // w, cells - 1)).astype(np.int64)
+    order = np.lexsort((-response, cell))
+    sorted_cell = cell[order]
+    first = np.searchsorted(sorted_cell, sorted_cell, side="left")
+    rank = np.arange(order.size) - first
+    per_cell = max(1, budget // (cells * cells))
+    keep = order[rank < per_cell]
+    if keep.size < budget:  # cells with few keypoints leave budget for the busiest ones
+        rest = order[rank >= per_cell]
+        rest = rest[np.argsort(-response[rest], kind="stable")][: budget - keep.size]
+        keep = np.concatenate([keep, rest])
+    return [keypoints[i] for i in keep]
+
+
+def _orb(gray: np.ndarray, budget: int, cells: int) -> tuple[np.ndarray, np.ndarray]:
+    orb = cv2.ORB_create(nfeatures=3 * budget, fastThreshold=12)
+    keypoints = _spread(list(orb.detect(gray, None)), gray.shape[:2], cells, budget)
+    keypoints, desc = orb.compute(gray, keypoints)
+    if desc is None or not keypoints:
+        return np.zeros((0, 2), np.float32), np.zeros((0, DESCRIPTOR_BYTES), np.uint8)
+    return np.array([k.pt for k in keypoints], dtype=np.float32), desc
+
+
+def catalog_features(image: Image.Image) -> LocalFeatures:
+    """What is stored per catalog image: keypoints of the photo and of its mirror."""
+    gray, _ = _gray(image, LOCAL_CATALOG_SIDE)
+    pts, desc = _orb(gray, LOCAL_CATALOG_FEATURES, 4)
+    mpts, mdesc = _orb(np.ascontiguousarray(gray[:, ::-1]), LOCAL_CATALOG_FEATURES, 4)
+    return LocalFeatures(gray.shape[1], gray.shape[0], np.concatenate([pts, mpts]),
+                         np.concatenate([desc, mdesc]),
+                         np.r_[np.zeros(len(pts), bool), np.ones(len(mpts), bool)])
+
+
+def query_features(image: Image.Image) -> tuple[LocalFeatures, float]:
+    """Keypoints of a query image, and the factor from original pixels to their frame."""
+    side = min(max(max(image.size), LOCAL_QUERY_MIN_SIDE), LOCAL_QUERY_MAX_SIDE)
+    gray, scale = _gray(image, side)
+    pts, desc = _orb(gray, LOCAL_QUERY_FEATURES, 8)
+    return LocalFeatures(gray.shape[1], gray.shape[0], pts, desc,
+                         np.zeros(len(pts), bool)), scale
+
+
+def ratio_filter(distances: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Query rows whose nearest neighbour beats the nearest one of *another* catalog image.
+
+    ``distances``/``groups``: (n, k) kNN distances and the catalog image of each neighbour
+    (-1 for padding). Returns the kept rows and the column of their nearest neighbour (0).
+    """
+    n, k = distances.shape
+    other = (groups != groups[:, :1]) & (groups >= 0)
+    has_other = other.any(axis=1)
+    second_col = np.where(has_other, other.argmax(axis=1), k - 1)
+    second = np.where(has_other, distances[np.arange(n), second_col], 256)
+    keep = ((distances[:, 0] <= LOCAL_MAX_DESCRIPTOR_DISTANCE)
+            & (distances[:, 0] < LOCAL_RATIO * second) & (groups[:, 0] >= 0))
+    return np.flatnonzero(keep), np.zeros(int(keep.sum()), dtype=np.int64)
+
+
+def fit_similarity(src: np.ndarray, dst: np.ndarray) -> tuple[int, np.ndarray | None]:
+    """RANSAC rotation+scale+translation from catalog to query points; distinct inliers."""
+    if len(src) < LOCAL_MIN_CANDIDATE_MATCHES:
+        return 0, None
+    model, mask = cv2.estimateAffinePartial2D(
+        src, dst, method=cv2.RANSAC, ransacReprojThreshold=LOCAL_RANSAC_PIXELS,
+        maxIters=1000, confidence=0.995, refineIters=5)
+    if model is None or mask is None:
+        return 0, None
+    scale = float(np.hypot(model[0, 0], model[1, 0]))
+    if not 0.05 <= scale <= 8.0:
+        return 0, None
+    inl = mask.ravel().astype(bool)
+    # Several query points on one catalog point (or the reverse) are one piece of evidence.
+    distinct = min(len(np.unique(np.round(src[inl]), axis=0)),
+                   len(np.unique(np.round(dst[inl]), axis=0)))
+    return distinct, model
+
+
+def mapped_box(model: np.ndarray, width: int, height: int, query: LocalFeatures,
+               scale: float) -> tuple[int, int, int, int]:
+    """The catalog frame's corners through the fit, as a box in original query pixels."""
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    mapped = corners @ model[:, :2].T + model[:, 2]
+    lo = np.clip(mapped.min(axis=0), 0, [query.width, query.height]) / scale
+    hi = np.clip(mapped.max(axis=0), 0, [query.width, query.height]) / scale
+    return int(lo[0]), int(lo[1]), int(round(hi[0])), int(round(hi[1]))

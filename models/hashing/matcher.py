@@ -1,0 +1,205 @@
+"""Pure matcher: decoded image -> regions -> hashes -> index search -> ranked matches.
+
+Scoring. A query region and an enrolled view are compared on all three kinds at once:
+
+    score = d_phash + d_dhash + min(d_pdq, PDQ_CAP) / 8
+
+where the PDQ term counts only when both PDQ hashes are of usable quality (otherwise it is
+the cap, i.e. no PDQ evidence). pHash and dHash carry crops, overlays and shifts; PDQ's
+256 bits separate near-exact copies from look-alikes. Regions and views with too little
+structure to hash reliably (PDQ quality below the information floor) are skipped: flat
+crops of white studio backgrounds collide with each other. A catalog image matches when
+its best pair scores at most ``MATCH_MAX_SCORE``, calibrated on the dev set so that no
+distractor and no wrong catalog image is ever accepted.
+
+Search is exact for that rule: score <= S implies d_phash + d_dhash <= S, so at least one
+of them is <= S // 2 (pigeonhole), and the two 64-bit indexes are range-searched with that
+radius before the full score is computed on the candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from models.hashing.index import HammingIndex, pack
+from models.hashing.kinds import KINDS
+from models.hashing.regions import recover_regions
+from models.hashing.views import canonical, enrollment_views, work_image
+from models.thresholds import (
+    MATCH_MAX_SCORE,
+    MATCH_MIN_INFORMATION,
+    MATCH_PDQ_MAX_DISTANCE,
+    MATCH_PDQ_MIN_QUALITY,
+    MATCH_PDQ_SCORE_CAP,
+    MATCH_PDQ_SCORE_DIVISOR,
+)
+
+KIND_NAMES = ("phash", "dhash", "pdq")
+
+
+@dataclass(frozen=True)
+class HashSet:
+    """The three hashes of one view or region, with PDQ's quality."""
+
+    name: str  # view name (enrollment) or region name (query)
+    phash: bytes
+    dhash: bytes
+    pdq: bytes
+    quality: int
+
+    def to_hex(self) -> dict[str, str]:
+        return {"phash": self.phash.hex(), "dhash": self.dhash.hex(), "pdq": self.pdq.hex()}
+
+
+@dataclass(frozen=True)
+class Match:
+    image_id: int
+    hash_kind: str  # the kind that carried the match (lowest relative distance)
+    distance: int  # that kind's Hamming distance
+    region: str  # which query region matched
+    view: str  # which enrolled view it matched
+    score: float
+    confidence: float
+
+
+def hash_set(name: str, square: Image.Image) -> HashSet:
+    pdq = KINDS["pdq"].compute(square)
+    return HashSet(name, KINDS["phash"].compute(square).value,
+                   KINDS["dhash"].compute(square).value, pdq.value, int(pdq.quality or 0))
+
+
+def enrollment_hashes(image: Image.Image) -> list[HashSet]:
+    """Hashes of every enrollment view of one catalog image (what gets stored)."""
+    return [hash_set(v.name, v.image) for v in enrollment_views(image)]
+
+
+def query_hashes(image: Image.Image) -> list[HashSet]:
+    """Recover the regions of a query image and hash each one."""
+    work = work_image(image)
+    gray = np.asarray(work.convert("L"), dtype=np.float32)
+    return [hash_set(r.name, canonical(work, r.box)) for r in recover_regions(gray)]
+
+
+def confidence(score: float) -> float:
+    return round(max(0.0, 1.0 - score / (MATCH_MAX_SCORE + 1.0)), 3)
+
+
+class Matcher:
+    """In-memory catalog of enrolled hash sets with exact candidate search."""
+
+    def __init__(self) -> None:
+        self._index = {"phash": HammingIndex(64), "dhash": HammingIndex(64)}
+        self._cap = 0
+        self._n = 0
+        self._image = np.zeros(0, dtype=np.int64)
+        self._alive = np.zeros(0, dtype=bool)
+        self._codes = {k: np.zeros((0, KINDS[k].bits // 64), dtype=np.uint64)
+                       for k in KIND_NAMES}
+        self._quality = np.zeros(0, dtype=np.int64)
+        self._views: list[str] = []
+        self._rows_of: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows_of)
+
+    @property
+    def hash_count(self) -> int:
+        return int(self._alive[:self._n].sum())
+
+    def __contains__(self, image_id: int) -> bool:
+        return image_id in self._rows_of
+
+    def _grow(self, need: int) -> None:
+        if need <= self._cap:
+            return
+        cap = max(need, 2 * self._cap, 1024)
+        self._image = np.resize(self._image, cap)
+        self._alive = np.resize(self._alive, cap)
+        self._quality = np.resize(self._quality, cap)
+        for k in KIND_NAMES:
+            self._codes[k] = np.resize(self._codes[k], (cap, self._codes[k].shape[1]))
+        self._cap = cap
+
+    def enroll(self, image_id: int, hashes: Sequence[HashSet]) -> None:
+        """Add (or replace) the hash sets of one catalog image."""
+        if image_id in self._rows_of:
+            self.remove(image_id)
+        if not hashes:
+            return
+        lo, hi = self._n, self._n + len(hashes)
+        self._grow(hi)
+        rows = np.arange(lo, hi, dtype=np.int64)
+        self._image[lo:hi] = image_id
+        self._alive[lo:hi] = True
+        self._quality[lo:hi] = [h.quality for h in hashes]
+        for k in KIND_NAMES:
+            self._codes[k][lo:hi] = pack([getattr(h, k) for h in hashes])
+        self._views.extend(h.name for h in hashes)
+        self._n = hi
+        self._rows_of[image_id] = rows
+        for k, index in self._index.items():
+            index.add(rows, self._codes[k][lo:hi])
+
+    def enroll_many(self, items: Iterable[tuple[int, Sequence[HashSet]]]) -> None:
+        for image_id, hashes in items:
+            self.enroll(image_id, hashes)
+
+    def remove(self, image_id: int) -> bool:
+        rows = self._rows_of.pop(image_id, None)
+        if rows is None:
+            return False
+        self._alive[rows] = False
+        for index in self._index.values():
+            index.remove(rows)
+        return True
+
+    def match(self, image: Image.Image, max_score: float = MATCH_MAX_SCORE) -> list[Match]:
+        return self.match_hashes(query_hashes(image), max_score)
+
+    def match_hashes(self, regions: Sequence[HashSet],
+                     max_score: float = MATCH_MAX_SCORE) -> list[Match]:
+        """Best match per catalog image over all regions, best first."""
+        best: dict[int, Match] = {}
+        radius = int(max_score) // 2
+        for region in regions:
+            if region.quality < MATCH_MIN_INFORMATION:
+                continue
+            for m in self._match_region(region, radius, max_score):
+                if m.image_id not in best or m.score < best[m.image_id].score:
+                    best[m.image_id] = m
+        return sorted(best.values(), key=lambda m: (m.score, m.image_id))
+
+    def _match_region(self, region: HashSet, radius: int, max_score: float) -> list[Match]:
+        found = [self._index[k].range_search(pack([getattr(region, k)])[0], radius)[0]
+                 for k in ("phash", "dhash")]
+        rows = np.unique(np.concatenate(found))
+        rows = rows[self._alive[rows] & (self._quality[rows] >= MATCH_MIN_INFORMATION)]
+        if rows.size == 0:
+            return []
+        q = {k: pack([getattr(region, k)])[0] for k in KIND_NAMES}
+        dp = np.bitwise_count(self._codes["phash"][rows, 0] ^ q["phash"][0]).astype(np.int64)
+        dd = np.bitwise_count(self._codes["dhash"][rows, 0] ^ q["dhash"][0]).astype(np.int64)
+        dq = np.bitwise_count(self._codes["pdq"][rows] ^ q["pdq"][None, :]).sum(axis=1)
+        pdq_ok = (self._quality[rows] >= MATCH_PDQ_MIN_QUALITY) & (
+            region.quality >= MATCH_PDQ_MIN_QUALITY)
+        pdq_term = np.where(pdq_ok, np.minimum(dq, MATCH_PDQ_SCORE_CAP), MATCH_PDQ_SCORE_CAP)
+        score = dp + dd + pdq_term / MATCH_PDQ_SCORE_DIVISOR
+        keep = np.flatnonzero(score <= max_score)
+        out: list[Match] = []
+        for i in keep[np.argsort(score[keep], kind="stable")]:
+            row = int(rows[i])
+            image_id = int(self._image[row])
+            if pdq_ok[i] and dq[i] <= MATCH_PDQ_MAX_DISTANCE:
+                kind, dist = "pdq", int(dq[i])
+            elif dp[i] <= dd[i]:
+                kind, dist = "phash", int(dp[i])
+            else:
+                kind, dist = "dhash", int(dd[i])
+            s = float(score[i])
+            out.append(Match(image_id, kind, dist, region.name, self._views[row], s,
+                             confidence(s)))
+        return out

@@ -1,0 +1,148 @@
+"""Enrollment views: the variants of a catalog photo stored so that edited reposts match.
+
+Query-side recovery can undo layout (grids, screenshots, padding) but not lost pixels or
+geometry, so those are covered here: the eight dihedral variants (mirrors, quarter turns),
+centre, side, corner and quadrant crops, the image less a banner-sized top or bottom strip, small rotations
+cropped to the largest upright rectangle, and the centre square that grid apps show.
+Every view is a box or an operation on the same small working image, then squashed to the
+canonical size the hash kinds see, exactly as query regions are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PIL import Image
+
+from models.hashing.regions import Box, centre_crop
+
+CANONICAL_SIDE = 128  # every view/region is resized to this square before hashing
+WORK_SIDE = 400  # long side of the working copy regions and views are cut from
+ENROL_SIDE_STEP = 0.05  # side crops of 0 or 5 %: a border crop of up to 10 % lands near one
+ENROL_BANNER_CUT = 0.15  # banners cover 10-18 % of the top or bottom; query cuts the same
+ENROL_CORNER_SHARES = (0.62, 0.68, 0.74)
+ENROL_ROTATIONS = (-13.0, -10.0, -7.0, -4.0, 4.0, 7.0, 10.0, 13.0)
+
+DIHEDRAL: dict[str, Image.Transpose | None] = {
+    "id": None,
+    "flip": Image.Transpose.FLIP_LEFT_RIGHT,
+    "vflip": Image.Transpose.FLIP_TOP_BOTTOM,
+    "rot90": Image.Transpose.ROTATE_90,
+    "rot180": Image.Transpose.ROTATE_180,
+    "rot270": Image.Transpose.ROTATE_270,
+    "transpose": Image.Transpose.TRANSPOSE,
+    "transverse": Image.Transpose.TRANSVERSE,
+}
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    image: Image.Image  # canonical square, RGB
+
+
+def work_image(image: Image.Image, side: int = WORK_SIDE) -> Image.Image:
+    """RGB copy whose long side is at most ``side`` (the size regions are found at)."""
+    img = image if image.mode == "RGB" else image.convert("RGB")
+    scale = side / max(img.size)
+    if scale >= 1:
+        return img
+    size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    return img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
+def canonical(image: Image.Image, box: Box | None = None) -> Image.Image:
+    crop = image if box is None else image.crop(box)
+    return crop.resize((CANONICAL_SIDE, CANONICAL_SIDE), Image.Resampling.BILINEAR)
+
+
+def dihedral(image: Image.Image) -> list[tuple[str, Image.Image]]:
+    """The eight mirror/quarter-turn variants of an image, ``id`` first."""
+    return [(name, image if op is None else image.transpose(op)) for name, op in DIHEDRAL.items()]
+
+
+def inscribed_rotation(image: Image.Image, degrees: float) -> Image.Image:
+    """Rotate and keep the largest upright rectangle with no corner fill (how apps rotate)."""
+    w, h = image.size
+    rot = image.rotate(degrees, resample=Image.Resampling.BILINEAR, expand=True)
+    a = math.radians(abs(degrees))
+    sin, cos = math.sin(a), math.cos(a)
+    long_side, short_side = max(w, h), min(w, h)
+    if short_side <= 2 * sin * cos * long_side or abs(sin - cos) < 1e-10:
+        x = 0.5 * short_side
+        wr, hr = (x / sin, x / cos) if w >= h else (x / cos, x / sin)
+    else:
+        cos2 = cos * cos - sin * sin
+        wr, hr = (w * cos - h * sin) / cos2, (h * cos - w * sin) / cos2
+    cx, cy = rot.width / 2, rot.height / 2
+    return rot.crop((int(cx - wr / 2), int(cy - hr / 2), int(cx + wr / 2), int(cy + hr / 2)))
+
+
+def _corner(box: Box, share: float, corner: str) -> Box:
+    x0, y0, x1, y1 = box
+    cw, ch = round((x1 - x0) * share), round((y1 - y0) * share)
+    left = x0 if "l" in corner else x1 - cw
+    top = y0 if "t" in corner else y1 - ch
+    return (left, top, left + cw, top + ch)
+
+
+def _side_crops(full: Box, step: float) -> dict[str, Box]:
+    """Crops trimming 0 or ``step`` from each side: a trimmed border is within half a step."""
+    x0, y0, x1, y1 = full
+    w, h = x1 - x0, y1 - y0
+    out: dict[str, Box] = {}
+    for left in (0, 1):
+        for right in (0, 1):
+            for top in (0, 1):
+                for bottom in (0, 1):
+                    if left + right + top + bottom == 0:
+                        continue
+                    out[f"sides-{left}{right}{top}{bottom}"] = (
+                        round(x0 + left * step * w), round(y0 + top * step * h),
+                        round(x1 - right * step * w), round(y1 - bottom * step * h))
+    return out
+
+
+def _jittered_centre(full: Box, share: float, shift: float) -> dict[str, Box]:
+    x0, y0, x1, y1 = centre_crop(full, share)
+    w, h = full[2] - full[0], full[3] - full[1]
+    out: dict[str, Box] = {}
+    for i, dx in enumerate((-shift, 0.0, shift)):
+        for j, dy in enumerate((-shift, 0.0, shift)):
+            ox, oy = round(dx * w), round(dy * h)
+            out[f"centre-{round(share * 100)}-{i}{j}"] = (x0 + ox, y0 + oy, x1 + ox, y1 + oy)
+    return out
+
+
+def enrollment_views(image: Image.Image) -> list[View]:
+    """Every view of one catalog photo that gets hashed and indexed."""
+    work = work_image(image)
+    w, h = work.size
+    full: Box = (0, 0, w, h)
+    views = [View(f"full-{name}", img) for name, img in dihedral(canonical(work))]
+    # No trimmed-content view: two products with the same silhouette, trimmed to their
+    # bounding boxes, hash alike (the dev set's first false matches were all such pairs).
+    boxes: dict[str, Box] = {}
+    boxes["centre-80"] = centre_crop(full, 0.8)
+    boxes.update(_side_crops(full, ENROL_SIDE_STEP))
+    boxes.update(_jittered_centre(full, 0.6, 0.03))
+    for share in ENROL_CORNER_SHARES:
+        for corner in ("tl", "tr", "bl", "br"):
+            boxes[f"corner-{corner}-{round(share * 100)}"] = _corner(full, share, corner)
+    for corner in ("tl", "tr", "bl", "br"):
+        boxes[f"quad-{corner}"] = _corner(full, 0.5, corner)
+    boxes["cut-top"] = (0, round(h * ENROL_BANNER_CUT), w, h)
+    boxes["cut-bottom"] = (0, 0, w, round(h * (1 - ENROL_BANNER_CUT)))
+    if not 0.9 <= w / h <= 1.1:
+        side = min(w, h)
+        boxes["square"] = ((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)
+    for name, box in boxes.items():
+        views.append(View(name, canonical(work, box)))
+    for name in ("centre-80", "square"):
+        if name in boxes:
+            views.append(View(name + "-flip", canonical(work, boxes[name]).transpose(
+                Image.Transpose.FLIP_LEFT_RIGHT)))
+    for deg in ENROL_ROTATIONS:
+        views.append(View(f"rot{deg:+g}", canonical(inscribed_rotation(work, deg))))
+    return views

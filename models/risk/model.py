@@ -1,0 +1,110 @@
+"""The aggregation model: a sign-constrained, calibrated logistic model over risk features.
+
+Weights live in safetensors, everything else in config.json. Because the model is linear in
+log-odds, each feature's contribution is exactly `coef * (x - baseline)`, and the
+contributions plus the baseline log-odds add up to the listing's log-odds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from models.risk.features import FEATURE_SET_VERSION, FEATURES
+
+DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "risk-v1"
+WEIGHTS_FILE = "weights.safetensors"
+CONFIG_FILE = "config.json"
+
+
+class ArtifactMismatchError(ValueError):
+    """The artifact was trained for another feature set or breaks its sign constraints."""
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    version: str
+    coef: np.ndarray  # (n_features,), log-odds per unit of feature
+    intercept: float
+    baseline: np.ndarray  # reference feature vector contributions are measured from
+    metadata: dict[str, Any]
+
+    @property
+    def base_logit(self) -> float:
+        return float(self.intercept + self.coef @ self.baseline)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.coef * (x - self.baseline), dtype=np.float64)
+
+    def logit(self, x: np.ndarray) -> float:
+        return float(self.intercept + self.coef @ x)
+
+    def predict(self, x: np.ndarray) -> float:
+        return sigmoid(self.logit(x))
+
+    def predict_batch(self, matrix: np.ndarray) -> np.ndarray:
+        z = self.intercept + matrix @ self.coef
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        save_file(
+            {
+                "coef": self.coef.astype(np.float64),
+                "intercept": np.array([self.intercept], dtype=np.float64),
+                "baseline": self.baseline.astype(np.float64),
+            },
+            str(directory / WEIGHTS_FILE),
+            metadata={"version": self.version, "feature_set": FEATURE_SET_VERSION},
+        )
+        config = {
+            **self.metadata,
+            "version": self.version,
+            "feature_set_version": FEATURE_SET_VERSION,
+            "link": "logistic",
+            "contribution_units": "log-odds",
+            "features": [
+                {"name": f.name, "sign": f.sign, "reason": f.reason} for f in FEATURES
+            ],
+        }
+        (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
+def load_model(directory: Path = DEFAULT_ARTIFACT_DIR) -> RiskModel:
+    config = json.loads((directory / CONFIG_FILE).read_text())
+    if config.get("feature_set_version") != FEATURE_SET_VERSION:
+        raise ArtifactMismatchError(
+            f"artifact feature set {config.get('feature_set_version')!r}, "
+            f"code expects {FEATURE_SET_VERSION!r}"
+        )
+    names = [f["name"] for f in config["features"]]
+    if names != [f.name for f in FEATURES]:
+        raise ArtifactMismatchError("artifact feature names differ from the code's")
+    tensors = load_file(str(directory / WEIGHTS_FILE))
+    coef = tensors["coef"].astype(np.float64)
+    signs = np.array([f.sign for f in FEATURES], dtype=np.float64)
+    if np.any(coef * signs < 0):
+        raise ArtifactMismatchError("artifact weights break the features' sign constraints")
+    metadata = {k: v for k, v in config.items()
+                if k not in ("version", "feature_set_version", "features", "link",
+                             "contribution_units")}
+    return RiskModel(
+        version=str(config["version"]),
+        coef=coef,
+        intercept=float(tensors["intercept"][0]),
+        baseline=tensors["baseline"].astype(np.float64),
+        metadata=metadata,
+    )

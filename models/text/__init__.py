@@ -1,0 +1,1 @@
+"""Caption text: evasion-resistant normalisation, counterfeit lexicon, caption classifier."""

@@ -1,0 +1,49 @@
+"""All SQL for batch jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.jobs.tables import BatchJob, BatchJobItem
+
+
+def get_job(session: Session, job_id: str) -> BatchJob | None:
+    return session.get(BatchJob, job_id)
+
+
+def next_item_id(session: Session, job_id: str, now: dt.datetime) -> int | None:
+    query = (select(BatchJobItem.id)
+             .where(BatchJobItem.job_id == job_id, BatchJobItem.status == "pending",
+                    or_(BatchJobItem.locked_until.is_(None), BatchJobItem.locked_until < now))
+             .order_by(BatchJobItem.position).limit(1))
+    return session.scalar(query)
+
+
+def hold_item(session: Session, item_id: int, now: dt.datetime, until: dt.datetime) -> bool:
+    result = session.execute(
+        update(BatchJobItem)
+        .where(BatchJobItem.id == item_id, BatchJobItem.status == "pending",
+               or_(BatchJobItem.locked_until.is_(None), BatchJobItem.locked_until < now))
+        .values(locked_until=until))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def counts(session: Session, job_id: str) -> dict[str, int]:
+    rows = session.execute(select(BatchJobItem.status, func.count())
+                           .where(BatchJobItem.job_id == job_id)
+                           .group_by(BatchJobItem.status)).all()
+    return {status: int(n) for status, n in rows}
+
+
+def items_of(session: Session, job_id: str) -> list[BatchJobItem]:
+    query = select(BatchJobItem).where(BatchJobItem.job_id == job_id)
+    return list(session.scalars(query.order_by(BatchJobItem.position)))
+
+
+def unfinished_jobs(session: Session, backend: str) -> list[str]:
+    query = select(BatchJob.id).where(BatchJob.backend == backend,
+                                      BatchJob.status.in_(("queued", "running")))
+    return list(session.scalars(query.order_by(BatchJob.created_at)))

@@ -1,0 +1,116 @@
+"""Batch scoring: a job is stored with all its listings, then scored item by item.
+
+Each item is held with an expiring lock while it is scored and committed as soon as it is
+done, so a runner that dies loses at most the item in hand, which a later run scores again
+(scoring is idempotent by content, so that costs nothing and duplicates nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from typing import Any
+
+from service.db import utcnow
+from service.errors import DomainError, NotFound, Unprocessable
+from service.jobs import repository
+from service.jobs.tables import BatchJob, BatchJobItem
+from service.listings import service as listings
+from service.listings.inputs import images_from_json, parse_fields
+from service.listings.router import MAX_LISTING_IMAGES
+from service.listings.runtime import get_runtime, thresholds_for
+from service.state import AppState
+
+log = logging.getLogger("trustd.jobs")
+ITEM_HOLD_SECONDS = 300
+KIND_SCORE_LISTINGS = "score_listings"
+
+
+def create_job(state: AppState, platform_id: str, listings_in: list[dict[str, Any]],
+               backend: str) -> BatchJob:
+    for index, entry in enumerate(listings_in):  # refuse malformed input before queueing
+        if not isinstance(entry, dict):
+            raise Unprocessable(f"listings[{index}] must be an object", code="invalid_input")
+        parse_fields(entry)
+        images = entry.get("images")
+        if not isinstance(images, list) or not 1 <= len(images) <= MAX_LISTING_IMAGES:
+            raise Unprocessable(f"listings[{index}].images: 1 to {MAX_LISTING_IMAGES} images",
+                                code="invalid_input", index=index)
+    job = BatchJob(id="job_" + uuid.uuid4().hex, platform_id=platform_id,
+                   kind=KIND_SCORE_LISTINGS, status="queued", backend=backend,
+                   total=len(listings_in), runs=0)
+    with state.session_factory() as session:
+        session.add(job)
+        session.flush()
+        session.add_all(BatchJobItem(job_id=job.id, position=i, listing_id=e["listing_id"],
+                                     request=e, status="pending")
+                        for i, e in enumerate(listings_in))
+        session.commit()
+    return job
+
+
+def get_job(state: AppState, platform_id: str, job_id: str) -> tuple[BatchJob, list[BatchJobItem]]:
+    with state.session_factory() as session:
+        job = repository.get_job(session, job_id)
+        if job is None or job.platform_id != platform_id:
+            raise NotFound(f"no job {job_id}", code="job_not_found")
+        return job, repository.items_of(session, job_id)
+
+
+def _score_item(state: AppState, platform_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    fields = parse_fields(request)
+    blobs = images_from_json(request.get("images"), MAX_LISTING_IMAGES,
+                             state.image_limits.max_bytes)
+    result = listings.score(state, get_runtime(state), platform_id, fields, blobs,
+                            thresholds_for(state.settings, platform_id), time.perf_counter())
+    return {"assessment_version": result.assessment_version, "risk": result.risk,
+            "level": result.level, "decision": result.decision,
+            "review_item_id": result.review_item_id, "stored": result.stored}
+
+
+def process_job(state: AppState, job_id: str, now: dt.datetime | None = None) -> BatchJob:
+    """Scores every pending item of the job; safe to run again, or concurrently."""
+    with state.session_factory() as session:
+        job = repository.get_job(session, job_id)
+        if job is None:
+            raise NotFound(f"no job {job_id}", code="job_not_found")
+        job.status, job.runs = "running", job.runs + 1
+        platform_id = job.platform_id
+        session.commit()
+    while True:
+        moment = now or utcnow()
+        with state.session_factory() as session:
+            item_id = repository.next_item_id(session, job_id, moment)
+            if item_id is None or not repository.hold_item(
+                    session, item_id, moment, moment + dt.timedelta(seconds=ITEM_HOLD_SECONDS)):
+                session.rollback()
+                if item_id is None:
+                    break
+                continue
+            session.commit()
+            item = session.get(BatchJobItem, item_id)
+            assert item is not None
+            request = item.request
+        try:
+            outcome, status, error = _score_item(state, platform_id, request), "done", None
+        except DomainError as exc:  # this listing is invalid; the others go on
+            outcome, status, error = None, "failed", exc.to_body()["error"]
+        with state.session_factory() as session:
+            row = session.get(BatchJobItem, item_id)
+            assert row is not None
+            row.status, row.result, row.error = status, outcome, error
+            row.locked_until, row.finished_at = None, utcnow()
+            job_row = session.get(BatchJob, job_id)
+            assert job_row is not None
+            job_row.updated_at = utcnow()  # heartbeat
+            session.commit()
+    with state.session_factory() as session:
+        job = repository.get_job(session, job_id)
+        assert job is not None
+        if repository.counts(session, job_id).get("pending", 0) == 0:
+            job.status, job.finished_at = "done", utcnow()
+        session.commit()
+        log.info("batch job pass finished", extra={"fields": {"job": job_id, "runs": job.runs}})
+        return job

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ListingFields(BaseModel):
+    """Everything but the images (JSON body fields, or multipart form fields)."""
+
+    model_config = ConfigDict(extra="ignore")
+    listing_id: str = Field(min_length=1, max_length=200)
+    seller_id: str = Field(min_length=1, max_length=200)
+    caption: str = Field(default="", max_length=10_000)
+    price: float | None = Field(default=None, ge=0, le=1e9)
+    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
+    claimed_brand: str | None = Field(default=None, max_length=200)
+
+
+class ReasonOut(BaseModel):
+    code: str
+    contribution: float = Field(description="log-odds relative to a clean listing")
+    evidence: dict[str, Any]
+
+
+class ImageMatchOut(BaseModel):
+    photo_index: int
+    catalog_image_id: int
+    product_id: int
+    brand: str
+    confidence: float
+    method: str
+
+
+class CaptionOut(BaseModel):
+    probability: float
+    label: str
+    spans: list[dict[str, Any]]
+
+
+class PriceCheckOut(BaseModel):
+    product_id: int | None
+    brand: str | None
+    list_price: float | None
+    list_currency: str | None
+    price: float | None
+    currency: str | None
+    ratio: float | None
+
+
+class SellerOut(BaseModel):
+    seller_id: str
+    available: bool
+    tier: str | None = None
+    score: float | None = None
+    feedback_count: int = 0
+    counterfeit_reports: int = 0
+    confirmed_counterfeits: int = 0
+
+
+class ScoreOut(BaseModel):
+    listing_id: str
+    seller_id: str
+    assessment_version: int
+    stored: bool = Field(description="true when this content was scored before: the stored "
+                                     "assessment is returned unchanged")
+    risk: float
+    level: str
+    decision: str
+    thresholds: dict[str, float]
+    reasons: list[ReasonOut]
+    photos_checked: int
+    image_matches: list[ImageMatchOut]
+    caption: CaptionOut | None
+    price_check: PriceCheckOut
+    seller: SellerOut
+    review_item_id: int | None
+    model_versions: dict[str, str]
+    scored_at: str
+    latency_ms: float

@@ -1,0 +1,1 @@
+"""Matching domain: listing photos against the enrolled genuine catalog (issue 3)."""

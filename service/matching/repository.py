@@ -1,0 +1,74 @@
+"""Database access for the matching domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from models.hashing.matcher import HashSet
+from service.catalog.tables import CatalogImage, Product
+from service.matching.tables import MatchingChange, MatchingHash
+
+LOAD_BATCH = 5000
+
+
+def add_hashes(session: Session, image_id: int, hashes: Sequence[HashSet]) -> None:
+    session.add_all(MatchingHash(image_id=image_id, view=h.name, phash=h.phash.hex(),
+                                 dhash=h.dhash.hex(), pdq=h.pdq.hex(), quality=h.quality)
+                    for h in hashes)
+    session.add(MatchingChange(image_id=image_id, op="add"))
+
+
+def remove_hashes(session: Session, image_ids: Sequence[int]) -> None:
+    if not image_ids:
+        return
+    session.execute(delete(MatchingHash).where(MatchingHash.image_id.in_(image_ids)))
+    session.add_all(MatchingChange(image_id=i, op="remove") for i in image_ids)
+
+
+def _to_set(row: MatchingHash) -> HashSet:
+    return HashSet(row.view, bytes.fromhex(row.phash), bytes.fromhex(row.dhash),
+                   bytes.fromhex(row.pdq), row.quality)
+
+
+def iter_all_hashes(session: Session) -> Iterator[tuple[int, list[HashSet]]]:
+    """Every enrolled image with its hash sets, streamed in image order."""
+    current: int | None = None
+    batch: list[HashSet] = []
+    stmt = select(MatchingHash).order_by(MatchingHash.image_id, MatchingHash.id)
+    for row in session.scalars(stmt.execution_options(yield_per=LOAD_BATCH)):
+        if row.image_id != current:
+            if current is not None:
+                yield current, batch
+            current, batch = row.image_id, []
+        batch.append(_to_set(row))
+    if current is not None:
+        yield current, batch
+
+
+def hashes_of(session: Session, image_ids: Iterable[int]) -> dict[int, list[HashSet]]:
+    out: dict[int, list[HashSet]] = {}
+    stmt = select(MatchingHash).where(MatchingHash.image_id.in_(list(image_ids)))
+    for row in session.scalars(stmt.order_by(MatchingHash.id)):
+        out.setdefault(row.image_id, []).append(_to_set(row))
+    return out
+
+
+def last_change(session: Session) -> int:
+    return int(session.scalar(select(func.max(MatchingChange.seq))) or 0)
+
+
+def changes_after(session: Session, seq: int) -> list[tuple[int, int, str]]:
+    stmt = (select(MatchingChange.seq, MatchingChange.image_id, MatchingChange.op)
+            .where(MatchingChange.seq > seq).order_by(MatchingChange.seq))
+    return [(int(s), int(i), str(o)) for s, i, o in session.execute(stmt)]
+
+
+def products_of(session: Session, image_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """image id -> (product id, brand) for images that still exist."""
+    stmt = (select(CatalogImage.id, Product.id, Product.brand)
+            .join(Product, Product.id == CatalogImage.product_id)
+            .where(CatalogImage.id.in_(list(image_ids))))
+    return {int(i): (int(p), str(b)) for i, p, b in session.execute(stmt)}

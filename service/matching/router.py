@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from service.deps import CurrentPlatform, StateDep
+from service.image_inputs import image_upload_openapi, read_images
+from service.imaging import decode_images
+from service.matching import service
+from service.matching.runtime import get_index
+from service.matching.schemas import MatchResponse
+
+router = APIRouter(prefix="/v1/images", tags=["matching"])
+MAX_MATCH_IMAGES = 9
+
+
+@router.post("/match", response_model=MatchResponse,
+             openapi_extra=image_upload_openapi(MAX_MATCH_IMAGES),
+             responses={503: {"description": "the image index is still loading"}})
+async def match_images(request: Request, _: CurrentPlatform, state: StateDep) -> MatchResponse:
+    index = get_index(state)
+    limits = state.image_limits
+    blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes)
+
+    def work() -> MatchResponse:
+        hashed = service.hash_queries(decode_images(blobs, limits))
+        with state.session_factory() as session:
+            results = service.match_hashed(session, index, hashed,
+                                           state.settings.matching_sync_seconds)
+        return MatchResponse(results=results)
+
+    return await run_in_threadpool(work)

@@ -1,0 +1,108 @@
+"""The in-process image index: loaded from the database at start-up, kept current by
+replaying the change log.
+
+Every process (API worker, ``trustd catalog import``) writes hashes and a change-log row
+in the same transaction as the catalog image. A replica applies changes by re-reading the
+current hashes of each touched image, so replay is idempotent and order-free. It syncs
+before serving a match when its own process committed a change, or when
+``matching_sync_seconds`` have passed since the last sync, so another process's enrollment
+or deletion is visible within that delay. Sequence numbers can commit out of order on
+PostgreSQL, so gaps are re-read for a while instead of being skipped for good.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from models.hashing.matcher import HashSet, Match, Matcher
+from service.errors import NotReady
+from service.matching import repository
+from service.state import AppState
+
+EXTRAS_KEY = "matching"
+READINESS_KEY = "matching"
+GAP_RETRY_SECONDS = 60.0  # an uncommitted (or rolled back) seq is re-read this long
+
+_generation = 0  # bumped after this process commits a catalog image change
+_generation_lock = threading.Lock()
+
+
+def note_local_change() -> None:
+    global _generation
+    with _generation_lock:
+        _generation += 1
+
+
+@dataclass
+class MatchIndex:
+    matcher: Matcher = field(default_factory=Matcher)
+    seq: int = 0
+    gaps: dict[int, float] = field(default_factory=dict)  # missing seq -> first seen
+    synced_at: float = 0.0
+    generation: int = -1
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def load(self, session: Session) -> None:
+        start = repository.last_change(session)
+        for image_id, hashes in repository.iter_all_hashes(session):
+            self.matcher.enroll(image_id, hashes)
+        self.seq = start
+        self.sync(session)  # whatever committed while we were loading
+
+    def needs_sync(self, interval: float) -> bool:
+        return self.generation != _generation or time.monotonic() - self.synced_at >= interval
+
+    def sync(self, session: Session) -> int:
+        """Apply committed changes since the last sync; returns how many images changed."""
+        generation = _generation
+        floor = min([self.seq, *(s - 1 for s in self.gaps)])
+        changes = [c for c in repository.changes_after(session, floor)
+                   if c[0] > self.seq or c[0] in self.gaps]
+        now = time.monotonic()
+        touched = {image_id for _, image_id, _ in changes}
+        fresh = repository.hashes_of(session, touched) if touched else {}
+        with self.lock:
+            for image_id in touched:
+                if image_id in fresh:
+                    self.matcher.enroll(image_id, fresh[image_id])
+                else:
+                    self.matcher.remove(image_id)
+            seen = {c[0] for c in changes}
+            for s in seen:
+                self.gaps.pop(s, None)
+            top = max([self.seq, *seen])
+            for s in range(self.seq + 1, top):
+                if s not in seen:
+                    self.gaps.setdefault(s, now)
+            self.gaps = {s: t for s, t in self.gaps.items() if now - t < GAP_RETRY_SECONDS}
+            self.seq = top
+            self.synced_at = now
+            self.generation = generation
+        return len(touched)
+
+    def match(self, queries: Sequence[Sequence[HashSet]]) -> list[list[Match]]:
+        with self.lock:
+            return [self.matcher.match_hashes(q) for q in queries]
+
+
+def startup_step(state: AppState) -> None:
+    """For app.STARTUP_STEPS: build the index from the database."""
+    index = MatchIndex()
+    with state.session_factory() as session:
+        index.load(session)
+    state.extras[EXTRAS_KEY] = index
+
+
+def get_index(state: AppState) -> MatchIndex:
+    index = state.extras.get(EXTRAS_KEY)
+    if index is None:
+        error = state.readiness_errors.get(READINESS_KEY)
+        detail = f"failed to load ({error})" if error else "still loading"
+        raise NotReady(f"image index {detail}", code="matching_not_ready")
+    assert isinstance(index, MatchIndex)
+    return index

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class MatchOut(BaseModel):
+    product_id: int
+    image_id: int
+    brand: str
+    hash_kind: str = Field(description="phash, dhash or pdq: the kind that carried the match")
+    distance: int = Field(description="Hamming distance of that kind")
+    region: str = Field(description="query region that matched: full, trim, cell-N, photo, ...")
+    confidence: float = Field(ge=0, le=1)
+
+
+class ImageMatches(BaseModel):
+    matches: list[MatchOut] = Field(description="best first; empty when nothing matches")
+    best: MatchOut | None
+
+
+class MatchResponse(BaseModel):
+    results: list[ImageMatches] = Field(description="one per image, in request order")

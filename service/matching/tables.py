@@ -1,0 +1,41 @@
+"""Enrollment hashes of catalog images, and the change log other processes follow."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db import Base, UTCDateTime, utcnow
+
+
+class MatchingHash(Base):
+    """One enrollment view of one catalog image: its three hashes as hex."""
+
+    __tablename__ = "matching_hashes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_images.id", ondelete="CASCADE"), index=True)
+    view: Mapped[str] = mapped_column(String(32))
+    phash: Mapped[str] = mapped_column(String(16))
+    dhash: Mapped[str] = mapped_column(String(16))
+    pdq: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int] = mapped_column(SmallInteger)
+
+
+class MatchingChange(Base):
+    """Append-only log of enrolled/removed images; every index replica replays it by seq.
+
+    No foreign key: the entry for a removal must outlive the image it names.
+    """
+
+    __tablename__ = "matching_changes"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=True)
+    image_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    op: Mapped[str] = mapped_column(String(8))  # "add" or "remove"
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

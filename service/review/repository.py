@@ -1,0 +1,108 @@
+"""All SQL for the review queue. Claims and decisions are single conditional UPDATEs, so
+two moderators racing for one item are settled by the database, on SQLite and PostgreSQL
+alike, with no lock held in any worker's memory (leases survive restarts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.review.tables import ReviewAudit, ReviewItem
+
+LEVEL_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    queue: str = "standard"
+    level: str | None = None
+    brand: str | None = None
+    reason: str | None = None
+    platform_id: str | None = None
+    min_age_minutes: float | None = None
+    max_age_minutes: float | None = None
+    include_claimed: bool = False
+
+
+def get_item(session: Session, item_id: int) -> ReviewItem | None:
+    return session.get(ReviewItem, item_id)
+
+
+def item_for_listing(session: Session, listing_pk: int) -> ReviewItem | None:
+    return session.scalar(select(ReviewItem).where(ReviewItem.listing_pk == listing_pk))
+
+
+def queue_page(session: Session, f: QueueFilter, now: dt.datetime, limit: int,
+               offset: int) -> list[ReviewItem]:
+    query = select(ReviewItem).where(ReviewItem.status == "open", ReviewItem.queue == f.queue)
+    if not f.include_claimed:
+        query = query.where(or_(ReviewItem.lease_holder.is_(None),
+                                ReviewItem.lease_expires_at <= now))
+    if f.level:
+        query = query.where(ReviewItem.level == f.level)
+    if f.brand:
+        query = query.where(ReviewItem.brand == f.brand)
+    if f.reason:
+        query = query.where(ReviewItem.reason_codes.contains(f",{f.reason},", autoescape=True))
+    if f.platform_id:
+        query = query.where(ReviewItem.platform_id == f.platform_id)
+    if f.min_age_minutes is not None:
+        query = query.where(
+            ReviewItem.enqueued_at <= now - dt.timedelta(minutes=f.min_age_minutes))
+    if f.max_age_minutes is not None:
+        query = query.where(
+            ReviewItem.enqueued_at >= now - dt.timedelta(minutes=f.max_age_minutes))
+    level_rank = case(LEVEL_RANK, value=ReviewItem.level, else_=3)
+    # Highest level first; within a level the longest-waiting first, then the riskiest.
+    query = query.order_by(level_rank, ReviewItem.enqueued_at, ReviewItem.risk.desc(),
+                           ReviewItem.id)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def try_claim(session: Session, item_id: int, holder: str, holder_name: str,
+              now: dt.datetime, expires: dt.datetime) -> bool:
+    result = session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item_id, ReviewItem.status == "open",
+               or_(ReviewItem.lease_holder.is_(None), ReviewItem.lease_expires_at <= now,
+                   ReviewItem.lease_holder == holder),
+               or_(ReviewItem.excluded_holder.is_(None), ReviewItem.excluded_holder != holder))
+        .values(lease_holder=holder, lease_holder_name=holder_name, lease_expires_at=expires,
+                updated_at=now)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def update_if_holder(session: Session, item_id: int, holder: str, now: dt.datetime,
+                     values: dict[str, Any]) -> bool:
+    """Applies `values` only while `holder` holds an unexpired lease on the open item."""
+    result = session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item_id, ReviewItem.status == "open",
+               ReviewItem.lease_holder == holder, ReviewItem.lease_expires_at > now)
+        .values(updated_at=now, **values)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def add_audit(session: Session, entry: ReviewAudit) -> None:
+    session.add(entry)
+    session.flush()
+
+
+def audit_page(session: Session, limit: int, after_id: int | None, item_id: int | None,
+               actor: str | None, action: str | None) -> list[ReviewAudit]:
+    query = select(ReviewAudit)
+    if after_id is not None:
+        query = query.where(ReviewAudit.id > after_id)
+    if item_id is not None:
+        query = query.where(ReviewAudit.item_id == item_id)
+    if actor is not None:
+        query = query.where(or_(ReviewAudit.actor == actor, ReviewAudit.actor_name == actor))
+    if action is not None:
+        query = query.where(ReviewAudit.action == action)
+    return list(session.scalars(query.order_by(ReviewAudit.id).limit(limit)))

@@ -1,0 +1,122 @@
+"""Feedback and reputation endpoints. Buyer ids go in, never out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from service.auth.service import Principal, Role, resolve_key
+from service.deps import CurrentModerator, SessionDep, StateDep, require_roles
+from service.errors import Forbidden
+from service.sellers import service
+from service.sellers.runtime import RuntimeDep, app_state
+from service.sellers.schemas import (
+    SELLER_ID_PATTERN,
+    FeedbackIn,
+    FeedbackModeratorOut,
+    FeedbackOut,
+    FeedbackPage,
+    ReasonOut,
+    ReputationOut,
+)
+
+router = APIRouter(prefix="/v1/sellers", tags=["sellers"])
+
+SellerId = Annotated[str, Path(pattern=SELLER_ID_PATTERN, max_length=200)]
+AnyKey = Annotated[Principal, Depends(require_roles(Role.admin, Role.platform, Role.moderator))]
+
+
+def platform_principal(request: Request, session: Session, authorization: str | None) -> Principal:
+    """The same checks as `require_roles(Role.platform)`, callable inside a worker thread."""
+    state = app_state(request)
+    principal = resolve_key(session, authorization, state.cache, state.settings.key_cache_seconds)
+    request.state.principal = principal  # for the access log, as service.deps.authenticate does
+    if principal.role is not Role.platform:
+        raise Forbidden("this endpoint needs a key with role: platform")
+    return principal
+
+
+@router.post(
+    "/{seller_id}/feedback",
+    response_model=FeedbackOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "the same feedback was already stored (idempotent retry)"},
+        409: {"description": "this order already has different feedback"},
+    },
+)
+async def post_feedback(
+    seller_id: SellerId,
+    body: FeedbackIn,
+    request: Request,
+    runtime: RuntimeDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    state = app_state(request)
+
+    # All blocking work, the key check included, in one thread hop: at a few hundred requests
+    # per second each hand-off to the thread pool costs as much as the database work itself,
+    # and the shared auth dependencies would add five.
+    def ingest() -> tuple[FeedbackOut, bool]:
+        with state.session_factory() as session:
+            principal = platform_principal(request, session, authorization)
+            platform_id = principal.platform_id or principal.name
+            runtime.limits.check(state.settings.feedback_rate_limit, "feedback", platform_id)
+            result = service.ingest_feedback(
+                session,
+                platform_id=platform_id,
+                seller_id=seller_id,
+                data=body,
+                pseudonym_secret=runtime.pseudonym_secret,
+                cache=state.cache,
+                memo=runtime.memo,
+            )
+            out = FeedbackOut.model_validate(result.feedback)
+        if not result.created:
+            out.status = "duplicate"
+        return out, result.created
+
+    out, created = await run_in_threadpool(ingest)
+    return Response(
+        out.model_dump_json(),
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        media_type="application/json",
+    )
+
+
+@router.get("/{seller_id}/reputation", response_model=ReputationOut)
+def get_reputation(seller_id: SellerId, _: AnyKey, session: SessionDep, state: StateDep) -> ReputationOut:
+    summary = service.reputation_summary(
+        session, seller_id, cache=state.cache, ttl_seconds=state.settings.reputation_cache_seconds
+    )
+    return ReputationOut(
+        seller_id=summary.seller_id,
+        tier=summary.tier,
+        score=summary.score,
+        lower_bound=summary.lower_bound,
+        feedback_count=summary.feedback_count,
+        effective_evidence=summary.effective_evidence,
+        counterfeit_reports=summary.counterfeit_reports,
+        confirmed_counterfeits=summary.confirmed_counterfeits,
+        last_feedback_at=summary.last_feedback_at,
+        days_since_last_feedback=summary.days_since_last_feedback,
+        reasons=[ReasonOut(code=r.code, message=r.message, value=r.value) for r in summary.reasons],
+        computed_at=summary.computed_at,
+        model_version=summary.model_version,
+    )
+
+
+@router.get("/{seller_id}/feedback", response_model=FeedbackPage)
+def list_feedback(
+    seller_id: SellerId,
+    _: CurrentModerator,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=32)] = None,
+) -> FeedbackPage:
+    """Moderators only: the raw feedback with buyer pseudonyms."""
+    rows, next_cursor = service.list_feedback(session, seller_id, limit, cursor)
+    return FeedbackPage(items=[FeedbackModeratorOut.model_validate(r) for r in rows], next_cursor=next_cursor)

@@ -1,0 +1,90 @@
+"""End to end on generated fixtures: mirrored, rotated, gridded and screenshotted reposts of
+enrolled photos match their catalog image; never-enrolled photos match nothing."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+from augly.image import functional as augly_f
+from PIL import Image
+from trustdata.copydetect import layouts
+
+from models.hashing.decode import decode_for_matching
+from models.hashing.matcher import Matcher, enrollment_hashes
+from models.hashing.views import WORK_SIDE
+from models.thresholds import MATCH_MAX_SCORE
+
+
+@pytest.fixture(scope="module")
+def catalog(astronaut: Image.Image, coffee: Image.Image,
+            products: list[Image.Image]) -> tuple[Matcher, list[Image.Image]]:
+    enrolled = [astronaut, coffee, *products[:4]]
+    matcher = Matcher()
+    for i, img in enumerate(enrolled):
+        matcher.enroll(i, enrollment_hashes(img))
+    return matcher, enrolled
+
+
+EDITS = {
+    "mirror": lambda img, fill: img.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+    "rotate": lambda img, fill: augly_f.rotate(img, degrees=8.0).convert("RGB"),
+    "grid9": lambda img, fill: layouts.grid(img, random.Random(1), fill, 3),
+    "screenshot": lambda img, fill: layouts.app_screenshot(img, random.Random(0)),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+@pytest.mark.parametrize("source", [0, 1])
+def test_edited_repost_matches_its_catalog_image(
+        catalog: tuple[Matcher, list[Image.Image]], products: list[Image.Image],
+        edit: str, source: int) -> None:
+    matcher, enrolled = catalog
+    query = EDITS[edit](enrolled[source], products[6:])
+    matches = matcher.match(query)
+    assert matches, f"{edit} of image {source} matched nothing"
+    best = matches[0]
+    assert best.image_id == source
+    assert best.score <= MATCH_MAX_SCORE
+    assert 0 < best.confidence <= 1
+    assert best.hash_kind in {"phash", "dhash", "pdq"}
+    assert {m.image_id for m in matches} == {source}
+
+
+def test_grid_match_names_the_cell(catalog: tuple[Matcher, list[Image.Image]],
+                                   products: list[Image.Image]) -> None:
+    matcher, enrolled = catalog
+    best = matcher.match(EDITS["grid9"](enrolled[0], products[6:]))[0]
+    assert best.region.startswith("cell-")
+
+
+def test_distractors_never_match(catalog: tuple[Matcher, list[Image.Image]],
+                                 products: list[Image.Image]) -> None:
+    matcher, _ = catalog
+    for i, img in enumerate(products[6:12]):
+        assert matcher.match(img) == []
+        assert matcher.match(layouts.grid(img, random.Random(i), products[6:], 3)) == []
+
+
+def test_remove_and_re_enroll(catalog: tuple[Matcher, list[Image.Image]]) -> None:
+    matcher = Matcher()
+    _, enrolled = catalog
+    matcher.enroll(7, enrollment_hashes(enrolled[1]))
+    assert matcher.match(enrolled[1])[0].image_id == 7
+    assert matcher.remove(7)
+    assert matcher.match(enrolled[1]) == []
+    assert not matcher.remove(7)
+
+
+def test_exact_copy_is_carried_by_pdq(catalog: tuple[Matcher, list[Image.Image]]) -> None:
+    matcher, enrolled = catalog
+    best = matcher.match(enrolled[0])[0]
+    assert (best.image_id, best.hash_kind, best.distance, best.region) == (0, "pdq", 0, "full")
+
+
+def test_fast_decode_reaches_working_size(astronaut: Image.Image) -> None:
+    buf = io.BytesIO()
+    astronaut.resize((1024, 1024)).save(buf, "JPEG", quality=90)
+    img = decode_for_matching(buf.getvalue(), "JPEG")
+    assert img.mode == "RGB" and max(img.size) == WORK_SIDE

@@ -1,0 +1,138 @@
+"""POST /v1/images/match against the real databases, through the catalog API."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from service.app import create_app
+
+EDIT_NAMES = ("grid9", "mirror", "rotate", "screenshot")
+
+
+def jpeg(img: Image.Image) -> bytes:
+    out = io.BytesIO()
+    img.convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def match(client: TestClient, headers: dict[str, str], *images: Image.Image) -> list[dict]:
+    files = [("files", (f"q{i}.jpg", jpeg(img), "image/jpeg")) for i, img in enumerate(images)]
+    response = client.post("/v1/images/match", headers=headers, files=files)
+    assert response.status_code == 200, response.text
+    return response.json()["results"]
+
+
+@pytest.mark.parametrize("edit", EDIT_NAMES)
+def test_edited_reposts_match_the_enrolled_image(client, api_keys, enrol, genuine, others,
+                                                 edits, edit: str) -> None:
+    product_id, image_id = enrol(genuine[0], brand="Maison Verdier")
+    enrol(genuine[1], brand="Other House")
+    [result] = match(client, api_keys.platform, edits[edit](genuine[0], others))
+    best = result["best"]
+    assert best is not None, edit
+    assert (best["product_id"], best["image_id"], best["brand"]) == (product_id, image_id,
+                                                                     "Maison Verdier")
+    assert result["matches"][0] == best
+    assert best["hash_kind"] in {"phash", "dhash", "pdq"}
+    assert 0 < best["confidence"] <= 1 and best["distance"] >= 0 and best["region"]
+    if edit == "grid9":
+        assert best["region"].startswith("cell-")
+
+
+def test_results_in_request_order_and_distractors_match_nothing(client, api_keys, enrol,
+                                                                 genuine, others) -> None:
+    _, astronaut_id = enrol(genuine[0])
+    _, coffee_id = enrol(genuine[1])
+    results = match(client, api_keys.admin, genuine[1], others[0], genuine[0], others[1])
+    assert [r["best"]["image_id"] if r["best"] else None for r in results] == [
+        coffee_id, None, astronaut_id, None]
+    assert results[1] == {"matches": [], "best": None}
+
+
+def test_json_base64_images(client, api_keys, enrol, genuine) -> None:
+    _, image_id = enrol(genuine[1])
+    body = {"images": [{"data": base64.b64encode(jpeg(genuine[1])).decode()}]}
+    response = client.post("/v1/images/match", headers=api_keys.platform, json=body)
+    assert response.status_code == 200
+    assert response.json()["results"][0]["best"]["image_id"] == image_id
+
+
+def test_index_follows_enroll_and_delete_without_restart(client, api_keys, enrol,
+                                                         genuine) -> None:
+    assert match(client, api_keys.platform, genuine[0])[0]["best"] is None
+    product_id, image_id = enrol(genuine[0])
+    assert match(client, api_keys.platform, genuine[0])[0]["best"]["image_id"] == image_id
+    assert client.delete(f"/v1/catalog/images/{image_id}",
+                         headers=api_keys.admin).status_code == 204
+    assert match(client, api_keys.platform, genuine[0])[0]["best"] is None
+    _, again = enrol(genuine[0])
+    assert match(client, api_keys.platform, genuine[0])[0]["best"]["image_id"] == again
+    # Deleting the product removes its images' hashes too.
+    products = client.get("/v1/catalog/products", headers=api_keys.admin).json()["items"]
+    for p in products:
+        client.delete(f"/v1/catalog/products/{p['id']}", headers=api_keys.admin)
+    assert match(client, api_keys.platform, genuine[0])[0]["best"] is None
+    assert product_id  # the first product was among those deleted
+
+
+def test_a_restarted_app_builds_the_index_from_the_database(client, api_keys, enrol, genuine,
+                                                            settings) -> None:
+    _, image_id = enrol(genuine[1])
+    with TestClient(create_app(settings, load_in_background=False)) as fresh:
+        ready = fresh.get("/health/ready").json()
+        assert ready["checks"]["matching"] == "ok"
+        assert match(fresh, api_keys.platform, genuine[1])[0]["best"]["image_id"] == image_id
+
+
+def test_another_process_change_is_seen(client, api_keys, enrol, genuine, settings) -> None:
+    """A second app (another worker) sees the first one's enrollment via the change log."""
+    second_settings = settings.model_copy(update={"matching_sync_seconds": 0.0})
+    with TestClient(create_app(second_settings, load_in_background=False)) as worker_b:
+        assert match(worker_b, api_keys.platform, genuine[0])[0]["best"] is None
+        _, image_id = enrol(genuine[0])  # through worker A
+        assert match(worker_b, api_keys.platform, genuine[0])[0]["best"]["image_id"] == image_id
+
+
+def test_not_ready_until_the_index_is_loaded(client, api_keys, genuine) -> None:
+    state = client.app.state.trust
+    index = state.extras.pop("matching")
+    try:
+        response = client.post("/v1/images/match", headers=api_keys.platform,
+                               files=[("files", ("a.jpg", jpeg(genuine[0]), "image/jpeg"))])
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "matching_not_ready"
+    finally:
+        state.extras["matching"] = index
+
+
+@pytest.mark.parametrize(("payload", "status", "code"), [
+    ([("files", ("a.jpg", b"not an image at all", "image/jpeg"))], 415,
+     "unsupported_image_format"),
+    ([("files", ("a.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg"))], 422,
+     "image_corrupt"),
+    ([("files", ("a.jpg", b"", "image/jpeg"))], 422, "image_empty"),
+])
+def test_bad_images_are_4xx(client, api_keys, payload, status: int, code: str) -> None:
+    response = client.post("/v1/images/match", headers=api_keys.platform, files=payload)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+
+
+def test_ten_images_are_refused(client, api_keys, genuine) -> None:
+    files = [("files", (f"{i}.jpg", jpeg(genuine[0].resize((64, 64))), "image/jpeg"))
+             for i in range(10)]
+    response = client.post("/v1/images/match", headers=api_keys.platform, files=files)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "too_many_images"
+
+
+def test_roles(client, api_keys, genuine) -> None:
+    files = [("files", ("a.jpg", jpeg(genuine[0]), "image/jpeg"))]
+    assert client.post("/v1/images/match", files=files).status_code == 401
+    assert client.post("/v1/images/match", headers=api_keys.moderator,
+                       files=files).status_code == 403
