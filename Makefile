@@ -35,11 +35,13 @@ pytest: venv
 
 test: lint typecheck pytest
 
+# `make bench ONLY=badges` runs benchmarks/bench_badges.py alone.
 bench: venv
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(ONLY)
 
+# `make train ONLY=captions` runs the steps whose module name contains "captions".
 train: venv
-	$(PY) -m training
+	$(PY) -m training $(ONLY)
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache

@@ -14,22 +14,30 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.auth.service import ensure_env_admin_key
+from service.badges.router import router as badges_router
 from service.cache import Cache, MemoryCache, RedisCache, connect_redis
+from service.captions.router import router as captions_router
 from service.captions.runtime import startup_step as load_caption_model
 from service.catalog.router import router as catalog_router
 from service.db import create_db_engine, make_session_factory, transaction
 from service.errors import DomainError
 from service.health.router import router as health_router
 from service.imaging import ImageLimits
+from service.jobs.router import router as jobs_router
+from service.listings.router import router as listings_router
+from service.matching.router import router as matching_router
 from service.matching.runtime import startup_step as load_matching_index
 from service.observability import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
     configure_logging,
 )
+from service.review.router import router as review_router
+from service.sellers.router import router as sellers_router
 from service.sellers.runtime import startup_step as load_sellers_runtime
 from service.settings import Settings, get_settings
 from service.state import AppState
+from service.webhooks.router import router as webhooks_router
 
 log = logging.getLogger("trustd.app")
 
@@ -108,26 +116,9 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     app.include_router(health_router)
     app.include_router(catalog_router)
     # --- domain routers are included below this line ---
-    from service.matching.router import router as matching_router  # issue 3
-
-    app.include_router(matching_router)
-    from service.captions.router import router as captions_router  # issue 4
-
-    app.include_router(captions_router)
-    from service.jobs.router import router as jobs_router  # issue 6
-    from service.listings.router import router as listings_router  # issue 6
-    from service.review.router import router as review_router  # issue 6
-    from service.webhooks.router import router as webhooks_router  # issue 6
-
-    app.include_router(listings_router)
-    app.include_router(review_router)
-    app.include_router(webhooks_router)
-    app.include_router(jobs_router)
-    from service.badges.router import router as badges_router  # issue 5
-    from service.sellers.router import router as sellers_router  # issue 5
-
-    app.include_router(sellers_router)
-    app.include_router(badges_router)
+    for router in (matching_router, captions_router, listings_router, review_router,
+                   webhooks_router, jobs_router, sellers_router, badges_router):
+        app.include_router(router)
     return app
 
 

@@ -12,6 +12,22 @@ import time
 
 STEPS: list[list[str]] = [
     # --- training steps are added below this line: ["module", "arg", ...] ---
+    # issue 4: caption corpus, the two classifiers, the served choice, the evaluation report
+    ["trustdata.captions.build", "--out", "var/captions", "--seed", "13"],
+    ["training.train_captions_baseline"],
+    ["training.train_captions_encoder"],
+    ["training.train_captions_select"],
+    ["training.evaluate_captions"],
+    # issue 6: labelled listing set, the risk aggregation model, its held-out evaluation
+    ["trustdata.listings.build", "--out", "var/datasets/listings", "--seed", "20240611"],
+    ["training.train_risk", "--data", "var/datasets/listings", "--out", "models/artifacts/risk-v1"],
+    ["training.evaluate_risk", "--data", "var/datasets/listings", "--artifact",
+     "models/artifacts/risk-v1", "--report", "reports/risk"],
+    # issue 3: copy-detection calibration and evaluation splits, thresholds, the report
+    ["trustdata.copydetect.build", "--seed", "0", "--out", "var/copydetect/calib"],
+    ["trustdata.copydetect.build", "--seed", "1", "--out", "var/copydetect/eval"],
+    ["training.calibrate_matching", "--data", "var/copydetect/calib"],
+    ["training.evaluate_matching", "--data", "var/copydetect/eval", "--out", "reports/matching"],
 ]
 
 

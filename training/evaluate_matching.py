@@ -26,13 +26,19 @@ from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
+import cv2
+import faiss
 import imagehash
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
 from models.hashing.decode import decode_for_matching
+from models.hashing.local import LocalFeatures, catalog_features, query_features
+from models.hashing.local_index import LocalIndex
 from models.hashing.matcher import HashSet, Matcher, enrollment_hashes, query_hashes
+from models.hashing.pipeline import unified_score
+from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
 
 # Candidates up to this score are kept so curves extend past the operating threshold.
 CURVE_MAX_SCORE = 40.0
@@ -41,27 +47,58 @@ BASELINE_MAX_DISTANCE = 32
 
 @dataclass
 class Scored:
-    """Per query: expected catalog index (-1 for a distractor) and scored candidates."""
+    """Per query: expected catalog index (-1 for a distractor) and scored candidates.
+
+    ``hash_scores`` and ``inliers`` are each stage's raw evidence per catalog image;
+    ``candidates`` is the ranking score the figures are computed on (lower is better).
+    """
 
     transform: str
     family: str
     expected: int
     candidates: dict[int, float] = field(default_factory=dict)
+    hash_scores: dict[int, float] = field(default_factory=dict)
+    inliers: dict[int, int] = field(default_factory=dict)
+
+
+def rescore(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> None:
+    """Unified score of both stages (models/hashing/pipeline.unified_score) as candidates."""
+    for s in scored:
+        ids = s.hash_scores.keys() | s.inliers.keys()
+        s.candidates = {i: unified_score(s.hash_scores.get(i), s.inliers.get(i),
+                                         max_hash, min_inliers) for i in ids}
 
 
 def _load(root: Path) -> dict:
     return json.loads((root / "manifest.json").read_text())
 
 
-def _enrol_one(path: str) -> list[HashSet]:
-    return enrollment_hashes(decode_for_matching(Path(path).read_bytes()))
+def _enrol_one(path: str) -> tuple[list[HashSet], bytes]:
+    image = decode_for_matching(Path(path).read_bytes(), side=LOCAL_CATALOG_SIDE)
+    return enrollment_hashes(image), catalog_features(image).to_bytes()
 
 
-def _query_one(path: str) -> tuple[list[HashSet], float]:
+_WORKER_INDEX = LocalIndex()
+
+
+def _init_worker(blobs: list[bytes]) -> None:
+    # One thread each: the pool already uses every core, oversubscription only slows it.
+    cv2.setNumThreads(1)
+    faiss.omp_set_num_threads(1)
+    for i, blob in enumerate(blobs):
+        _WORKER_INDEX.enroll(i, LocalFeatures.from_bytes(blob))
+
+
+def _query_one(path: str) -> tuple[list[HashSet], dict[int, int], float, float]:
     data = Path(path).read_bytes()
     t0 = time.perf_counter()
-    hashes = query_hashes(decode_for_matching(data, "JPEG"))
-    return hashes, (time.perf_counter() - t0) * 1e3
+    image = decode_for_matching(data, "JPEG", side=LOCAL_QUERY_MAX_SIDE)
+    hashes = query_hashes(image)
+    t1 = time.perf_counter()
+    local, scale = query_features(image)
+    verified = {v.image_id: v.inliers for v in _WORKER_INDEX.verify(local, scale)}
+    t2 = time.perf_counter()
+    return hashes, verified, (t1 - t0) * 1e3, (t2 - t1) * 1e3
 
 
 def _phash_one(path: str) -> int:
@@ -69,28 +106,32 @@ def _phash_one(path: str) -> int:
         return int(str(imagehash.phash(img)), 16)
 
 
-def run_matcher(root: Path, workers: int = 2) -> tuple[list[Scored], list[float]]:
+def run_matcher(root: Path, workers: int = 2) -> tuple[list[Scored], list[float], list[float]]:
+    """Both stages' evidence for every query; per-query ms of the hash and local stages."""
     man = _load(root)
     cat = man["catalog"]
     with Pool(workers) as pool:
         enrolled = list(tqdm(pool.imap(_enrol_one, [str(root / "catalog" / f"{c}.jpg")
                                                     for c in cat]), total=len(cat),
                              desc="enrol"))
-        matcher = Matcher()
-        for i, hashes in enumerate(enrolled):
-            matcher.enroll(i, hashes)
-        paths = [str(root / q["file"]) for q in man["queries"]]
-        results = list(tqdm(pool.imap(_query_one, paths, chunksize=16), total=len(paths),
+    matcher = Matcher()
+    for i, (hashes, _) in enumerate(enrolled):
+        matcher.enroll(i, hashes)
+    paths = [str(root / q["file"]) for q in man["queries"]]
+    with Pool(workers, initializer=_init_worker, initargs=([b for _, b in enrolled],)) as pool:
+        results = list(tqdm(pool.imap(_query_one, paths, chunksize=8), total=len(paths),
                             desc="match"))
     index = {c: i for i, c in enumerate(cat)}
-    scored, millis = [], []
-    for q, (hashes, ms) in zip(man["queries"], results, strict=True):
+    scored, hash_ms, local_ms = [], [], []
+    for q, (hashes, verified, ms_hash, ms_local) in zip(man["queries"], results, strict=True):
         s = Scored(q["transform"], q["family"], index.get(q["expected"], -1))
-        s.candidates = {m.image_id: m.score
-                        for m in matcher.match_hashes(hashes, CURVE_MAX_SCORE)}
+        s.hash_scores = {m.image_id: m.score
+                         for m in matcher.match_hashes(hashes, CURVE_MAX_SCORE)}
+        s.inliers = verified
         scored.append(s)
-        millis.append(ms)
-    return scored, millis
+        hash_ms.append(ms_hash)
+        local_ms.append(ms_local)
+    return scored, hash_ms, local_ms
 
 
 def run_baseline(root: Path, workers: int = 2) -> list[Scored]:

@@ -44,6 +44,10 @@ class LocalIndex:
         return image_id in self._features
 
     @property
+    def image_ids(self) -> set[int]:
+        return set(self._features)
+
+    @property
     def descriptor_count(self) -> int:
         return sum(len(f) for f in self._features.values())
 

@@ -113,6 +113,10 @@ class Matcher:
     def __contains__(self, image_id: int) -> bool:
         return image_id in self._rows_of
 
+    @property
+    def image_ids(self) -> set[int]:
+        return set(self._rows_of)
+
     def _grow(self, need: int) -> None:
         if need <= self._cap:
             return

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from models.risk import RiskModel, RiskThresholds, load_model
-from service.listings.signals import ExactCatalogMatcher, PhotoMatcher
+from service.listings.signals import CatalogPhotoMatcher, PhotoMatcher
 from service.settings import Settings
 from service.state import AppState
 
@@ -43,7 +43,7 @@ def get_runtime(state: AppState) -> ListingsRuntime:
         with _lock:
             runtime = state.extras.get(EXTRAS_KEY)
             if runtime is None:
-                runtime = ListingsRuntime(_risk_model(), ExactCatalogMatcher())
+                runtime = ListingsRuntime(_risk_model(), CatalogPhotoMatcher(state))
                 state.extras[EXTRAS_KEY] = runtime
     assert isinstance(runtime, ListingsRuntime)
     return runtime

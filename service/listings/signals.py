@@ -1,8 +1,7 @@
 """Gathering a listing's signals from the other domains and shaping them for the scorer.
 
-Image matching: the perceptual matcher of issue 3 plugs in as a `PhotoMatcher`; until it is
-registered, `ExactCatalogMatcher` finds byte-identical re-uses of enrolled catalog photos
-(sha256), which is the plain "official photo re-used" case. Captions: the captions domain's
+Image matching: the catalog matcher of issue 3 (`service.matching`) as a `PhotoMatcher`,
+finding enrolled catalog photos inside listing photos. Captions: the captions domain's
 `classify_texts`. Reputation: the sellers domain's `reputation_summary`.
 """
 
@@ -21,8 +20,11 @@ from models.text.classifier import CaptionResult
 from service.cache import Cache
 from service.catalog.tables import CatalogImage, Product
 from service.imaging import DecodedImage
+from service.matching.runtime import get_index
+from service.matching.service import MATCHER_VERSION, match_decoded
 from service.listings.schemas import CaptionOut, ImageMatchOut, SellerOut
 from service.sellers.reputation import reputation_summary
+from service.state import AppState
 
 
 @dataclass(frozen=True)
@@ -45,18 +47,31 @@ class PhotoMatcher(Protocol):
     def match(self, session: Session, photos: list[Photo]) -> list[list[PhotoMatch]]: ...
 
 
-class ExactCatalogMatcher:
-    version = "exact-sha256-1"
+class CatalogPhotoMatcher:
+    """The catalog image matcher (issue 3) behind the scorer's `PhotoMatcher` protocol.
+
+    Its version names the catalog state (the change-log position the index has applied), so
+    a cached per-photo result is never reused after the catalog changed.
+    """
+
+    def __init__(self, state: AppState) -> None:
+        self._state = state
+
+    @property
+    def version(self) -> str:
+        index = get_index(self._state)
+        if index.needs_sync(self._state.settings.matching_sync_seconds):
+            with self._state.session_factory() as session:
+                index.sync(session)
+        return f"{MATCHER_VERSION}@catalog-{index.seq}"
 
     def match(self, session: Session, photos: list[Photo]) -> list[list[PhotoMatch]]:
-        shas = {p.sha256 for p in photos}
-        rows = session.execute(select(CatalogImage.id, CatalogImage.sha256)
-                               .where(CatalogImage.sha256.in_(shas))).all()
-        by_sha: dict[str, list[int]] = {}
-        for image_id, sha in rows:
-            by_sha.setdefault(sha, []).append(image_id)
-        return [[PhotoMatch(i, 1.0, "exact") for i in sorted(by_sha.get(p.sha256, []))]
-                for p in photos]
+        decoded = [photo.decoded for photo in photos]
+        if any(d is None for d in decoded):
+            raise ValueError("match() needs decoded photos")
+        results = match_decoded(self._state, session, [d for d in decoded if d is not None])
+        return [[PhotoMatch(m.image_id, m.confidence, f"{m.hash_kind}:{m.region}")
+                 for m in result.matches] for result in results]
 
 
 def match_photos(session: Session, matcher: PhotoMatcher, photos: list[Photo], cache: Cache,

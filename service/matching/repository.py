@@ -7,24 +7,37 @@ from collections.abc import Iterable, Iterator, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from models.hashing.local import LocalFeatures
 from models.hashing.matcher import HashSet
+from models.hashing.pipeline import CatalogEvidence
 from service.catalog.tables import CatalogImage, Product
-from service.matching.tables import MatchingChange, MatchingHash
+from service.matching.tables import MatchingChange, MatchingFeatures, MatchingHash
+
+Stored = tuple[list[HashSet], LocalFeatures | None]  # what one enrolled image holds
 
 LOAD_BATCH = 5000
 
 
-def add_hashes(session: Session, image_id: int, hashes: Sequence[HashSet]) -> None:
+def add_evidence(session: Session, image_id: int, evidence: CatalogEvidence) -> None:
+    add_hashes(session, image_id, evidence.hashes, log=False)
+    session.add(MatchingFeatures(image_id=image_id, data=evidence.local.to_bytes()))
+    session.add(MatchingChange(image_id=image_id, op="add"))
+
+
+def add_hashes(session: Session, image_id: int, hashes: Sequence[HashSet],
+               log: bool = True) -> None:
     session.add_all(MatchingHash(image_id=image_id, view=h.name, phash=h.phash.hex(),
                                  dhash=h.dhash.hex(), pdq=h.pdq.hex(), quality=h.quality)
                     for h in hashes)
-    session.add(MatchingChange(image_id=image_id, op="add"))
+    if log:
+        session.add(MatchingChange(image_id=image_id, op="add"))
 
 
 def remove_hashes(session: Session, image_ids: Sequence[int]) -> None:
     if not image_ids:
         return
     session.execute(delete(MatchingHash).where(MatchingHash.image_id.in_(image_ids)))
+    session.execute(delete(MatchingFeatures).where(MatchingFeatures.image_id.in_(image_ids)))
     session.add_all(MatchingChange(image_id=i, op="remove") for i in image_ids)
 
 
@@ -54,6 +67,25 @@ def hashes_of(session: Session, image_ids: Iterable[int]) -> dict[int, list[Hash
     for row in session.scalars(stmt.order_by(MatchingHash.id)):
         out.setdefault(row.image_id, []).append(_to_set(row))
     return out
+
+
+def features_of(session: Session, image_ids: Iterable[int]) -> dict[int, LocalFeatures]:
+    stmt = select(MatchingFeatures).where(MatchingFeatures.image_id.in_(list(image_ids)))
+    return {row.image_id: LocalFeatures.from_bytes(row.data) for row in session.scalars(stmt)}
+
+
+def iter_all_features(session: Session) -> Iterator[tuple[int, LocalFeatures]]:
+    stmt = select(MatchingFeatures).order_by(MatchingFeatures.image_id)
+    for row in session.scalars(stmt.execution_options(yield_per=LOAD_BATCH // 10)):
+        yield row.image_id, LocalFeatures.from_bytes(row.data)
+
+
+def stored_of(session: Session, image_ids: Iterable[int]) -> dict[int, Stored]:
+    """Hashes and local features of the given images (absent: not enrolled any more)."""
+    ids = list(image_ids)
+    hashes = hashes_of(session, ids)
+    features = features_of(session, ids)
+    return {i: (hashes.get(i, []), features.get(i)) for i in hashes.keys() | features.keys()}
 
 
 def last_change(session: Session) -> int:

@@ -18,15 +18,13 @@ MAX_MATCH_IMAGES = 9
              openapi_extra=image_upload_openapi(MAX_MATCH_IMAGES),
              responses={503: {"description": "the image index is still loading"}})
 async def match_images(request: Request, _: CurrentPlatform, state: StateDep) -> MatchResponse:
-    index = get_index(state)
+    get_index(state)  # 503 while the index loads, before reading the upload
     limits = state.image_limits
     blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes)
 
     def work() -> MatchResponse:
-        hashed = service.hash_queries(decode_images(blobs, limits))
+        decoded = decode_images(blobs, limits)
         with state.session_factory() as session:
-            results = service.match_hashed(session, index, hashed,
-                                           state.settings.matching_sync_seconds)
-        return MatchResponse(results=results)
+            return MatchResponse(results=service.match_decoded(state, session, decoded))
 
     return await run_in_threadpool(work)

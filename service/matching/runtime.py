@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from models.hashing.matcher import HashSet, Match, Matcher
+from models.hashing.matcher import Match
+from models.hashing.pipeline import CatalogMatcher, QueryEvidence
 from service.errors import NotReady
 from service.matching import repository
 from service.state import AppState
@@ -40,7 +41,7 @@ def note_local_change() -> None:
 
 @dataclass
 class MatchIndex:
-    matcher: Matcher = field(default_factory=Matcher)
+    matcher: CatalogMatcher = field(default_factory=CatalogMatcher)
     seq: int = 0
     gaps: dict[int, float] = field(default_factory=dict)  # missing seq -> first seen
     synced_at: float = 0.0
@@ -50,7 +51,9 @@ class MatchIndex:
     def load(self, session: Session) -> None:
         start = repository.last_change(session)
         for image_id, hashes in repository.iter_all_hashes(session):
-            self.matcher.enroll(image_id, hashes)
+            self.matcher.hashes.enroll(image_id, hashes)
+        for image_id, features in repository.iter_all_features(session):
+            self.matcher.local.enroll(image_id, features)
         self.seq = start
         self.sync(session)  # whatever committed while we were loading
 
@@ -65,11 +68,11 @@ class MatchIndex:
                    if c[0] > self.seq or c[0] in self.gaps]
         now = time.monotonic()
         touched = {image_id for _, image_id, _ in changes}
-        fresh = repository.hashes_of(session, touched) if touched else {}
+        fresh = repository.stored_of(session, touched) if touched else {}
         with self.lock:
             for image_id in touched:
                 if image_id in fresh:
-                    self.matcher.enroll(image_id, fresh[image_id])
+                    self.matcher.enroll(image_id, *fresh[image_id])
                 else:
                     self.matcher.remove(image_id)
             seen = {c[0] for c in changes}
@@ -85,9 +88,9 @@ class MatchIndex:
             self.generation = generation
         return len(touched)
 
-    def match(self, queries: Sequence[Sequence[HashSet]]) -> list[list[Match]]:
+    def match(self, queries: Sequence[QueryEvidence]) -> list[list[Match]]:
         with self.lock:
-            return [self.matcher.match_hashes(q) for q in queries]
+            return [self.matcher.match(q) for q in queries]
 
 
 def startup_step(state: AppState) -> None:

@@ -7,12 +7,19 @@ from collections.abc import Sequence
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models.hashing.matcher import Match, enrollment_hashes, query_hashes
+from models.hashing.matcher import Match
+from models.hashing.pipeline import QueryEvidence, analyse_catalog, analyse_query
 from service.catalog.tables import CatalogImage
 from service.imaging import DecodedImage
 from service.matching import repository
-from service.matching.runtime import MatchIndex, note_local_change
+from service.matching.runtime import MatchIndex, get_index, note_local_change
 from service.matching.schemas import ImageMatches, MatchOut
+from service.state import AppState
+
+
+# Names what produces matches; bump it when matching logic or thresholds change, so results
+# cached under the old version (e.g. by the listing scorer) are not reused.
+MATCHER_VERSION = "catalog-match-1"
 
 
 def _after_commit(_: Session) -> None:
@@ -30,7 +37,7 @@ class MatchingCatalogHook:
     def images_added(self, session: Session,
                      added: list[tuple[CatalogImage, DecodedImage]]) -> None:
         for image, decoded in added:
-            repository.add_hashes(session, image.id, enrollment_hashes(decoded.image))
+            repository.add_evidence(session, image.id, analyse_catalog(decoded.image))
         _watch_commit(session)
 
     def images_removed(self, session: Session, images: list[CatalogImage]) -> None:
@@ -38,12 +45,12 @@ class MatchingCatalogHook:
         _watch_commit(session)
 
 
-def hash_queries(decoded: Sequence[DecodedImage]) -> list[list]:
-    """CPU-bound: region recovery and hashing of each query image."""
-    return [query_hashes(d.image) for d in decoded]
+def analyse_queries(decoded: Sequence[DecodedImage]) -> list[QueryEvidence]:
+    """CPU-bound: region recovery, hashing and keypoints of each query image."""
+    return [analyse_query(d.image) for d in decoded]
 
 
-def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[list],
+def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[QueryEvidence],
                  sync_seconds: float) -> list[ImageMatches]:
     if index.needs_sync(sync_seconds):
         index.sync(session)
@@ -51,6 +58,13 @@ def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[list],
     ids = {m.image_id for matches in found for m in matches}
     products = repository.products_of(session, ids) if ids else {}
     return [_result(matches, products) for matches in found]
+
+
+def match_decoded(state: AppState, session: Session,
+                  decoded: Sequence[DecodedImage]) -> list[ImageMatches]:
+    """The one entry point for matching validated images (the API and the listing scorer)."""
+    index = get_index(state)
+    return match_hashed(session, index, analyse_queries(decoded), state.settings.matching_sync_seconds)
 
 
 def _result(matches: list[Match], products: dict[int, tuple[int, str]]) -> ImageMatches:

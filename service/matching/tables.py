@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
@@ -24,6 +24,16 @@ class MatchingHash(Base):
     dhash: Mapped[str] = mapped_column(String(16))
     pdq: Mapped[str] = mapped_column(String(64))
     quality: Mapped[int] = mapped_column(SmallInteger)
+
+
+class MatchingFeatures(Base):
+    """Local features (ORB keypoints of the photo and its mirror) of one catalog image."""
+
+    __tablename__ = "matching_features"
+
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_images.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # LocalFeatures.to_bytes()
 
 
 class MatchingChange(Base):

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
+from service.listings.runtime import get_runtime
 
 PRICE_REASONS = {"price_far_below_list", "price_below_list"}
 
@@ -81,7 +82,8 @@ def test_photo_match_results_are_cached_by_content(client, official, score):
     score([official.photo], price=2_400)
     state = client.app.state.trust
     sha = hashlib.sha256(official.photo).hexdigest()
-    assert state.cache.get(f"listing-photo:exact-sha256-1:{sha}") is not None
+    version = get_runtime(state).matcher.version  # names the catalog state it matched against
+    assert state.cache.get(f"listing-photo:{version}:{sha}") is not None
 
 
 @pytest.mark.redis
@@ -94,7 +96,7 @@ def test_photo_cache_lives_in_redis_when_configured(make_settings, database_url,
         assert redis_app.post("/v1/listings/score", json=body,
                               headers=api_keys.platform).status_code == 200
     sha = hashlib.sha256(official.photo).hexdigest()
-    assert redis_client.exists(f"trustd:cache:listing-photo:exact-sha256-1:{sha}")
+    assert redis_client.keys(f"trustd:cache:listing-photo:*:{sha}")
 
 
 def test_platform_thresholds_override_the_decision(make_settings, database_url, api_keys,
