@@ -3,8 +3,14 @@
 from service.auth import tables as auth_tables
 from service.catalog import tables as catalog_tables
 from service.db import Base
+from service.jobs import tables as jobs_tables
+from service.listings import tables as listings_tables
+from service.matching import tables as matching_tables
+from service.review import tables as review_tables
+from service.sellers import tables as sellers_tables
+from service.webhooks import tables as webhooks_tables
 
-# --- domain table modules are imported below this line ---
-from service.matching import tables as matching_tables  # noqa: E402, F401  issue 3
-
-__all__ = ["Base", "auth_tables", "catalog_tables"]
+__all__ = [
+    "Base", "auth_tables", "catalog_tables", "jobs_tables", "listings_tables", "matching_tables",
+    "review_tables", "sellers_tables", "webhooks_tables",
+]

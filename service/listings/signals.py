@@ -20,9 +20,9 @@ from models.text.classifier import CaptionResult
 from service.cache import Cache
 from service.catalog.tables import CatalogImage, Product
 from service.imaging import DecodedImage
+from service.listings.schemas import CaptionOut, ImageMatchOut, SellerOut
 from service.matching.runtime import get_index
 from service.matching.service import MATCHER_VERSION, match_decoded
-from service.listings.schemas import CaptionOut, ImageMatchOut, SellerOut
 from service.sellers.reputation import reputation_summary
 from service.state import AppState
 

@@ -16,7 +16,6 @@ from service.matching.runtime import MatchIndex, get_index, note_local_change
 from service.matching.schemas import ImageMatches, MatchOut
 from service.state import AppState
 
-
 # Names what produces matches; bump it when matching logic or thresholds change, so results
 # cached under the old version (e.g. by the listing scorer) are not reused.
 MATCHER_VERSION = "catalog-match-1"
