@@ -90,4 +90,7 @@ LOCAL_MAX_DESCRIPTOR_DISTANCE = 64  # of 256 bits; farther nearest neighbours ar
 LOCAL_RATIO = 0.8  # Lowe's ratio vs the nearest descriptor of another catalog image
 LOCAL_MIN_CANDIDATE_MATCHES = 6  # ratio-test survivors needed before a RANSAC fit
 LOCAL_RANSAC_PIXELS = 6.0  # reprojection tolerance, query pixels at its working scale
-LOCAL_MIN_INLIERS = 12  # PROVISIONAL: replaced below by the calibrated value
+# Calibrated on the seed-0 split (training/calibrate_matching.py, defaults): the first false
+# hash match scored 17.75 there and the most inliers of a wrong pair were 27, so
+MATCH_HASH_MAX_SCORE = 10.5  # hash stage accepts a pair score <= this (0.6 x first false)
+LOCAL_MIN_INLIERS = 34  # local stage accepts >= this many inliers (1.25 x 27)

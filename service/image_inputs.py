@@ -51,37 +51,53 @@ def check_count(count: int, max_images: int) -> None:
                             code="too_many_images")
 
 
+async def read_upload(upload: UploadFile, index: int, max_bytes: int) -> bytes:
+    data = await upload.read(max_bytes + 1)  # one byte more tells "too large" from "at limit"
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"images[{index}]: larger than the limit of {max_bytes} bytes",
+                              code="image_too_large", index=index)
+    return data
+
+
+def images_from_json(items: Any, max_images: int, max_bytes: int) -> list[bytes]:
+    """The `images` list of a JSON body: [{"data": "<base64>"}, ...]."""
+    if not isinstance(items, list):
+        raise Unprocessable("expected a JSON object with an \"images\" list",
+                            code="invalid_input")
+    check_count(len(items), max_images)
+    blobs = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or "data" not in item:
+            raise Unprocessable(f"images[{index}] must be an object with a \"data\" field",
+                                code="invalid_input", index=index)
+        blobs.append(decode_base64_image(item["data"], index, max_bytes))
+    return blobs
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    try:
+        payload = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Unprocessable("the body is not valid JSON", code="invalid_json") from exc
+    if not isinstance(payload, dict):
+        raise Unprocessable("expected a JSON object", code="invalid_input")
+    return payload
+
+
+def content_type_of(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def read_images(request: Request, max_images: int, max_bytes: int) -> list[bytes]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = content_type_of(request)
     if content_type == "multipart/form-data":
         form = await request.form(max_files=max_images + 1, max_fields=20)
         uploads = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
         check_count(len(uploads), max_images)
-        blobs = []
-        for index, upload in enumerate(uploads):
-            data = await upload.read(max_bytes + 1)
-            if len(data) > max_bytes:
-                raise PayloadTooLarge(f"images[{index}]: larger than the limit of {max_bytes} bytes",
-                                      code="image_too_large", index=index)
-            blobs.append(data)
-        return blobs
+        return [await read_upload(upload, index, max_bytes) for index, upload in enumerate(uploads)]
     if content_type == "application/json":
-        try:
-            payload = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise Unprocessable("the body is not valid JSON", code="invalid_json") from exc
-        items = payload.get("images") if isinstance(payload, dict) else None
-        if not isinstance(items, list):
-            raise Unprocessable("expected a JSON object with an \"images\" list",
-                                code="invalid_input")
-        check_count(len(items), max_images)
-        blobs = []
-        for index, item in enumerate(items):
-            if not isinstance(item, dict) or "data" not in item:
-                raise Unprocessable(f"images[{index}] must be an object with a \"data\" field",
-                                    code="invalid_input", index=index)
-            blobs.append(decode_base64_image(item["data"], index, max_bytes))
-        return blobs
+        payload = await read_json_object(request)
+        return images_from_json(payload.get("images"), max_images, max_bytes)
     raise UnsupportedMediaType("send images as multipart/form-data files or as application/json",
                                code="unsupported_content_type")
 

@@ -128,10 +128,14 @@ def main() -> None:
         metrics["test"] = {"overall": results[name]["overall"],
                            "model_only": results[name]["model_only"]}
         write_json(path, metrics)
+    from training.evaluate_captions_handwritten import handwritten_metrics, handwritten_section
     from training.train_captions_plots import write_report
 
-    write_report(args.report, tables, summary, serving, TARGETS)
+    handwritten = handwritten_section(handwritten_metrics(
+        CaptionClassifier.load(ARTIFACTS / serving["artifact"])))
+    write_report(args.report, tables, summary, serving, TARGETS, (handwritten,))
     print("\n\n".join(tables))
+    print("\n" + handwritten)
     print(f"\nserving: {serving['artifact']}; report: {args.report / 'README.md'}")
 
 

@@ -33,14 +33,18 @@ from training.train_captions_common import (
     write_json,
 )
 
-DEFAULTS = {"artifact_version": "1.0.0", "seed": 13, "ngram_range": [1, 3], "min_df": 2,
+DEFAULTS = {"artifact_version": "1.1.0", "seed": 13, "ngram_range": [1, 3], "min_df": 2,
             "max_features": 60000, "C": 8.0, "class_weight": "balanced"}
 
 CARD = """# caption-ngram-lr
 
 Character 1-3-gram TF-IDF (sublinear tf, l2) + logistic regression over *normalised*
-captions (models/text/normalize.py), combined with lexicon evidence and Platt-calibrated
-on dev (calibration.json). Baseline for the caption encoder.
+captions (models/text/normalize.py) in which matched pinyin slang is read as the Chinese
+term it spells (`Lexicon.model_text`: "gaofang" and, in context, "GF" -> 高仿), combined
+with lexicon evidence and Platt-calibrated on dev (calibration.json). Baseline for the
+caption encoder.
+
+- 1.1.0: trained on the pinyin-read text (lexicon 1.5.0); 1.0.0 read plain normalised text.
 
 - Trained by `python -P -m training.train_captions_baseline` on var/captions (built by
   `python -P -m trustdata.captions.build --seed 13`); config in training_config.json.
@@ -81,7 +85,7 @@ def main() -> None:
                "intercept": classifier.intercept_.astype(np.float32)},
               str(out / "model.safetensors"))
     write_json(out / "config.json", {"model_type": NGRAM_KIND, "ngram_range": config["ngram_range"],
-                                     "input": "models.text.normalize.normalize(text).text"})
+                                     "input": "Lexicon.model_text(normalize(text), spans)"})
     model = NgramModel.load(out)
     dev_logits = model.logits(normalized(corpus["dev"]))
     combiner = fit_combiner(dev_logits, lexicon_spans(corpus["dev"]),

@@ -33,7 +33,13 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR) -> dict[str, list[CaptionRecord]]
 
 
 def normalized(records: Sequence[CaptionRecord]) -> list[str]:
-    return [normalize(r.text).text for r in records]
+    """What the classifiers read: normalised text with pinyin hits read as Chinese."""
+    lexicon = load_default_lexicon()
+    out = []
+    for record in records:
+        norm = normalize(record.text)
+        out.append(lexicon.model_text(norm, lexicon.match_normalized(norm)))
+    return out
 
 
 def lexicon_spans(records: Sequence[CaptionRecord]) -> list[list[Any]]:

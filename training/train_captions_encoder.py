@@ -2,6 +2,7 @@
 
     python -P -m trustdata.captions.build --out var/captions --seed 13
     python -P -m training.train_captions_encoder [--config my.json]
+    python -P -m training.train_captions_encoder --calibrate-only   # after a lexicon change
 
 The WordPiece tokenizer is trained on the normalised train split with jieba's most
 frequent dictionary characters as its initial alphabet, so Chinese characters never seen
@@ -24,6 +25,7 @@ import torch
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 from tqdm import tqdm
 from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+from trustdata.captions.records import CaptionRecord
 
 from models.text.classifier import CaptionClassifier
 from models.text.encoder_model import ENCODER_KIND, EncoderModel
@@ -144,13 +146,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path)
     parser.add_argument("--out", type=Path, default=ARTIFACTS / "caption-encoder")
+    parser.add_argument("--calibrate-only", action="store_true",
+                        help="keep the trained weights; refit the lexicon combiner on dev")
     args = parser.parse_args()
     config = {**DEFAULTS, **(json.loads(args.config.read_text()) if args.config else {})}
+    if args.calibrate_only:
+        stored = json.loads((args.out / "training_config.json").read_text(encoding="utf-8"))
+        config = {k: stored[k] for k in DEFAULTS if k in stored} | \
+            (json.loads(args.config.read_text()) if args.config else {})
     started = time.perf_counter()
     torch.manual_seed(config["seed"])
     torch.set_num_threads(int(config["threads"]))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     corpus = load_corpus()
+    if args.calibrate_only:
+        calibrate(args.out, corpus, config, started)
+        return
     train_texts = normalized(corpus["train"])
     tokenizer = build_tokenizer(train_texts, config)
     bert = BertConfig(vocab_size=len(tokenizer), hidden_size=config["hidden_size"],
@@ -168,6 +179,14 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out), safe_serialization=True)
     tokenizer.save_pretrained(str(out))
+    print(f"caption-encoder: vocab {len(tokenizer)}, "
+          f"{sum(p.numel() for p in model.parameters())} parameters")
+    calibrate(out, corpus, config, started)
+
+
+def calibrate(out: Path, corpus: dict[str, list[CaptionRecord]], config: dict,
+              started: float) -> None:
+    """Fit the lexicon combiner on dev for the weights in `out`; write metrics and card."""
     encoder = EncoderModel.load(out)
     dev_logits = encoder.logits(normalized(corpus["dev"]))
     combiner = fit_combiner(dev_logits, lexicon_spans(corpus["dev"]),
@@ -178,9 +197,7 @@ def main() -> None:
                                  "training").probabilities(texts)
 
     metrics = write_common_files(out, combiner, dev_logits, corpus, config, score_subset, CARD)
-    print(f"caption-encoder: vocab {len(tokenizer)}, "
-          f"{sum(p.numel() for p in model.parameters())} parameters, "
-          f"{time.perf_counter() - started:.0f}s")
+    print(f"caption-encoder: calibrated in {time.perf_counter() - started:.0f}s")
     for name, row in metrics["dev"].items():
         print(f"  dev {name:26s} F1={row['f1']:.4f} P={row['precision']:.4f} "
               f"R={row['recall']:.4f} FPR={row['fpr']:.4f} AUC={row['roc_auc']:.4f}")

@@ -69,7 +69,7 @@ def write_plots(results: dict[str, Any], out: Path) -> None:
 
 
 def write_report(out: Path, tables: list[str], summary: dict[str, Any], serving: dict[str, Any],
-                 targets: dict[str, float]) -> None:
+                 targets: dict[str, float], extra_sections: tuple[str, ...] = ()) -> None:
     served = summary[serving["artifact"]]
     legit_fpr = served["overall"]["fpr"]
     hard_fpr = served["overall"]["fpr_hard_negative"]
@@ -103,6 +103,7 @@ def write_report(out: Path, tables: list[str], summary: dict[str, Any], serving:
               "recall on a slice without negatives is its detection rate. \"served\" is the "
               "model logit combined with lexicon evidence counts and Platt-calibrated on dev; "
               "\"model only\" is the bare classifier at probability 0.5.", "",
+              *extra_sections,
               "## Reproduce", "", "```",
               "python -P -m trustdata.captions.build --out var/captions --seed 13",
               "python -P -m training.train_captions_baseline",

@@ -43,7 +43,7 @@ from models.thresholds import (
 DESCRIPTOR_BYTES = 32
 _HEADER = struct.Struct("<4sHHI")  # magic, width, height, keypoint count
 _MAGIC = b"ORB1"
-_NEIGHBOURS = 4  # kNN depth searched for the nearest descriptor of another image
+KNN_NEIGHBOURS = 4  # kNN depth searched for the nearest descriptor of another image
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _spread(keypoints: list[cv2.KeyPoint], shape: tuple[int, int], cells: int,
 
 
 def _orb(gray: np.ndarray, budget: int, cells: int) -> tuple[np.ndarray, np.ndarray]:
-    orb = cv2.ORB_create(nfeatures=3 * budget, fastThreshold=12)
+    orb = cv2.ORB_create(nfeatures=3 * budget, fastThreshold=12)  # type: ignore[attr-defined]
     keypoints = _spread(list(orb.detect(gray, None)), gray.shape[:2], cells, budget)
     keypoints, desc = orb.compute(gray, keypoints)
     if desc is None or not keypoints:
@@ -149,11 +149,11 @@ def query_features(image: Image.Image) -> tuple[LocalFeatures, float]:
                          np.zeros(len(pts), bool)), scale
 
 
-def ratio_filter(distances: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ratio_filter(distances: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Query rows whose nearest neighbour beats the nearest one of *another* catalog image.
 
     ``distances``/``groups``: (n, k) kNN distances and the catalog image of each neighbour
-    (-1 for padding). Returns the kept rows and the column of their nearest neighbour (0).
+    (-1 for padding). Returns the kept rows; their match is the nearest neighbour.
     """
     n, k = distances.shape
     other = (groups != groups[:, :1]) & (groups >= 0)
@@ -162,7 +162,7 @@ def ratio_filter(distances: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray,
     second = np.where(has_other, distances[np.arange(n), second_col], 256)
     keep = ((distances[:, 0] <= LOCAL_MAX_DESCRIPTOR_DISTANCE)
             & (distances[:, 0] < LOCAL_RATIO * second) & (groups[:, 0] >= 0))
-    return np.flatnonzero(keep), np.zeros(int(keep.sum()), dtype=np.int64)
+    return np.flatnonzero(keep)
 
 
 def fit_similarity(src: np.ndarray, dst: np.ndarray) -> tuple[int, np.ndarray | None]:
@@ -191,4 +191,4 @@ def mapped_box(model: np.ndarray, width: int, height: int, query: LocalFeatures,
     mapped = corners @ model[:, :2].T + model[:, 2]
     lo = np.clip(mapped.min(axis=0), 0, [query.width, query.height]) / scale
     hi = np.clip(mapped.max(axis=0), 0, [query.width, query.height]) / scale
-    return int(lo[0]), int(lo[1]), int(round(hi[0])), int(round(hi[1]))
+    return int(lo[0]), int(lo[1]), round(float(hi[0])), round(float(hi[1]))

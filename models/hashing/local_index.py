@@ -17,8 +17,8 @@ import faiss
 import numpy as np
 
 from models.hashing.local import (
-    _NEIGHBOURS,
     DESCRIPTOR_BYTES,
+    KNN_NEIGHBOURS,
     LocalFeatures,
     Verified,
     fit_similarity,
@@ -83,10 +83,10 @@ class LocalIndex:
         index = self._index if self._index is not None else self._build()
         if len(query) == 0 or index.ntotal == 0:
             return []
-        k = min(_NEIGHBOURS, int(index.ntotal))
+        k = min(KNN_NEIGHBOURS, int(index.ntotal))
         dist, rows = index.search(np.ascontiguousarray(query.descriptors), k)
         owners = np.where(rows >= 0, self._owner[np.maximum(rows, 0)], -1)
-        keep, _ = ratio_filter(dist.astype(np.int64), owners)
+        keep = ratio_filter(dist.astype(np.int64), owners)
         if keep.size == 0:
             return []
         owner = owners[keep, 0]

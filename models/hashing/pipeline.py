@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from models import thresholds
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.matcher import HashSet, Match, Matcher, enrollment_hashes, query_hashes
-from models import thresholds
 
 
 @dataclass(frozen=True)

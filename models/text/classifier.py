@@ -86,8 +86,9 @@ class CaptionClassifier:
                                                               list[str], np.ndarray]:
         normalized = [normalize(t) for t in texts]
         spans = [self.lexicon.match_normalized(n) for n in normalized]
-        norm_texts = [n.text for n in normalized]
-        return spans, norm_texts, self.scorer.logits(norm_texts)
+        model_texts = [self.lexicon.model_text(n, s) for n, s in zip(normalized, spans,
+                                                                       strict=True)]
+        return spans, [n.text for n in normalized], self.scorer.logits(model_texts)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         spans, _, logits = self.spans_and_logits(texts)

@@ -19,8 +19,11 @@ from models.text.lexicon import LexiconSpan
 # Plain brand names are left out on purpose: mentioning a brand is no evidence of a fake
 # (genuine resale does it too), and dev data would otherwise teach that it is.
 LEXICON_FEATURES = ("grade_slang", "factory_claim", "replica_term", "brand_nickname",
-                    "ambiguous_nickname", "offplatform_contact", "price_hiding", "pinyin_evasion",
-                    "legit_cue")
+                    "ambiguous_nickname", "offplatform_contact", "price_hiding", "legit_cue")
+# Pinyin initials ("gf" = 高仿, "yd" = 原单) abbreviate slang and reach the combiner only in
+# context (the lexicon gates them), so they count as the slang they stand for: dev holds too
+# few of them to fit a weight of their own.
+_FEATURE_OF_CATEGORY = {"pinyin_evasion": "grade_slang"}
 FEATURE_NAMES = ("model_logit", *LEXICON_FEATURES)
 _COUNT_CAP = 3
 _LOGIT_CLIP = 12.0
@@ -30,7 +33,7 @@ def lexicon_counts(spans: Sequence[LexiconSpan]) -> np.ndarray:
     counts = np.zeros(len(LEXICON_FEATURES), dtype=np.float64)
     index = {name: i for i, name in enumerate(LEXICON_FEATURES)}
     for span in spans:
-        i = index.get(span.category)
+        i = index.get(_FEATURE_OF_CATEGORY.get(span.category, span.category))
         if i is not None:
             counts[i] = min(counts[i] + 1, _COUNT_CAP)
     return counts

@@ -42,16 +42,38 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _is_cjk(ch: str) -> bool:
+    return 0x3400 <= ord(ch) <= 0x9FFF
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRule:
+    """What a context-gated hit needs elsewhere in the caption to count.
+
+    Pinyin initials ("gf", "yd", "pt") are also ordinary English ("my gf", "40 yd", "PT
+    session"); they are evidence only beside other hits of `anywhere` categories, or of
+    `in_chinese` categories when the caption is written in Chinese, where a lone Latin
+    initial next to a brand is the evasion, not English.
+    """
+
+    anywhere: frozenset[str]
+    in_chinese: frozenset[str]
+
+
 class Lexicon:
     """Immutable compiled lexicon; build with `Lexicon.from_file` or `load_default_lexicon`."""
 
     def __init__(self, name: str, version: str, categories: dict[str, list[str]],
-                 evidence: dict[str, bool]) -> None:
+                 evidence: dict[str, bool],
+                 context: dict[str, ContextRule] | None = None,
+                 readings: dict[str, str] | None = None) -> None:
         self.name = name
         self.version = version
         self.categories = tuple(categories)
         self.evidence_categories = tuple(c for c in categories if evidence.get(c, False))
         self._terms = {c: tuple(t) for c, t in categories.items()}
+        self._context = dict(context or {})
+        self._readings = {normalize(k).text: v for k, v in (readings or {}).items()}
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, tuple[str, str]] = {}
         for category, terms in categories.items():
@@ -70,7 +92,11 @@ class Lexicon:
         categories = {name: list(spec["terms"]) for name, spec in data["categories"].items()}
         evidence = {name: bool(spec.get("evidence", False))
                     for name, spec in data["categories"].items()}
-        return cls(data["name"], str(data["version"]), categories, evidence)
+        context = {name: ContextRule(frozenset(spec["context"].get("anywhere", ())),
+                                     frozenset(spec["context"].get("in_chinese", ())))
+                   for name, spec in data["categories"].items() if "context" in spec}
+        readings = dict(data.get("pinyin_readings", {}).get("map", {}))
+        return cls(data["name"], str(data["version"]), categories, evidence, context, readings)
 
     def terms_by_category(self, evidence_only: bool = False) -> list[str]:
         """The raw terms of the data file (optionally only evidence categories)."""
@@ -87,12 +113,15 @@ class Lexicon:
             inside_glued = len(key) >= _MIN_GLUED_TERM and start in norm.glued and \
                 end - 1 in norm.glued
             if not inside_glued:
-                if _is_word_char(key[0]) and start > 0 and _is_word_char(text[start - 1]):
+                if _is_word_char(key[0]) and start > 0 and _is_word_char(text[start - 1]) \
+                        and start not in norm.case_breaks:
                     continue
-                if _is_word_char(key[-1]) and end < len(text) and _is_word_char(text[end]):
+                if _is_word_char(key[-1]) and end < len(text) and _is_word_char(text[end]) \
+                        and end not in norm.case_breaks:
                     continue
             raw.append((start, end, term, category))
         kept = [hit for hit in raw if not _suppressed(hit, raw)]
+        kept = self._in_context(kept, text)
         kept.sort(key=lambda h: (h[0], -h[1]))
         spans = []
         for start, end, term, category in kept:
@@ -101,6 +130,40 @@ class Lexicon:
             o_start, o_end = norm.original_span(start, end)
             spans.append(LexiconSpan(o_start, o_end, term, category, start, end))
         return spans
+
+    def _in_context(self, hits: list[tuple[int, int, str, str]],
+                    text: str) -> list[tuple[int, int, str, str]]:
+        """Drop hits of context-gated categories whose caption lacks the context they need."""
+        if not self._context:
+            return hits
+        present = {h[3] for h in hits}
+        chinese = any(_is_cjk(ch) for ch in text)
+        out = []
+        for hit in hits:
+            rule = self._context.get(hit[3])
+            if rule is not None:
+                wanted = rule.anywhere | (rule.in_chinese if chinese else frozenset())
+                if not (present - {hit[3]}) & wanted:
+                    continue
+            out.append(hit)
+        return out
+
+    def model_text(self, norm: NormalizedText, spans: list[LexiconSpan]) -> str:
+        """`norm.text` with matched pinyin hits read as the Chinese term they spell.
+
+        Only reported spans are rewritten, so an initial outside counterfeit context
+        ("my gf") stays as written; the classifier then sees "高仿" whether the seller
+        wrote 高仿, gaofang or, beside a brand, GF.
+        """
+        text = norm.text
+        pieces, cursor = [], 0
+        for span in spans:
+            reading = self._readings.get(text[span.norm_start:span.norm_end])
+            if reading is None or span.norm_start < cursor:
+                continue
+            pieces += [text[cursor:span.norm_start], reading]
+            cursor = span.norm_end
+        return "".join(pieces) + text[cursor:] if pieces else text
 
     def match(self, text: str) -> list[LexiconSpan]:
         return self.match_normalized(normalize(text))

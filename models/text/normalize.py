@@ -61,6 +61,9 @@ class NormalizedText:
     # Indices of `text` inside words glued back from spelled-out letters ("r e p" -> "rep"),
     # where word boundaries are unknown.
     glued: frozenset[int] = frozenset()
+    # Indices of `text` that start a new word only the seller's letter case shows
+    # ("gfAirPods", "fangpinBvlgari"): case folding would otherwise glue the two words.
+    case_breaks: frozenset[int] = frozenset()
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a half-open span of `text` back to a half-open span of `original`."""
@@ -171,6 +174,21 @@ _ANY_SEPARATOR = frozenset({_SPACE, _SOFT, _JUNK, _IN_WORD})
 _NOISE = frozenset({_JUNK, _IN_WORD})
 
 
+def _case_breaks(original: str, chars: list[Char]) -> frozenset[int]:
+    """camelCase boundaries: lower->Upper, and the last capital of a run before lower case."""
+    breaks = set()
+    for i in range(1, len(chars)):
+        prev, cur = chars[i - 1], chars[i]
+        if not (prev[0].isascii() and prev[0].isalpha() and cur[0].isascii()
+                and cur[0].isalpha() and prev[2] == cur[1]):
+            continue
+        before, here = original[prev[1]], original[cur[1]]
+        after = original[cur[2]] if cur[2] < len(original) else ""
+        if here.isupper() and (before.islower() or (before.isupper() and after.islower())):
+            breaks.add(i)
+    return frozenset(breaks)
+
+
 def normalize(text: str) -> NormalizedText:
     """Normalise one caption (pure; see the module docstring for what is folded)."""
     chars = _fold(text)
@@ -185,6 +203,7 @@ def normalize(text: str) -> NormalizedText:
         starts=tuple(c[1] for c in chars),
         ends=tuple(c[2] for c in chars),
         glued=frozenset(i for i, c in enumerate(chars) if c[3]),
+        case_breaks=_case_breaks(text, chars),
     )
 
 

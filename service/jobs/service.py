@@ -15,10 +15,11 @@ from typing import Any
 
 from service.db import utcnow
 from service.errors import DomainError, NotFound, Unprocessable
+from service.image_inputs import images_from_json
 from service.jobs import repository
 from service.jobs.tables import BatchJob, BatchJobItem
 from service.listings import service as listings
-from service.listings.inputs import images_from_json, parse_fields
+from service.listings.inputs import parse_fields
 from service.listings.router import MAX_LISTING_IMAGES
 from service.listings.runtime import get_runtime, thresholds_for
 from service.state import AppState

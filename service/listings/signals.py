@@ -42,7 +42,8 @@ class PhotoMatch:
 
 
 class PhotoMatcher(Protocol):
-    version: str
+    @property
+    def version(self) -> str: ...
 
     def match(self, session: Session, photos: list[Photo]) -> list[list[PhotoMatch]]: ...
 

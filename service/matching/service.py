@@ -18,7 +18,7 @@ from service.state import AppState
 
 # Names what produces matches; bump it when matching logic or thresholds change, so results
 # cached under the old version (e.g. by the listing scorer) are not reused.
-MATCHER_VERSION = "catalog-match-1"
+MATCHER_VERSION = "catalog-match-2"  # 2: hash stage or verified ORB keypoints
 
 
 def _after_commit(_: Session) -> None:

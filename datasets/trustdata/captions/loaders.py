@@ -72,3 +72,11 @@ def load_moderation_decisions(path: Path) -> list[CaptionRecord]:
         record.source = "moderation"
         records.append(record)
     return records
+
+
+HANDWRITTEN_PATH = Path(__file__).parent / "data" / "handwritten.jsonl"
+
+
+def load_handwritten(path: Path = HANDWRITTEN_PATH) -> list[CaptionRecord]:
+    """The small hand-written sanity set (evaluation only: never train or fit on it)."""
+    return load_records(path, default_source="handwritten")

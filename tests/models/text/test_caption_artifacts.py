@@ -73,3 +73,11 @@ def test_classify_spans_labels_and_batch_invariance(served: CaptionClassifier) -
 def test_evasion_does_not_lower_a_clear_positive(served: CaptionClassifier) -> None:
     clean, evaded = served.probabilities(["高仿LV包包，原单，加v", "髙\u200b倣ＬＶ包包，原·單，加ｖ"])
     assert evaded == pytest.approx(clean, abs=0.02)
+
+
+def test_pinyin_slang_scores_like_the_chinese_it_spells(served: CaptionClassifier) -> None:
+    pinyin, chinese, ordinary = served.probabilities(
+        ["顶级GF项链 梵克雅宝 价格私聊", "顶级高仿项链 梵克雅宝 价格私聊",
+         "my gf loved the necklace, thanks everyone"])
+    assert pinyin == pytest.approx(chinese, abs=1e-9)
+    assert pinyin >= 0.5 > ordinary

@@ -58,4 +58,7 @@ EDITS = {
     "rotate": lambda img, fill: augly_f.rotate(img, degrees=8.0).convert("RGB"),
     "grid9": lambda img, fill: layouts.grid(img, random.Random(1), fill, 3),
     "screenshot": lambda img, fill: layouts.app_screenshot(img, random.Random(0)),
+    "collage": lambda img, fill: layouts.collage(img, random.Random(2), fill),
+    "centre_crop60": lambda img, fill: img.crop((img.width // 5, img.height // 5,
+                                                 img.width * 4 // 5, img.height * 4 // 5)),
 }

@@ -11,7 +11,7 @@ from PIL import Image
 
 from service.app import create_app
 
-EDIT_NAMES = ("grid9", "mirror", "rotate", "screenshot")
+EDIT_NAMES = ("grid9", "mirror", "rotate", "screenshot", "collage", "centre_crop60")
 
 
 def jpeg(img: Image.Image) -> bytes:
@@ -32,16 +32,22 @@ def test_edited_reposts_match_the_enrolled_image(client, api_keys, enrol, genuin
                                                  edits, edit: str) -> None:
     product_id, image_id = enrol(genuine[0], brand="Maison Verdier")
     enrol(genuine[1], brand="Other House")
-    [result] = match(client, api_keys.platform, edits[edit](genuine[0], others))
+    query = edits[edit](genuine[0], others)
+    [result] = match(client, api_keys.platform, query)
     best = result["best"]
     assert best is not None, edit
     assert (best["product_id"], best["image_id"], best["brand"]) == (product_id, image_id,
                                                                      "Maison Verdier")
     assert result["matches"][0] == best
-    assert best["hash_kind"] in {"phash", "dhash", "pdq"}
+    assert best["hash_kind"] in {"phash", "dhash", "pdq", "orb"}
     assert 0 < best["confidence"] <= 1 and best["distance"] >= 0 and best["region"]
-    if edit == "grid9":
+    if edit == "grid9" and best["hash_kind"] != "orb":
         assert best["region"].startswith("cell-")
+    if edit == "grid9" and best["hash_kind"] == "orb":
+        # The verified box is one cell of the 3x3 grid.
+        x0, y0, x1, y1 = map(int, best["region"].removeprefix("box:").split(","))
+        assert 0.25 * query.width < x1 - x0 < 0.42 * query.width
+        assert 0.25 * query.height < y1 - y0 < 0.42 * query.height
 
 
 def test_results_in_request_order_and_distractors_match_nothing(client, api_keys, enrol,

@@ -146,3 +146,9 @@ def test_moderators_see_pseudonyms_and_platforms_do_not(client, api_keys, post_f
     assert item["buyer_key"].startswith("bp_")
     assert "bob-the-buyer" not in listing.text
     assert client.get("/v1/sellers/seller-1/feedback", headers=api_keys.platform).status_code == 403
+
+
+def test_missing_key_is_401_before_body_validation(client) -> None:
+    response = client.post("/v1/sellers/s-1/feedback", json={"rating": "not a number"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
