@@ -21,7 +21,7 @@ from service.listings.tables import Listing, ListingAssessment
 from service.review import repository
 from service.review.tables import ReviewAudit, ReviewItem
 from service.sellers.reputation import invalidate as invalidate_reputation
-from service.sellers.service import record_confirmed_counterfeit
+from service.sellers.service import record_confirmed_counterfeit, withdraw_confirmed_counterfeit
 from service.webhooks.service import enqueue_event
 
 FLAGGED = ("review", "block")
@@ -149,10 +149,13 @@ def decide(session: Session, item_id: int, actor: Actor, decision: str, reason_c
            decision=decision, reason_codes=reason_codes, note=note,
            assessment_id=item.assessment_id, risk=item.risk, appeal=item.appeals > 0)
     confirmed = decision == "remove" and COUNTERFEIT_REASON in reason_codes
+    reference = f"review-item:{item.id}"
     if confirmed:
         record_confirmed_counterfeit(
-            session, item.seller_id, reference=f"review-item:{item.id}", confirmed_by=actor.name,
+            session, item.seller_id, reference=reference, confirmed_by=actor.name,
             platform_id=item.platform_id, note=note, confirmed_at=now, commit=False)
+    elif decision != "escalate":  # an appeal may overturn an earlier counterfeit removal
+        confirmed = withdraw_confirmed_counterfeit(session, item.seller_id, reference=reference)
     if decision != "escalate":
         enqueue_event(session, item.platform_id,
                       "appeal.decided" if item.appeals else "review.decided",

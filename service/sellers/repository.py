@@ -90,3 +90,8 @@ def find_confirmed(session: Session, seller_id: str, reference: str) -> Confirme
             ConfirmedCounterfeit.reference == reference,
         )
     )
+
+
+def delete_confirmed(session: Session, row: ConfirmedCounterfeit) -> None:
+    session.delete(row)
+    session.flush()

@@ -264,3 +264,13 @@ def record_confirmed_counterfeit(
         return existing, False
     invalidate(cache, memo, seller_id)
     return row, True
+
+
+def withdraw_confirmed_counterfeit(session: Session, seller_id: str, *, reference: str) -> bool:
+    """An appeal overturned the decision behind `reference`: it no longer counts against the
+    seller. The review audit keeps both decisions; the caller's transaction commits this."""
+    existing = repository.find_confirmed(session, seller_id, reference)
+    if existing is None:
+        return False
+    repository.delete_confirmed(session, existing)
+    return True

@@ -102,6 +102,9 @@ def test_appeal_reopens_for_a_different_moderator(client, api_keys, second_moder
     overturned = client.post(f"/v1/review/items/{item}/decision", headers=second_moderator,
                              json={"decision": "approve", "reason_codes": ["receipt_verified"]})
     assert overturned.json()["decision"] == "approve"
+    seller = client.get(f"/v1/review/items/{item}", headers=api_keys.moderator).json()["seller_id"]
+    reputation = client.get(f"/v1/sellers/{seller}/reputation", headers=api_keys.platform).json()
+    assert reputation["confirmed_counterfeits"] == 0  # the overturned removal no longer counts
     actions = [e["action"] for e in client.get(
         "/v1/review/audit", params={"item_id": item}, headers=api_keys.moderator).json()["items"]]
     assert actions == ["enqueue", "claim", "decision", "appeal", "claim", "decision"]
