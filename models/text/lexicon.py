@@ -3,7 +3,8 @@
 Terms are normalised with the caption normaliser before they enter the automaton and
 matching runs on the normalised caption, so one spelling per term covers case, width,
 traditional forms, homoglyphs and in-word separators. Spans are reported in the
-original caption's offsets.
+original caption's offsets. Categories may be context-gated (pinyin initials count only
+beside other evidence), and `model_text` lets the classifier read pinyin hits as Chinese.
 """
 
 from __future__ import annotations
