@@ -91,6 +91,11 @@ LOCAL_RATIO = 0.8  # Lowe's ratio vs the nearest descriptor of another catalog i
 LOCAL_MIN_CANDIDATE_MATCHES = 6  # ratio-test survivors needed before a RANSAC fit
 LOCAL_RANSAC_PIXELS = 6.0  # reprojection tolerance, query pixels at its working scale
 # Calibrated on the seed-0 split (training/calibrate_matching.py, defaults): the first false
-# hash match scored 17.75 there and the most inliers of a wrong pair were 27, so
+# hash match scored 17.75 there, so
 MATCH_HASH_MAX_SCORE = 10.5  # hash stage accepts a pair score <= this (0.6 x first false)
-LOCAL_MIN_INLIERS = 34  # local stage accepts >= this many inliers (1.25 x 27)
+LOCAL_MIN_OVERLAP = 0.2  # share of the catalog thumbnail the fit must place inside the query
+# Re-calibrated on seed 0 with the photometric gate (training/calibrate_matching.py, default
+# factors): the gate with the best local recall there was 0.0 (wrong fits with correlation
+# >= 0 had at most 24 inliers; the 27-inlier one was negatively correlated), so
+LOCAL_MIN_CORRELATION = 0.0  # warped catalog thumbnail vs query: zero-mean NCC at least this
+LOCAL_MIN_INLIERS = 30  # local stage accepts >= this many inliers (1.25 x 24)

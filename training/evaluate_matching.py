@@ -62,7 +62,11 @@ class Scored:
     expected: int
     candidates: dict[int, float] = field(default_factory=dict)
     hash_scores: dict[int, float] = field(default_factory=dict)
-    inliers: dict[int, int] = field(default_factory=dict)
+    inliers: dict[int, int] = field(default_factory=dict)  # fits passing the correlation gate
+    fits: dict[int, tuple[int, float]] = field(default_factory=dict)  # (inliers, correlation)
+
+    def gate(self, min_correlation: float) -> None:
+        self.inliers = {i: n for i, (n, c) in self.fits.items() if c >= min_correlation}
 
 
 def rescore(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> None:
@@ -93,14 +97,15 @@ def _init_worker(blobs: list[bytes]) -> None:
         _WORKER_INDEX.enroll(i, LocalFeatures.from_bytes(blob))
 
 
-def _query_one(path: str) -> tuple[list[HashSet], dict[int, int], float, float]:
+def _query_one(path: str) -> tuple[list[HashSet], dict[int, tuple[int, float]], float, float]:
     data = Path(path).read_bytes()
     t0 = time.perf_counter()
     image = decode_for_matching(data, "JPEG", side=LOCAL_QUERY_MAX_SIDE)
     hashes = query_hashes(image)
     t1 = time.perf_counter()
     local, scale = query_features(image)
-    verified = {v.image_id: v.inliers for v in _WORKER_INDEX.verify(local, scale)}
+    verified = {v.image_id: (v.inliers, v.correlation)
+                for v in _WORKER_INDEX.verify(local, scale)}
     t2 = time.perf_counter()
     return hashes, verified, (t1 - t0) * 1e3, (t2 - t1) * 1e3
 
@@ -131,7 +136,8 @@ def run_matcher(root: Path, workers: int = 2) -> tuple[list[Scored], list[float]
         s = Scored(q["transform"], q["family"], index.get(q["expected"], -1))
         s.hash_scores = {m.image_id: m.score
                          for m in matcher.match_hashes(hashes, CURVE_MAX_SCORE)}
-        s.inliers = verified
+        s.fits = verified
+        s.gate(-1.0)  # every fit until a correlation gate is applied
         scored.append(s)
         hash_ms.append(ms_hash)
         local_ms.append(ms_local)
@@ -241,7 +247,7 @@ def stage_recalls(scored: Sequence[Scored]) -> dict[str, float | int]:
 
 
 def main() -> None:
-    from models.thresholds import LOCAL_MIN_INLIERS, MATCH_HASH_MAX_SCORE
+    from models.thresholds import LOCAL_MIN_CORRELATION, LOCAL_MIN_INLIERS, MATCH_HASH_MAX_SCORE
     from training import matching_report
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -251,6 +257,8 @@ def main() -> None:
     args = ap.parse_args()
     man = _load(args.data)
     ours, hash_ms, local_ms = run_matcher(args.data, args.workers)
+    for s in ours:
+        s.gate(LOCAL_MIN_CORRELATION)
     rescore(ours, MATCH_HASH_MAX_SCORE, LOCAL_MIN_INLIERS)
     base = run_baseline(args.data, args.workers)
     summary = summarise(ours, ACCEPT_AT)
@@ -260,6 +268,7 @@ def main() -> None:
         "data": str(args.data), "seed": man["seed"], "catalog": len(man["catalog"]),
         "distractors": len(man["distractors"]), "queries": len(man["queries"]),
         "hash_threshold": MATCH_HASH_MAX_SCORE, "min_inliers": LOCAL_MIN_INLIERS,
+        "min_correlation": LOCAL_MIN_CORRELATION,
         "first_false": first_false(ours),
         "hash_p50_ms": float(np.percentile(hash_ms, 50)),
         "hash_p90_ms": float(np.percentile(hash_ms, 90)),

@@ -16,7 +16,10 @@ Hamming kNN, faiss binary flat); a match survives Lowe's ratio test against the 
 descriptor of a *different* catalog image, so shared generic corners (text strokes, bottle
 shoulders) do not count. Each catalog image with enough survivors gets a RANSAC fit of a
 partial affine (similarity) transform; its inlier count, counted over distinct keypoints
-on both sides, is the evidence ``LOCAL_MIN_INLIERS`` is calibrated on.
+on both sides, is the evidence ``LOCAL_MIN_INLIERS`` is calibrated on. A photometric check
+follows: the stored catalog thumbnail against the query warped by the fit (zero-mean
+correlation, ``LOCAL_MIN_CORRELATION``), because keypoints can agree on one shared detail
+(the same brand word on two products) while the rest of the photo does not.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from models.thresholds import (
     LOCAL_CATALOG_SIDE,
     LOCAL_MAX_DESCRIPTOR_DISTANCE,
     LOCAL_MIN_CANDIDATE_MATCHES,
+    LOCAL_MIN_OVERLAP,
     LOCAL_QUERY_FEATURES,
     LOCAL_QUERY_MAX_SIDE,
     LOCAL_QUERY_MIN_SIDE,
@@ -41,8 +45,9 @@ from models.thresholds import (
 )
 
 DESCRIPTOR_BYTES = 32
-_HEADER = struct.Struct("<4sHHI")  # magic, width, height, keypoint count
-_MAGIC = b"ORB1"
+_HEADER = struct.Struct("<4sHHIHH")  # magic, width, height, keypoints, thumbnail h, w
+_MAGIC = b"ORB2"
+THUMB_SIDE = 96  # catalog thumbnail the photometric check compares against
 KNN_NEIGHBOURS = 4  # kNN depth searched for the nearest descriptor of another image
 
 
@@ -55,20 +60,23 @@ class LocalFeatures:
     points: np.ndarray  # (n, 2) float32, in the frame's pixels
     descriptors: np.ndarray  # (n, 32) uint8 ORB descriptors
     mirrored: np.ndarray  # (n,) bool: found on the mirror image (points in its frame)
+    pixels: np.ndarray  # uint8 gray: catalog, a THUMB_SIDE thumbnail; query, the full frame
 
     def __len__(self) -> int:
         return int(self.points.shape[0])
 
     def to_bytes(self) -> bytes:
         n = len(self)
-        return b"".join((_HEADER.pack(_MAGIC, self.width, self.height, n),
+        th, tw = self.pixels.shape
+        return b"".join((_HEADER.pack(_MAGIC, self.width, self.height, n, th, tw),
                          self.points.astype("<f4").tobytes(),
                          self.descriptors.astype(np.uint8).tobytes(),
-                         np.packbits(self.mirrored.astype(bool)).tobytes()))
+                         np.packbits(self.mirrored.astype(bool)).tobytes(),
+                         self.pixels.astype(np.uint8).tobytes()))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LocalFeatures:
-        magic, width, height, n = _HEADER.unpack_from(data)
+        magic, width, height, n, th, tw = _HEADER.unpack_from(data)
         if magic != _MAGIC:
             raise ValueError("not a local-feature blob")
         at = _HEADER.size
@@ -77,7 +85,9 @@ class LocalFeatures:
         desc = np.frombuffer(data, np.uint8, DESCRIPTOR_BYTES * n, at).reshape(n, -1).copy()
         at += DESCRIPTOR_BYTES * n
         mirrored = np.unpackbits(np.frombuffer(data, np.uint8, (n + 7) // 8, at))[:n]
-        return cls(width, height, points, desc, mirrored.astype(bool))
+        at += (n + 7) // 8
+        pixels = np.frombuffer(data, np.uint8, th * tw, at).reshape(th, tw).copy()
+        return cls(width, height, points, desc, mirrored.astype(bool), pixels)
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class Verified:
 
     image_id: int
     inliers: int
+    correlation: float  # photometric agreement of the fitted overlap (see ``correlation``)
     mirrored: bool
     box: tuple[int, int, int, int]  # catalog frame mapped into query pixels (clipped)
 
@@ -135,9 +146,10 @@ def catalog_features(image: Image.Image) -> LocalFeatures:
     gray, _ = _gray(image, LOCAL_CATALOG_SIDE)
     pts, desc = _orb(gray, LOCAL_CATALOG_FEATURES, 4)
     mpts, mdesc = _orb(np.ascontiguousarray(gray[:, ::-1]), LOCAL_CATALOG_FEATURES, 4)
+    thumb, _ = _gray(image, THUMB_SIDE)
     return LocalFeatures(gray.shape[1], gray.shape[0], np.concatenate([pts, mpts]),
                          np.concatenate([desc, mdesc]),
-                         np.r_[np.zeros(len(pts), bool), np.ones(len(mpts), bool)])
+                         np.r_[np.zeros(len(pts), bool), np.ones(len(mpts), bool)], thumb)
 
 
 def query_features(image: Image.Image) -> tuple[LocalFeatures, float]:
@@ -146,7 +158,7 @@ def query_features(image: Image.Image) -> tuple[LocalFeatures, float]:
     gray, scale = _gray(image, side)
     pts, desc = _orb(gray, LOCAL_QUERY_FEATURES, 8)
     return LocalFeatures(gray.shape[1], gray.shape[0], pts, desc,
-                         np.zeros(len(pts), bool)), scale
+                         np.zeros(len(pts), bool), gray), scale
 
 
 def ratio_filter(distances: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -182,6 +194,39 @@ def fit_similarity(src: np.ndarray, dst: np.ndarray) -> tuple[int, np.ndarray | 
     distinct = min(len(np.unique(np.round(src[inl]), axis=0)),
                    len(np.unique(np.round(dst[inl]), axis=0)))
     return distinct, model
+
+
+def correlation(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
+                query: LocalFeatures) -> float:
+    """Zero-mean normalised correlation of the catalog thumbnail with the query under the fit.
+
+    Keypoints can agree on a shared detail (the same brand word printed on two different
+    products); the pixels of the whole overlap then disagree. Gray and zero-mean, so colour
+    and brightness edits do not matter; occlusions lower it only in proportion.
+    """
+    thumb = catalog.pixels[:, ::-1] if mirrored else catalog.pixels
+    th, tw = thumb.shape
+    lin = model[:, :2] * (catalog.width / tw)  # thumbnail pixel -> query pixel
+    shift = model[:, 2].copy()
+    gray = query.pixels
+    step = float(np.sqrt(abs(np.linalg.det(lin))))
+    if step > 1.5:  # shrink the query first: warping alone would alias
+        f = 1.0 / step
+        gray = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        lin, shift = lin * f, shift * f
+    warp = np.hstack([lin, shift[:, None]]).astype(np.float32)
+    flags = cv2.WARP_INVERSE_MAP
+    warped = cv2.warpAffine(gray, warp, (tw, th), flags=flags | cv2.INTER_LINEAR)
+    inside = cv2.warpAffine(np.full(gray.shape, 255, np.uint8), warp, (tw, th),
+                            flags=flags | cv2.INTER_NEAREST) > 0
+    if inside.mean() < LOCAL_MIN_OVERLAP:
+        return 0.0
+    a = thumb[inside].astype(np.float32)
+    b = warped[inside].astype(np.float32)
+    a -= a.mean()
+    b -= b.mean()
+    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / denom) if denom > 0 else 0.0
 
 
 def mapped_box(model: np.ndarray, width: int, height: int, query: LocalFeatures,

@@ -21,6 +21,7 @@ from models.hashing.local import (
     KNN_NEIGHBOURS,
     LocalFeatures,
     Verified,
+    correlation,
     fit_similarity,
     mapped_box,
     ratio_filter,
@@ -77,8 +78,8 @@ class LocalIndex:
         self._index = index
         return index
 
-    def verify(self, query: LocalFeatures, scale: float = 1.0,
-               min_inliers: int = 0) -> list[Verified]:
+    def verify(self, query: LocalFeatures, scale: float = 1.0, min_inliers: int = 0,
+               min_correlation: float = -1.0) -> list[Verified]:
         """Catalog images whose keypoints fit the query, most inliers first."""
         index = self._index if self._index is not None else self._build()
         if len(query) == 0 or index.ntotal == 0:
@@ -105,7 +106,10 @@ class LocalIndex:
                 inliers, model = fit_similarity(feats.points[crow[side]], qpts[side])
                 if inliers > best[0]:
                     best = (inliers, mirrored, model)
-            if best[2] is not None and best[0] >= min_inliers:
+            if best[2] is None or best[0] < min_inliers:
+                continue
+            agree = correlation(best[2], feats, best[1], query)
+            if agree >= min_correlation:
                 box = mapped_box(best[2], feats.width, feats.height, query, scale)
-                out.append(Verified(int(image_id), best[0], best[1], box))
+                out.append(Verified(int(image_id), best[0], round(agree, 4), best[1], box))
         return sorted(out, key=lambda v: (-v.inliers, v.image_id))

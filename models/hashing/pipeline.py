@@ -5,7 +5,8 @@ of enrolled views; it is fast and carries near-copies (recompression, colour, bl
 padding, rotations the views cover). Stage 2 (models/hashing/local.py) fits catalog ORB
 keypoints into the query; it carries what whole-region hashes cannot: grid and collage
 cells, photos inside screenshots, deep crops, occlusions. Both stages are calibrated on the
-seed-0 dev split for precision 1.0 (``MATCH_HASH_MAX_SCORE``, ``LOCAL_MIN_INLIERS``).
+seed-0 dev split for precision 1.0 (``MATCH_HASH_MAX_SCORE``; ``LOCAL_MIN_INLIERS`` with
+the photometric gate ``LOCAL_MIN_CORRELATION``).
 
 One unified score ranks the matches of both stages: ``min(hash score / MATCH_HASH_MAX_SCORE,
 LOCAL_MIN_INLIERS / inliers)``, accepted when <= 1 (each stage's own acceptance rule).
@@ -106,7 +107,8 @@ class CatalogMatcher:
             s = unified_score(m.score, None, max_hash, min_inliers)
             best[m.image_id] = Match(m.image_id, m.hash_kind, m.distance, m.region, m.view,
                                      s, confidence(s))
-        for v in self.local.verify(query.local, query.scale, min_inliers):
+        for v in self.local.verify(query.local, query.scale, min_inliers,
+                                   thresholds.LOCAL_MIN_CORRELATION):
             s = unified_score(None, v.inliers, max_hash, min_inliers)
             if v.image_id not in best or s < best[v.image_id].score:
                 best[v.image_id] = local_match(v, s)

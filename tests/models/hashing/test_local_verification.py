@@ -13,7 +13,7 @@ from trustdata.copydetect.sources import product_shot
 from models.hashing.local import LocalFeatures, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.pipeline import CatalogMatcher, analyse_catalog, analyse_query
-from models.thresholds import LOCAL_MIN_INLIERS
+from models.thresholds import LOCAL_MIN_CORRELATION, LOCAL_MIN_INLIERS
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,8 @@ def catalog(astronaut: Image.Image, coffee: Image.Image,
 
 def _verified(index: LocalIndex, query: Image.Image) -> dict[int, int]:
     features, scale = query_features(query)
-    return {v.image_id: v.inliers for v in index.verify(features, scale, LOCAL_MIN_INLIERS)}
+    return {v.image_id: v.inliers
+            for v in index.verify(features, scale, LOCAL_MIN_INLIERS, LOCAL_MIN_CORRELATION)}
 
 
 def test_features_round_trip_through_bytes(astronaut: Image.Image) -> None:
@@ -38,6 +39,7 @@ def test_features_round_trip_through_bytes(astronaut: Image.Image) -> None:
     assert np.array_equal(back.points, features.points)
     assert np.array_equal(back.descriptors, features.descriptors)
     assert np.array_equal(back.mirrored, features.mirrored)
+    assert np.array_equal(back.pixels, features.pixels) and back.pixels.ndim == 2
     assert features.mirrored.any() and not features.mirrored.all()
     with pytest.raises(ValueError):
         LocalFeatures.from_bytes(b"JUNK" + features.to_bytes()[4:])
@@ -64,7 +66,7 @@ def test_grid_cell_is_verified_and_located(catalog: tuple[LocalIndex, list[Image
     index, enrolled = catalog
     grid = layouts.grid(enrolled[1], random.Random(3), products[10:], 3)
     features, scale = query_features(grid)
-    verified = index.verify(features, scale, LOCAL_MIN_INLIERS)
+    verified = index.verify(features, scale, LOCAL_MIN_INLIERS, LOCAL_MIN_CORRELATION)
     assert [v.image_id for v in verified] == [1]
     x0, y0, x1, y1 = verified[0].box
     # The box is one cell of the 3x3 grid: about a third of the side, inside the image.
@@ -76,6 +78,22 @@ def test_distractors_are_never_verified(catalog: tuple[LocalIndex, list[Image.Im
     index, _ = catalog
     for seed in range(900, 912):  # products never enrolled, same generator
         assert _verified(index, product_shot(seed, size=480)) == {}
+
+
+def test_photometric_check_tells_a_shared_detail_from_the_photo(
+        catalog: tuple[LocalIndex, list[Image.Image]]) -> None:
+    """Keypoints agree on a pasted detail (like one brand word on two products); pixels don't."""
+    index, enrolled = catalog
+    detail = enrolled[0].crop((160, 60, 360, 260))  # the astronaut's face and helmet
+    query = product_shot(950, size=640)
+    query.paste(detail, (220, 220))
+    fits = {v.image_id: v for v in index.verify(*query_features(query))}
+    assert 0 in fits and fits[0].inliers >= 20  # the detail itself is found...
+    assert fits[0].correlation < 0.5  # ...but the rest of the photo is not there
+    w, h = enrolled[0].size
+    crop = enrolled[0].crop((int(w * .2), int(h * .2), int(w * .8), int(h * .8)))
+    genuine = {v.image_id: v for v in index.verify(*query_features(crop))}
+    assert genuine[0].correlation > 0.9 and genuine[0].correlation >= LOCAL_MIN_CORRELATION
 
 
 def test_remove_takes_effect_and_re_enroll_restores(astronaut: Image.Image,
