@@ -209,7 +209,11 @@ def main() -> None:
     serve = "from service.cli import main; main()"
     cmd = [sys.executable, "-P", "-c", serve, "serve", "--workers", str(WORKERS),
            "--host", HOST, "--port", str(port)]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # A file, not a pipe: nobody reads a pipe while the load runs, and a full pipe would
+    # block the server's logging (and with it the event loop).
+    log_path = workdir / "server.log"
+    log_file = log_path.open("wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     try:
         _wait_live(port, proc)
         badge = "/v1/sellers/seller-7/badge.svg"
@@ -233,7 +237,8 @@ def main() -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        log_file.close()
+        stderr = log_path.read_text(errors="replace")
     print(
         f"server: trustd serve --workers {WORKERS} (SQLite, in-process cache), "
         f"{os.cpu_count()} cores shared with the load generator; {CONNECTIONS} keep-alive "
@@ -250,7 +255,8 @@ def main() -> None:
     failures = [r for r in (live, svg, not_modified, ingest) if set(r.statuses) - {200, 201, 304}]
     if failures and stderr:
         print("\nserver stderr (last lines):\n" + "\n".join(stderr.splitlines()[-15:]))
-    shutil.rmtree(workdir, ignore_errors=True)
+    if not failures:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
