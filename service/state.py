@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.cache import Cache
+from service.errors import NotReady
 from service.imaging import ImageLimits
 from service.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,6 +40,17 @@ class AppState:
                 self.readiness_errors.pop(component, None)
             else:
                 self.readiness_errors[component] = error
+
+    def component(self, key: str, kind: type[T], what: str) -> T:
+        """A component a start-up step loaded into `extras`; 503 while it loads or if it failed."""
+        value = self.extras.get(key)
+        if value is None:
+            error = self.readiness_errors.get(key)
+            detail = f"failed to load ({error})" if error else "still loading"
+            raise NotReady(f"{what} {detail}", code=f"{key}_not_ready")
+        if not isinstance(value, kind):
+            raise TypeError(f"extras[{key!r}] holds {type(value).__name__}, not {kind.__name__}")
+        return value
 
     @property
     def is_ready(self) -> bool:

@@ -16,11 +16,9 @@ from fastapi import Depends
 
 from models.text.classifier import ARTIFACTS_ROOT, CaptionClassifier, load_caption_classifier
 from service.deps import StateDep
-from service.errors import NotReady
 from service.state import AppState
 
 EXTRAS_KEY = "captions"
-READINESS_KEY = "captions"
 _lock = threading.Lock()
 
 
@@ -49,13 +47,7 @@ def startup_step(state: AppState) -> None:
 
 
 def get_runtime(state: AppState) -> CaptionRuntime:
-    runtime = state.extras.get(EXTRAS_KEY)
-    if runtime is None:
-        error = state.readiness_errors.get(READINESS_KEY)
-        detail = f"failed to load ({error})" if error else "still loading"
-        raise NotReady(f"caption model {detail}", code="captions_not_ready")
-    assert isinstance(runtime, CaptionRuntime)
-    return runtime
+    return state.component(EXTRAS_KEY, CaptionRuntime, "caption model")
 
 
 def _runtime_dep(state: StateDep) -> CaptionRuntime:

@@ -21,12 +21,10 @@ from sqlalchemy.orm import Session
 
 from models.hashing.matcher import Match
 from models.hashing.pipeline import CatalogMatcher, QueryEvidence
-from service.errors import NotReady
 from service.matching import repository
 from service.state import AppState
 
 EXTRAS_KEY = "matching"
-READINESS_KEY = "matching"
 GAP_RETRY_SECONDS = 60.0  # an uncommitted (or rolled back) seq is re-read this long
 
 _generation = 0  # bumped after this process commits a catalog image change
@@ -102,10 +100,4 @@ def startup_step(state: AppState) -> None:
 
 
 def get_index(state: AppState) -> MatchIndex:
-    index = state.extras.get(EXTRAS_KEY)
-    if index is None:
-        error = state.readiness_errors.get(READINESS_KEY)
-        detail = f"failed to load ({error})" if error else "still loading"
-        raise NotReady(f"image index {detail}", code="matching_not_ready")
-    assert isinstance(index, MatchIndex)
-    return index
+    return state.component(EXTRAS_KEY, MatchIndex, "image index")

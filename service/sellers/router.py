@@ -17,7 +17,6 @@ from service.sellers.schemas import (
     FeedbackModeratorOut,
     FeedbackOut,
     FeedbackPage,
-    ReasonOut,
     ReputationOut,
 )
 
@@ -81,21 +80,7 @@ def get_reputation(seller_id: SellerId, _: AnyKey, session: SessionDep, state: S
     summary = service.reputation_summary(
         session, seller_id, cache=state.cache, ttl_seconds=state.settings.reputation_cache_seconds
     )
-    return ReputationOut(
-        seller_id=summary.seller_id,
-        tier=summary.tier,
-        score=summary.score,
-        lower_bound=summary.lower_bound,
-        feedback_count=summary.feedback_count,
-        effective_evidence=summary.effective_evidence,
-        counterfeit_reports=summary.counterfeit_reports,
-        confirmed_counterfeits=summary.confirmed_counterfeits,
-        last_feedback_at=summary.last_feedback_at,
-        days_since_last_feedback=summary.days_since_last_feedback,
-        reasons=[ReasonOut(code=r.code, message=r.message, value=r.value) for r in summary.reasons],
-        computed_at=summary.computed_at,
-        model_version=summary.model_version,
-    )
+    return ReputationOut.model_validate(summary, from_attributes=True)
 
 
 @router.get("/{seller_id}/feedback", response_model=FeedbackPage)
