@@ -10,39 +10,44 @@ import subprocess
 import sys
 import time
 
-STEPS: list[list[str]] = [
-    # --- training steps are added below this line: ["module", "arg", ...] ---
+# group -> steps in order; `make train ONLY=<group>` runs one group.
+STEPS: dict[str, list[list[str]]] = {
     # issue 4: caption corpus, the two classifiers, the served choice, the evaluation report
-    ["trustdata.captions.build", "--out", "var/captions", "--seed", "13"],
-    ["training.train_captions_baseline"],
-    ["training.train_captions_encoder"],
-    ["training.train_captions_select"],
-    ["training.evaluate_captions"],
+    "captions": [
+        ["trustdata.captions.build", "--out", "var/captions", "--seed", "13"],
+        ["training.train_captions_baseline"],
+        ["training.train_captions_encoder"],
+        ["training.train_captions_select"],
+        ["training.evaluate_captions"],
+    ],
     # issue 6: labelled listing set, the risk aggregation model, its held-out evaluation
-    ["trustdata.listings.build", "--out", "var/datasets/listings", "--seed", "20240611"],
-    ["training.train_risk", "--data", "var/datasets/listings", "--out", "models/artifacts/risk-v1"],
-    ["training.evaluate_risk", "--data", "var/datasets/listings", "--artifact",
-     "models/artifacts/risk-v1", "--report", "reports/risk"],
-    # issue 3: copy-detection calibration and evaluation splits, thresholds, the report
-    ["trustdata.copydetect.build", "--seed", "0", "--out", "var/copydetect/calib"],
-    ["trustdata.copydetect.build", "--seed", "1", "--out", "var/copydetect/eval"],
-    ["training.calibrate_matching", "--data", "var/copydetect/calib"],
-    ["training.evaluate_matching", "--data", "var/copydetect/eval", "--out", "reports/matching"],
-]
+    "risk": [
+        ["trustdata.listings.build", "--out", "var/datasets/listings", "--seed", "20240611"],
+        ["training.train_risk", "--data", "var/datasets/listings", "--out", "models/artifacts/risk-v1"],
+        ["training.evaluate_risk", "--data", "var/datasets/listings", "--artifact",
+         "models/artifacts/risk-v1", "--report", "reports/risk"],
+    ],
+    # issue 3: copy-detection calibration and hold-out splits, thresholds, the report
+    "matching": [
+        ["trustdata.copydetect.build", "--seed", "0", "--out", "var/copydetect/calib"],
+        ["trustdata.copydetect.build", "--seed", "1", "--out", "var/copydetect/eval"],
+        ["training.calibrate_matching", "--data", "var/copydetect/calib"],
+        ["training.evaluate_matching", "--data", "var/copydetect/eval", "--out", "reports/matching"],
+    ],
+}
 
 
 def main() -> None:
-    only = set(sys.argv[1:])
-    for step in STEPS:
-        if only and not any(word in step[0] for word in only):
-            continue
-        print(f"\n==> {' '.join(step)}", flush=True)
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-P", "-m", *step], check=True)
-        print(f"<== {step[0]} done in {time.perf_counter() - started:.0f} s", flush=True)
-    if not STEPS:
-        print("no training steps registered")
-
+    wanted = sys.argv[1:] or list(STEPS)
+    unknown = [group for group in wanted if group not in STEPS]
+    if unknown:
+        raise SystemExit(f"unknown training group(s) {unknown}; choose from {list(STEPS)}")
+    for group in wanted:
+        for step in STEPS[group]:
+            print(f"\n==> [{group}] {' '.join(step)}", flush=True)
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-P", "-m", *step], check=True)
+            print(f"<== {step[0]} done in {time.perf_counter() - started:.0f} s", flush=True)
 
 if __name__ == "__main__":
     main()
