@@ -35,6 +35,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PYTHONSAFEPATH=1 \
+    OMP_NUM_THREADS=1 \
     TRUST_ENV=prod \
     TRUST_VAR_DIR=/data \
     TRUST_DATABASE_URL=sqlite:////data/trustd.db

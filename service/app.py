@@ -22,6 +22,7 @@ from service.catalog.router import router as catalog_router
 from service.db import create_db_engine, make_session_factory, transaction
 from service.errors import DomainError
 from service.health.router import router as health_router
+from service.image_fetch import ImageFetcher
 from service.imaging import ImageLimits
 from service.jobs.router import router as jobs_router
 from service.listings.router import router as listings_router
@@ -68,6 +69,9 @@ def build_state(settings: Settings) -> AppState:
             max_pixels=settings.max_image_pixels,
             min_side=settings.min_image_side,
         ),
+        image_fetcher=ImageFetcher(settings.max_image_bytes, settings.image_fetch_timeout_seconds,
+                                   settings.image_fetch_allow_private)
+        if settings.image_fetch_enabled else None,
     )
 
 
@@ -103,6 +107,8 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
             state.engine.dispose()
             if state.redis is not None:
                 state.redis.close()
+            if state.image_fetcher is not None:
+                state.image_fetcher.close()
 
     app = FastAPI(
         title="trustd",

@@ -86,12 +86,13 @@ def _seed_demo(state: AppState) -> None:
             keys.create_key(session, Role.admin, "demo-admin"),
             keys.create_key(session, Role.platform, "demo-shop", platform_id="demo-shop"),
             keys.create_key(session, Role.moderator, "demo-moderator"),
+            keys.create_key(session, Role.senior_moderator, "demo-senior-moderator"),
         ]
         session.commit()
     # Printed to the terminal once, never logged: the database keeps only their hashes.
     click.echo("\n  First run: demo API keys (shown once, store them now):", err=True)
     for item in created:
-        click.echo(f"    {item.record.role:<10} {item.secret}", err=True)
+        click.echo(f"    {item.record.role:<16} {item.secret}", err=True)
     click.echo("", err=True)
 
 
@@ -170,6 +171,30 @@ def catalog_import(path: Path) -> None:
         click.echo(f"  rejected {source}: {reason}", err=True)
     if summary.rejected:
         sys.exit(2)  # scripts can tell "done with rejections" from a clean run
+
+
+@main.group()
+def matching() -> None:
+    """Catalog image matching."""
+
+
+@matching.command("reindex")
+def matching_reindex() -> None:
+    """Recompute stored catalog evidence made by an older matching pipeline (resumable)."""
+    from models.hashing.pipeline import EVIDENCE_VERSION
+    from service.matching.service import reindex_stale
+
+    state = _state_for_cli(get_settings())
+    bar = tqdm(total=0, unit="img", desc="re-enrolling", file=sys.stderr)
+
+    def advance(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    redone = reindex_stale(state.session_factory, state.image_limits, progress=advance)
+    bar.close()
+    click.echo(f"re-enrolled {redone} catalog images (evidence now {EVIDENCE_VERSION})",
+               err=True)
 
 
 @main.group()

@@ -74,5 +74,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
 CurrentAdmin = Annotated[Principal, Depends(require_roles(Role.admin))]
 CurrentPlatform = Annotated[Principal, Depends(require_roles(Role.platform, Role.admin))]
-CurrentModerator = Annotated[Principal, Depends(require_roles(Role.moderator, Role.admin))]
-AnyRole = Annotated[Principal, Depends(require_roles(Role.admin, Role.platform, Role.moderator))]
+CurrentModerator = Annotated[Principal, Depends(
+    require_roles(Role.moderator, Role.senior_moderator, Role.admin))]
+AnyRole = Annotated[Principal, Depends(
+    require_roles(Role.admin, Role.platform, Role.moderator, Role.senior_moderator))]

@@ -8,14 +8,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from service.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from service.image_fetch import ImageFetcher
 
-_B64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_")
+URL_FETCH_CONCURRENCY = 4  # URLs of one request fetched in parallel
+
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_"
 
 
 def decode_base64_image(value: Any, index: int, max_bytes: int) -> bytes:
@@ -28,7 +33,7 @@ def decode_base64_image(value: Any, index: int, max_bytes: int) -> bytes:
     if len(compact) * 3 // 4 > max_bytes + 3:
         raise PayloadTooLarge(f"images[{index}]: larger than the limit of {max_bytes} bytes",
                               code="image_too_large", index=index)
-    if not set(compact.encode()) <= _B64_ALPHABET:
+    if compact.encode().translate(None, _B64_ALPHABET):  # what is left is not base64 (fast)
         raise Unprocessable(f"images[{index}].data is not valid base64", code="invalid_base64",
                             index=index)
     try:
@@ -59,19 +64,38 @@ async def read_upload(upload: UploadFile, index: int, max_bytes: int) -> bytes:
     return data
 
 
-def images_from_json(items: Any, max_images: int, max_bytes: int) -> list[bytes]:
-    """The `images` list of a JSON body: [{"data": "<base64>"}, ...]."""
+def images_from_json(items: Any, max_images: int, max_bytes: int,
+                     fetcher: ImageFetcher | None = None) -> list[bytes]:
+    """The `images` list of a JSON body: [{"data": "<base64>"} or {"url": "https://..."}].
+
+    Blocking when it fetches URLs (call it off the event loop); URLs are refused with a
+    clear 422 unless the server enables fetching (`fetcher`).
+    """
     if not isinstance(items, list):
         raise Unprocessable("expected a JSON object with an \"images\" list",
                             code="invalid_input")
     check_count(len(items), max_images)
-    blobs = []
+    blobs: list[bytes | None] = []
+    urls: dict[int, str] = {}
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or "data" not in item:
-            raise Unprocessable(f"images[{index}] must be an object with a \"data\" field",
-                                code="invalid_input", index=index)
-        blobs.append(decode_base64_image(item["data"], index, max_bytes))
-    return blobs
+        if not isinstance(item, dict) or len({"data", "url"} & item.keys()) != 1:
+            raise Unprocessable(f"images[{index}] must be an object with either a \"data\" "
+                                "or a \"url\" field", code="invalid_input", index=index)
+        if "data" in item:
+            blobs.append(decode_base64_image(item["data"], index, max_bytes))
+            continue
+        if fetcher is None:
+            raise Unprocessable(f"images[{index}]: fetching images by URL is off on this "
+                                "server; send the bytes as base64 \"data\"",
+                                code="image_url_disabled", index=index)
+        urls[index] = item["url"]
+        blobs.append(None)
+    if urls and fetcher is not None:
+        with ThreadPoolExecutor(max_workers=min(len(urls), URL_FETCH_CONCURRENCY)) as pool:
+            fetched = dict(zip(urls, pool.map(lambda kv: fetcher.fetch(kv[1], kv[0]).data,
+                                              urls.items()), strict=True))
+        blobs = [fetched.get(i, b) for i, b in enumerate(blobs)]
+    return [b for b in blobs if b is not None]
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
@@ -88,7 +112,8 @@ def content_type_of(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def read_images(request: Request, max_images: int, max_bytes: int) -> list[bytes]:
+async def read_images(request: Request, max_images: int, max_bytes: int,
+                      fetcher: ImageFetcher | None = None) -> list[bytes]:
     content_type = content_type_of(request)
     if content_type == "multipart/form-data":
         form = await request.form(max_files=max_images + 1, max_fields=20)
@@ -97,7 +122,8 @@ async def read_images(request: Request, max_images: int, max_bytes: int) -> list
         return [await read_upload(upload, index, max_bytes) for index, upload in enumerate(uploads)]
     if content_type == "application/json":
         payload = await read_json_object(request)
-        return images_from_json(payload.get("images"), max_images, max_bytes)
+        return await run_in_threadpool(images_from_json, payload.get("images"), max_images,
+                                       max_bytes, fetcher)
     raise UnsupportedMediaType("send images as multipart/form-data files or as application/json",
                                code="unsupported_content_type")
 
@@ -113,8 +139,10 @@ def image_upload_openapi(max_images: int, field: str = "files") -> dict[str, Any
         "application/json": {"schema": {
             "type": "object", "required": ["images"],
             "properties": {"images": {"type": "array", "minItems": 1, "maxItems": max_images,
-                                      "items": {"type": "object", "required": ["data"],
-                                                "properties": {"data": {"type": "string",
-                                                                        "format": "byte"}}}}},
+                                      "items": {"type": "object", "properties": {
+                                          "data": {"type": "string", "format": "byte"},
+                                          "url": {"type": "string", "format": "uri",
+                                                  "description": "only where the server "
+                                                                 "enables image fetching"}}}}},
         }},
     }}}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
+from models.hashing.decode import request_draft
 from service.errors import DomainError, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -63,8 +64,14 @@ def _error(cls: type[DomainError], index: int, code: str, what: str) -> DomainEr
     return cls(f"images[{index}]: {what}", code=code, index=index)
 
 
-def decode_image(data: bytes, limits: ImageLimits, index: int = 0) -> DecodedImage:
-    """Validate and decode one untrusted image, or raise a DomainError naming its index."""
+def decode_image(data: bytes, limits: ImageLimits, index: int = 0,
+                 draft_side: int | None = None) -> DecodedImage:
+    """Validate and decode one untrusted image, or raise a DomainError naming its index.
+
+    ``draft_side``: a JPEG may be decoded at a reduced DCT scale whose long side is still at
+    least this (all of its data is still decoded and checked); ``width``/``height`` then
+    describe the reduced image. For callers that only analyse pixels, never store them.
+    """
     if not data:
         raise _error(Unprocessable, index, "image_empty", "the image is empty")
     if len(data) > limits.max_bytes:
@@ -94,6 +101,8 @@ def decode_image(data: bytes, limits: ImageLimits, index: int = 0) -> DecodedIma
                     f"{width}x{height} is below the minimum side of {limits.min_side} pixels",
                 )
             img.seek(0)  # first frame of an animation
+            if draft_side is not None:
+                request_draft(img, draft_side)
             img.load()
     except DomainError:
         raise
@@ -115,9 +124,10 @@ def decode_image(data: bytes, limits: ImageLimits, index: int = 0) -> DecodedIma
     )
 
 
-def decode_images(blobs: list[bytes], limits: ImageLimits) -> list[DecodedImage]:
+def decode_images(blobs: list[bytes], limits: ImageLimits,
+                  draft_side: int | None = None) -> list[DecodedImage]:
     """Decode all or nothing: the first bad image raises before anything is stored."""
-    return [decode_image(blob, limits, index) for index, blob in enumerate(blobs)]
+    return [decode_image(blob, limits, index, draft_side) for index, blob in enumerate(blobs)]
 
 
 def _apply_orientation(img: Image.Image) -> Image.Image:

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     min_image_side: int = Field(default=16, gt=0)
     max_images_per_request: int = Field(default=20, gt=0)
     max_request_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # Images by URL ({"url": ...} in a JSON image list): off unless enabled. Only public
+    # addresses are ever fetched; allowing private ones is for tests and dev, refused in prod.
+    image_fetch_enabled: bool = False
+    image_fetch_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    image_fetch_allow_private: bool = False
 
     # Catalog
     catalog_page_default: int = Field(default=50, gt=0)
@@ -84,6 +89,9 @@ class Settings(BaseSettings):
             value = self.admin_key.get_secret_value()
             if len(value) < 24 or value.lower() in {"admin", "changeme", "secret", "password"}:
                 raise ValueError("TRUST_ADMIN_KEY is too weak for TRUST_ENV=prod (min 24 chars)")
+        if self.env == "prod" and self.image_fetch_allow_private:
+            raise ValueError("TRUST_IMAGE_FETCH_ALLOW_PRIVATE would let any caller reach this "
+                             "server's private network; it is refused for TRUST_ENV=prod")
         return self
 
     @property

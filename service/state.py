@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.cache import Cache
 from service.errors import NotReady
+from service.image_fetch import ImageFetcher
 from service.imaging import ImageLimits
 from service.settings import Settings
 
@@ -26,6 +27,7 @@ class AppState:
     cache: Cache
     redis: Redis | None
     image_limits: ImageLimits
+    image_fetcher: ImageFetcher | None = None  # None: images by URL are refused
     # component name -> loaded? /health/ready answers 503 while any is False.
     readiness: dict[str, bool] = field(default_factory=dict)
     readiness_errors: dict[str, str] = field(default_factory=dict)

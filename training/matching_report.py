@@ -15,21 +15,40 @@ WEAKNESSES = """## How it works, and where it is weak
 - Local stage: ORB keypoints (500 per catalog photo plus 500 on its mirror, up to 2,000
   per query spread over an 8x8 grid), exact Hamming kNN over every catalog descriptor
   (faiss binary flat), Lowe's ratio test against the nearest descriptor of *another*
-  catalog image, RANSAC similarity fit, then a photometric gate: the catalog thumbnail
-  and the query, warped by the fit, must correlate (zero-mean NCC over the overlap).
-- Wrong pairs of the local stage come from shared details: the generated products reuse
-  brand words and fonts, so two different products share a printed word and a fit on it
-  alone reaches 20-40 inliers. The correlation gate is what separates them; a real
-  counterfeit-repost setting has the same failure mode (one logo, many products).
-- Catalog photos with little texture (flat studio shots with a small label) give few
-  keypoints and PDQ quality below `MATCH_MIN_INFORMATION`: neither stage can match them,
-  under any edit.
+  catalog image, RANSAC similarity fit, then a photometric gate (`local.agreement`): on a
+  4x4 grid over the 96 px catalog thumbnail, the gradients of the thumbnail and of the
+  query warped by the fit are correlated per cell, and the cells' correlations are
+  averaged weighted by the catalog's gradient energy.
+- Why that gate: the wrong fits come from shared details. The generated products reuse
+  brand-word syllables, fonts and silhouettes, so a fit on one word, or on a bag handle,
+  reaches 20-40 inliers. The previous gate, a zero-mean correlation of intensities over
+  the whole overlap, could not separate them: two dark products on light backgrounds
+  correlate by layout alone (wrong fits up to 0.68), while colour edits and collages
+  push real copies below 0 (it was calibrated to 0.0, i.e. off). Gradients ignore flat
+  layout; per-cell averaging lets a sticker or banner cost only its cells.
+- What it still cannot tell apart: two products of the *same shape* with different
+  labels (seed 1: two watches, 21-26 inliers on the strap and case outline, agreement
+  0.75-0.89, since a label differs in few pixels of a 96 px thumbnail). Only the inlier
+  count keeps them out, so `LOCAL_MIN_INLIERS` is 1.25x their count.
+- A collage tile hides part of the catalog photo behind its neighbours, which the gate
+  counts as disagreement; such fits are accepted without the gate only with
+  `LOCAL_UNCHECKED_MIN_INLIERS` inliers whose convex hull covers
+  `LOCAL_UNCHECKED_MIN_SPREAD` of the photo: a shared word can give any number of inliers
+  (66 on three letters on seed 2), but all in a sliver of the photo.
+- Open hole: a shared word that fills most of what the query shows passes the gate itself
+  (seed 2, corner crop: 48 inliers, agreement 0.59, inlier hull 0.3 % of the photo). Gated
+  fits whose inliers sit in a sliver should need more inliers; label-only true matches also
+  have small hulls, so that needs calibrating and a fresh split to confirm.
+- Joint rule: a catalog image that both stages find with weaker evidence each (a hash
+  pair score up to `MATCH_JOINT_HASH_MAX_SCORE`, a gated fit with `LOCAL_JOINT_MIN_INLIERS`)
+  is accepted: a wrong image rarely comes close in both. It recovers mild edits of flat,
+  low-texture catalog photos that neither stage carries alone.
 - Exact kNN is linear in the catalog: ~1,000 descriptors per image, so 10k images means
   10M descriptors (320 MB) and seconds per query; beyond a few thousand images it needs an
   inverted-file index (faiss `IndexBinaryIVF`, retrained as the catalog grows) or the hash
   stage's loose hits as the only candidates for the hard cases.
 - The local stage is ~5-10x the hash stage's cost per query (see the timings above).
-- Both thresholds come from one 101-image split; a catalog far larger than the dev set
+- All thresholds come from two ~100-image splits; a catalog far larger than the dev set
   adds chances of a false fit and needs re-calibration on a matching dev set."""
 
 
@@ -106,18 +125,41 @@ def plots(ours: Sequence[Scored], base: Sequence[Scored], summary: dict[str, dic
 def markdown(ours: dict[str, dict], base: dict[str, dict], meta: dict[str, object],
              images: list[str]) -> str:
     mild, hard = ours["ALL mild"], ours["ALL hard"]
+    wrong = [str(w) for w in meta.get("wrong_pairs") or []]  # type: ignore[attr-defined]
     lines = [
         "# Catalog image matching: evaluation",
         "",
         f"Hold-out split `{meta['data']}` (seed {meta['seed']}): {meta['catalog']} enrolled "
         f"catalog photos, {meta['distractors']} never-enrolled distractors, {meta['queries']} "
-        "queries (every source and distractor through every edit). Two stages, either accepts "
-        "(models/hashing/pipeline.py): hashes of recovered regions vs enrolled views "
-        f"(`MATCH_HASH_MAX_SCORE` = {meta['hash_threshold']}), and ORB keypoints verified by a "
-        f"RANSAC similarity fit (`LOCAL_MIN_INLIERS` = {meta['min_inliers']}) and a photometric "
-        f"gate (`LOCAL_MIN_CORRELATION` = {meta['min_correlation']}). All thresholds were "
-        "calibrated on the seed-0 split only (`training/calibrate_matching.py`), so the "
-        "committed-threshold columns are a clean hold-out.",
+        "queries (every source and distractor through every edit). Two stages "
+        "(models/hashing/pipeline.py): hashes of recovered regions vs enrolled views, and ORB "
+        "keypoints verified by a RANSAC similarity fit and a photometric gate. Three rules "
+        f"accept: the hash stage alone (`MATCH_HASH_MAX_SCORE` = {meta['hash_threshold']}), "
+        f"the local stage alone (`LOCAL_MIN_INLIERS` = {meta['min_inliers']} inliers passing "
+        f"`LOCAL_MIN_AGREEMENT` = {meta['min_agreement']}; "
+        f"`LOCAL_UNCHECKED_MIN_INLIERS` = {meta['unchecked_min_inliers']} spread over "
+        f"`LOCAL_UNCHECKED_MIN_SPREAD` = {meta['unchecked_min_spread']} of the photo without "
+        "it), or "
+        "both on the same catalog image "
+        f"with weaker evidence each (hash score <= `MATCH_JOINT_HASH_MAX_SCORE` = "
+        f"{meta['joint_hash_threshold']} and >= `LOCAL_JOINT_MIN_INLIERS` = "
+        f"{meta['joint_min_inliers']} gated inliers).",
+        "",
+        "**How tuned.** The rules were designed on the seed-0 split and on the seed-1 split "
+        "(the previous hold-out, whose four accepted wrong pairs were inspected to design "
+        "them); their thresholds are set by `training/calibrate_matching.py` from the wrong "
+        "pairs of seeds 0 and 1 together, with relative margins (0.6x the first false hash "
+        "score, 1.25x the most inliers of a wrong fit, 2x the widest inlier hull of a wrong "
+        "fit failing the photometric gate). A first version without the inlier-spread "
+        "requirement was evaluated on a fresh seed-2 split and accepted 8 wrong pairs there "
+        "(one distractor sharing the word 'TIK' with a catalog photo, 51-66 inliers on three "
+        "letters, under eight edits, via the ungated path); the spread requirement was added "
+        "after seeing that, so seed 2 is no longer clean either (with the final rules it "
+        "still has 1 wrong pair: the same word under a corner crop, 48 inliers, agreement "
+        "0.59, passing the gate). This split (seed "
+        f"{meta['seed']}) was built afterwards and used for nothing but this report: the "
+        "committed-threshold columns are a clean hold-out. The oracle column is not: it "
+        "puts the threshold at this split's own first false match.",
         "",
         f"**At the committed thresholds: mild edits recall {mild['recall_at_threshold']:.3f} "
         f"(target {TARGETS['mild']}), hard edits {hard['recall_at_threshold']:.3f} (target "
@@ -127,17 +169,22 @@ def markdown(ours: dict[str, dict], base: dict[str, dict], meta: dict[str, objec
         f"{hard['recall_at_p1']:.3f}. Plain pHash in the same run: mild "
         f"{base['ALL mild']['recall_at_p1']:.3f}, hard {base['ALL hard']['recall_at_p1']:.3f}.",
         "",
+    ]
+    if wrong:
+        lines += ["Wrong pairs accepted (hash score; fit = (inliers, agreement)):", ""]
+        lines += [f"- {w}" for w in wrong] + [""]
+    lines += [
         "Per query (decode included; inside the evaluator's worker processes on a shared "
         "2-core machine; see benchmarks/bench_hashing.py and bench_match_api.py for clean "
         f"figures): hash stage p50 {meta['hash_p50_ms']:.1f} ms (p90 "
         f"{meta['hash_p90_ms']:.1f}); local stage (keypoints + exact kNN over all catalog "
-        f"descriptors + RANSAC) p50 {meta['local_p50_ms']:.1f} ms (p90 "
+        f"descriptors + RANSAC + photometric gate) p50 {meta['local_p50_ms']:.1f} ms (p90 "
         f"{meta['local_p90_ms']:.1f}).",
         "",
         table(ours, base),
         "`hash stage alone` / `local stage alone`: recall each stage reaches by itself at its "
-        "committed threshold (the combined recall is their union). recall@P1.0 (oracle) puts "
-        "one threshold on the unified score just below this split's first false match. "
+        "committed threshold (the combined recall adds the joint rule). recall@P1.0 (oracle) "
+        "puts one threshold on the unified score just below this split's first false match. "
         "micro-AP ranks every (query, catalog image) pair by the unified score; a positive "
         "never retrieved counts as a miss.",
         "",

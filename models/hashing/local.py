@@ -17,9 +17,9 @@ descriptor of a *different* catalog image, so shared generic corners (text strok
 shoulders) do not count. Each catalog image with enough survivors gets a RANSAC fit of a
 partial affine (similarity) transform; its inlier count, counted over distinct keypoints
 on both sides, is the evidence ``LOCAL_MIN_INLIERS`` is calibrated on. A photometric check
-follows: the stored catalog thumbnail against the query warped by the fit (zero-mean
-correlation, ``LOCAL_MIN_CORRELATION``), because keypoints can agree on one shared detail
-(the same brand word on two products) while the rest of the photo does not.
+follows (``agreement``, ``LOCAL_MIN_AGREEMENT``): the stored catalog thumbnail against the
+query warped by the fit, cell by cell on gradients, because keypoints can agree on one
+shared detail (the same brand word on two products) while the rest of the photo does not.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ DESCRIPTOR_BYTES = 32
 _HEADER = struct.Struct("<4sHHIHH")  # magic, width, height, keypoints, thumbnail h, w
 _MAGIC = b"ORB2"
 THUMB_SIDE = 96  # catalog thumbnail the photometric check compares against
+AGREEMENT_CELLS = 4  # the photometric check's grid on the thumbnail (24 px cells)
 KNN_NEIGHBOURS = 4  # kNN depth searched for the nearest descriptor of another image
 
 
@@ -82,7 +83,8 @@ class LocalFeatures:
         at = _HEADER.size
         points = np.frombuffer(data, "<f4", 2 * n, at).reshape(n, 2).astype(np.float32)
         at += 8 * n
-        desc = np.frombuffer(data, np.uint8, DESCRIPTOR_BYTES * n, at).reshape(n, -1).copy()
+        desc = np.frombuffer(data, np.uint8, DESCRIPTOR_BYTES * n, at).reshape(
+            n, DESCRIPTOR_BYTES).copy()
         at += DESCRIPTOR_BYTES * n
         mirrored = np.unpackbits(np.frombuffer(data, np.uint8, (n + 7) // 8, at))[:n]
         at += (n + 7) // 8
@@ -96,9 +98,10 @@ class Verified:
 
     image_id: int
     inliers: int
-    correlation: float  # photometric agreement of the fitted overlap (see ``correlation``)
+    agreement: float  # photometric agreement of the fit, 0..1 (see ``agreement``)
     mirrored: bool
     box: tuple[int, int, int, int]  # catalog frame mapped into query pixels (clipped)
+    spread: float = 1.0  # share of the catalog frame inside the inliers' convex hull
 
 
 def _gray(image: Image.Image, side: int) -> tuple[np.ndarray, float]:
@@ -177,33 +180,52 @@ def ratio_filter(distances: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def fit_similarity(src: np.ndarray, dst: np.ndarray) -> tuple[int, np.ndarray | None]:
+@dataclass(frozen=True)
+class Fit:
+    """A RANSAC similarity fit of one catalog image (one orientation) into the query."""
+
+    image_id: int
+    mirrored: bool
+    inliers: int  # distinct inlier keypoints (the smaller count of the two sides)
+    model: np.ndarray  # 2x3: catalog frame (mirrored frame if ``mirrored``) -> query frame
+    src: np.ndarray  # (k, 2) inlier points in the catalog frame
+    dst: np.ndarray  # (k, 2) the same inliers in the query frame
+
+
+def inlier_spread(fit: Fit, width: int, height: int) -> float:
+    """Share of the catalog frame the inliers' convex hull covers.
+
+    One shared detail (a brand word, a handle) puts every inlier in a sliver of the photo;
+    a real copy, even a crop or a collage tile, spreads them over what is visible.
+    """
+    if len(fit.src) < 3:
+        return 0.0
+    hull = cv2.convexHull(fit.src.astype(np.float32))
+    return float(cv2.contourArea(hull)) / float(width * height)
+
+
+def fit_similarity(src: np.ndarray, dst: np.ndarray) -> Fit | None:
     """RANSAC rotation+scale+translation from catalog to query points; distinct inliers."""
     if len(src) < LOCAL_MIN_CANDIDATE_MATCHES:
-        return 0, None
+        return None
     model, mask = cv2.estimateAffinePartial2D(
         src, dst, method=cv2.RANSAC, ransacReprojThreshold=LOCAL_RANSAC_PIXELS,
         maxIters=1000, confidence=0.995, refineIters=5)
     if model is None or mask is None:
-        return 0, None
+        return None
     scale = float(np.hypot(model[0, 0], model[1, 0]))
     if not 0.05 <= scale <= 8.0:
-        return 0, None
+        return None
     inl = mask.ravel().astype(bool)
     # Several query points on one catalog point (or the reverse) are one piece of evidence.
     distinct = min(len(np.unique(np.round(src[inl]), axis=0)),
                    len(np.unique(np.round(dst[inl]), axis=0)))
-    return distinct, model
+    return Fit(-1, False, distinct, model, src[inl], dst[inl])
 
 
-def correlation(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
-                query: LocalFeatures) -> float:
-    """Zero-mean normalised correlation of the catalog thumbnail with the query under the fit.
-
-    Keypoints can agree on a shared detail (the same brand word printed on two different
-    products); the pixels of the whole overlap then disagree. Gray and zero-mean, so colour
-    and brightness edits do not matter; occlusions lower it only in proportion.
-    """
+def _warp_to_thumbnail(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
+                       query: LocalFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Catalog thumbnail, the query warped onto it by the fit, and where the query covers it."""
     thumb = catalog.pixels[:, ::-1] if mirrored else catalog.pixels
     th, tw = thumb.shape
     lin = model[:, :2] * (catalog.width / tw)  # thumbnail pixel -> query pixel
@@ -219,14 +241,54 @@ def correlation(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
     warped = cv2.warpAffine(gray, warp, (tw, th), flags=flags | cv2.INTER_LINEAR)
     inside = cv2.warpAffine(np.full(gray.shape, 255, np.uint8), warp, (tw, th),
                             flags=flags | cv2.INTER_NEAREST) > 0
+    return np.ascontiguousarray(thumb, dtype=np.float32), warped.astype(np.float32), inside
+
+
+def _gradients(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3),
+            cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3))
+
+
+def agreement(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
+              query: LocalFeatures) -> float:
+    """How much of the catalog photo's structure the query shows where the fit puts it.
+
+    Keypoints can agree on one shared detail (the same brand word or handle on two
+    different products) while the rest of the photo differs. Per cell of an
+    ``AGREEMENT_CELLS`` x ``AGREEMENT_CELLS`` grid on the catalog thumbnail, the gradient
+    fields of the thumbnail and of the warped query are correlated (gradients: flat
+    backgrounds and brightness/contrast edits do not count; per cell: a sticker or banner
+    costs only its cells); the cells' correlations (negative ones as 0) are averaged,
+    weighted by the catalog's gradient energy, so the textured parts of the photo decide.
+    A whole-frame correlation of intensities does not separate the wrong fits: two dark
+    products on light backgrounds correlate by layout alone. Only cells the query covers
+    count (a crop shows part of the photo); 0 when the fit covers less than
+    ``LOCAL_MIN_OVERLAP`` of the thumbnail.
+    """
+    thumb, warped, inside = _warp_to_thumbnail(model, catalog, mirrored, query)
     if inside.mean() < LOCAL_MIN_OVERLAP:
         return 0.0
-    a = thumb[inside].astype(np.float32)
-    b = warped[inside].astype(np.float32)
-    a -= a.mean()
-    b -= b.mean()
-    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
-    return float((a * b).sum() / denom) if denom > 0 else 0.0
+    # Sobel at the overlap's border sees the warp's black fill: not the photo's structure.
+    inside = cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    tx, ty = _gradients(thumb)
+    qx, qy = _gradients(warped)
+    th, tw = thumb.shape
+    k = AGREEMENT_CELLS
+    weighted = total = 0.0
+    for i in range(k):
+        for j in range(k):
+            cell = (slice(i * th // k, (i + 1) * th // k), slice(j * tw // k, (j + 1) * tw // k))
+            m = inside[cell]
+            if m.mean() < 0.9:  # not in the query (a crop): neither for nor against
+                continue
+            a = np.concatenate([tx[cell][m], ty[cell][m]])
+            b = np.concatenate([qx[cell][m], qy[cell][m]])
+            energy = float(np.sqrt(np.mean(a * a)))
+            denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+            total += energy
+            if denom > 0:
+                weighted += energy * max(0.0, float((a * b).sum()) / denom)
+    return weighted / total if total > 0 else 0.0
 
 
 def mapped_box(model: np.ndarray, width: int, height: int, query: LocalFeatures,

@@ -19,10 +19,12 @@ import numpy as np
 from models.hashing.local import (
     DESCRIPTOR_BYTES,
     KNN_NEIGHBOURS,
+    Fit,
     LocalFeatures,
     Verified,
-    correlation,
+    agreement,
     fit_similarity,
+    inlier_spread,
     mapped_box,
     ratio_filter,
 )
@@ -78,9 +80,8 @@ class LocalIndex:
         self._index = index
         return index
 
-    def verify(self, query: LocalFeatures, scale: float = 1.0, min_inliers: int = 0,
-               min_correlation: float = -1.0) -> list[Verified]:
-        """Catalog images whose keypoints fit the query, most inliers first."""
+    def fits(self, query: LocalFeatures) -> list[Fit]:
+        """Every catalog image with a RANSAC fit to the query (no acceptance rule applied)."""
         index = self._index if self._index is not None else self._build()
         if len(query) == 0 or index.ntotal == 0:
             return []
@@ -92,7 +93,7 @@ class LocalIndex:
             return []
         owner = owners[keep, 0]
         catalog_row = self._row_in_owner[rows[keep, 0]]
-        out: list[Verified] = []
+        out: list[Fit] = []
         for image_id in np.unique(owner):
             sel = owner == image_id
             if sel.sum() < LOCAL_MIN_CANDIDATE_MATCHES:
@@ -100,16 +101,35 @@ class LocalIndex:
             feats = self._features[int(image_id)]
             crow = catalog_row[sel]
             qpts = query.points[keep[sel]]
-            best: tuple[int, bool, np.ndarray | None] = (0, False, None)
+            best: Fit | None = None
             for mirrored in (False, True):  # a query matches one orientation, not a mix
                 side = feats.mirrored[crow] == mirrored
-                inliers, model = fit_similarity(feats.points[crow[side]], qpts[side])
-                if inliers > best[0]:
-                    best = (inliers, mirrored, model)
-            if best[2] is None or best[0] < min_inliers:
+                fit = fit_similarity(feats.points[crow[side]], qpts[side])
+                if fit is not None and (best is None or fit.inliers > best.inliers):
+                    best = Fit(int(image_id), mirrored, fit.inliers, fit.model, fit.src, fit.dst)
+            if best is not None:
+                out.append(best)
+        return out
+
+    def features(self, image_id: int) -> LocalFeatures:
+        return self._features[image_id]
+
+    def verify(self, query: LocalFeatures, scale: float = 1.0, min_inliers: int = 0,
+               min_agreement: float = -1.0) -> list[Verified]:
+        """Catalog images whose keypoints fit the query, most inliers first.
+
+        The photometric check (``agreement``) runs only on fits with ``min_inliers``: it is
+        the costlier test, and most candidate images never get that many.
+        """
+        out: list[Verified] = []
+        for fit in self.fits(query):
+            if fit.inliers < min_inliers:
                 continue
-            agree = correlation(best[2], feats, best[1], query)
-            if agree >= min_correlation:
-                box = mapped_box(best[2], feats.width, feats.height, query, scale)
-                out.append(Verified(int(image_id), best[0], round(agree, 4), best[1], box))
+            feats = self._features[fit.image_id]
+            agree = agreement(fit.model, feats, fit.mirrored, query)
+            if agree >= min_agreement:
+                box = mapped_box(fit.model, feats.width, feats.height, query, scale)
+                spread = inlier_spread(fit, feats.width, feats.height)
+                out.append(Verified(fit.image_id, fit.inliers, round(agree, 4), fit.mirrored,
+                                    box, round(spread, 4)))
         return sorted(out, key=lambda v: (-v.inliers, v.image_id))

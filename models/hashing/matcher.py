@@ -79,8 +79,8 @@ def enrollment_hashes(image: Image.Image) -> list[HashSet]:
 
 def query_hashes(image: Image.Image) -> list[HashSet]:
     """Recover the regions of a query image and hash each one."""
-    work = work_image(image)
-    gray = np.asarray(work.convert("L"), dtype=np.float32)
+    work = work_image(image).convert("L")  # every kind hashes luma: resize one channel, not three
+    gray = np.asarray(work, dtype=np.float32)
     return [hash_set(r.name, canonical(work, r.box)) for r in recover_regions(gray)]
 
 

@@ -5,11 +5,13 @@ of enrolled views; it is fast and carries near-copies (recompression, colour, bl
 padding, rotations the views cover). Stage 2 (models/hashing/local.py) fits catalog ORB
 keypoints into the query; it carries what whole-region hashes cannot: grid and collage
 cells, photos inside screenshots, deep crops, occlusions. Both stages are calibrated on the
-seed-0 dev split for precision 1.0 (``MATCH_HASH_MAX_SCORE``; ``LOCAL_MIN_INLIERS`` with
-the photometric gate ``LOCAL_MIN_CORRELATION``).
+dev splits for precision 1.0 (``MATCH_HASH_MAX_SCORE``; ``LOCAL_MIN_INLIERS`` with the
+photometric gate ``LOCAL_MIN_AGREEMENT``, ``LOCAL_UNCHECKED_MIN_INLIERS`` without it; the
+joint rule's ``MATCH_JOINT_HASH_MAX_SCORE`` and ``LOCAL_JOINT_MIN_INLIERS``).
 
-One unified score ranks the matches of both stages: ``min(hash score / MATCH_HASH_MAX_SCORE,
-LOCAL_MIN_INLIERS / inliers)``, accepted when <= 1 (each stage's own acceptance rule).
+One unified score ranks the matches of both stages (``unified_score``), accepted when <= 1:
+the smallest of hash score / MATCH_HASH_MAX_SCORE, the local threshold / inliers, and for an
+image both stages found, the larger of the two joint-rule ratios.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from models.hashing.local import LocalFeatures, Verified, catalog_features, quer
 from models.hashing.local_index import LocalIndex
 from models.hashing.matcher import HashSet, Match, Matcher, enrollment_hashes, query_hashes
 
+# What stored catalog evidence was computed with; stored evidence of another version is
+# recomputed from the stored image bytes (start-up, or `trustd matching reindex`).
+# h2: every hash kind reads a luma canonical square (h1 resized RGB); l1: ORB as in local.py.
+EVIDENCE_VERSION = "h2.l1"
+
 
 @dataclass(frozen=True)
 class CatalogEvidence:
@@ -35,30 +42,74 @@ class CatalogEvidence:
 
 @dataclass(frozen=True)
 class QueryEvidence:
-    """Everything computed from one query image (CPU-bound, no catalog needed)."""
+    """What was computed from one query image (CPU-bound, no catalog needed).
+
+    A stage left out (no hashes, or ``local`` None) simply contributes no matches: the
+    listing scorer runs the cheap hash stage in the request and the local stage later.
+    """
 
     hashes: list[HashSet]
-    local: LocalFeatures
-    scale: float  # original query pixels -> local-feature frame
+    local: LocalFeatures | None
+    scale: float = 1.0  # original query pixels -> local-feature frame
 
 
 def analyse_catalog(image: Image.Image) -> CatalogEvidence:
     return CatalogEvidence(enrollment_hashes(image), catalog_features(image))
 
 
-def analyse_query(image: Image.Image) -> QueryEvidence:
-    local, scale = query_features(image)
-    return QueryEvidence(query_hashes(image), local, scale)
+def analyse_query(image: Image.Image | None, local_image: Image.Image | None = None,
+                  *, local: bool = True) -> QueryEvidence:
+    """Hash stage from ``image``, local stage from ``local_image`` (default: ``image``).
+
+    The hash stage only needs the working size (``decode_for_matching`` at ``WORK_SIDE``);
+    the local stage wants the photo at up to ``LOCAL_QUERY_MAX_SIDE``. ``image=None``
+    skips the hash stage, ``local=False`` the local one.
+    """
+    hashes = query_hashes(image) if image is not None else []
+    source = local_image if local_image is not None else image
+    if not local or source is None:
+        return QueryEvidence(hashes, None)
+    features, scale = query_features(source)
+    return QueryEvidence(hashes, features, scale)
 
 
-def unified_score(hash_score: float | None, inliers: int | None,
-                  max_hash: float | None = None, min_inliers: int | None = None) -> float:
-    """<= 1 exactly when one stage accepts; lower is stronger evidence."""
-    max_hash = thresholds.MATCH_HASH_MAX_SCORE if max_hash is None else max_hash
-    min_inliers = thresholds.LOCAL_MIN_INLIERS if min_inliers is None else min_inliers
-    by_hash = hash_score / max_hash if hash_score is not None else float("inf")
-    by_local = min_inliers / inliers if inliers else float("inf")
-    return min(by_hash, by_local)
+@dataclass(frozen=True)
+class Rules:
+    """The acceptance thresholds (models/thresholds.py unless a calibration passes others)."""
+
+    max_hash: float = thresholds.MATCH_HASH_MAX_SCORE
+    min_inliers: int = thresholds.LOCAL_MIN_INLIERS
+    min_agreement: float = thresholds.LOCAL_MIN_AGREEMENT
+    unchecked_min_inliers: int = thresholds.LOCAL_UNCHECKED_MIN_INLIERS
+    unchecked_min_spread: float = thresholds.LOCAL_UNCHECKED_MIN_SPREAD
+    joint_max_hash: float = thresholds.MATCH_JOINT_HASH_MAX_SCORE
+    joint_min_inliers: int = thresholds.LOCAL_JOINT_MIN_INLIERS
+
+
+def unified_score(hash_score: float | None, inliers: int | None, agreement: float = 1.0,
+                  rules: Rules | None = None, spread: float = 1.0) -> float:
+    """<= 1 exactly when a rule accepts; lower is stronger evidence.
+
+    The hash stage alone; the local stage alone, with ``min_inliers`` when the fit passes
+    the photometric check (``agreement``) and, when it does not (a collage tile hides part
+    of the photo behind its neighbours, which the check counts against it),
+    ``unchecked_min_inliers`` spread over ``unchecked_min_spread`` of the photo (one shared
+    word can give any number of inliers, all in a sliver); and the joint rule: both stages
+    pointing at the same catalog image with weaker evidence each, the fit photometrically
+    checked (a wrong image rarely comes close in both, so each may be looser than alone;
+    it recovers mild edits of flat catalog photos that neither stage carries by itself).
+    """
+    r = rules or Rules()
+    checked = agreement >= r.min_agreement
+    by_hash = hash_score / r.max_hash if hash_score is not None else float("inf")
+    by_local = float("inf")
+    if inliers and checked:
+        by_local = r.min_inliers / inliers
+    elif inliers and spread >= r.unchecked_min_spread:
+        by_local = r.unchecked_min_inliers / inliers
+    joint = max(hash_score / r.joint_max_hash, r.joint_min_inliers / inliers) \
+        if hash_score is not None and inliers and checked else float("inf")
+    return min(by_hash, by_local, joint)
 
 
 def confidence(score: float) -> float:
@@ -97,19 +148,26 @@ class CatalogMatcher:
         b = self.local.remove(image_id)
         return a or b
 
-    def match(self, query: QueryEvidence, max_hash: float | None = None,
-              min_inliers: int | None = None) -> list[Match]:
+    def match(self, query: QueryEvidence, rules: Rules | None = None) -> list[Match]:
         """Accepted catalog images, best first; the stronger stage's evidence is reported."""
-        max_hash = thresholds.MATCH_HASH_MAX_SCORE if max_hash is None else max_hash
-        min_inliers = thresholds.LOCAL_MIN_INLIERS if min_inliers is None else min_inliers
-        best: dict[int, Match] = {}
-        for m in self.hashes.match_hashes(query.hashes, max_hash):
-            s = unified_score(m.score, None, max_hash, min_inliers)
-            best[m.image_id] = Match(m.image_id, m.hash_kind, m.distance, m.region, m.view,
-                                     s, confidence(s))
-        for v in self.local.verify(query.local, query.scale, min_inliers,
-                                   thresholds.LOCAL_MIN_CORRELATION):
-            s = unified_score(None, v.inliers, max_hash, min_inliers)
-            if v.image_id not in best or s < best[v.image_id].score:
-                best[v.image_id] = local_match(v, s)
-        return sorted(best.values(), key=lambda m: (m.score, m.image_id))
+        r = rules or Rules()
+        hashed = {m.image_id: m for m in self.hashes.match_hashes(
+            query.hashes, max(r.max_hash, r.joint_max_hash))}
+        verified = {} if query.local is None else {v.image_id: v for v in self.local.verify(
+            query.local, query.scale, min(r.min_inliers, r.joint_min_inliers))}
+        out = []
+        for image_id in hashed.keys() | verified.keys():
+            m, v = hashed.get(image_id), verified.get(image_id)
+            s = unified_score(m.score if m else None, v.inliers if v else None,
+                              v.agreement if v else 1.0, r, v.spread if v else 1.0)
+            if s > 1.0:
+                continue
+            # Report the stage whose own evidence is stronger (the box when it is local).
+            by_hash = m.score / r.max_hash if m else float("inf")
+            if v is not None and (m is None or unified_score(
+                    None, v.inliers, v.agreement, r, v.spread) < by_hash):
+                out.append(local_match(v, s))
+            elif m is not None:
+                out.append(Match(m.image_id, m.hash_kind, m.distance, m.region, m.view, s,
+                                 confidence(s)))
+        return sorted(out, key=lambda m: (m.score, m.image_id))

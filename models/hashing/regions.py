@@ -49,6 +49,11 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
+def _share(mask: np.ndarray, axis: int) -> np.ndarray:
+    """``mask.mean(axis)`` of a boolean mask, without converting it to floats first."""
+    return np.count_nonzero(mask, axis=axis) / mask.shape[axis]
+
+
 def trim_box(gray: np.ndarray, box: Box, tol: float = 10.0) -> Box:
     """Shrink ``box`` past rows/columns that are flat and the colour of the box's edge."""
     x0, y0, x1, y1 = box
@@ -58,8 +63,8 @@ def trim_box(gray: np.ndarray, box: Box, tol: float = 10.0) -> Box:
     corners = np.array([sub[0, 0], sub[0, -1], sub[-1, 0], sub[-1, -1]], dtype=np.float32)
     ref = float(np.median(corners))
     off = np.abs(sub - ref) > tol
-    rows = np.flatnonzero(off.mean(axis=1) > 0.02)
-    cols = np.flatnonzero(off.mean(axis=0) > 0.02)
+    rows = np.flatnonzero(_share(off, 1) > 0.02)
+    cols = np.flatnonzero(_share(off, 0) > 0.02)
     if rows.size == 0 or cols.size == 0:
         return box
     return (x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1,
@@ -80,9 +85,10 @@ def seam_profile(gray: np.ndarray, axis: int) -> np.ndarray:
     if n < 12:
         return score
     step = np.abs(g[:, 2:] - g[:, :-2])  # step[:, i] straddles the line between i and i+2
-    side = np.maximum(np.roll(step, 3, axis=1), np.roll(step, -3, axis=1))
-    wins = (step > 2.0 * side + 6.0).mean(axis=0)
-    wins[:3] = wins[-3:] = 0.0
+    # Steps 3 positions either side; the 3 positions at each end have no such neighbours.
+    side = np.maximum(step[:, :-6], step[:, 6:])
+    wins = np.zeros(step.shape[1], dtype=np.float32)
+    wins[3:-3] = _share(step[:, 3:-3] > 2.0 * side + 6.0, 0)
     score[1:-1] = wins
     flat = g.std(axis=0) < _FLAT_STD
     for a, b in _runs(flat):
@@ -173,7 +179,7 @@ def photo_block(gray: np.ndarray, min_share: float = 0.18) -> Box | None:
     """
     h = gray.shape[0]
     bg = float(np.median(np.concatenate((gray[:, 0], gray[:, -1], gray[0, :], gray[-1, :]))))
-    away = (np.abs(gray - bg) > 12).mean(axis=1)
+    away = _share(np.abs(gray - bg) > 12, 1)
     textured = np.abs(np.diff(gray, axis=1)).mean(axis=1) > 6
     picture = (away > 0.5) | (textured & (away > 0.3))
     # Close one-row gaps: a photo's own flat rows (a white product background) must not cut it.
@@ -184,7 +190,7 @@ def photo_block(gray: np.ndarray, min_share: float = 0.18) -> Box | None:
     a, b = max(runs, key=lambda r: r[1] - r[0])
     if (b - a) > 0.92 * h:
         return None
-    cols = np.flatnonzero((np.abs(gray[a:b] - bg) > 12).mean(axis=0) > 0.1)
+    cols = np.flatnonzero(_share(np.abs(gray[a:b] - bg) > 12, 0) > 0.1)
     if cols.size == 0:
         return None
     return (int(cols[0]), int(a), int(cols[-1]) + 1, int(b))

@@ -39,7 +39,7 @@ DIHEDRAL: dict[str, Image.Transpose | None] = {
 @dataclass(frozen=True)
 class View:
     name: str
-    image: Image.Image  # canonical square, RGB
+    image: Image.Image  # canonical square, luma (L)
 
 
 def work_image(image: Image.Image, side: int = WORK_SIDE) -> Image.Image:
@@ -117,7 +117,7 @@ def _jittered_centre(full: Box, share: float, shift: float) -> dict[str, Box]:
 
 def enrollment_views(image: Image.Image) -> list[View]:
     """Every view of one catalog photo that gets hashed and indexed."""
-    work = work_image(image)
+    work = work_image(image).convert("L")  # as query_hashes: all three kinds hash luma
     w, h = work.size
     full: Box = (0, 0, w, h)
     views = [View(f"full-{name}", img) for name, img in dihedral(canonical(work))]

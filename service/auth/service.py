@@ -28,6 +28,7 @@ class Role(StrEnum):
     admin = "admin"
     platform = "platform"
     moderator = "moderator"
+    senior_moderator = "senior_moderator"  # a moderator who also takes escalated items
 
 
 @dataclass(frozen=True)

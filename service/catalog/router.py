@@ -79,7 +79,7 @@ async def upload_images(
             service.get_product(session, product_id)  # 404 before spending time on decoding
             return service.add_images(session, product_id, decode_images(blobs, limits))
 
-    blobs = await read_images(request, max_images, limits.max_bytes)
+    blobs = await read_images(request, max_images, limits.max_bytes, state.image_fetcher)
     stored = await run_in_threadpool(store, blobs)
     if not any(item.created for item in stored):
         response.status_code = status.HTTP_200_OK

@@ -19,13 +19,13 @@ from service.image_inputs import images_from_json
 from service.jobs import repository
 from service.jobs.tables import BatchJob, BatchJobItem
 from service.listings import service as listings
-from service.listings.inputs import parse_fields
-from service.listings.router import MAX_LISTING_IMAGES
+from service.listings.inputs import MAX_LISTING_IMAGES, parse_fields
 from service.listings.runtime import get_runtime, thresholds_for
 from service.state import AppState
 
 log = logging.getLogger("trustd.jobs")
 ITEM_HOLD_SECONDS = 300
+HELD_POLL_SECONDS = 0.5
 KIND_SCORE_LISTINGS = "score_listings"
 
 
@@ -63,16 +63,28 @@ def get_job(state: AppState, platform_id: str, job_id: str) -> tuple[BatchJob, l
 def _score_item(state: AppState, platform_id: str, request: dict[str, Any]) -> dict[str, Any]:
     fields = parse_fields(request)
     blobs = images_from_json(request.get("images"), MAX_LISTING_IMAGES,
-                             state.image_limits.max_bytes)
-    result = listings.score(state, get_runtime(state), platform_id, fields, blobs,
+                             state.image_limits.max_bytes, state.image_fetcher)
+    # Both matching stages here (no deferred deep check): a batch result is final.
+    scored = listings.score(state, get_runtime(state), platform_id, fields, blobs,
                             thresholds_for(state.settings, platform_id), time.perf_counter())
-    return {"assessment_version": result.assessment_version, "risk": result.risk,
-            "level": result.level, "decision": result.decision,
-            "review_item_id": result.review_item_id, "stored": result.stored}
+    return {key: scored.body[key] for key in ("assessment_version", "risk", "level",
+                                              "decision", "review_item_id", "stored")}
 
 
-def process_job(state: AppState, job_id: str, now: dt.datetime | None = None) -> BatchJob:
-    """Scores every pending item of the job; safe to run again, or concurrently."""
+def _has_pending(state: AppState, job_id: str) -> bool:
+    with state.session_factory() as session:
+        return repository.counts(session, job_id).get("pending", 0) > 0
+
+
+def process_job(state: AppState, job_id: str, now: dt.datetime | None = None,
+                wait_for_held: float = 0.0) -> BatchJob:
+    """Scores every pending item of the job; safe to run again, or concurrently.
+
+    `wait_for_held`: how long to wait for items another runner holds (a queue retry after a
+    worker was killed mid-item: its hold expires after ITEM_HOLD_SECONDS, then the item is
+    scored here rather than left pending with no run to come).
+    """
+    deadline = time.monotonic() + wait_for_held
     with state.session_factory() as session:
         job = repository.get_job(session, job_id)
         if job is None:
@@ -88,6 +100,9 @@ def process_job(state: AppState, job_id: str, now: dt.datetime | None = None) ->
                     session, item_id, moment, moment + dt.timedelta(seconds=ITEM_HOLD_SECONDS)):
                 session.rollback()
                 if item_id is None:
+                    if time.monotonic() < deadline and _has_pending(state, job_id):
+                        time.sleep(HELD_POLL_SECONDS)
+                        continue
                     break
                 continue
             session.commit()

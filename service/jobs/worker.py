@@ -1,4 +1,5 @@
-"""Run an RQ worker for batch scoring jobs (settings from TRUST_* environment variables).
+"""Run an RQ worker for listing deep checks and batch scoring jobs (settings from TRUST_*
+environment variables).
 
     TRUST_REDIS_URL=redis://127.0.0.1:6379/0 trustd worker        # the same, as a CLI command
     TRUST_REDIS_URL=redis://127.0.0.1:6379/0 python -P -m service.jobs.worker
@@ -9,9 +10,11 @@ from __future__ import annotations
 import argparse
 
 from redis import Redis
-from rq import Worker
+from rq import SimpleWorker
 
 from service.jobs.backends import QUEUE_NAME
+from service.jobs.deep_checks import DEEP_CHECK_QUEUE
+from service.listings.photos import single_threaded_search
 from service.settings import Settings, get_settings
 
 
@@ -19,9 +22,14 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     if not settings.redis_url:
         raise SystemExit("TRUST_REDIS_URL is not set: batch jobs run inside the app instead")
     # No socket timeout: the worker blocks on the queue. RQ carries only the job id; the
-    # job's data lives in the database.
+    # job's data lives in the database. Deep checks first: each is one listing's photos.
+    # SimpleWorker runs jobs in this process, so the app state (models, image index) is
+    # built once per worker, not once per job in a forked child: a deep check is a fraction
+    # of a second, loading the models takes seconds (and torch's thread pools do not
+    # survive a fork). A killed worker still loses nothing: the database holds the work.
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
-    Worker([QUEUE_NAME], connection=connection).work(burst=burst)
+    single_threaded_search()  # jobs run on this thread; other workers get the other cores
+    SimpleWorker([DEEP_CHECK_QUEUE, QUEUE_NAME], connection=connection).work(burst=burst)
 
 
 def main() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from service.errors import Unprocessable, UnsupportedMediaType
+from service.image_fetch import ImageFetcher
 from service.image_inputs import (
     check_count,
     content_type_of,
@@ -17,6 +19,8 @@ from service.image_inputs import (
     read_upload,
 )
 from service.listings.schemas import ListingFields
+
+MAX_LISTING_IMAGES = 9
 
 
 def parse_fields(data: dict[str, Any]) -> ListingFields:
@@ -29,13 +33,18 @@ def parse_fields(data: dict[str, Any]) -> ListingFields:
                             field=where) from exc
 
 
-async def read_listing(request: Request, max_images: int,
-                       max_bytes: int) -> tuple[ListingFields, list[bytes]]:
+async def read_listing(request: Request, max_images: int, max_bytes: int,
+                       fetcher: ImageFetcher | None = None) -> tuple[ListingFields, list[bytes]]:
     content_type = content_type_of(request)
     if content_type == "application/json":
         payload = await read_json_object(request)
-        return parse_fields(payload), images_from_json(payload.get("images"), max_images,
-                                                       max_bytes)
+        listing = parse_fields(payload)  # field errors before any image is fetched
+        items = payload.get("images")
+        if fetcher is not None and isinstance(items, list) and any(
+                isinstance(i, dict) and "url" in i for i in items):
+            return listing, await run_in_threadpool(images_from_json, items, max_images,
+                                                    max_bytes, fetcher)
+        return listing, images_from_json(items, max_images, max_bytes)
     if content_type == "multipart/form-data":
         form = await request.form(max_files=max_images + 1, max_fields=20)
         fields: dict[str, Any] = {}

@@ -1,11 +1,20 @@
-"""All SQL for listings and their assessment versions."""
+"""All SQL for listings, their assessment versions and their deep checks."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.listings.tables import Listing, ListingAssessment
+from service.listings.tables import (
+    Listing,
+    ListingAssessment,
+    ListingDeepCheck,
+    ListingDeepCheckPhoto,
+)
+from service.review.tables import ReviewItem
 
 
 def find_listing(session: Session, platform_id: str, listing_id: str) -> Listing | None:
@@ -17,13 +26,24 @@ def get_assessment(session: Session, assessment_id: int) -> ListingAssessment | 
     return session.get(ListingAssessment, assessment_id)
 
 
-def assessment_by_hash(session: Session, listing_pk: int,
-                       content_hash: str) -> ListingAssessment | None:
-    query = (select(ListingAssessment)
-             .where(ListingAssessment.listing_pk == listing_pk,
-                    ListingAssessment.content_hash == content_hash)
-             .order_by(ListingAssessment.version.desc()))
-    return session.scalars(query).first()
+# The re-score path's one query, built once: the newest assessment of this content (a deep
+# check may have added a newer version of the same content) with its review item id, as
+# plain columns (no ORM objects: this is most of what a stored re-score costs).
+_STORED = (select(Listing.listing_id, Listing.seller_id, ListingAssessment.version,
+                  ListingAssessment.result, ListingAssessment.created_at, ReviewItem.id)
+           .join(ListingAssessment, ListingAssessment.listing_pk == Listing.id)
+           .outerjoin(ReviewItem, ReviewItem.listing_pk == Listing.id)
+           .where(Listing.platform_id == bindparam("platform_id"),
+                  Listing.listing_id == bindparam("listing_id"),
+                  ListingAssessment.content_hash == bindparam("content_hash"))
+           .order_by(ListingAssessment.version.desc()).limit(1))
+
+
+def stored_assessment(connection: Connection, platform_id: str, listing_id: str,
+                      content_hash: str) -> Row[Any] | None:
+    """(listing_id, seller_id, version, result, created_at, review item id) or None."""
+    return connection.execute(_STORED, {"platform_id": platform_id, "listing_id": listing_id,
+                                        "content_hash": content_hash}).first()
 
 
 def latest_assessment(session: Session, listing_pk: int) -> ListingAssessment | None:
@@ -32,6 +52,49 @@ def latest_assessment(session: Session, listing_pk: int) -> ListingAssessment | 
     return session.scalars(query).first()
 
 
-def add(session: Session, row: Listing | ListingAssessment) -> None:
+def add(session: Session, row: object) -> None:
     session.add(row)
     session.flush()
+
+
+def hold_check(session: Session, check_id: int, now: dt.datetime, until: dt.datetime) -> bool:
+    """Takes a pending deep check for one runner (counting the run); False when it is done,
+    or held by a runner whose hold has not expired."""
+    result = session.execute(
+        update(ListingDeepCheck)
+        .where(ListingDeepCheck.id == check_id, ListingDeepCheck.status == "pending",
+               or_(ListingDeepCheck.locked_until.is_(None), ListingDeepCheck.locked_until < now))
+        .values(locked_until=until, runs=ListingDeepCheck.runs + 1))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_check(session: Session, check_id: int) -> None:
+    session.execute(update(ListingDeepCheck).where(ListingDeepCheck.id == check_id,
+                                                   ListingDeepCheck.status == "pending")
+                    .values(locked_until=None))
+
+
+def close_check(session: Session, check_id: int, status: str, outcome: str | None,
+                now: dt.datetime, result_version: int | None = None,
+                error: str | None = None) -> bool:
+    """Pending -> done/failed exactly once, whoever finishes; the photo bytes go with it."""
+    result = session.execute(
+        update(ListingDeepCheck)
+        .where(ListingDeepCheck.id == check_id, ListingDeepCheck.status == "pending")
+        .values(status=status, outcome=outcome, result_version=result_version, error=error,
+                locked_until=None, finished_at=now))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.execute(delete(ListingDeepCheckPhoto).where(ListingDeepCheckPhoto.check_id == check_id))
+    return True
+
+
+def check_photos(session: Session, check_id: int) -> list[ListingDeepCheckPhoto]:
+    query = select(ListingDeepCheckPhoto).where(ListingDeepCheckPhoto.check_id == check_id)
+    return list(session.scalars(query.order_by(ListingDeepCheckPhoto.photo_index)))
+
+
+def unfinished_checks(session: Session, backend: str) -> list[int]:
+    query = select(ListingDeepCheck.id).where(ListingDeepCheck.backend == backend,
+                                              ListingDeepCheck.status == "pending")
+    return list(session.scalars(query.order_by(ListingDeepCheck.id)))

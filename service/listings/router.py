@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 import time
+from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from service.auth.service import Principal
 from service.deps import CurrentPlatform, SessionDep, StateDep
 from service.errors import Forbidden
+from service.jobs.backends import backend_name
+from service.jobs.deep_checks import deep_checks_lifespan, submit_deep_check
 from service.listings import service
-from service.listings.inputs import read_listing
+from service.listings.inputs import MAX_LISTING_IMAGES, read_listing
 from service.listings.runtime import get_runtime, thresholds_for
 from service.listings.schemas import ScoreOut
 
-router = APIRouter(prefix="/v1/listings", tags=["listings"])
-MAX_LISTING_IMAGES = 9
+router = APIRouter(prefix="/v1/listings", tags=["listings"], lifespan=deep_checks_lifespan)
+__all__ = ["MAX_LISTING_IMAGES", "platform_of", "router"]
 
 
 def platform_of(principal: Principal) -> str:
@@ -24,15 +28,25 @@ def platform_of(principal: Principal) -> str:
 
 
 @router.post("/score", response_model=ScoreOut)
-async def score(request: Request, principal: CurrentPlatform, state: StateDep) -> ScoreOut:
+async def score(request: Request, principal: CurrentPlatform, state: StateDep,
+                wait: Literal["hash", "deep"] = Query(
+                    "hash", description="`deep`: run the keypoint stage for unmatched "
+                                        "photos in the request too, for one final answer"),
+                ) -> JSONResponse:
     started = time.perf_counter()
     platform_id = platform_of(principal)
     max_images = min(MAX_LISTING_IMAGES, state.settings.max_images_per_request)
-    fields, blobs = await read_listing(request, max_images, state.image_limits.max_bytes)
-    runtime = await run_in_threadpool(get_runtime, state)
+    fields, blobs = await read_listing(request, max_images, state.image_limits.max_bytes,
+                                       state.image_fetcher)
+    runtime = get_runtime(state)
     thresholds = thresholds_for(state.settings, platform_id)
-    return await run_in_threadpool(service.score, state, runtime, platform_id, fields, blobs,
-                                   thresholds, started)
+    deferred = backend_name(state.settings) if wait == "hash" else None
+    scored = await run_in_threadpool(service.score, state, runtime, platform_id, fields, blobs,
+                                     thresholds, started, deferred)
+    if scored.deep_check_id is not None and deferred is not None:
+        await run_in_threadpool(submit_deep_check, state, scored.deep_check_id, deferred)
+    # The body is built from validated models (or stored from them): sent as it is.
+    return JSONResponse(scored.body)
 
 
 @router.get("/{listing_id}", response_model=ScoreOut)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from models.risk import RiskModel, RiskThresholds, load_model
-from service.listings.signals import CatalogPhotoMatcher, PhotoMatcher
+from service.listings.photos import CatalogPhotoMatcher, PhotoMatcher
 from service.settings import Settings
 from service.state import AppState
 

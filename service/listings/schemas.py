@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,6 +58,25 @@ class SellerOut(BaseModel):
     confirmed_counterfeits: int = 0
 
 
+class ImageCheckOut(BaseModel):
+    """How far the photos were matched: the hash stage always runs in the request; photos it
+    left without a match get the keypoint ("local") stage afterwards, as a deep check."""
+
+    status: Literal["complete", "pending", "failed"]
+    stages: list[str] = Field(description="matching stages whose results this assessment "
+                                          "includes: hash, local")
+    deep_check_id: int | None = None
+    pending_photos: list[int] = Field(default_factory=list,
+                                      description="photo indexes waiting for the local stage")
+    updated_version: int | None = Field(
+        default=None, description="the newer assessment version (same content) the deep "
+                                  "check's matches produced")
+
+
+# Assessments stored before deep checks existed ran both stages in the request.
+LEGACY_IMAGE_CHECK = ImageCheckOut(status="complete", stages=["hash", "local"])
+
+
 class ScoreOut(BaseModel):
     listing_id: str
     seller_id: str
@@ -75,6 +94,7 @@ class ScoreOut(BaseModel):
     price_check: PriceCheckOut
     seller: SellerOut
     review_item_id: int | None
+    image_check: ImageCheckOut = LEGACY_IMAGE_CHECK
     model_versions: dict[str, str]
     scored_at: str
     latency_ms: float

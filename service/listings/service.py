@@ -1,148 +1,130 @@
 """Scoring a listing: signals -> pure risk model -> stored, versioned assessment.
 
 Idempotent: the content (seller, caption, price, claimed brand, image bytes) is hashed; the
-same listing with the same content returns its stored assessment, changed content becomes a
-new assessment version. Flagged assessments (review/block) enter the review queue in the
-same transaction.
+same listing with the same content returns its newest stored assessment without decoding
+anything (the bytes were validated when first scored), changed content becomes a new
+assessment version. Flagged assessments (review/block) enter the review queue in the same
+transaction.
+
+Photos are matched in two stages (photos.py). The request runs the hash stage; photos it
+left without a match get the local stage either in the request, when the caller waits for
+it (`deep_backend=None`), or afterwards as a deep check (deep_check.py) stored with the
+assessment, whose id the caller hands to a runner once the transaction has committed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.risk import ListingSignals, RiskThresholds, score_listing
-from service.captions.service import caption_model_version, classify_texts
+from models.hashing.views import WORK_SIDE
+from models.risk import RiskThresholds
 from service.db import utcnow
-from service.errors import NotFound, NotReady
-from service.imaging import ImageLimits, decode_image
-from service.listings import repository, signals
+from service.errors import NotFound
+from service.imaging import DecodedImage, decode_image
+from service.listings import assess, deep_check, photos, repository
 from service.listings.runtime import ListingsRuntime
-from service.listings.schemas import ListingFields, PriceCheckOut, ReasonOut, ScoreOut
-from service.listings.tables import Listing, ListingAssessment
+from service.listings.schemas import ListingFields, ScoreOut
 from service.review import repository as review_repo
 from service.review import service as review
-from service.settings import Settings
 from service.state import AppState
 
-
-def content_hash(fields: ListingFields, image_shas: list[str]) -> str:
-    canonical = {
-        "seller_id": fields.seller_id, "caption": fields.caption, "price": fields.price,
-        "currency": fields.currency.upper() if fields.currency else None,
-        "claimed_brand": fields.claimed_brand, "images": image_shas,
-    }
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+# How long a caller who waits for the deep check waits for a runner that already holds it.
+WAIT_FOR_RUNNER_SECONDS = 30.0
 
 
-def _price_check(fields: ListingFields, matches: signals.MatchedProducts) -> PriceCheckOut:
-    usable = [m for m in matches.signals if m.list_price and (
-        fields.currency is None or m.list_currency is None
-        or m.list_currency.upper() == fields.currency.upper())]
-    best = max(usable, key=lambda m: m.confidence, default=None)
-    ratio = None
-    if best is not None and best.list_price and fields.price is not None:
-        ratio = round(fields.price / best.list_price, 4)
-    return PriceCheckOut(
-        product_id=int(best.product_id) if best else None, brand=best.brand if best else None,
-        list_price=best.list_price if best else None,
-        list_currency=best.list_currency if best else None, price=fields.price,
-        currency=fields.currency.upper() if fields.currency else None, ratio=ratio)
+@dataclass(frozen=True)
+class Scored:
+    body: dict[str, Any]  # the response, plain JSON
+    deep_check_id: int | None  # a deferred deep check to hand to a runner
 
 
-def _assess(session: Session, state: AppState, runtime: ListingsRuntime, fields: ListingFields,
-            photos: list[signals.Photo], blobs: list[bytes],
-            thresholds: RiskThresholds) -> dict[str, Any]:
-    settings: Settings = state.settings
-    limits: ImageLimits = state.image_limits
-    per_photo = signals.match_photos(
-        session, runtime.matcher, photos, state.cache, settings.listing_image_cache_seconds,
-        lambda i: decode_image(blobs[i], limits, i))
-    matches = signals.resolve_matches(session, per_photo, fields.seller_id)
-    try:
-        caption_version = caption_model_version(state)
-        caption_signal, caption_out = signals.caption_signal(
-            lambda texts: classify_texts(state, texts), fields.caption)
-    except NotReady:
-        # Scored without it (the model counts a missing caption signal as risk), and said so.
-        caption_version, caption_signal, caption_out = "unavailable", None, None
-    seller_signal, seller_out, reputation_version = signals.seller_signal(
-        session, fields.seller_id, state.cache, settings.reputation_cache_seconds)
-    listing_signals = ListingSignals(
-        matches=matches.signals, photos_checked=len(photos), caption=caption_signal,
-        seller=seller_signal, price=fields.price, currency=fields.currency,
-        claimed_brand=fields.claimed_brand, seller_authorized_brands=matches.authorized_brands)
-    assessment = score_listing(listing_signals, runtime.risk_model, thresholds)
-    return {
-        "risk": assessment.risk, "level": assessment.level, "decision": assessment.decision,
-        "photos_checked": len(photos),
-        "thresholds": {"review": thresholds.review, "block": thresholds.block},
-        "reasons": [ReasonOut(code=r.code, contribution=r.contribution,
-                              evidence=signals.evidence_json(r.evidence)).model_dump()
-                    for r in assessment.reasons],
-        "image_matches": [m.model_dump() for m in matches.out],
-        "caption": caption_out.model_dump() if caption_out else None,
-        "price_check": _price_check(fields, matches).model_dump(),
-        "seller": seller_out.model_dump(),
-        "model_versions": {"risk": runtime.risk_model.version,
-                           "captions": caption_version,
-                           "matching": runtime.matcher.version,
-                           "reputation": reputation_version},
-        "brand": matches.out[0].brand if matches.out else fields.claimed_brand,
-    }
+def _latency(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
 
 
-def _store(session: Session, platform_id: str, fields: ListingFields, digest: str,
-           result: dict[str, Any], now: dt.datetime) -> tuple[Listing, ListingAssessment]:
-    listing = repository.find_listing(session, platform_id, fields.listing_id)
-    if listing is None:
-        listing = Listing(platform_id=platform_id, listing_id=fields.listing_id,
-                          seller_id=fields.seller_id, current_version=0, created_at=now)
-        repository.add(session, listing)
-    listing.seller_id = fields.seller_id
-    listing.current_version += 1
-    brand = result.pop("brand")
-    assessment = ListingAssessment(
-        listing_pk=listing.id, version=listing.current_version, content_hash=digest,
-        risk=result["risk"], level=result["level"], decision=result["decision"], brand=brand,
-        reason_codes=[r["code"] for r in result["reasons"] if r["contribution"] > 0],
-        result=result, created_at=now)
-    repository.add(session, assessment)
-    return listing, assessment
+def _stored(state: AppState, platform_id: str, fields: ListingFields, digest: str,
+            started: float) -> dict[str, Any] | None:
+    with state.engine.connect() as connection:
+        row = repository.stored_assessment(connection, platform_id, fields.listing_id, digest)
+    if row is None:
+        return None
+    listing_id, seller_id, version, result, created_at, item_id = tuple(row)
+    return assess.body(listing_id, seller_id, version, result, created_at, True, item_id,
+                       _latency(started))
 
 
-def _response(listing: Listing, assessment: ListingAssessment, stored: bool,
-              item_id: int | None, started: float) -> ScoreOut:
-    return ScoreOut(**assessment.result, listing_id=listing.listing_id,
-                    seller_id=listing.seller_id, assessment_version=assessment.version,
-                    stored=stored, review_item_id=item_id,
-                    scored_at=assessment.created_at.isoformat(),
-                    latency_ms=round((time.perf_counter() - started) * 1000, 2))
+def _match(session: Session, state: AppState, runtime: ListingsRuntime, blobs: list[bytes],
+           shas: list[str], wait: bool) -> tuple[
+               dict[int, list[photos.PhotoMatch]], list[photos.Photo], list[str]]:
+    """The request's matches, the photos still waiting for the local stage, the stages run."""
+    limits, cache = state.image_limits, state.cache
+    ttl = state.settings.listing_image_cache_seconds
+    decoded: dict[int, DecodedImage] = {}
+
+    def decode(i: int) -> DecodedImage:  # the gate, at the hash stage's draft size
+        if i not in decoded:
+            decoded[i] = decode_image(blobs[i], limits, i, draft_side=WORK_SIDE)
+        return decoded[i]
+
+    version = runtime.matcher.version
+    every = [photos.Photo(i, sha) for i, sha in enumerate(shas)]
+    by_hash = photos.run_stage(session, runtime.matcher, "hash", version, every, cache, ttl,
+                               decode)
+    unmatched = [p for p in every if not by_hash[p.index]]
+    if wait:
+        by_local = photos.run_stage(session, runtime.matcher, "local", version, unmatched,
+                                    cache, ttl, decode)
+    else:
+        by_local = photos.cached_results(cache, "local", version, unmatched)
+    waiting = [p for p in unmatched if p.index not in by_local]
+    found = {i: m for i, m in by_hash.items() if m}
+    for index, matches in by_local.items():
+        found[index] = matches
+    stages = ["hash", "local"] if unmatched and not waiting else ["hash"]
+    return found, waiting, stages
 
 
 def score(state: AppState, runtime: ListingsRuntime, platform_id: str, fields: ListingFields,
-          blobs: list[bytes], thresholds: RiskThresholds, started: float) -> ScoreOut:
-    shas = [hashlib.sha256(b).hexdigest() for b in blobs]
-    digest = content_hash(fields, shas)
+          blobs: list[bytes], thresholds: RiskThresholds, started: float,
+          deep_backend: str | None = None) -> Scored:
+    """`deep_backend`: where a deferred deep check will run (rq / inprocess); None runs
+    the local stage in the request, so the answer is final."""
+    shas = [photos.sha256_of(b) for b in blobs]
+    digest = assess.content_hash(fields, shas)
     for attempt in range(2):
+        known = _stored(state, platform_id, fields, digest, started)
+        if known is not None:
+            pending = known["image_check"]
+            if deep_backend is None and pending["status"] == "pending":
+                deep_check.run_or_wait(state, pending["deep_check_id"],
+                                       WAIT_FOR_RUNNER_SECONDS)
+                known = _stored(state, platform_id, fields, digest, started)
+                assert known is not None
+            return Scored(known, None)
         with state.session_factory() as session:
-            listing = repository.find_listing(session, platform_id, fields.listing_id)
-            if listing is not None:
-                known = repository.assessment_by_hash(session, listing.id, digest)
-                if known is not None:
-                    item = review_repo.item_for_listing(session, listing.id)
-                    return _response(listing, known, True, item.id if item else None, started)
-            photos = [signals.Photo(i, sha) for i, sha in enumerate(shas)]
-            result = _assess(session, state, runtime, fields, photos, blobs, thresholds)
+            found, waiting, stages = _match(session, state, runtime, blobs, shas,
+                                            deep_backend is None)
+            per_photo = photos.merge(found, count=len(blobs))
+            result = assess.assess(session, state, runtime, fields, per_photo, thresholds)
+            result["image_check"] = assess.image_check(
+                "pending" if waiting else "complete", stages,
+                pending_photos=[p.index for p in waiting])
             now = utcnow()
             try:
-                listing, assessment = _store(session, platform_id, fields, digest, result, now)
+                listing, assessment = assess.store(session, platform_id, fields, digest, result,
+                                                   now)
+                check = None
+                if waiting:
+                    assert deep_backend is not None
+                    check = deep_check.create(session, listing, assessment, fields, deep_backend,
+                                              found, [(p, blobs[p.index]) for p in waiting])
+                    assessment.result = {**assessment.result, "image_check": {
+                        **result["image_check"], "deep_check_id": check.id}}
                 item = review.enqueue(session, listing, assessment, now)
                 session.commit()
             except IntegrityError:
@@ -150,7 +132,10 @@ def score(state: AppState, runtime: ListingsRuntime, platform_id: str, fields: L
                 if attempt:
                     raise
                 continue
-            return _response(listing, assessment, False, item.id if item else None, started)
+            return Scored(assess.body(listing.listing_id, listing.seller_id, assessment.version,
+                                      assessment.result, assessment.created_at, False,
+                                      item.id if item else None, _latency(started)),
+                          check.id if check else None)
     raise AssertionError("unreachable")
 
 
@@ -161,4 +146,6 @@ def latest(session: Session, platform_id: str, listing_id: str) -> ScoreOut:
         raise NotFound(f"no listing {listing_id!r} scored for this platform",
                        code="listing_not_found")
     item = review_repo.item_for_listing(session, listing.id)
-    return _response(listing, assessment, True, item.id if item else None, time.perf_counter())
+    return ScoreOut.model_validate(assess.body(
+        listing.listing_id, listing.seller_id, assessment.version, assessment.result,
+        assessment.created_at, True, item.id if item else None, 0.0))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.hashing.local import LocalFeatures
 from models.hashing.matcher import HashSet
-from models.hashing.pipeline import CatalogEvidence
+from models.hashing.pipeline import EVIDENCE_VERSION, CatalogEvidence
 from service.catalog.tables import CatalogImage, Product
 from service.matching.tables import MatchingChange, MatchingFeatures, MatchingHash
 
@@ -20,8 +20,23 @@ LOAD_BATCH = 5000
 
 def add_evidence(session: Session, image_id: int, evidence: CatalogEvidence) -> None:
     add_hashes(session, image_id, evidence.hashes, log=False)
-    session.add(MatchingFeatures(image_id=image_id, data=evidence.local.to_bytes()))
+    session.add(MatchingFeatures(image_id=image_id, data=evidence.local.to_bytes(),
+                                 evidence_version=EVIDENCE_VERSION))
     session.add(MatchingChange(image_id=image_id, op="add"))
+
+
+def stale_image_ids(session: Session) -> list[int]:
+    """Catalog images whose stored evidence is missing or of another EVIDENCE_VERSION."""
+    stmt = (select(CatalogImage.id)
+            .outerjoin(MatchingFeatures, MatchingFeatures.image_id == CatalogImage.id)
+            .where(or_(MatchingFeatures.image_id.is_(None),
+                       MatchingFeatures.evidence_version != EVIDENCE_VERSION))
+            .order_by(CatalogImage.id))
+    return [int(i) for i in session.scalars(stmt)]
+
+
+def image_bytes(session: Session, image_id: int) -> bytes | None:
+    return session.scalar(select(CatalogImage.data).where(CatalogImage.id == image_id))
 
 
 def add_hashes(session: Session, image_id: int, hashes: Sequence[HashSet],

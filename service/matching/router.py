@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
+from models.hashing.views import WORK_SIDE
 from service.deps import CurrentPlatform, StateDep
 from service.image_inputs import image_upload_openapi, read_images
 from service.imaging import decode_images
@@ -20,10 +21,10 @@ MAX_MATCH_IMAGES = 9
 async def match_images(request: Request, _: CurrentPlatform, state: StateDep) -> MatchResponse:
     get_index(state)  # 503 while the index loads, before reading the upload
     limits = state.image_limits
-    blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes)
+    blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes, state.image_fetcher)
 
     def work() -> MatchResponse:
-        decoded = decode_images(blobs, limits)
+        decoded = decode_images(blobs, limits, draft_side=WORK_SIDE)
         with state.session_factory() as session:
             return MatchResponse(results=service.match_decoded(state, session, decoded))
 

@@ -12,6 +12,7 @@ PostgreSQL, so gaps are re-read for a while instead of being skipped for good.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from models.hashing.pipeline import CatalogMatcher, QueryEvidence
 from service.matching import repository
 from service.state import AppState
 
+log = logging.getLogger("trustd.matching")
 EXTRAS_KEY = "matching"
 GAP_RETRY_SECONDS = 60.0  # an uncommitted (or rolled back) seq is re-read this long
 
@@ -92,7 +94,18 @@ class MatchIndex:
 
 
 def startup_step(state: AppState) -> None:
-    """For app.STARTUP_STEPS: build the index from the database."""
+    """For app.STARTUP_STEPS: re-enrol stale evidence, then build the index from the database.
+
+    Stale evidence (computed by an older pipeline) would still load but match worse than
+    it should, silently; `trustd matching reindex` does the same ahead of a deploy.
+    """
+    from service.matching.service import reindex_stale  # service imports this module
+
+    started = time.monotonic()
+    redone = reindex_stale(state.session_factory, state.image_limits)
+    if redone:
+        log.warning("re-enrolled %d catalog images stored by an older matching pipeline "
+                    "in %.1f s", redone, time.monotonic() - started)
     index = MatchIndex()
     with state.session_factory() as session:
         index.load(session)

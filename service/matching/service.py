@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from PIL import Image
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Match
 from models.hashing.pipeline import QueryEvidence, analyse_catalog, analyse_query
+from models.hashing.views import WORK_SIDE
+from models.thresholds import LOCAL_QUERY_MAX_SIDE
 from service.catalog.tables import CatalogImage
-from service.imaging import DecodedImage
+from service.imaging import DecodedImage, ImageLimits, decode_image
 from service.matching import repository
 from service.matching.runtime import MatchIndex, get_index, note_local_change
 from service.matching.schemas import ImageMatches, MatchOut
@@ -18,7 +22,7 @@ from service.state import AppState
 
 # Names what produces matches; bump it when matching logic or thresholds change, so results
 # cached under the old version (e.g. by the listing scorer) are not reused.
-MATCHER_VERSION = "catalog-match-2"  # 2: hash stage or verified ORB keypoints
+MATCHER_VERSION = "catalog-match-3"  # 2: hash stage or ORB keypoints; 3: luma hashes
 
 
 def _after_commit(_: Session) -> None:
@@ -44,9 +48,51 @@ class MatchingCatalogHook:
         _watch_commit(session)
 
 
-def analyse_queries(decoded: Sequence[DecodedImage]) -> list[QueryEvidence]:
-    """CPU-bound: region recovery, hashing and keypoints of each query image."""
-    return [analyse_query(d.image) for d in decoded]
+def reindex_stale(session_factory: Callable[[], Session], limits: ImageLimits,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Recompute the evidence of every catalog image stored by another EVIDENCE_VERSION.
+
+    One commit per image, so an interrupted run resumes where it stopped; replicas pick
+    the new evidence up from the change log. Returns how many images were re-enrolled.
+    """
+    with session_factory() as session:
+        stale = repository.stale_image_ids(session)
+    for done, image_id in enumerate(stale, start=1):
+        with session_factory() as session:
+            data = repository.image_bytes(session, image_id)
+            if data is not None:  # deleted meanwhile: nothing to re-enrol
+                decoded = decode_image(data, limits)
+                repository.remove_hashes(session, [image_id])
+                repository.add_evidence(session, image_id, analyse_catalog(decoded.image))
+                _watch_commit(session)
+                session.commit()
+        if progress is not None:
+            progress(done, len(stale))
+    return len(stale)
+
+
+def query_evidence(data: bytes, hash_image: Image.Image | None = None, *,
+                   hash_stage: bool = True, local_stage: bool = True) -> QueryEvidence:
+    """CPU-bound analysis of one validated image, decoded as the evaluator decodes.
+
+    ``hash_image``: the image gate's draft decode at ``WORK_SIDE`` when the caller has it
+    (``decode_image(..., draft_side=WORK_SIDE)``), saving a second decode.
+    """
+    if hash_stage and hash_image is None:
+        hash_image = decode_for_matching(data)
+    local_image = (decode_for_matching(data, side=LOCAL_QUERY_MAX_SIDE)
+                   if local_stage else None)
+    return analyse_query(hash_image if hash_stage else None, local_image, local=local_stage)
+
+
+def analyse_queries(decoded: Sequence[DecodedImage], *, hash_stage: bool = True,
+                    local_stage: bool = True) -> list[QueryEvidence]:
+    """Region recovery and hashes and/or keypoints of each validated query image.
+
+    ``decoded`` images gated with ``draft_side=WORK_SIDE`` are reused for the hash stage.
+    """
+    return [query_evidence(d.data, d.image if max(d.image.size) <= 2 * WORK_SIDE else None,
+                           hash_stage=hash_stage, local_stage=local_stage) for d in decoded]
 
 
 def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[QueryEvidence],
@@ -59,11 +105,16 @@ def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[QueryEvid
     return [_result(matches, products) for matches in found]
 
 
-def match_decoded(state: AppState, session: Session,
-                  decoded: Sequence[DecodedImage]) -> list[ImageMatches]:
-    """The one entry point for matching validated images (the API and the listing scorer)."""
+def match_decoded(state: AppState, session: Session, decoded: Sequence[DecodedImage], *,
+                  hash_stage: bool = True, local_stage: bool = True) -> list[ImageMatches]:
+    """The one entry point for matching validated images (the API and the listing scorer).
+
+    A stage left out contributes no matches: the listing scorer runs the hash stage in the
+    request and the local stage afterwards.
+    """
     index = get_index(state)
-    return match_hashed(session, index, analyse_queries(decoded), state.settings.matching_sync_seconds)
+    evidence = analyse_queries(decoded, hash_stage=hash_stage, local_stage=local_stage)
+    return match_hashed(session, index, evidence, state.settings.matching_sync_seconds)
 
 
 def _result(matches: list[Match], products: dict[int, tuple[int, str]]) -> ImageMatches:

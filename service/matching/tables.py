@@ -34,6 +34,9 @@ class MatchingFeatures(Base):
     image_id: Mapped[int] = mapped_column(
         ForeignKey("catalog_images.id", ondelete="CASCADE"), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)  # LocalFeatures.to_bytes()
+    # models.hashing.pipeline.EVIDENCE_VERSION of this image's hashes and features; rows
+    # from before the column existed were computed by the first version.
+    evidence_version: Mapped[str] = mapped_column(String(16), server_default="h1.l1")
 
 
 class MatchingChange(Base):

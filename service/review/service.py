@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.auth.service import Principal
+from service.auth.service import Principal, Role
 from service.cache import Cache
-from service.errors import Conflict, NotFound
+from service.errors import Conflict, Forbidden, NotFound
 from service.listings import repository as listings_repo
 from service.listings.tables import Listing, ListingAssessment
 from service.review import repository
@@ -27,16 +27,19 @@ from service.webhooks.service import enqueue_event
 FLAGGED = ("review", "block")
 COUNTERFEIT_REASON = "counterfeit"
 SYSTEM = "system"
+SENIOR_QUEUE = "senior"  # escalated items: only senior moderators (and admins) claim them
 
 
 @dataclass(frozen=True)
 class Actor:
     id: str
     name: str
+    senior: bool = False  # may take items from the senior (escalation) queue
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(id=f"key:{principal.key_id}", name=principal.name)
+    return Actor(id=f"key:{principal.key_id}", name=principal.name,
+                 senior=principal.role in (Role.senior_moderator, Role.admin))
 
 
 def reason_codes_of(item: ReviewItem) -> list[str]:
@@ -108,7 +111,9 @@ def _refused(session: Session, item_id: int, actor: Actor, now: dt.datetime) -> 
 
 def claim(session: Session, item_id: int, actor: Actor, now: dt.datetime,
           lease_seconds: int) -> ReviewItem:
-    get_item(session, item_id)
+    if get_item(session, item_id).queue == SENIOR_QUEUE and not actor.senior:
+        raise Forbidden("escalated items are decided by senior moderators (role "
+                        "senior_moderator)", code="senior_queue")
     expires = now + dt.timedelta(seconds=lease_seconds)
     if not repository.try_claim(session, item_id, actor.id, actor.name, now, expires):
         raise _refused(session, item_id, actor, now)
@@ -137,7 +142,7 @@ def decide(session: Session, item_id: int, actor: Actor, decision: str, reason_c
     lease_cleared: dict[str, Any] = {"lease_holder": None, "lease_holder_name": None, "lease_expires_at": None}
     values: dict[str, Any]
     if decision == "escalate":
-        values = {**lease_cleared, "queue": "senior", "excluded_holder": actor.id}
+        values = {**lease_cleared, "queue": SENIOR_QUEUE, "excluded_holder": actor.id}
     else:
         values = {**lease_cleared, "status": "decided", "decision": decision,
                   "decided_by": actor.id, "decided_at": now}

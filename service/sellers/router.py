@@ -23,7 +23,8 @@ from service.sellers.schemas import (
 router = APIRouter(prefix="/v1/sellers", tags=["sellers"])
 
 SellerId = Annotated[str, Path(pattern=SELLER_ID_PATTERN, max_length=200)]
-AnyKey = Annotated[Principal, Depends(require_roles(Role.admin, Role.platform, Role.moderator))]
+AnyKey = Annotated[Principal, Depends(
+    require_roles(Role.admin, Role.platform, Role.moderator, Role.senior_moderator))]
 
 
 PlatformKey = Annotated[Principal, Depends(require_roles(Role.platform))]

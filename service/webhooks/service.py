@@ -21,7 +21,7 @@ from service.webhooks.signing import new_secret
 from service.webhooks.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from service.webhooks.urls import check_webhook_url
 
-EVENT_TYPES = ("review.decided", "appeal.decided")
+EVENT_TYPES = ("review.decided", "appeal.decided", "assessment.updated")
 
 
 def register_endpoint(session: Session, platform_id: str, url: str,

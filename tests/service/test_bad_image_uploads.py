@@ -80,7 +80,8 @@ def test_oversize_image_is_413(client: TestClient, api_keys, product_url: str, s
 @pytest.mark.parametrize(("payload", "code"), [
     ({"images": []}, "no_images"),
     ({"images": [{"data": "!!!not base64!!!"}]}, "invalid_base64"),
-    ({"images": [{"url": "http://127.0.0.1/x.jpg"}]}, "invalid_input"),
+    ({"images": [{"url": "http://127.0.0.1/x.jpg"}]}, "image_url_disabled"),
+    ({"images": [{"link": "http://127.0.0.1/x.jpg"}]}, "invalid_input"),
     ({"pictures": []}, "invalid_input"),
     ({"images": [{"data": 12}]}, "invalid_base64"),
 ])

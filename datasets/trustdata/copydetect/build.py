@@ -5,6 +5,10 @@ Usage (from the repo root)::
 
     python -P -m trustdata.copydetect.build --seed 0 --out var/copydetect/calib
     python -P -m trustdata.copydetect.build --seed 1 --out var/copydetect/eval
+    python -P -m trustdata.copydetect.build --seed 3 --out var/copydetect/holdout3
+
+Seeds 0 and 1 are the calibration splits, seed 3 the hold-out the report is measured on
+(seed 2, ``var/copydetect/holdout``, was the first hold-out and has been looked at).
 
 Layout of ``--out``: ``catalog/<id>.jpg`` (what gets enrolled), ``queries/<transform>/
 <source>.jpg`` and ``manifest.json`` listing each query with its transform, family and the

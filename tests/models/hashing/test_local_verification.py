@@ -13,7 +13,7 @@ from trustdata.copydetect.sources import product_shot
 from models.hashing.local import LocalFeatures, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.pipeline import CatalogMatcher, analyse_catalog, analyse_query
-from models.thresholds import LOCAL_MIN_CORRELATION, LOCAL_MIN_INLIERS
+from models.thresholds import LOCAL_MIN_AGREEMENT, LOCAL_MIN_INLIERS
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def catalog(astronaut: Image.Image, coffee: Image.Image,
 def _verified(index: LocalIndex, query: Image.Image) -> dict[int, int]:
     features, scale = query_features(query)
     return {v.image_id: v.inliers
-            for v in index.verify(features, scale, LOCAL_MIN_INLIERS, LOCAL_MIN_CORRELATION)}
+            for v in index.verify(features, scale, LOCAL_MIN_INLIERS, LOCAL_MIN_AGREEMENT)}
 
 
 def test_features_round_trip_through_bytes(astronaut: Image.Image) -> None:
@@ -66,7 +66,7 @@ def test_grid_cell_is_verified_and_located(catalog: tuple[LocalIndex, list[Image
     index, enrolled = catalog
     grid = layouts.grid(enrolled[1], random.Random(3), products[10:], 3)
     features, scale = query_features(grid)
-    verified = index.verify(features, scale, LOCAL_MIN_INLIERS, LOCAL_MIN_CORRELATION)
+    verified = index.verify(features, scale, LOCAL_MIN_INLIERS, LOCAL_MIN_AGREEMENT)
     assert [v.image_id for v in verified] == [1]
     x0, y0, x1, y1 = verified[0].box
     # The box is one cell of the 3x3 grid: about a third of the side, inside the image.
@@ -89,11 +89,11 @@ def test_photometric_check_tells_a_shared_detail_from_the_photo(
     query.paste(detail, (220, 220))
     fits = {v.image_id: v for v in index.verify(*query_features(query))}
     assert 0 in fits and fits[0].inliers >= 20  # the detail itself is found...
-    assert fits[0].correlation < 0.5  # ...but the rest of the photo is not there
+    assert fits[0].agreement < LOCAL_MIN_AGREEMENT  # ...but the rest of the photo is not there
     w, h = enrolled[0].size
     crop = enrolled[0].crop((int(w * .2), int(h * .2), int(w * .8), int(h * .8)))
     genuine = {v.image_id: v for v in index.verify(*query_features(crop))}
-    assert genuine[0].correlation > 0.9 and genuine[0].correlation >= LOCAL_MIN_CORRELATION
+    assert genuine[0].agreement > 0.9
 
 
 def test_remove_takes_effect_and_re_enroll_restores(astronaut: Image.Image,

@@ -35,9 +35,11 @@ def official(client, api_keys, photo) -> OfficialProduct:
 
 @pytest.fixture
 def score(client, api_keys) -> Callable[..., Any]:
-    def send(images: list[bytes], headers: dict[str, str] | None = None, **fields: Any):
+    def send(images: list[bytes], headers: dict[str, str] | None = None,
+             wait: str | None = None, **fields: Any):
         body = {"listing_id": "L-1", "seller_id": "some-seller", "caption": "全新 手提包 包邮",
                 "price": LIST_PRICE, "currency": "CNY", **fields,
                 "images": [{"data": base64.b64encode(b).decode()} for b in images]}
-        return client.post("/v1/listings/score", json=body, headers=headers or api_keys.platform)
+        return client.post("/v1/listings/score", json=body, headers=headers or api_keys.platform,
+                           params={"wait": wait} if wait else None)
     return send

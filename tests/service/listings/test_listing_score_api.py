@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
+from service.listings.photos import cache_key
 from service.listings.runtime import get_runtime
 
 PRICE_REASONS = {"price_far_below_list", "price_below_list"}
@@ -32,6 +33,10 @@ def test_official_photo_at_a_fifth_of_list_by_unauthorized_seller_is_blocked(
     assert data["seller"]["available"] is False
     assert set(data["model_versions"]) == {"risk", "captions", "matching", "reputation"}
     assert data["review_item_id"] is not None
+    # Decided in the first response: the official photo needs only the hash stage, the two
+    # unmatched photos get the keypoint stage afterwards.
+    assert data["image_check"]["status"] == "pending"
+    assert data["image_check"]["pending_photos"] == [0, 2]
     queue = client.get("/v1/review/queue", headers=api_keys.moderator).json()["items"]
     assert [i["listing_id"] for i in queue] == ["L-1"]
     detail = client.get(f"/v1/review/items/{data['review_item_id']}",
@@ -45,6 +50,9 @@ def test_same_photo_by_authorized_seller_at_list_price_is_allowed(client, api_ke
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["decision"] == "allow"
+    assert data["image_check"] == {"status": "complete", "stages": ["hash"],
+                                   "deep_check_id": None, "pending_photos": [],
+                                   "updated_version": None}
     codes = {r["code"]: r["contribution"] for r in data["reasons"]}
     assert codes["authorized_reseller"] < 0
     assert not PRICE_REASONS & set(codes)
@@ -83,7 +91,9 @@ def test_photo_match_results_are_cached_by_content(client, official, score):
     state = client.app.state.trust
     sha = hashlib.sha256(official.photo).hexdigest()
     version = get_runtime(state).matcher.version  # names the catalog state it matched against
-    assert state.cache.get(f"listing-photo:{version}:{sha}") is not None
+    assert state.cache.get(cache_key("hash", version, sha)) is not None
+    # Matched by the hash stage: no keypoint stage was needed, in the request or after it.
+    assert state.cache.get(cache_key("local", version, sha)) is None
 
 
 @pytest.mark.redis
@@ -150,9 +160,9 @@ def test_a_photo_seen_before_is_not_decoded_again(official, score, photo, monkey
     decoded: list[int] = []
     real = listings_service.decode_image
 
-    def counting(data, limits, index=0):
+    def counting(data, limits, index=0, draft_side=None):
         decoded.append(index)
-        return real(data, limits, index)
+        return real(data, limits, index, draft_side)
 
     monkeypatch.setattr(listings_service, "decode_image", counting)
     score([official.photo, photo(5)], listing_id="first")

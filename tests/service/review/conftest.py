@@ -44,10 +44,19 @@ def make_flagged(session_factory: sessionmaker[Session]) -> Callable[..., int]:
     return build
 
 
-@pytest.fixture
-def second_moderator(client: TestClient) -> dict[str, str]:
+def _key(client: TestClient, role: Role, name: str) -> dict[str, str]:
     factory = client.app.state.trust.session_factory  # type: ignore[attr-defined]
     with factory() as session:
-        created = create_key(session, Role.moderator, "second-moderator")
+        created = create_key(session, role, name)
         session.commit()
     return {"Authorization": f"Bearer {created.secret}"}
+
+
+@pytest.fixture
+def second_moderator(client: TestClient) -> dict[str, str]:
+    return _key(client, Role.moderator, "second-moderator")
+
+
+@pytest.fixture
+def senior_moderator(client: TestClient) -> dict[str, str]:
+    return _key(client, Role.senior_moderator, "senior-moderator")

@@ -24,7 +24,9 @@ def test_decisions_become_training_records(client, api_keys, session_factory, ph
                                      ("spam", photo(57), 8_000)):
         body = {"listing_id": listing_id, "seller_id": "s1", "price": price, "currency": "CNY",
                 "caption": "包", "images": [{"data": base64.b64encode(image).decode()}]}
-        client.post("/v1/listings/score", json=body, headers=api_keys.platform)
+        # wait=deep: both matching stages now, no deep check re-scoring behind the test's back
+        client.post("/v1/listings/score", json=body, headers=api_keys.platform,
+                    params={"wait": "deep"})
     # Push every listing into the queue regardless of its score, to decide all three.
     with session_factory() as session:
         for listing in session.query(Listing).all():

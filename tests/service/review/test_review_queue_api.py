@@ -95,7 +95,7 @@ def test_audit_log_records_who_when_what_why(client, api_keys, second_moderator,
 
 
 def test_escalation_goes_to_the_senior_queue_for_someone_else(client, api_keys, second_moderator,
-                                                              make_flagged):
+                                                              senior_moderator, make_flagged):
     item = make_flagged()
     client.post(f"/v1/review/items/{item}/claim", headers=api_keys.moderator)
     escalated = client.post(f"/v1/review/items/{item}/decision", headers=api_keys.moderator,
@@ -107,9 +107,16 @@ def test_escalation_goes_to_the_senior_queue_for_someone_else(client, api_keys, 
                         headers=second_moderator).json()["items"]
     assert [i["id"] for i in senior] == [item]
     again = client.post(f"/v1/review/items/{item}/claim", headers=api_keys.moderator)
-    assert again.json()["error"]["code"] == "moderator_excluded"
-    assert client.post(f"/v1/review/items/{item}/claim",
-                       headers=second_moderator).status_code == 200
+    assert again.json()["error"]["code"] == "senior_queue"
+    junior = client.post(f"/v1/review/items/{item}/claim", headers=second_moderator)
+    assert junior.status_code == 403
+    assert junior.json()["error"]["code"] == "senior_queue"
+    claimed = client.post(f"/v1/review/items/{item}/claim", headers=senior_moderator)
+    assert claimed.status_code == 200
+    decided = client.post(f"/v1/review/items/{item}/decision", headers=senior_moderator,
+                          json={"decision": "approve", "note": "genuine hardware"})
+    assert decided.status_code == 200
+    assert decided.json()["status"] == "decided"
 
 
 def test_bulk_decisions_succeed_or_fail_per_item(client, api_keys, make_flagged):

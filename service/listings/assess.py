@@ -1,0 +1,136 @@
+"""From a listing's per-photo matches to a stored assessment version.
+
+Shared by the scoring request (hash stage, plus the local stage when the caller waits) and
+the deep check (the request's matches merged with the local stage's, stored as a new
+version of the same content).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.risk import ListingSignals, RiskThresholds, score_listing
+from service.captions.service import caption_model_version, classify_texts
+from service.errors import NotReady
+from service.listings import repository, signals
+from service.listings.photos import PerPhoto
+from service.listings.runtime import ListingsRuntime
+from service.listings.schemas import (
+    LEGACY_IMAGE_CHECK,
+    ImageCheckOut,
+    ListingFields,
+    PriceCheckOut,
+    ReasonOut,
+)
+from service.listings.tables import Listing, ListingAssessment
+from service.state import AppState
+
+
+def content_hash(fields: ListingFields, image_shas: list[str]) -> str:
+    canonical = {
+        "seller_id": fields.seller_id, "caption": fields.caption, "price": fields.price,
+        "currency": fields.currency.upper() if fields.currency else None,
+        "claimed_brand": fields.claimed_brand, "images": image_shas,
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def image_check(status: str, stages: list[str], deep_check_id: int | None = None,
+                pending_photos: list[int] | None = None,
+                updated_version: int | None = None) -> dict[str, Any]:
+    return ImageCheckOut.model_validate({
+        "status": status, "stages": stages, "deep_check_id": deep_check_id,
+        "pending_photos": pending_photos or [], "updated_version": updated_version,
+    }).model_dump()
+
+
+def _price_check(fields: ListingFields, matches: signals.MatchedProducts) -> PriceCheckOut:
+    usable = [m for m in matches.signals if m.list_price and (
+        fields.currency is None or m.list_currency is None
+        or m.list_currency.upper() == fields.currency.upper())]
+    best = max(usable, key=lambda m: m.confidence, default=None)
+    ratio = None
+    if best is not None and best.list_price and fields.price is not None:
+        ratio = round(fields.price / best.list_price, 4)
+    return PriceCheckOut(
+        product_id=int(best.product_id) if best else None, brand=best.brand if best else None,
+        list_price=best.list_price if best else None,
+        list_currency=best.list_currency if best else None, price=fields.price,
+        currency=fields.currency.upper() if fields.currency else None, ratio=ratio)
+
+
+def assess(session: Session, state: AppState, runtime: ListingsRuntime, fields: ListingFields,
+           per_photo: PerPhoto, thresholds: RiskThresholds) -> dict[str, Any]:
+    """The response body's scoring part (plain JSON), plus "brand" for the stored row."""
+    settings = state.settings
+    matches = signals.resolve_matches(session, per_photo, fields.seller_id)
+    try:
+        caption_version = caption_model_version(state)
+        caption_signal, caption_out = signals.caption_signal(
+            lambda texts: classify_texts(state, texts), fields.caption)
+    except NotReady:
+        # Scored without it (the model counts a missing caption signal as risk), and said so.
+        caption_version, caption_signal, caption_out = "unavailable", None, None
+    seller_signal, seller_out, reputation_version = signals.seller_signal(
+        session, fields.seller_id, state.cache, settings.reputation_cache_seconds)
+    listing_signals = ListingSignals(
+        matches=matches.signals, photos_checked=len(per_photo), caption=caption_signal,
+        seller=seller_signal, price=fields.price, currency=fields.currency,
+        claimed_brand=fields.claimed_brand, seller_authorized_brands=matches.authorized_brands)
+    assessment = score_listing(listing_signals, runtime.risk_model, thresholds)
+    return {
+        "risk": assessment.risk, "level": assessment.level, "decision": assessment.decision,
+        "photos_checked": len(per_photo),
+        "thresholds": {"review": thresholds.review, "block": thresholds.block},
+        "reasons": [ReasonOut(code=r.code, contribution=r.contribution,
+                              evidence=signals.evidence_json(r.evidence)).model_dump()
+                    for r in assessment.reasons],
+        "image_matches": [m.model_dump() for m in matches.out],
+        "caption": caption_out.model_dump() if caption_out else None,
+        "price_check": _price_check(fields, matches).model_dump(),
+        "seller": seller_out.model_dump(),
+        "model_versions": {"risk": runtime.risk_model.version,
+                           "captions": caption_version,
+                           "matching": runtime.matcher.version,
+                           "reputation": reputation_version},
+        "brand": matches.out[0].brand if matches.out else fields.claimed_brand,
+    }
+
+
+def store(session: Session, platform_id: str, fields: ListingFields, digest: str,
+          result: dict[str, Any], now: dt.datetime) -> tuple[Listing, ListingAssessment]:
+    """A new assessment version; the unique (listing, version) constraint turns a concurrent
+    writer into an IntegrityError for the caller to retry."""
+    listing = repository.find_listing(session, platform_id, fields.listing_id)
+    if listing is None:
+        listing = Listing(platform_id=platform_id, listing_id=fields.listing_id,
+                          seller_id=fields.seller_id, current_version=0, created_at=now)
+        repository.add(session, listing)
+    listing.seller_id = fields.seller_id
+    listing.current_version += 1
+    brand = result.pop("brand")
+    assessment = ListingAssessment(
+        listing_pk=listing.id, version=listing.current_version, content_hash=digest,
+        risk=result["risk"], level=result["level"], decision=result["decision"], brand=brand,
+        reason_codes=[r["code"] for r in result["reasons"] if r["contribution"] > 0],
+        result=result, created_at=now)
+    repository.add(session, assessment)
+    return listing, assessment
+
+
+def body(listing_id: str, seller_id: str, version: int, result: dict[str, Any],
+         created_at: dt.datetime, stored: bool, item_id: int | None,
+         latency_ms: float) -> dict[str, Any]:
+    """The response as plain JSON. An assessment's `result` was built from validated models
+    when it was scored, so the stored path sends it without validating it again."""
+    out = dict(result)
+    out.setdefault("image_check", LEGACY_IMAGE_CHECK.model_dump())
+    out.update(listing_id=listing_id, seller_id=seller_id, assessment_version=version,
+               stored=stored, review_item_id=item_id, scored_at=created_at.isoformat(),
+               latency_ms=latency_ms)
+    return out

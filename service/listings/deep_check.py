@@ -1,0 +1,232 @@
+"""The deep check: the catalog matcher's keypoint ("local") stage for the photos the hash
+stage left without a match, run after the scoring response (service/jobs/deep_checks.py
+decides where: an RQ worker when Redis is configured, a background thread otherwise).
+
+Outcomes, recorded on the check and on the assessment it completes:
+- no new matches: the assessment's `image_check` becomes complete (no new version: the
+  evidence did not change, so neither did the score);
+- new matches: the listing is re-scored with the request's and the local stage's matches
+  merged, stored as a new assessment version of the same content (the stored-assessment
+  lookup returns the newest), the review item follows it, and the platform's webhooks get
+  an `assessment.updated` event written in the same transaction (outbox);
+- superseded: the listing's content changed meanwhile; its newer assessment has its own
+  check, so this one only caches the local stage's results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.risk import RiskThresholds
+from models.thresholds import LOCAL_QUERY_MAX_SIDE
+from service.db import utcnow
+from service.imaging import decode_image
+from service.listings import assess, photos, repository
+from service.listings.runtime import ListingsRuntime, get_runtime
+from service.listings.schemas import ListingFields
+from service.listings.tables import Listing, ListingAssessment, ListingDeepCheck
+from service.listings.tables import ListingDeepCheckPhoto as CheckPhoto
+from service.review import service as review
+from service.state import AppState
+from service.webhooks.delivery import deliver_due
+from service.webhooks.service import enqueue_event
+
+log = logging.getLogger("trustd.listings")
+HOLD_SECONDS = 120  # a runner's hold on a check; a dead runner's check is retaken after it
+MAX_RUNS = 3  # a check that failed this often is marked failed instead of retried forever
+WAIT_POLL_SECONDS = 0.05
+EVENT_UPDATED = "assessment.updated"
+
+
+def create(session: Session, listing: Listing, assessment: ListingAssessment,
+           fields: ListingFields, backend: str, found: dict[int, list[photos.PhotoMatch]],
+           waiting: list[tuple[photos.Photo, bytes]]) -> ListingDeepCheck:
+    """The check and the bytes of its photos, in the caller's transaction (the one storing
+    the assessment), so an assessment is never pending without the work to complete it."""
+    check = ListingDeepCheck(
+        listing_pk=listing.id, assessment_id=assessment.id, backend=backend, status="pending",
+        fields=fields.model_dump(), photo_count=assessment.result["photos_checked"],
+        request_matches=photos.to_json(found), runs=0)
+    repository.add(session, check)
+    session.add_all(CheckPhoto(check_id=check.id, photo_index=photo.index, sha256=photo.sha256,
+                               data=data) for photo, data in waiting)
+    return check
+
+
+def _local_stage(state: AppState, runtime: ListingsRuntime, session: Session,
+                 rows: list[CheckPhoto]) -> dict[int, list[photos.PhotoMatch]]:
+    blobs = {row.photo_index: row.data for row in rows}
+    limits = state.image_limits
+    # Validated again (cheaply, at the local stage's size): the bytes come from storage.
+    return photos.run_stage(
+        session, runtime.matcher, "local", runtime.matcher.version,
+        [photos.Photo(row.photo_index, row.sha256) for row in rows], state.cache,
+        state.settings.listing_image_cache_seconds,
+        lambda i: decode_image(blobs[i], limits, i, draft_side=LOCAL_QUERY_MAX_SIDE))
+
+
+def _mark(assessment: ListingAssessment, status: str, check_id: int, stages: list[str],
+          updated_version: int | None = None) -> None:
+    """`stages`: the matching stages whose results this assessment's scores include."""
+    # A new dict: the JSON column tracks assignment, not in-place changes.
+    assessment.result = {**assessment.result, "image_check": assess.image_check(
+        status, stages, check_id, updated_version=updated_version)}
+
+
+def _rescore(session: Session, state: AppState, runtime: ListingsRuntime,
+             check: ListingDeepCheck, listing: Listing, first: ListingAssessment,
+             merged: photos.PerPhoto, now: dt.datetime) -> ListingAssessment:
+    fields = ListingFields.model_validate(check.fields)
+    kept = first.result["thresholds"]  # the platform's thresholds the request scored with
+    result = assess.assess(session, state, runtime, fields, merged,
+                           RiskThresholds(review=kept["review"], block=kept["block"]))
+    result["image_check"] = assess.image_check("complete", ["hash", "local"], check.id)
+    listing, newer = assess.store(session, listing.platform_id, fields, first.content_hash,
+                                  result, now)
+    item = review.enqueue(session, listing, newer, now)
+    enqueue_event(session, listing.platform_id, EVENT_UPDATED, {
+        "listing_id": listing.listing_id, "seller_id": listing.seller_id,
+        "assessment_version": newer.version, "previous_version": first.version,
+        "risk": newer.risk, "level": newer.level, "decision": newer.decision,
+        "reason_codes": newer.reason_codes, "review_item_id": item.id if item else None,
+        "image_matches": result["image_matches"], "cause": "deep_check"}, now)
+    return newer
+
+
+def _finish(state: AppState, runtime: ListingsRuntime, check_id: int,
+            local: dict[int, list[photos.PhotoMatch]]) -> str | None:
+    """Records the outcome once (a second finisher finds the check closed and stops)."""
+    for attempt in range(2):
+        now = utcnow()
+        with state.session_factory() as session:
+            check = session.get(ListingDeepCheck, check_id)
+            first = repository.get_assessment(session, check.assessment_id) if check else None
+            listing = session.get(Listing, check.listing_pk) if check else None
+            if check is None or first is None or listing is None or check.status != "pending":
+                return None
+            latest = repository.latest_assessment(session, listing.id)
+            version = None
+            if not any(local.values()):
+                outcome = "no_new_matches"  # the scores stand: they had every match
+                _mark(first, "complete", check.id, ["hash", "local"])
+            elif latest is None or latest.id != first.id:
+                outcome = "superseded"  # the newer content's assessment is what counts
+                _mark(first, "complete", check.id, ["hash"])
+            else:
+                outcome = "rescored"
+                merged = photos.merge(photos.from_json(check.request_matches), local,
+                                      count=check.photo_count)
+                try:
+                    version = _rescore(session, state, runtime, check, listing, first, merged,
+                                       now).version
+                except IntegrityError:  # a new version of the listing was stored meanwhile
+                    session.rollback()
+                    if attempt:
+                        raise
+                    continue
+                _mark(first, "complete", check.id, ["hash"], updated_version=version)
+            if not repository.close_check(session, check_id, "done", outcome, now, version):
+                session.rollback()
+                return None
+            session.commit()
+            return outcome
+    return None
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A check held by this runner, with the local stage's results (None: it failed too
+    often, and is to be marked failed)."""
+
+    check_id: int
+    local: dict[int, list[photos.PhotoMatch]] | None
+
+
+@contextmanager
+def _released_on_error(state: AppState, check_id: int) -> Iterator[None]:
+    try:
+        yield
+    except Exception:
+        with state.session_factory() as session:  # let a retry take it at once
+            repository.release_check(session, check_id)
+            session.commit()
+        raise
+
+
+def take(state: AppState, check_id: int) -> Taken | None:
+    """Holds a pending check and runs the local stage (the CPU-heavy part, no writes):
+    None when another runner holds it or it is done already."""
+    runtime = get_runtime(state)
+    now = utcnow()
+    with state.session_factory() as session:
+        if not repository.hold_check(session, check_id, now,
+                                     now + dt.timedelta(seconds=HOLD_SECONDS)):
+            session.rollback()
+            return None
+        session.commit()
+    with _released_on_error(state, check_id), state.session_factory() as session:
+        check = session.get(ListingDeepCheck, check_id)
+        assert check is not None
+        if check.runs > MAX_RUNS:
+            return Taken(check_id, None)
+        rows = repository.check_photos(session, check_id)
+        return Taken(check_id, _local_stage(state, runtime, session, rows))
+
+
+def finish(state: AppState, taken: Taken) -> str | None:
+    """Records what a taken check found (the writes), then sends its webhook event."""
+    with _released_on_error(state, taken.check_id):
+        if taken.local is None:
+            outcome = _give_up(state, taken.check_id)
+        else:
+            outcome = _finish(state, get_runtime(state), taken.check_id, taken.local)
+    log.info("deep check finished", extra={"fields": {"check": taken.check_id,
+                                                      "outcome": outcome}})
+    if outcome == "rescored":  # first delivery attempt now; the dispatcher retries
+        deliver_due(state.session_factory, state.settings)
+    return outcome
+
+
+def _give_up(state: AppState, check_id: int) -> str | None:
+    with state.session_factory() as session:
+        check = session.get(ListingDeepCheck, check_id)
+        first = repository.get_assessment(session, check.assessment_id) if check else None
+        if first is not None and check is not None:
+            _mark(first, "failed", check.id, ["hash"])
+        if not repository.close_check(session, check_id, "failed", None, utcnow(),
+                                      error=f"gave up after {MAX_RUNS} runs"):
+            session.rollback()
+            return None
+        session.commit()
+        return "failed"
+
+
+def run(state: AppState, check_id: int) -> str | None:
+    """Runs one pending deep check; returns its outcome, or None when another runner holds
+    it or it was done already. Safe to call again, or concurrently."""
+    taken = take(state, check_id)
+    return finish(state, taken) if taken is not None else None
+
+
+def run_or_wait(state: AppState, check_id: int, timeout: float) -> str | None:
+    """Runs the check, or waits (up to `timeout`) while another runner holds it: a caller
+    who waits for the answer, and a queue retry after a runner was killed mid-check (its
+    hold expires after HOLD_SECONDS, then the check is taken again here)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = run(state, check_id)
+        if outcome is not None or time.monotonic() >= deadline:
+            return outcome
+        with state.session_factory() as session:
+            check = session.get(ListingDeepCheck, check_id)
+            if check is None or check.status != "pending":
+                return check.outcome if check is not None else None
+        time.sleep(WAIT_POLL_SECONDS)

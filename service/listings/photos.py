@@ -1,0 +1,148 @@
+"""Matching a listing's photos against the catalog, one stage at a time, cached per photo.
+
+The catalog matcher (`service.matching`) has two stages: the cheap hash stage runs inside
+the scoring request; the keypoint ("local") stage, whose cost grows with the catalog, runs
+afterwards as a deep check (see `deep_check.py`) for the photos the hash stage left without
+a match, unless the caller asked to wait for it. Each stage's result is cached per photo
+under a key naming the stage, the matcher version and the catalog state, so a result is
+never reused after the catalog changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Literal, Protocol
+
+import faiss
+from sqlalchemy.orm import Session
+
+from service.cache import Cache
+from service.imaging import DecodedImage
+from service.matching.runtime import get_index
+from service.matching.service import MATCHER_VERSION, match_decoded
+from service.state import AppState
+
+Stage = Literal["hash", "local"]
+STAGES: tuple[Stage, ...] = ("hash", "local")
+
+
+@dataclass(frozen=True)
+class Photo:
+    index: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PhotoMatch:
+    catalog_image_id: int
+    confidence: float
+    method: str
+
+
+PerPhoto = list[list[PhotoMatch]]
+
+
+class PhotoMatcher(Protocol):
+    @property
+    def version(self) -> str: ...
+
+    def match(self, session: Session, decoded: Sequence[DecodedImage],
+              stage: Stage) -> PerPhoto: ...
+
+
+def single_threaded_search() -> None:
+    """The local stage's descriptor search (faiss) runs on OpenMP threads, by default one
+    per core in every calling thread, and idle OpenMP threads spin: searches from several
+    threads and server processes at once stalled requests for seconds on two cores.
+    Concurrency comes from requests and workers, so each search stays on its own thread
+    (the setting belongs to the calling thread)."""
+    faiss.omp_set_num_threads(1)
+
+
+class CatalogPhotoMatcher:
+    """The catalog image matcher (issue 3) behind the scorer's `PhotoMatcher` protocol.
+
+    Its version names the catalog state (the change-log position the index has applied), so
+    a cached per-photo result is never reused after the catalog changed.
+    """
+
+    def __init__(self, state: AppState) -> None:
+        self._state = state
+
+    @property
+    def version(self) -> str:
+        index = get_index(self._state)
+        if index.needs_sync(self._state.settings.matching_sync_seconds):
+            with self._state.session_factory() as session:
+                index.sync(session)
+        return f"{MATCHER_VERSION}@catalog-{index.seq}"
+
+    def match(self, session: Session, decoded: Sequence[DecodedImage],
+              stage: Stage) -> PerPhoto:
+        if stage == "local":
+            single_threaded_search()
+        results = match_decoded(self._state, session, decoded, hash_stage=stage == "hash",
+                                local_stage=stage == "local")
+        return [[PhotoMatch(m.image_id, m.confidence, f"{m.hash_kind}:{m.region}")
+                 for m in result.matches] for result in results]
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def cache_key(stage: Stage, version: str, sha256: str) -> str:
+    return f"listing-photo:{stage}:{version}:{sha256}"
+
+
+def cached_results(cache: Cache, stage: Stage, version: str,
+                   photos: Sequence[Photo]) -> dict[int, list[PhotoMatch]]:
+    """photo index -> the stage's cached matches, for the photos that have one."""
+    found = {}
+    for photo in photos:
+        raw = cache.get(cache_key(stage, version, photo.sha256))
+        if raw is not None:
+            found[photo.index] = [PhotoMatch(**m) for m in json.loads(raw)]
+    return found
+
+
+def run_stage(session: Session, matcher: PhotoMatcher, stage: Stage, version: str,
+              photos: Sequence[Photo], cache: Cache, ttl: int,
+              decode: Callable[[int], DecodedImage]) -> dict[int, list[PhotoMatch]]:
+    """photo index -> the stage's matches; only photos without a cached result are decoded
+    (`decode` validates untrusted bytes by the imaging rules) and matched."""
+    results = cached_results(cache, stage, version, photos)
+    todo = [p for p in photos if p.index not in results]
+    if todo:
+        decoded = [decode(p.index) for p in todo]
+        for photo, found in zip(todo, matcher.match(session, decoded, stage), strict=True):
+            results[photo.index] = found
+            cache.set(cache_key(stage, version, photo.sha256),
+                      json.dumps([asdict(m) for m in found]).encode(), ttl)
+    return results
+
+
+def merge(*stages: dict[int, list[PhotoMatch]], count: int) -> PerPhoto:
+    """Per photo, the union of the stages' matches (best confidence per catalog image)."""
+    merged: PerPhoto = []
+    for index in range(count):
+        best: dict[int, PhotoMatch] = {}
+        for found in stages:
+            for m in found.get(index, []):
+                if m.catalog_image_id not in best or m.confidence > best[
+                        m.catalog_image_id].confidence:
+                    best[m.catalog_image_id] = m
+        merged.append(sorted(best.values(), key=lambda m: -m.confidence))
+    return merged
+
+
+def to_json(found: dict[int, list[PhotoMatch]]) -> dict[str, list[dict[str, object]]]:
+    return {str(i): [asdict(m) for m in ms] for i, ms in found.items()}
+
+
+def from_json(raw: dict[str, list[dict[str, object]]]) -> dict[int, list[PhotoMatch]]:
+    return {int(i): [PhotoMatch(**m) for m in ms]  # type: ignore[arg-type]
+            for i, ms in raw.items()}
