@@ -39,6 +39,7 @@ from service.sellers.runtime import startup_step as load_sellers_runtime
 from service.settings import Settings, get_settings
 from service.state import AppState
 from service.webhooks.router import router as webhooks_router
+from service.webhooks.sealing import startup_step as seal_startup
 
 log = logging.getLogger("trustd.app")
 
@@ -51,6 +52,7 @@ STARTUP_STEPS: list[tuple[str, StartupStep]] = [
     ("sellers", load_sellers_runtime),  # issue 5: keys and secrets, refused if weak
     ("matching", load_matching_index),  # issue 3
     ("captions", load_caption_model),  # issue 4
+    ("webhooks", lambda state: seal_startup(state.settings)),  # seal key present and strong
 ]
 
 

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, gt=0)
     webhook_retry_base_seconds: float = Field(default=10.0, gt=0)  # doubles per attempt
     webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    # Seals webhook signing secrets at rest (service/webhooks/sealing.py): required in prod;
+    # generated under var/secrets in dev and test. Never logged.
+    webhook_seal_key: SecretStr | None = None
     webhook_allow_private_urls: bool = False  # localhost / private receivers (dev and tests)
     webhook_dispatcher_enabled: bool = True  # background retry loop in each worker
     webhook_poll_seconds: float = Field(default=2.0, gt=0)

@@ -27,6 +27,7 @@ from service.webhooks.service import enqueue_event
 FLAGGED = ("review", "block")
 COUNTERFEIT_REASON = "counterfeit"
 SYSTEM = "system"
+WITHDRAWN = "withdrawn"  # item status: a newer assessment no longer flags the listing
 SENIOR_QUEUE = "senior"  # escalated items: only senior moderators (and admins) claim them
 
 
@@ -57,12 +58,25 @@ def _audit(session: Session, item: ReviewItem, actor: Actor, action: str, now: d
 
 def enqueue(session: Session, listing: Listing, assessment: ListingAssessment,
             now: dt.datetime) -> ReviewItem | None:
-    """Puts a flagged assessment in the queue (the caller commits)."""
-    if assessment.decision not in FLAGGED:
-        return None
-    codes = "," + ",".join(assessment.reason_codes) + ","
+    """Puts a flagged assessment in the queue (the caller commits).
+
+    A newer assessment that is not flagged (changed content, or a deep check that found the
+    seller's own authorised photo) withdraws the listing's open item: nobody should spend a
+    review on what the service no longer flags. A decided item stays as it was decided.
+    """
     item = repository.item_for_listing(session, listing.id)
     system = Actor(SYSTEM, SYSTEM)
+    if assessment.decision not in FLAGGED:
+        if item is not None and item.status == "open" and item.assessment_id != assessment.id:
+            item.assessment_id, item.risk, item.level = assessment.id, assessment.risk, \
+                assessment.level
+            item.suggested, item.status, item.updated_at = assessment.decision, WITHDRAWN, now
+            item.lease_holder = item.lease_holder_name = item.lease_expires_at = None
+            session.flush()
+            _audit(session, item, system, "withdraw", now, version=assessment.version,
+                   decision=assessment.decision)
+        return None
+    codes = "," + ",".join(assessment.reason_codes) + ","
     if item is None:
         item = ReviewItem(
             platform_id=listing.platform_id, listing_pk=listing.id, listing_id=listing.listing_id,
@@ -76,7 +90,7 @@ def enqueue(session: Session, listing: Listing, assessment: ListingAssessment,
         return item
     if item.assessment_id == assessment.id:
         return item
-    reopened = item.status == "decided"
+    reopened = item.status in ("decided", WITHDRAWN)
     item.assessment_id, item.risk, item.level = assessment.id, assessment.risk, assessment.level
     item.suggested, item.brand, item.reason_codes = assessment.decision, assessment.brand, codes
     if reopened:  # changed content after a decision is new work
@@ -98,7 +112,7 @@ def _refused(session: Session, item_id: int, actor: Actor, now: dt.datetime) -> 
     session.rollback()
     item = get_item(session, item_id)
     if item.status != "open":
-        return Conflict(f"review item {item_id} is already decided", code="item_closed")
+        return Conflict(f"review item {item_id} is {item.status}, not open", code="item_closed")
     if item.excluded_holder == actor.id:
         return Conflict("a different moderator must take this item (appeal or escalation)",
                         code="moderator_excluded")

@@ -24,7 +24,7 @@ class ReviewItem(Base):
     listing_id: Mapped[str] = mapped_column(String(200))
     seller_id: Mapped[str] = mapped_column(String(200))
     assessment_id: Mapped[int] = mapped_column(ForeignKey("listing_assessments.id"))
-    status: Mapped[str] = mapped_column(String(20))  # open / decided
+    status: Mapped[str] = mapped_column(String(20))  # open / decided / withdrawn
     queue: Mapped[str] = mapped_column(String(20))  # standard / senior
     risk: Mapped[float] = mapped_column(Float)
     level: Mapped[str] = mapped_column(String(10))

@@ -21,6 +21,7 @@ from service.db import utcnow
 from service.errors import DomainError
 from service.settings import Settings
 from service.webhooks import repository
+from service.webhooks.sealing import seal_key, unseal
 from service.webhooks.signing import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -72,7 +73,9 @@ def _attempt(session_factory: sessionmaker[Session], delivery_id: int, settings:
         delivery = session.get(WebhookDelivery, delivery_id)
         assert delivery is not None
         endpoint = repository.get_endpoint(session, delivery.endpoint_id)
-        target = (endpoint.url, endpoint.secret) if endpoint and endpoint.active else None
+        target = ((endpoint.url, unseal(seal_key(settings), endpoint.secret,
+                                         endpoint.platform_id))
+                  if endpoint and endpoint.active else None)
         session.commit()  # no transaction stays open while the receiver answers
 
     started = time.perf_counter()

@@ -31,10 +31,9 @@ def platform_of(principal: Principal) -> str:
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EndpointCreated)
 def register(body: EndpointIn, principal: CurrentPlatform, session: SessionDep,
              state: StateDep) -> EndpointCreated:
-    endpoint = service.register_endpoint(session, platform_of(principal), body.url,
-                                         state.settings)
-    return EndpointCreated(**EndpointOut.model_validate(endpoint).model_dump(),
-                           secret=endpoint.secret)
+    endpoint, secret = service.register_endpoint(session, platform_of(principal), body.url,
+                                                 state.settings)
+    return EndpointCreated(**EndpointOut.model_validate(endpoint).model_dump(), secret=secret)
 
 
 @router.get("", response_model=EndpointList)

@@ -17,6 +17,7 @@ from service.db import utcnow
 from service.errors import NotFound
 from service.settings import Settings
 from service.webhooks import repository
+from service.webhooks.sealing import seal, seal_key
 from service.webhooks.signing import new_secret
 from service.webhooks.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from service.webhooks.urls import check_webhook_url
@@ -25,12 +26,15 @@ EVENT_TYPES = ("review.decided", "appeal.decided", "assessment.updated")
 
 
 def register_endpoint(session: Session, platform_id: str, url: str,
-                      settings: Settings) -> WebhookEndpoint:
+                      settings: Settings) -> tuple[WebhookEndpoint, str]:
+    """The new endpoint and its signing secret: shown to the platform once, stored sealed."""
     check_webhook_url(url, settings.webhook_allow_private_urls)
-    endpoint = WebhookEndpoint(platform_id=platform_id, url=url, secret=new_secret(), active=True)
+    secret = new_secret()
+    endpoint = WebhookEndpoint(platform_id=platform_id, url=url, active=True,
+                               secret=seal(seal_key(settings), secret, platform_id))
     repository.add(session, endpoint)
     session.commit()
-    return endpoint
+    return endpoint, secret
 
 
 def list_endpoints(session: Session, platform_id: str) -> list[WebhookEndpoint]:

@@ -17,8 +17,9 @@ class WebhookEndpoint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[str] = mapped_column(String(100), index=True)
     url: Mapped[str] = mapped_column(String(2000))
-    # The platform verifies signatures with it, so it must be stored recoverably.
-    secret: Mapped[str] = mapped_column(String(100))
+    # The platform verifies signatures with it, so it is stored recoverably, but sealed
+    # (service/webhooks/sealing.py): never the plain value.
+    secret: Mapped[str] = mapped_column(String(160))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

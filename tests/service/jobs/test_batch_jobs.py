@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,8 +17,7 @@ from service.jobs import service as jobs
 from service.jobs.backends import QUEUE_NAME
 from service.jobs.tables import BatchJob, BatchJobItem
 from service.listings.tables import ListingAssessment
-
-REPO = Path(__file__).resolve().parents[3]
+from tests.service.jobs.worker_process import start_worker
 
 
 def listing(n: int, image: bytes) -> dict:
@@ -112,20 +106,12 @@ def test_rq_job_survives_a_worker_kill(make_settings, database_url, redis_url, r
             return session.scalar(select(func.count()).select_from(BatchJobItem).where(
                 BatchJobItem.job_id == job_id, BatchJobItem.status == "done")) or 0
 
-    env = {**os.environ, "TRUST_ENV": "test", "TRUST_DATABASE_URL": database_url,
-           "TRUST_REDIS_URL": redis_url, "TRUST_VAR_DIR": str(tmp_path / "var"),
-           "TRUST_LOG_JSON": "false"}
-    command = [sys.executable, "-P", "-m", "service.jobs.worker", "--burst"]
-    log = tmp_path / "worker.log"
-    with log.open("wb") as sink:
-        worker = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True,
-                                  stdout=sink, stderr=subprocess.STDOUT)
+    worker = start_worker(tmp_path, database_url, redis_url)
     try:
-        wait_for(lambda: done_count() >= 1 or worker.poll() is not None, timeout=120)
-        assert done_count() >= 1, log.read_text()[-3000:]
+        wait_for(lambda: done_count() >= 1 or worker.process.poll() is not None, timeout=120)
+        assert done_count() >= 1, worker.tail()
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse, mid-job
-        worker.wait()
+        worker.kill()  # mid-job
     killed_at = done_count()
     assert killed_at < total, "the worker finished before it could be killed"
 
@@ -139,7 +125,7 @@ def test_rq_job_survives_a_worker_kill(make_settings, database_url, redis_url, r
                                                    BatchJobItem.locked_until.is_not(None))
                         .values(locked_until=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
         session.commit()
-    second = subprocess.run(command, cwd=REPO, env=env, timeout=300, capture_output=True)
+    second = worker.run_again()
     assert second.returncode == 0, second.stderr.decode()[-2000:]
 
     with factory() as session:

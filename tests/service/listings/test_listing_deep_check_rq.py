@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,10 +16,10 @@ from sqlalchemy import func, select, update
 from service.app import create_app
 from service.jobs.deep_checks import DEEP_CHECK_QUEUE
 from service.listings.tables import ListingAssessment, ListingDeepCheck
+from tests.service.jobs.worker_process import start_worker
 
 from .test_listing_deep_check import UNAUTHORIZED, local_only_reposts
 
-REPO = Path(__file__).resolve().parents[3]
 TOTAL = 24
 
 
@@ -62,20 +57,12 @@ def test_rq_deep_check_survives_a_worker_kill(make_settings, database_url, redis
             return session.scalar(select(func.count()).select_from(ListingDeepCheck).where(
                 ListingDeepCheck.status == "done")) or 0
 
-    env = {**os.environ, "TRUST_ENV": "test", "TRUST_DATABASE_URL": database_url,
-           "TRUST_REDIS_URL": redis_url, "TRUST_VAR_DIR": str(tmp_path / "var"),
-           "TRUST_LOG_JSON": "false"}
-    command = [sys.executable, "-P", "-m", "service.jobs.worker", "--burst"]
-    log = tmp_path / "worker.log"
-    with log.open("wb") as sink:
-        worker = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True,
-                                  stdout=sink, stderr=subprocess.STDOUT)
+    worker = start_worker(tmp_path, database_url, redis_url)
     try:
-        wait_for(lambda: done_count() >= 1 or worker.poll() is not None)
-        assert done_count() >= 1, log.read_text()[-3000:]
+        wait_for(lambda: done_count() >= 1 or worker.process.poll() is not None)
+        assert done_count() >= 1, worker.tail()
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # mid-check, most likely
-        worker.wait()
+        worker.kill()  # mid-check, most likely
     assert done_count() < TOTAL, "the worker finished before it could be killed"
 
     # What time does for a dead runner: RQ's maintenance re-queues its job (Retry), and its
@@ -88,7 +75,7 @@ def test_rq_deep_check_survives_a_worker_kill(make_settings, database_url, redis
             .where(ListingDeepCheck.status == "pending", ListingDeepCheck.locked_until.is_not(None))
             .values(locked_until=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))).rowcount
         session.commit()
-    second = subprocess.run(command, cwd=REPO, env=env, timeout=300, capture_output=True)
+    second = worker.run_again()
     assert second.returncode == 0, second.stderr.decode()[-2000:]
 
     with factory() as session:
@@ -96,7 +83,7 @@ def test_rq_deep_check_survives_a_worker_kill(make_settings, database_url, redis
         versions = session.execute(select(ListingAssessment.listing_pk, ListingAssessment.version,
                                           ListingAssessment.reason_codes)).all()
     assert [c.status for c in checks] == ["done"] * TOTAL, (
-        [(c.status, c.runs, c.error) for c in checks], log.read_text()[-3000:],
+        [(c.status, c.runs, c.error) for c in checks], worker.tail(),
         second.stderr.decode()[-3000:])
     assert {c.outcome for c in checks} == {"rescored"}
     # Every listing re-scored exactly once: versions 1 and 2, nothing stored twice.

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from service.db import utcnow
+from service.listings.tables import Listing, ListingAssessment
+from service.review import service as review
+from service.review.tables import ReviewItem
 
 
 def test_queue_orders_highest_level_then_oldest(client, api_keys, make_flagged):
@@ -155,3 +158,38 @@ def test_roles_are_enforced(client, api_keys, make_flagged):
     bad = client.post(f"/v1/review/items/{item}/decision", headers=api_keys.moderator,
                       json={"decision": "delete"})
     assert bad.status_code == 422
+
+
+def test_an_open_item_is_withdrawn_when_a_newer_assessment_no_longer_flags_it(
+        client, api_keys, make_flagged, session_factory) -> None:
+    item_id = make_flagged()
+    assert client.post(f"/v1/review/items/{item_id}/claim",
+                       headers=api_keys.moderator).status_code == 200
+
+    def new_version(version: int, decision: str, risk: float) -> None:
+        with session_factory() as session:
+            item = session.get(ReviewItem, item_id)
+            listing = session.get(Listing, item.listing_pk)
+            assessment = ListingAssessment(
+                listing_pk=listing.id, version=version, content_hash=f"{version:064d}",
+                risk=risk, level="low" if decision == "allow" else "high", decision=decision,
+                brand=None, reason_codes=[], result={"risk": risk})
+            session.add(assessment)
+            session.flush()
+            review.enqueue(session, listing, assessment, utcnow())
+            session.commit()
+
+    new_version(2, "allow", 0.05)
+    queue = client.get("/v1/review/queue", headers=api_keys.moderator).json()["items"]
+    assert item_id not in [i["id"] for i in queue]
+    detail = client.get(f"/v1/review/items/{item_id}", headers=api_keys.moderator).json()
+    assert detail["status"] == "withdrawn"
+    assert detail["audit"][-1]["action"] == "withdraw"
+    late = client.post(f"/v1/review/items/{item_id}/decision", headers=api_keys.moderator,
+                       json={"decision": "remove", "reason_codes": ["counterfeit"]})
+    assert late.status_code == 409
+    assert late.json()["error"]["code"] == "item_closed"
+
+    new_version(3, "block", 0.97)  # flagged again: the same item is open work again
+    queue = client.get("/v1/review/queue", headers=api_keys.moderator).json()["items"]
+    assert item_id in [i["id"] for i in queue]
