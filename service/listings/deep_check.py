@@ -8,7 +8,8 @@ Outcomes, recorded on the check and on the assessment it completes:
 - new matches: the listing is re-scored with the request's and the local stage's matches
   merged, stored as a new assessment version of the same content (the stored-assessment
   lookup returns the newest), the review item follows it, and the platform's webhooks get
-  an `assessment.updated` event written in the same transaction (outbox);
+  an `assessment.updated` event written in the same transaction (outbox); with nothing
+  new, an `assessment.checked` event says the first answer is final;
 - superseded: the listing's content changed meanwhile; its newer assessment has its own
   check, so this one only caches the local stage's results.
 """
@@ -43,7 +44,8 @@ log = logging.getLogger("trustd.listings")
 HOLD_SECONDS = 120  # a runner's hold on a check; a dead runner's check is retaken after it
 MAX_RUNS = 3  # a check that failed this often is marked failed instead of retried forever
 WAIT_POLL_SECONDS = 0.05
-EVENT_UPDATED = "assessment.updated"
+EVENT_UPDATED = "assessment.updated"  # a deep check found more: a new assessment version
+EVENT_CHECKED = "assessment.checked"  # a deep check found nothing more: the scores stand
 
 
 def create(session: Session, listing: Listing, assessment: ListingAssessment,
@@ -117,6 +119,12 @@ def _finish(state: AppState, runtime: ListingsRuntime, check_id: int,
             if not any(local.values()):
                 outcome = "no_new_matches"  # the scores stand: they had every match
                 _mark(first, "complete", check.id, ["hash", "local"])
+                # Said anyway: a platform holding a listing back on "pending" can release it.
+                enqueue_event(session, listing.platform_id, EVENT_CHECKED, {
+                    "listing_id": listing.listing_id, "seller_id": listing.seller_id,
+                    "assessment_version": first.version, "risk": first.risk,
+                    "level": first.level, "decision": first.decision,
+                    "image_check": "complete", "cause": "deep_check"}, now)
             elif latest is None or latest.id != first.id:
                 outcome = "superseded"  # the newer content's assessment is what counts
                 _mark(first, "complete", check.id, ["hash"])
@@ -190,7 +198,7 @@ def finish(state: AppState, taken: Taken) -> str | None:
             outcome = _finish(state, get_runtime(state), taken.check_id, taken.local)
     log.info("deep check finished", extra={"fields": {"check": taken.check_id,
                                                       "outcome": outcome}})
-    if outcome == "rescored":  # first delivery attempt now; the dispatcher retries
+    if outcome in ("rescored", "no_new_matches"):  # first attempt now; the dispatcher retries
         deliver_due(state.session_factory, state.settings)
     return outcome
 

@@ -22,7 +22,7 @@ from service.webhooks.signing import new_secret
 from service.webhooks.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from service.webhooks.urls import check_webhook_url
 
-EVENT_TYPES = ("review.decided", "appeal.decided", "assessment.updated")
+EVENT_TYPES = ("review.decided", "appeal.decided", "assessment.updated", "assessment.checked")
 
 
 def register_endpoint(session: Session, platform_id: str, url: str,

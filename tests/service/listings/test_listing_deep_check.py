@@ -197,7 +197,13 @@ def test_nothing_found_completes_the_assessment_without_a_new_version(client, ap
     assert latest["image_check"]["status"] == "complete"
     assert latest["image_check"]["stages"] == ["hash", "local"]
     assert latest["risk"] == data["risk"]
-    assert receiver.received == []  # nothing changed: nothing to tell the platform
+    # Nothing changed, but the platform learns the first answer is final.
+    [event] = receiver.received
+    assert event.verified and event.status == 200
+    assert event.event["type"] == "assessment.checked"
+    assert event.event["data"]["listing_id"] == "L-1"
+    assert event.event["data"]["assessment_version"] == 1
+    assert event.event["data"]["decision"] == data["decision"]
     # Both stages' results are cached now: the same photos in another listing are final at once.
     other = score([unrelated(902), unrelated(901)], listing_id="L-2", price=300).json()
     assert other["image_check"] == {"status": "complete", "stages": ["hash", "local"],
