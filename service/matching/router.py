@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from models.hashing.views import WORK_SIDE
@@ -18,7 +20,12 @@ MAX_MATCH_IMAGES = 9
 @router.post("/match", response_model=MatchResponse,
              openapi_extra=image_upload_openapi(MAX_MATCH_IMAGES),
              responses={503: {"description": "the image index is still loading"}})
-async def match_images(request: Request, _: CurrentPlatform, state: StateDep) -> MatchResponse:
+async def match_images(request: Request, _: CurrentPlatform, state: StateDep,
+                       stages: Literal["all", "hash"] = Query(
+                           "all", description="`hash`: the hash stage only — about a tenth of "
+                                              "the cost; misses collage tiles, screenshots "
+                                              "and deep crops the keypoint stage finds"),
+                       ) -> MatchResponse:
     get_index(state)  # 503 while the index loads, before reading the upload
     limits = state.image_limits
     blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes, state.image_fetcher)
@@ -26,6 +33,7 @@ async def match_images(request: Request, _: CurrentPlatform, state: StateDep) ->
     def work() -> MatchResponse:
         decoded = decode_images(blobs, limits, draft_side=WORK_SIDE)
         with state.session_factory() as session:
-            return MatchResponse(results=service.match_decoded(state, session, decoded))
+            return MatchResponse(results=service.match_decoded(
+                state, session, decoded, local_stage=stages == "all"))
 
     return await run_in_threadpool(work)

@@ -142,3 +142,23 @@ def test_roles(client, api_keys, genuine) -> None:
     assert client.post("/v1/images/match", files=files).status_code == 401
     assert client.post("/v1/images/match", headers=api_keys.moderator,
                        files=files).status_code == 403
+
+
+def test_hash_stage_only_on_request(client, api_keys, enrol, genuine, others, edits) -> None:
+    _, image_id = enrol(genuine[0])
+    tile = edits["collage"](genuine[0], others)
+    [both] = match(client, api_keys.platform, tile)
+    assert both["best"]["image_id"] == image_id
+    assert both["best"]["hash_kind"] == "orb"  # only the keypoint stage finds this tile
+    files = [("files", (f"q{i}.jpg", jpeg(img), "image/jpeg"))
+             for i, img in enumerate((tile, genuine[0]))]
+    response = client.post("/v1/images/match", params={"stages": "hash"}, files=files,
+                           headers=api_keys.platform)
+    assert response.status_code == 200, response.text
+    quick, exact = response.json()["results"]
+    assert quick == {"matches": [], "best": None}
+    assert exact["best"]["image_id"] == image_id
+    assert exact["best"]["hash_kind"] in {"phash", "dhash", "pdq"}
+    bad = client.post("/v1/images/match", params={"stages": "fast"}, files=files,
+                      headers=api_keys.platform)
+    assert bad.status_code == 422
