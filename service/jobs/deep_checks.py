@@ -24,10 +24,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis import Redis
 from rq import Queue, Retry
 
+from service.db import create_db_engine, make_session_factory, utcnow
 from service.listings import deep_check, repository
 from service.listings.photos import single_threaded_search
+from service.settings import Settings
 from service.state import AppState
 
 log = logging.getLogger("trustd.jobs")
@@ -68,14 +71,42 @@ def _run_in_process(state: AppState, check_id: int) -> None:
             log.exception("in-process deep check failed", extra={"fields": {"check": check_id}})
 
 
+def _enqueue_rq(connection: Redis, check_id: int) -> None:
+    Queue(DEEP_CHECK_QUEUE, connection=connection).enqueue(
+        "service.jobs.runner.run_queued_deep_check", check_id,
+        job_id=f"deep-check-{check_id}", retry=Retry(max=RQ_RETRIES),
+        job_timeout=RQ_JOB_TIMEOUT_SECONDS)
+
+
+def requeue_unheld_rq_checks(settings: Settings, connection: Redis) -> int:
+    """Re-enqueues every pending rq check that no runner holds and no queue entry names.
+
+    Run when a worker starts. A worker killed after taking a job off the queue but before
+    RQ registered it as started loses the job itself (RQ's retry never sees it) while the
+    check stays pending in the database; this is what takes it again. A duplicate run is
+    harmless: a runner works on a check only through its conditional hold, and the outcome
+    is recorded once.
+    """
+    engine = create_db_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            unheld = repository.unheld_checks(session, "rq", utcnow())
+    finally:
+        engine.dispose()
+    queued = set(Queue(DEEP_CHECK_QUEUE, connection=connection).job_ids)
+    missing = [c for c in unheld if f"deep-check-{c}" not in queued]
+    for check_id in missing:
+        _enqueue_rq(connection, check_id)
+    if missing:
+        log.warning("re-queued %d deep checks no runner held", len(missing))
+    return len(missing)
+
+
 def submit_deep_check(state: AppState, check_id: int, backend: str) -> None:
     if backend == "rq":
         if state.redis is None:
             raise RuntimeError("the rq backend needs TRUST_REDIS_URL")
-        Queue(DEEP_CHECK_QUEUE, connection=state.redis).enqueue(
-            "service.jobs.runner.run_queued_deep_check", check_id,
-            job_id=f"deep-check-{check_id}", retry=Retry(max=RQ_RETRIES),
-            job_timeout=RQ_JOB_TIMEOUT_SECONDS)
+        _enqueue_rq(state.redis, check_id)
         return
     executor = state.extras.get(EXECUTOR_KEY)
     if not isinstance(executor, ThreadPoolExecutor):

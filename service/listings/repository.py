@@ -94,6 +94,14 @@ def check_photos(session: Session, check_id: int) -> list[ListingDeepCheckPhoto]
     return list(session.scalars(query.order_by(ListingDeepCheckPhoto.photo_index)))
 
 
+def unheld_checks(session: Session, backend: str, now: dt.datetime) -> list[int]:
+    """Pending checks whose runner's hold is absent or expired."""
+    query = select(ListingDeepCheck.id).where(
+        ListingDeepCheck.backend == backend, ListingDeepCheck.status == "pending",
+        or_(ListingDeepCheck.locked_until.is_(None), ListingDeepCheck.locked_until < now))
+    return list(session.scalars(query.order_by(ListingDeepCheck.id)))
+
+
 def unfinished_checks(session: Session, backend: str) -> list[int]:
     query = select(ListingDeepCheck.id).where(ListingDeepCheck.backend == backend,
                                               ListingDeepCheck.status == "pending")

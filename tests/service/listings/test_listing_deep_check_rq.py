@@ -94,3 +94,29 @@ def test_rq_deep_check_survives_a_worker_kill(make_settings, database_url, redis
     assert all(UNAUTHORIZED in codes for _, version, codes in versions if version == 2)
     # The check the killed worker held ran twice; the others once.
     assert sorted(c.runs for c in checks) == [1] * (TOTAL - held) + [2] * held
+
+
+@pytest.mark.redis
+def test_a_job_lost_off_the_queue_is_requeued_when_a_worker_starts(
+        make_settings, database_url, redis_url, redis_client, client, api_keys, official,
+        tmp_path):
+    settings = make_settings(database_url=database_url, redis_url=redis_url, jobs_backend="rq")
+    photos = local_only_reposts(client.app.state.trust, official.photo, 2)
+    with TestClient(create_app(settings, load_in_background=False)) as app:
+        for n, photo in enumerate(photos):
+            body = {"listing_id": f"R-{n}", "seller_id": "cheap-shop", "price": 2_400,
+                    "currency": "CNY", "images": [{"data": base64.b64encode(photo).decode()}]}
+            response = app.post("/v1/listings/score", json=body, headers=api_keys.platform)
+            assert response.json()["image_check"]["status"] == "pending", response.text
+        factory = app.app.state.trust.session_factory  # type: ignore[attr-defined]
+    # What a worker killed between taking the jobs off the queue and registering them as
+    # started leaves behind: no job anywhere in Redis, the checks pending in the database.
+    queue = Queue(DEEP_CHECK_QUEUE, connection=redis_client)
+    queue.empty()
+    assert queue.count == 0
+    worker = start_worker(tmp_path, database_url, redis_url)
+    assert worker.process.wait(timeout=300) == 0, worker.tail()
+    with factory() as session:
+        statuses = [c.status for c in session.scalars(select(ListingDeepCheck)
+                                                       .order_by(ListingDeepCheck.id))]
+    assert statuses == ["done", "done"], worker.tail()
