@@ -29,7 +29,6 @@ from rq import Queue, Retry
 
 from service.db import create_db_engine, make_session_factory, utcnow
 from service.listings import deep_check, repository
-from service.listings.photos import single_threaded_search
 from service.settings import Settings
 from service.state import AppState
 
@@ -50,7 +49,6 @@ READY_WAIT_SECONDS = 600.0  # models and index load in the background at start-u
 
 
 def _init_runner_thread() -> None:
-    single_threaded_search()
     # Not Linux, or not permitted: the thread runs at normal priority.
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)

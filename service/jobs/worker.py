@@ -14,7 +14,6 @@ from rq import SimpleWorker
 
 from service.jobs.backends import QUEUE_NAME
 from service.jobs.deep_checks import DEEP_CHECK_QUEUE, requeue_unheld_rq_checks
-from service.listings.photos import single_threaded_search
 from service.settings import Settings, get_settings
 
 
@@ -28,7 +27,6 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     # of a second, loading the models takes seconds (and torch's thread pools do not
     # survive a fork). A killed worker still loses nothing: the database holds the work.
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
-    single_threaded_search()  # jobs run on this thread; other workers get the other cores
     requeue_unheld_rq_checks(settings, connection)
     SimpleWorker([DEEP_CHECK_QUEUE, QUEUE_NAME], connection=connection).work(burst=burst)
 

@@ -27,7 +27,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.risk import RiskThresholds
-from models.thresholds import LOCAL_QUERY_MAX_SIDE
 from service.db import utcnow
 from service.imaging import decode_image
 from service.listings import assess, photos, repository
@@ -35,6 +34,7 @@ from service.listings.runtime import ListingsRuntime, get_runtime
 from service.listings.schemas import ListingFields
 from service.listings.tables import Listing, ListingAssessment, ListingDeepCheck
 from service.listings.tables import ListingDeepCheckPhoto as CheckPhoto
+from service.matching.service import gate_side
 from service.review import service as review
 from service.state import AppState
 from service.webhooks.delivery import deliver_due
@@ -72,7 +72,7 @@ def _local_stage(state: AppState, runtime: ListingsRuntime, session: Session,
         session, runtime.matcher, "local", runtime.matcher.version,
         [photos.Photo(row.photo_index, row.sha256) for row in rows], state.cache,
         state.settings.listing_image_cache_seconds,
-        lambda i: decode_image(blobs[i], limits, i, draft_side=LOCAL_QUERY_MAX_SIDE))
+        lambda i: decode_image(blobs[i], limits, i, draft_side=gate_side(True)))
 
 
 def _mark(assessment: ListingAssessment, status: str, check_id: int, stages: list[str],

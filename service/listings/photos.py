@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal, Protocol
 
-import faiss
 from sqlalchemy.orm import Session
 
 from service.cache import Cache
@@ -53,15 +52,6 @@ class PhotoMatcher(Protocol):
               stage: Stage) -> PerPhoto: ...
 
 
-def single_threaded_search() -> None:
-    """The local stage's descriptor search (faiss) runs on OpenMP threads, by default one
-    per core in every calling thread, and idle OpenMP threads spin: searches from several
-    threads and server processes at once stalled requests for seconds on two cores.
-    Concurrency comes from requests and workers, so each search stays on its own thread
-    (the setting belongs to the calling thread)."""
-    faiss.omp_set_num_threads(1)
-
-
 class CatalogPhotoMatcher:
     """The catalog image matcher (issue 3) behind the scorer's `PhotoMatcher` protocol.
 
@@ -82,8 +72,6 @@ class CatalogPhotoMatcher:
 
     def match(self, session: Session, decoded: Sequence[DecodedImage],
               stage: Stage) -> PerPhoto:
-        if stage == "local":
-            single_threaded_search()
         results = match_decoded(self._state, session, decoded, hash_stage=stage == "hash",
                                 local_stage=stage == "local")
         return [[PhotoMatch(m.image_id, m.confidence, f"{m.hash_kind}:{m.region}")

@@ -15,13 +15,13 @@ assessment, whose id the caller hands to a runner once the transaction has commi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.hashing.views import WORK_SIDE
 from models.risk import RiskThresholds
 from service.db import utcnow
 from service.errors import NotFound
@@ -29,6 +29,7 @@ from service.imaging import DecodedImage, decode_image
 from service.listings import assess, deep_check, photos, repository
 from service.listings.runtime import ListingsRuntime
 from service.listings.schemas import ListingFields, ScoreOut
+from service.matching.service import gate_side
 from service.review import repository as review_repo
 from service.review import service as review
 from service.state import AppState
@@ -64,21 +65,17 @@ def _match(session: Session, state: AppState, runtime: ListingsRuntime, blobs: l
     """The request's matches, the photos still waiting for the local stage, the stages run."""
     limits, cache = state.image_limits, state.cache
     ttl = state.settings.listing_image_cache_seconds
-    decoded: dict[int, DecodedImage] = {}
-
-    def decode(i: int) -> DecodedImage:  # the gate, at the hash stage's draft size
-        if i not in decoded:
-            decoded[i] = decode_image(blobs[i], limits, i, draft_side=WORK_SIDE)
-        return decoded[i]
+    def gated(local_stage: bool) -> Callable[[int], DecodedImage]:
+        return lambda i: decode_image(blobs[i], limits, i, draft_side=gate_side(local_stage))
 
     version = runtime.matcher.version
     every = [photos.Photo(i, sha) for i, sha in enumerate(shas)]
     by_hash = photos.run_stage(session, runtime.matcher, "hash", version, every, cache, ttl,
-                               decode)
+                               gated(False))
     unmatched = [p for p in every if not by_hash[p.index]]
     if wait:
         by_local = photos.run_stage(session, runtime.matcher, "local", version, unmatched,
-                                    cache, ttl, decode)
+                                    cache, ttl, gated(True))
     else:
         by_local = photos.cached_results(cache, "local", version, unmatched)
     waiting = [p for p in unmatched if p.index not in by_local]

@@ -5,7 +5,6 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from models.hashing.views import WORK_SIDE
 from service.deps import CurrentPlatform, StateDep
 from service.image_inputs import image_upload_openapi, read_images
 from service.imaging import decode_images
@@ -31,7 +30,7 @@ async def match_images(request: Request, _: CurrentPlatform, state: StateDep,
     blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes, state.image_fetcher)
 
     def work() -> MatchResponse:
-        decoded = decode_images(blobs, limits, draft_side=WORK_SIDE)
+        decoded = decode_images(blobs, limits, draft_side=service.gate_side(stages == "all"))
         with state.session_factory() as session:
             return MatchResponse(results=service.match_decoded(
                 state, session, decoded, local_stage=stages == "all"))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PIL import Image
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Match
 from models.hashing.pipeline import QueryEvidence, analyse_catalog, analyse_query
-from models.hashing.views import WORK_SIDE
+from models.hashing.views import WORK_SIDE, work_image
 from models.thresholds import LOCAL_QUERY_MAX_SIDE
 from service.catalog.tables import CatalogImage
 from service.imaging import DecodedImage, ImageLimits, decode_image
@@ -71,28 +70,30 @@ def reindex_stale(session_factory: Callable[[], Session], limits: ImageLimits,
     return len(stale)
 
 
-def query_evidence(data: bytes, hash_image: Image.Image | None = None, *,
-                   hash_stage: bool = True, local_stage: bool = True) -> QueryEvidence:
-    """CPU-bound analysis of one validated image, decoded as the evaluator decodes.
+def gate_side(local_stage: bool) -> int:
+    """The image gate's ``draft_side`` for images about to be matched (see query_evidence)."""
+    return LOCAL_QUERY_MAX_SIDE if local_stage else WORK_SIDE
 
-    ``hash_image``: the image gate's draft decode at ``WORK_SIDE`` when the caller has it
-    (``decode_image(..., draft_side=WORK_SIDE)``), saving a second decode.
+
+def query_evidence(decoded: DecodedImage, *, hash_stage: bool = True,
+                   local_stage: bool = True) -> QueryEvidence:
+    """CPU-bound analysis of one image gated with ``draft_side=gate_side(local_stage)``.
+
+    Each stage sees the image exactly as the evaluator decodes it: the local stage reads the
+    gate's image; the hash stage reads it too when it runs alone, and otherwise decodes its
+    own draft at ``WORK_SIDE`` from the bytes (a fraction of a millisecond).
     """
-    if hash_stage and hash_image is None:
-        hash_image = decode_for_matching(data)
-    local_image = (decode_for_matching(data, side=LOCAL_QUERY_MAX_SIDE)
-                   if local_stage else None)
-    return analyse_query(hash_image if hash_stage else None, local_image, local=local_stage)
+    if not local_stage:
+        return analyse_query(decoded.image if hash_stage else None, local=False)
+    hash_image = decode_for_matching(decoded.data) if hash_stage else None
+    return analyse_query(hash_image, work_image(decoded.image, LOCAL_QUERY_MAX_SIDE))
 
 
 def analyse_queries(decoded: Sequence[DecodedImage], *, hash_stage: bool = True,
                     local_stage: bool = True) -> list[QueryEvidence]:
-    """Region recovery and hashes and/or keypoints of each validated query image.
-
-    ``decoded`` images gated with ``draft_side=WORK_SIDE`` are reused for the hash stage.
-    """
-    return [query_evidence(d.data, d.image if max(d.image.size) <= 2 * WORK_SIDE else None,
-                           hash_stage=hash_stage, local_stage=local_stage) for d in decoded]
+    """Region recovery and hashes and/or keypoints of each validated query image."""
+    return [query_evidence(d, hash_stage=hash_stage, local_stage=local_stage)
+            for d in decoded]
 
 
 def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[QueryEvidence],

@@ -25,7 +25,7 @@ from service.listings import service as listings_service
 from service.listings.runtime import get_runtime, thresholds_for
 from service.listings.schemas import ListingFields, ScoreOut
 from service.listings.tables import ListingAssessment, ListingDeepCheck, ListingDeepCheckPhoto
-from service.matching.service import match_decoded
+from service.matching.service import gate_side, match_decoded
 from service.webhooks.receiver import WebhookReceiver
 
 FLAGGED = {"review", "block"}
@@ -56,10 +56,12 @@ def local_only_reposts(state, photo: bytes, count: int, first_seed: int = 0) -> 
     found: list[bytes] = []
     for seed in range(first_seed, first_seed + 10 * count):
         for data in reposts(photo, seed):
-            decoded = decode_image(data, state.image_limits)
+            # Gated per stage exactly as the scorer gates them.
+            small = decode_image(data, state.image_limits, draft_side=gate_side(False))
+            large = decode_image(data, state.image_limits, draft_side=gate_side(True))
             with state.session_factory() as session:
-                by_hash, = match_decoded(state, session, [decoded], local_stage=False)
-                by_local, = match_decoded(state, session, [decoded], hash_stage=False)
+                by_hash, = match_decoded(state, session, [small], local_stage=False)
+                by_local, = match_decoded(state, session, [large], hash_stage=False)
             if by_local.matches and not by_hash.matches:
                 found.append(data)
                 break
