@@ -4,13 +4,15 @@
 
 Starts `trustd serve --workers 2` on a fresh SQLite database under var/bench/listings/,
 enrolls one catalog product, then sends listings of nine 800x800 JPEGs (base64 JSON) from
-4 client threads:
+4 client threads. Deep checks run as deployed with Redis: one `trustd worker` process on the
+same two cores, at its default lower CPU priority (TRUST_WORKER_NICENESS); without Redis
+(or with BENCH_DEEP_CHECKS=inprocess) on the server's own background thread.
 
 - `GET /health/live`: the framework's own overhead, the baseline for the ratios;
 - cold scoring: every listing new (new photos: decode, validation, the hash matching stage,
   caption, reputation, risk model, storing the assessment and, when flagged, the review
   item); photos the hash stage leaves unmatched get the keypoint stage afterwards, as a
-  deep check on the server's background runner (in process: no Redis here);
+  deep check;
 - deep-check completion: from each check's creation (the first assessment's commit) to its
   finish, read from the database once every check is done (no polling load on the server);
 - cached re-score: the same listings again, answered from the stored assessment (the newest
@@ -37,6 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import text
 
 from service.auth.service import Role, create_key
@@ -50,6 +54,20 @@ LISTINGS = 48
 PHOTOS = 9
 SIDE = 800
 HEALTH_REQUESTS = 400
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def _redis_for_deep_checks() -> str | None:
+    """The bench's own Redis database, emptied, or None to run deep checks in process."""
+    if os.environ.get("BENCH_DEEP_CHECKS") == "inprocess":
+        return None
+    try:
+        connection = Redis.from_url(BENCH_REDIS_URL, socket_connect_timeout=2)
+        connection.flushdb()
+        connection.close()
+    except RedisError:
+        return None
+    return BENCH_REDIS_URL
 
 
 def _free_port() -> int:
@@ -132,13 +150,18 @@ def main() -> None:
     bodies = _listing_bodies(official)
 
     port = _free_port()
+    redis_url = _redis_for_deep_checks()
     env = {**os.environ, "TRUST_DATABASE_URL": url, "TRUST_ENV": "test",
            "TRUST_VAR_DIR": str(root / "var"), "TRUST_LOG_LEVEL": "WARNING"}
     env.pop("PYTHONPATH", None)  # the server finds everything through the editable install
-    server = subprocess.Popen(
-        [sys.executable, "-P", "-c", "from service.cli import main; main()", "serve",
-         "--port", str(port), "--workers", str(WORKERS)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env.pop("TRUST_REDIS_URL", None)
+    if redis_url:
+        env["TRUST_REDIS_URL"] = redis_url
+    cli = [sys.executable, "-P", "-c", "from service.cli import main; main()"]
+    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", str(WORKERS)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([*cli, "worker"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) if redis_url else None
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
@@ -171,16 +194,20 @@ def main() -> None:
             drained_s, deep = _deep_checks_done(url)
             cached, cached_s, cached_status = _run(client, requests, headers)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, worker):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
 
     assert set(cold_status) == {200} and set(cached_status) == {200}, (cold_status, cached_status)
     base_p50 = statistics.median(health)
     rows = [("GET /health/live (baseline)", health, health_s, HEALTH_REQUESTS),
             (f"score, new listing, {PHOTOS} x {SIDE}px JPEG", cold, cold_s, LISTINGS),
             ("re-score, same content (stored)", cached, cached_s, LISTINGS)]
+    where = ("one `trustd worker` process (RQ, default niceness)" if redis_url
+             else "the server's background thread (in process)")
     print(f"{WORKERS} server workers, {CONCURRENCY} concurrent clients, "
-          f"{os.cpu_count()} CPU cores shared by client and server\n")
+          f"{os.cpu_count()} CPU cores shared by client and server; deep checks on {where}\n")
     print("| phase | requests | p50 ms | p99 ms | max ms | requests/s | p50 / baseline |")
     print("|---|---|---|---|---|---|---|")
     for name, lat, seconds, n in rows:

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     webhook_dispatcher_enabled: bool = True  # background retry loop in each worker
     webhook_poll_seconds: float = Field(default=2.0, gt=0)
     jobs_backend: Literal["auto", "inprocess", "rq"] = "auto"  # auto: rq when redis_url is set
+    # CPU niceness a `trustd worker` gives itself: deep checks and batch jobs are background
+    # work and must not slow the API on a shared host (0 on a host of its own).
+    worker_niceness: int = Field(default=10, ge=0, le=19)
     score_batch_max: int = Field(default=1000, gt=0)
 
     # Sellers and badges (issue 5). Secrets are checked when the domain starts (never echoed):

@@ -2,7 +2,10 @@
 
 A hash value is ``bytes`` (big-endian bit order, the same order imagehash prints), so it
 hex-encodes losslessly, compares with XOR + popcount, and packs into the uint64 words the
-index searches. Every kind computes from a decoded RGB PIL image.
+index searches. Every kind computes from a decoded PIL image through one shared thumbnail
+(``thumbnail``), and from a stack of thumbnails at once (``hash_thumbnails``). The
+algorithms are imagehash's pHash and dHash and Meta's PDQ; tests/models/hashing proves each
+bit for bit against ``imagehash`` and ``pdqhash`` run on the same inputs.
 """
 
 from __future__ import annotations
@@ -10,9 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import imagehash
 import numpy as np
-import pdqhash
 from PIL import Image
 
 from models.thresholds import (
@@ -69,37 +70,146 @@ def distance(a: HashValue, b: HashValue) -> int:
     return hamming(a.value, b.value)
 
 
-def _bits_to_bytes(bits: np.ndarray) -> bytes:
-    return np.packbits(np.asarray(bits, dtype=bool).reshape(-1)).tobytes()
+# Every kind hashes the same small luma thumbnail: area-averaged (box filter) to THUMB_SIDE,
+# the size PDQ's DCT works at, which pHash and dHash average down further. One resize per
+# region serves all three kinds, and the kinds run on a batch of thumbnails at once (a
+# listing photo has about a dozen regions; per-region library calls cost ~1 ms each).
+THUMB_SIDE = 64
+PHASH_SIDE = 32  # pHash: DCT of a 32x32 average, lowest 8x8 frequencies
+DHASH_SIZE = (9, 8)  # dHash: width x height of the average whose neighbours are compared
+_PDQ_FREQS = 16  # PDQ: 16x16 lowest non-DC frequencies of the 64x64 thumbnail's DCT
+# Quantum DCT coefficients are rounded to before comparing with their median: a symmetric
+# thumbnail has coefficients that are exactly zero, which float noise would otherwise turn
+# into platform-dependent bits.
+_DCT_QUANTUM = 1e-6
 
 
-def _rgb(image: Image.Image) -> Image.Image:
-    return image if image.mode == "RGB" else image.convert("RGB")
+def _pdq_matrix() -> np.ndarray:
+    n, j = THUMB_SIDE, np.arange(THUMB_SIDE)
+    k = np.arange(1, _PDQ_FREQS + 1)[:, None]
+    return np.sqrt(2.0 / n) * np.cos(np.pi / (2 * n) * k * (2 * j[None, :] + 1))
+
+
+def _phash_matrix() -> np.ndarray:
+    n = np.arange(PHASH_SIDE)
+    k = np.arange(8)[:, None]
+    return 2.0 * np.cos(np.pi * k * (2 * n[None, :] + 1) / (2 * PHASH_SIDE))
+
+
+def _area_weights(out: int, size: int) -> np.ndarray:
+    """(out, size) matrix averaging ``size`` samples into ``out`` equal spans (box filter)."""
+    edges = np.arange(out + 1) * size / out
+    left, right = edges[:-1, None], edges[1:, None]
+    pos = np.arange(size)[None, :]
+    cover = np.clip(np.minimum(right, pos + 1) - np.maximum(left, pos), 0, None)
+    return cover / cover.sum(axis=1, keepdims=True)
+
+
+_PDQ_DCT = _pdq_matrix()
+_PHASH_DCT = _phash_matrix()
+_DHASH_ROWS = _area_weights(DHASH_SIZE[1], THUMB_SIDE)
+_DHASH_COLS = _area_weights(DHASH_SIZE[0], THUMB_SIDE)
+
+
+def thumbnail(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """THUMB_SIDE x THUMB_SIDE uint8 luma of ``image`` (or of ``box`` in it), area-averaged."""
+    gray = image if image.mode == "L" else image.convert("L")
+    return np.asarray(gray.resize((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BOX, box=box))
+
+
+def _to_u8(values: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+
+
+def _above_median(coeffs: np.ndarray) -> np.ndarray:
+    """(N, a, b) coefficients -> (N, a * b) bits: above the per-thumbnail median."""
+    flat = np.round(coeffs.reshape(len(coeffs), -1) / _DCT_QUANTUM) * _DCT_QUANTUM
+    return flat > np.median(flat, axis=1, keepdims=True)
+
+
+def phash_inputs(thumbs: np.ndarray) -> np.ndarray:
+    """(N, 32, 32) uint8: 2x2 means of the thumbnails (what the pHash DCT reads)."""
+    n, side = len(thumbs), PHASH_SIDE
+    pairs = thumbs.reshape(n, side, THUMB_SIDE // side, side, THUMB_SIDE // side)
+    return _to_u8(pairs.mean(axis=(2, 4)))
+
+
+def dhash_inputs(thumbs: np.ndarray) -> np.ndarray:
+    """(N, 8, 9) uint8 area averages of the thumbnails (what dHash compares)."""
+    return _to_u8(_DHASH_ROWS @ thumbs.astype(np.float64) @ _DHASH_COLS.T)
+
+
+def phash_bits(thumbs: np.ndarray) -> np.ndarray:
+    """imagehash's pHash of each 32x32 input: DCT, lowest 8x8 (DC included) > median."""
+    small = phash_inputs(thumbs).astype(np.float64)
+    return _above_median(_PHASH_DCT @ small @ _PHASH_DCT.T)
+
+
+def dhash_bits(thumbs: np.ndarray) -> np.ndarray:
+    """imagehash's dHash of each 9x8 input: is each pixel brighter than its left neighbour."""
+    small = dhash_inputs(thumbs)
+    return (small[:, :, 1:] > small[:, :, :-1]).reshape(len(thumbs), -1)
+
+
+def pdq_bits(thumbs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PDQ of each 64x64 thumbnail (bit for bit what ``pdqhash.compute`` gives for it) and its
+    quality: the summed luma gradient in percent steps / 90, capped at 100."""
+    a = thumbs.astype(np.float64)
+    bits = _above_median(_PDQ_DCT @ a @ _PDQ_DCT.T)[:, ::-1]
+    t = thumbs.astype(np.int32)
+    steps = ((np.abs(np.diff(t, axis=1)) * 100) // 255).sum(axis=(1, 2)) + \
+        ((np.abs(np.diff(t, axis=2)) * 100) // 255).sum(axis=(1, 2))
+    return bits, np.minimum(100, steps // 90)
+
+
+@dataclass(frozen=True)
+class HashBatch:
+    """Packed hashes of N thumbnails: (N, bytes) arrays, big-endian bit order."""
+
+    phash: np.ndarray
+    dhash: np.ndarray
+    pdq: np.ndarray
+    quality: np.ndarray
+
+
+def hash_thumbnails(thumbs: np.ndarray) -> HashBatch:
+    """All three kinds for a stack of (N, THUMB_SIDE, THUMB_SIDE) uint8 thumbnails."""
+    if thumbs.ndim != 3 or thumbs.shape[1:] != (THUMB_SIDE, THUMB_SIDE):
+        raise ValueError(f"expected (N, {THUMB_SIDE}, {THUMB_SIDE}) thumbnails, "
+                         f"got {thumbs.shape}")
+    pdq, quality = pdq_bits(thumbs)
+    return HashBatch(np.packbits(phash_bits(thumbs), axis=1),
+                     np.packbits(dhash_bits(thumbs), axis=1), np.packbits(pdq, axis=1),
+                     quality.astype(np.int64))
+
+
+def _one(image: Image.Image) -> HashBatch:
+    return hash_thumbnails(thumbnail(image)[None])
 
 
 class PHash:
-    """imagehash's DCT hash: 64 bits, robust to scaling, compression and colour changes."""
+    """pHash (imagehash's algorithm): 64 bits, robust to scaling, compression and colour."""
 
     name = "phash"
     bits = 64
     default_threshold = MATCH_PHASH_MAX_DISTANCE
 
     def compute(self, image: Image.Image) -> HashValue:
-        return HashValue(self.name, _bits_to_bytes(imagehash.phash(image).hash))
+        return HashValue(self.name, _one(image).phash[0].tobytes())
 
     def usable(self, h: HashValue) -> bool:
         return True
 
 
 class DHash:
-    """imagehash's gradient hash: 64 bits, complementary to pHash on smooth images."""
+    """dHash (imagehash's algorithm): 64 bits, complementary to pHash on smooth images."""
 
     name = "dhash"
     bits = 64
     default_threshold = MATCH_DHASH_MAX_DISTANCE
 
     def compute(self, image: Image.Image) -> HashValue:
-        return HashValue(self.name, _bits_to_bytes(imagehash.dhash(image).hash))
+        return HashValue(self.name, _one(image).dhash[0].tobytes())
 
     def usable(self, h: HashValue) -> bool:
         return True
@@ -113,8 +223,8 @@ class PDQ:
     default_threshold = MATCH_PDQ_MAX_DISTANCE
 
     def compute(self, image: Image.Image) -> HashValue:
-        bits, quality = pdqhash.compute(np.asarray(_rgb(image)))
-        return HashValue(self.name, _bits_to_bytes(bits), int(quality))
+        batch = _one(image)
+        return HashValue(self.name, batch.pdq[0].tobytes(), int(batch.quality[0]))
 
     def usable(self, h: HashValue) -> bool:
         return h.quality is not None and h.quality >= MATCH_PDQ_MIN_QUALITY

@@ -26,9 +26,9 @@ import numpy as np
 from PIL import Image
 
 from models.hashing.index import HammingIndex, pack
-from models.hashing.kinds import KINDS
+from models.hashing.kinds import KINDS, hash_thumbnails, thumbnail
 from models.hashing.regions import recover_regions
-from models.hashing.views import canonical, enrollment_views, work_image
+from models.hashing.views import enrollment_views, work_image
 from models.thresholds import (
     MATCH_MAX_SCORE,
     MATCH_MIN_INFORMATION,
@@ -66,22 +66,27 @@ class Match:
     confidence: float
 
 
-def hash_set(name: str, square: Image.Image) -> HashSet:
-    pdq = KINDS["pdq"].compute(square)
-    return HashSet(name, KINDS["phash"].compute(square).value,
-                   KINDS["dhash"].compute(square).value, pdq.value, int(pdq.quality or 0))
+def hash_sets(names: Sequence[str], thumbs: Sequence[np.ndarray]) -> list[HashSet]:
+    """The three kinds of each named thumbnail (kinds.thumbnail), computed as one batch."""
+    if not names:
+        return []
+    batch = hash_thumbnails(np.stack(thumbs))
+    return [HashSet(name, batch.phash[i].tobytes(), batch.dhash[i].tobytes(),
+                    batch.pdq[i].tobytes(), int(batch.quality[i]))
+            for i, name in enumerate(names)]
 
 
 def enrollment_hashes(image: Image.Image) -> list[HashSet]:
     """Hashes of every enrollment view of one catalog image (what gets stored)."""
-    return [hash_set(v.name, v.image) for v in enrollment_views(image)]
+    views = enrollment_views(image)
+    return hash_sets([v.name for v in views], [v.thumb for v in views])
 
 
 def query_hashes(image: Image.Image) -> list[HashSet]:
     """Recover the regions of a query image and hash each one."""
     work = work_image(image).convert("L")  # every kind hashes luma: resize one channel, not three
-    gray = np.asarray(work, dtype=np.float32)
-    return [hash_set(r.name, canonical(work, r.box)) for r in recover_regions(gray)]
+    regions = recover_regions(np.asarray(work, dtype=np.float32))
+    return hash_sets([r.name for r in regions], [thumbnail(work, r.box) for r in regions])
 
 
 def confidence(score: float) -> float:

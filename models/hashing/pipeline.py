@@ -28,8 +28,9 @@ from models.hashing.matcher import HashSet, Match, Matcher, enrollment_hashes, q
 
 # What stored catalog evidence was computed with; stored evidence of another version is
 # recomputed from the stored image bytes (start-up, or `trustd matching reindex`).
-# h2: every hash kind reads a luma canonical square (h1 resized RGB); l1: ORB as in local.py.
-EVIDENCE_VERSION = "h2.l1"
+# h3: the three kinds read one area-averaged 64 px luma thumbnail per region (h2: 128 px
+# bilinear squares, each kind resizing again; h1: resized RGB); l1: ORB as in local.py.
+EVIDENCE_VERSION = "h3.l1"
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ Query-side recovery can undo layout (grids, screenshots, padding) but not lost p
 geometry, so those are covered here: the eight dihedral variants (mirrors, quarter turns),
 centre, side, corner and quadrant crops, the image less a banner-sized top or bottom strip, small rotations
 cropped to the largest upright rectangle, and the centre square that grid apps show.
-Every view is a box or an operation on the same small working image, then squashed to the
-canonical size the hash kinds see, exactly as query regions are.
+Every view is a box or an operation on the same small working image, then area-averaged to
+the thumbnail the hash kinds read (kinds.thumbnail), exactly as query regions are.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
+from models.hashing.kinds import thumbnail
 from models.hashing.regions import Box, centre_crop
 
-CANONICAL_SIDE = 128  # every view/region is resized to this square before hashing
 WORK_SIDE = 400  # long side of the working copy regions and views are cut from
 ENROL_SIDE_STEP = 0.05  # side crops of 0 or 5 %: a border crop of up to 10 % lands near one
 ENROL_BANNER_CUT = 0.15  # banners cover 10-18 % of the top or bottom; query cuts the same
@@ -39,7 +40,7 @@ DIHEDRAL: dict[str, Image.Transpose | None] = {
 @dataclass(frozen=True)
 class View:
     name: str
-    image: Image.Image  # canonical square, luma (L)
+    thumb: np.ndarray  # kinds.thumbnail of the view
 
 
 def work_image(image: Image.Image, side: int = WORK_SIDE) -> Image.Image:
@@ -52,14 +53,11 @@ def work_image(image: Image.Image, side: int = WORK_SIDE) -> Image.Image:
     return img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
-def canonical(image: Image.Image, box: Box | None = None) -> Image.Image:
-    crop = image if box is None else image.crop(box)
-    return crop.resize((CANONICAL_SIDE, CANONICAL_SIDE), Image.Resampling.BILINEAR)
-
-
-def dihedral(image: Image.Image) -> list[tuple[str, Image.Image]]:
-    """The eight mirror/quarter-turn variants of an image, ``id`` first."""
-    return [(name, image if op is None else image.transpose(op)) for name, op in DIHEDRAL.items()]
+def dihedral(thumb: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The eight mirror/quarter-turn variants of a square thumbnail, ``id`` first."""
+    square = Image.fromarray(thumb)
+    return [(name, thumb if op is None else np.asarray(square.transpose(op)))
+            for name, op in DIHEDRAL.items()]
 
 
 def inscribed_rotation(image: Image.Image, degrees: float) -> Image.Image:
@@ -120,7 +118,7 @@ def enrollment_views(image: Image.Image) -> list[View]:
     work = work_image(image).convert("L")  # as query_hashes: all three kinds hash luma
     w, h = work.size
     full: Box = (0, 0, w, h)
-    views = [View(f"full-{name}", img) for name, img in dihedral(canonical(work))]
+    views = [View(f"full-{name}", t) for name, t in dihedral(thumbnail(work))]
     # No trimmed-content view: two products with the same silhouette, trimmed to their
     # bounding boxes, hash alike (the dev set's first false matches were all such pairs).
     boxes: dict[str, Box] = {}
@@ -138,11 +136,10 @@ def enrollment_views(image: Image.Image) -> list[View]:
         side = min(w, h)
         boxes["square"] = ((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)
     for name, box in boxes.items():
-        views.append(View(name, canonical(work, box)))
+        views.append(View(name, thumbnail(work, box)))
     for name in ("centre-80", "square"):
         if name in boxes:
-            views.append(View(name + "-flip", canonical(work, boxes[name]).transpose(
-                Image.Transpose.FLIP_LEFT_RIGHT)))
+            views.append(View(name + "-flip", thumbnail(work, boxes[name])[:, ::-1].copy()))
     for deg in ENROL_ROTATIONS:
-        views.append(View(f"rot{deg:+g}", canonical(inscribed_rotation(work, deg))))
+        views.append(View(f"rot{deg:+g}", thumbnail(inscribed_rotation(work, deg))))
     return views

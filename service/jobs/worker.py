@@ -8,6 +8,8 @@ environment variables).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 
 from redis import Redis
 from rq import SimpleWorker
@@ -26,6 +28,9 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     # built once per worker, not once per job in a forked child: a deep check is a fraction
     # of a second, loading the models takes seconds (and torch's thread pools do not
     # survive a fork). A killed worker still loses nothing: the database holds the work.
+    if settings.worker_niceness:
+        with contextlib.suppress(AttributeError, OSError):  # not POSIX: normal priority
+            os.nice(settings.worker_niceness)
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
     requeue_unheld_rq_checks(settings, connection)
     SimpleWorker([DEEP_CHECK_QUEUE, QUEUE_NAME], connection=connection).work(burst=burst)
