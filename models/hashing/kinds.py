@@ -128,10 +128,13 @@ def _above_median(coeffs: np.ndarray) -> np.ndarray:
 
 
 def phash_inputs(thumbs: np.ndarray) -> np.ndarray:
-    """(N, 32, 32) uint8: 2x2 means of the thumbnails (what the pHash DCT reads)."""
-    n, side = len(thumbs), PHASH_SIDE
-    pairs = thumbs.reshape(n, side, THUMB_SIDE // side, side, THUMB_SIDE // side)
-    return _to_u8(pairs.mean(axis=(2, 4)))
+    """(N, 32, 32) uint8: 2x2 means of the thumbnails (what the pHash DCT reads), rounded
+    half to even. The four pixels are summed as integers (a float mean over strided axes
+    costs ten times as much; the sum / 4 is exact either way)."""
+    total = thumbs[:, 0::2, 0::2].astype(np.uint16)
+    for dy, dx in ((0, 1), (1, 0), (1, 1)):
+        total += thumbs[:, dy::2, dx::2]
+    return _to_u8(total / 4.0)
 
 
 def dhash_inputs(thumbs: np.ndarray) -> np.ndarray:

@@ -90,3 +90,9 @@ def test_symmetric_thumbnail_hashes_deterministically() -> None:
 def test_wrong_thumbnail_shape_is_refused() -> None:
     with pytest.raises(ValueError, match="thumbnails"):
         hash_thumbnails(np.zeros((2, 32, 32), dtype=np.uint8))
+
+
+def test_phash_input_is_the_rounded_two_by_two_mean(thumbs: np.ndarray) -> None:
+    n = len(thumbs)
+    blocks = thumbs.reshape(n, 32, 2, 32, 2).astype(np.float64).mean(axis=(2, 4))
+    assert np.array_equal(phash_inputs(thumbs), np.rint(blocks).astype(np.uint8))
