@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Match
-from models.hashing.pipeline import QueryEvidence, analyse_catalog, analyse_query
+from models.hashing.pipeline import (
+    EVIDENCE_VERSION,
+    QueryEvidence,
+    Rules,
+    analyse_catalog,
+    analyse_query,
+)
 from models.hashing.views import WORK_SIDE, work_image
 from models.thresholds import LOCAL_QUERY_MAX_SIDE
 from service.catalog.tables import CatalogImage
@@ -19,9 +28,20 @@ from service.matching.runtime import MatchIndex, get_index, note_local_change
 from service.matching.schemas import ImageMatches, MatchOut
 from service.state import AppState
 
-# Names what produces matches; bump it when matching logic or thresholds change, so results
-# cached under the old version (e.g. by the listing scorer) are not reused.
-MATCHER_VERSION = "catalog-match-3"  # 2: hash stage or ORB keypoints; 3: luma hashes
+# Names what produces matches, so results cached under another version (the listing
+# scorer's per-photo cache) are not reused: the stored evidence's version and the acceptance
+# rules are part of it, so recalibrating or re-hashing changes it by itself; bump the
+# number for any other change to how matches are made.
+MATCHER_LOGIC = 3  # 2: hash stage or ORB keypoints; 3: luma hashes, three acceptance rules
+
+
+def matcher_version(rules: Rules | None = None) -> str:
+    terms = json.dumps(asdict(rules or Rules()), sort_keys=True).encode()
+    return (f"catalog-match-{MATCHER_LOGIC}-{EVIDENCE_VERSION}-"
+            f"{hashlib.sha256(terms).hexdigest()[:12]}")
+
+
+MATCHER_VERSION = matcher_version()
 
 
 def _after_commit(_: Session) -> None:
