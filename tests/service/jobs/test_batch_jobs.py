@@ -17,23 +17,13 @@ from service.jobs import service as jobs
 from service.jobs.backends import QUEUE_NAME
 from service.jobs.tables import BatchJob, BatchJobItem
 from service.listings.tables import ListingAssessment
-from tests.service.jobs.worker_process import start_worker
+from tests.service.jobs.worker_process import start_worker, wait_for
 
 
 def listing(n: int, image: bytes) -> dict:
     return {"listing_id": f"B-{n}", "seller_id": f"seller-{n % 3}", "caption": "二手 包包",
             "price": 100 + n, "currency": "CNY",
             "images": [{"data": base64.b64encode(image).decode()}]}
-
-
-def wait_for(predicate, timeout: float = 60.0, every: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError("condition not reached in time")
 
 
 def job_state(client, headers, job_id):

@@ -1,4 +1,5 @@
-"""A real `service.jobs.worker --burst` process, for the tests that kill one mid-job."""
+"""A real `service.jobs.worker --burst` process, for the tests that kill one mid-job, and the
+polling wait those tests share."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -43,3 +49,14 @@ def start_worker(tmp_path: Path, database_url: str, redis_url: str) -> WorkerPro
         process = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True,
                                    stdout=sink, stderr=subprocess.STDOUT)
     return WorkerProcess(command, env, log, process)
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 60.0, every: float = 0.02) -> T:
+    """The first truthy value ``predicate`` returns, polling until ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("condition not reached in time")

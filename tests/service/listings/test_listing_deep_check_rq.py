@@ -16,21 +16,11 @@ from sqlalchemy import func, select, update
 from service.app import create_app
 from service.jobs.deep_checks import DEEP_CHECK_QUEUE
 from service.listings.tables import ListingAssessment, ListingDeepCheck
-from tests.service.jobs.worker_process import start_worker
+from tests.service.jobs.worker_process import start_worker, wait_for
 
 from .test_listing_deep_check import UNAUTHORIZED, local_only_reposts
 
 TOTAL = 24
-
-
-def wait_for(predicate, timeout: float = 120.0, every: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError("condition not reached in time")
 
 
 @pytest.mark.redis
@@ -59,7 +49,7 @@ def test_rq_deep_check_survives_a_worker_kill(make_settings, database_url, redis
 
     worker = start_worker(tmp_path, database_url, redis_url)
     try:
-        wait_for(lambda: done_count() >= 1 or worker.process.poll() is not None)
+        wait_for(lambda: done_count() >= 1 or worker.process.poll() is not None, timeout=120)
         assert done_count() >= 1, worker.tail()
     finally:
         worker.kill()  # mid-check, most likely
