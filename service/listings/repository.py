@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from service.listings.tables import (
@@ -57,13 +67,18 @@ def add(session: Session, row: object) -> None:
     session.flush()
 
 
+def _unheld(now: dt.datetime) -> ColumnElement[bool]:
+    """A pending check no runner holds: never held, or its runner's hold has expired."""
+    return and_(ListingDeepCheck.status == "pending",
+                or_(ListingDeepCheck.locked_until.is_(None), ListingDeepCheck.locked_until < now))
+
+
 def hold_check(session: Session, check_id: int, now: dt.datetime, until: dt.datetime) -> bool:
     """Takes a pending deep check for one runner (counting the run); False when it is done,
     or held by a runner whose hold has not expired."""
     result = session.execute(
         update(ListingDeepCheck)
-        .where(ListingDeepCheck.id == check_id, ListingDeepCheck.status == "pending",
-               or_(ListingDeepCheck.locked_until.is_(None), ListingDeepCheck.locked_until < now))
+        .where(ListingDeepCheck.id == check_id, _unheld(now))
         .values(locked_until=until, runs=ListingDeepCheck.runs + 1))
     return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -96,9 +111,7 @@ def check_photos(session: Session, check_id: int) -> list[ListingDeepCheckPhoto]
 
 def unheld_checks(session: Session, backend: str, now: dt.datetime) -> list[int]:
     """Pending checks whose runner's hold is absent or expired."""
-    query = select(ListingDeepCheck.id).where(
-        ListingDeepCheck.backend == backend, ListingDeepCheck.status == "pending",
-        or_(ListingDeepCheck.locked_until.is_(None), ListingDeepCheck.locked_until < now))
+    query = select(ListingDeepCheck.id).where(ListingDeepCheck.backend == backend, _unheld(now))
     return list(session.scalars(query.order_by(ListingDeepCheck.id)))
 
 
