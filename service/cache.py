@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from redis import Redis
@@ -17,6 +18,9 @@ class Cache(Protocol):
     def get(self, key: str) -> bytes | None: ...
     def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
     def delete(self, key: str) -> None: ...
+    # Several keys in one round trip: a listing reads and writes one entry per photo.
+    def get_many(self, keys: Sequence[str]) -> list[bytes | None]: ...
+    def set_many(self, items: Mapping[str, bytes], ttl_seconds: int) -> None: ...
 
 
 class MemoryCache:
@@ -52,6 +56,13 @@ class MemoryCache:
         with self._lock:
             self._items.pop(key, None)
 
+    def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        return [self.get(key) for key in keys]
+
+    def set_many(self, items: Mapping[str, bytes], ttl_seconds: int) -> None:
+        for key, value in items.items():
+            self.set(key, value, ttl_seconds)
+
 
 class RedisCache:
     """Shared by every worker, so an invalidation (e.g. a revoked key) reaches all of them."""
@@ -72,6 +83,20 @@ class RedisCache:
 
     def delete(self, key: str) -> None:
         self._client.delete(self._ns + key)
+
+    def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        values = self._client.mget([self._ns + key for key in keys])
+        return [v if v is None or isinstance(v, bytes) else str(v).encode() for v in values]
+
+    def set_many(self, items: Mapping[str, bytes], ttl_seconds: int) -> None:
+        if ttl_seconds <= 0 or not items:
+            return
+        pipe = self._client.pipeline(transaction=False)
+        for key, value in items.items():
+            pipe.set(self._ns + key, value, ex=ttl_seconds)
+        pipe.execute()
 
 
 def connect_redis(url: str) -> Redis:

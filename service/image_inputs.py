@@ -11,6 +11,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pybase64
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -29,6 +30,18 @@ def decode_base64_image(value: Any, index: int, max_bytes: int) -> bytes:
                             code="invalid_base64", index=index)
     if value.startswith("data:"):  # tolerate data URLs: data:image/jpeg;base64,....
         value = value.partition(",")[2]
+    if len(value) * 3 // 4 <= max_bytes + 3:
+        # Canonical base64 (what clients send) in one SIMD pass; this was most of the CPU a
+        # stored re-score costs. Anything else takes the tolerant path below.
+        try:
+            return pybase64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    return _decode_tolerant(value, index, max_bytes)
+
+
+def _decode_tolerant(value: str, index: int, max_bytes: int) -> bytes:
+    """Whitespace (line-wrapped base64), missing padding and the URL-safe alphabet."""
     compact = "".join(value.split())
     if len(compact) * 3 // 4 > max_bytes + 3:
         raise PayloadTooLarge(f"images[{index}]: larger than the limit of {max_bytes} bytes",

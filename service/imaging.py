@@ -7,6 +7,7 @@ itself, EXIF orientation, and finally normalisation of every colour mode to 8-bi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import warnings
@@ -131,10 +132,11 @@ def decode_images(blobs: list[bytes], limits: ImageLimits,
 
 
 def _apply_orientation(img: Image.Image) -> Image.Image:
-    try:
-        return ImageOps.exif_transpose(img) or img
-    except Exception:
-        return img
+    # In place: the default returns a full copy even when there is nothing to turn, which
+    # was a third of a photo's decode cost.
+    with contextlib.suppress(Exception):  # unreadable EXIF: the pixels as stored
+        ImageOps.exif_transpose(img, in_place=True)
+    return img
 
 
 def to_rgb(img: Image.Image) -> Image.Image:

@@ -89,12 +89,9 @@ def cache_key(stage: Stage, version: str, sha256: str) -> str:
 def cached_results(cache: Cache, stage: Stage, version: str,
                    photos: Sequence[Photo]) -> dict[int, list[PhotoMatch]]:
     """photo index -> the stage's cached matches, for the photos that have one."""
-    found = {}
-    for photo in photos:
-        raw = cache.get(cache_key(stage, version, photo.sha256))
-        if raw is not None:
-            found[photo.index] = [PhotoMatch(**m) for m in json.loads(raw)]
-    return found
+    raws = cache.get_many([cache_key(stage, version, p.sha256) for p in photos])
+    return {photo.index: [PhotoMatch(**m) for m in json.loads(raw)]
+            for photo, raw in zip(photos, raws, strict=True) if raw is not None}
 
 
 def run_stage(session: Session, matcher: PhotoMatcher, stage: Stage, version: str,
@@ -106,10 +103,12 @@ def run_stage(session: Session, matcher: PhotoMatcher, stage: Stage, version: st
     todo = [p for p in photos if p.index not in results]
     if todo:
         decoded = [decode(p.index) for p in todo]
+        fresh = {}
         for photo, found in zip(todo, matcher.match(session, decoded, stage), strict=True):
             results[photo.index] = found
-            cache.set(cache_key(stage, version, photo.sha256),
-                      json.dumps([asdict(m) for m in found]).encode(), ttl)
+            fresh[cache_key(stage, version, photo.sha256)] = json.dumps(
+                [asdict(m) for m in found]).encode()
+        cache.set_many(fresh, ttl)
     return results
 
 

@@ -47,3 +47,9 @@ def get_runtime(state: AppState) -> ListingsRuntime:
                 state.extras[EXTRAS_KEY] = runtime
     assert isinstance(runtime, ListingsRuntime)
     return runtime
+
+
+def startup_step(state: AppState) -> None:
+    """Loads the risk model at start-up: readiness reports a missing or broken artifact, and
+    the first listing does not pay for loading it."""
+    get_runtime(state)

@@ -36,6 +36,24 @@ def test_expiry_and_zero_ttl(cache: Cache) -> None:
     assert cache.get("short") is None
 
 
+def test_many_keys_at_once(cache: Cache) -> None:
+    assert cache.get_many([]) == []
+    cache.set_many({}, ttl_seconds=30)
+    cache.set_many({"m1": b"one", "m2": b""}, ttl_seconds=30)
+    assert cache.get_many(["m1", "absent", "m2"]) == [b"one", None, b""]
+    assert cache.get("m1") == b"one"  # one key at a time sees what was set in a batch
+    cache.set("m3", b"three", ttl_seconds=30)
+    assert cache.get_many(["m3"]) == [b"three"]
+    cache.set_many({"m4": b"x"}, ttl_seconds=0)  # zero TTL stores nothing, as for set()
+    assert cache.get_many(["m4"]) == [None]
+
+
+def test_many_keys_expire(cache: Cache) -> None:
+    cache.set_many({"e1": b"1", "e2": b"2"}, ttl_seconds=1)
+    time.sleep(1.1)
+    assert cache.get_many(["e1", "e2"]) == [None, None]
+
+
 def test_memory_cache_is_bounded() -> None:
     cache = MemoryCache(max_entries=2)
     for key in "abc":

@@ -17,6 +17,45 @@ def test_live_and_ready(client: TestClient) -> None:
     assert ready.json()["checks"]["database"] == "ok"
 
 
+def test_risk_model_is_loaded_before_ready(client: TestClient) -> None:
+    from service.listings.runtime import EXTRAS_KEY
+
+    assert client.get("/health/ready").json()["checks"]["listings"] == "ok"
+    state = client.app.state.trust  # type: ignore[attr-defined]
+    assert EXTRAS_KEY in state.extras  # loaded at start-up, not by the first listing
+
+
+_FROZEN_AFTER_STARTUP = """
+import gc, sys
+from fastapi.testclient import TestClient
+from service.app import create_app
+from service.migrate import upgrade
+from service.settings import Settings
+upgrade(sys.argv[1])
+settings = Settings(env="test", database_url=sys.argv[1], var_dir=sys.argv[2], log_json=False)
+for freeze in (False, True):
+    with TestClient(create_app(settings, load_in_background=False, freeze_heap=freeze)) as c:
+        assert c.get("/health/ready").status_code == 200
+        print(gc.get_freeze_count())
+"""
+
+
+def test_serving_app_freezes_its_loaded_heap(tmp_path) -> None:
+    """The serving process exempts what start-up loaded from the cyclic GC (a full collection
+    walked every model object); the default app, as tests build it, leaves the heap alone.
+    Run in a child process: a frozen heap is never freed."""
+    import subprocess
+    import sys
+
+    database_url = f"sqlite:///{tmp_path / 'frozen.db'}"
+    done = subprocess.run([sys.executable, "-P", "-c", _FROZEN_AFTER_STARTUP, database_url,
+                           str(tmp_path / "var")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    unfrozen, frozen = (int(line) for line in done.stdout.split())
+    assert unfrozen == 0
+    assert frozen > 10_000  # the models, the index and the libraries behind them
+
+
 def test_ready_is_503_while_a_component_loads(client: TestClient) -> None:
     state = client.app.state.trust  # type: ignore[attr-defined]
     state.set_ready("image_index", False)
