@@ -60,6 +60,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
+        os.environ["TRUST_SERVER_PROCESSES"] = str(workers)  # read by each worker's settings
     click.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
     uvicorn.run("service.app:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # (its own process's changes are applied at once), so other processes' catalog edits
     # are matched within this many seconds.
     matching_sync_seconds: float = Field(default=1.0, ge=0)
+    # Set by `trustd serve --workers N` for its processes: with several, a keep-alive
+    # connection whose process is saturated is asked to reconnect (service/load.py).
+    server_processes: int = Field(default=1, ge=1, le=64)
 
     # Captions (issue 4): where the caption-* artifacts live; None = models/artifacts.
     caption_artifacts_dir: Path | None = None

@@ -16,6 +16,7 @@ from service.listings import service
 from service.listings.inputs import MAX_LISTING_IMAGES, read_listing
 from service.listings.runtime import get_runtime, thresholds_for
 from service.listings.schemas import ScoreOut
+from service.load import PROCESS_HEAVY_REQUESTS, reconnect_headers
 
 router = APIRouter(prefix="/v1/listings", tags=["listings"], lifespan=deep_checks_lifespan)
 __all__ = ["MAX_LISTING_IMAGES", "platform_of", "router"]
@@ -35,18 +36,20 @@ async def score(request: Request, principal: CurrentPlatform, state: StateDep,
                 ) -> JSONResponse:
     started = time.perf_counter()
     platform_id = platform_of(principal)
-    max_images = min(MAX_LISTING_IMAGES, state.settings.max_images_per_request)
-    fields, blobs = await read_listing(request, max_images, state.image_limits.max_bytes,
-                                       state.image_fetcher)
-    runtime = get_runtime(state)
-    thresholds = thresholds_for(state.settings, platform_id)
-    deferred = backend_name(state.settings) if wait == "hash" else None
-    scored = await run_in_threadpool(service.score, state, runtime, platform_id, fields, blobs,
-                                     thresholds, started, deferred)
-    if scored.deep_check_id is not None and deferred is not None:
-        await run_in_threadpool(submit_deep_check, state, scored.deep_check_id, deferred)
+    with PROCESS_HEAVY_REQUESTS.track() as heavy:
+        max_images = min(MAX_LISTING_IMAGES, state.settings.max_images_per_request)
+        fields, blobs = await read_listing(request, max_images, state.image_limits.max_bytes,
+                                           state.image_fetcher)
+        runtime = get_runtime(state)
+        thresholds = thresholds_for(state.settings, platform_id)
+        deferred = backend_name(state.settings) if wait == "hash" else None
+        scored = await run_in_threadpool(service.score, state, runtime, platform_id, fields,
+                                         blobs, thresholds, started, deferred)
+        if scored.deep_check_id is not None and deferred is not None:
+            await run_in_threadpool(submit_deep_check, state, scored.deep_check_id, deferred)
     # The body is built from validated models (or stored from them): sent as it is.
-    return JSONResponse(scored.body)
+    return JSONResponse(scored.body,
+                        headers=reconnect_headers(heavy, state.settings.server_processes))
 
 
 @router.get("/{listing_id}", response_model=ScoreOut)

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.deps import CurrentPlatform, StateDep
 from service.image_inputs import image_upload_openapi, read_images
 from service.imaging import decode_images
+from service.load import PROCESS_HEAVY_REQUESTS, reconnect_headers
 from service.matching import service
 from service.matching.runtime import get_index
 from service.matching.schemas import MatchResponse
@@ -19,7 +20,8 @@ MAX_MATCH_IMAGES = 9
 @router.post("/match", response_model=MatchResponse,
              openapi_extra=image_upload_openapi(MAX_MATCH_IMAGES),
              responses={503: {"description": "the image index is still loading"}})
-async def match_images(request: Request, _: CurrentPlatform, state: StateDep,
+async def match_images(request: Request, response: Response, _: CurrentPlatform,
+                       state: StateDep,
                        stages: Literal["all", "hash"] = Query(
                            "all", description="`hash`: the hash stage only — about a tenth of "
                                               "the cost; misses collage tiles, screenshots "
@@ -27,12 +29,16 @@ async def match_images(request: Request, _: CurrentPlatform, state: StateDep,
                        ) -> MatchResponse:
     get_index(state)  # 503 while the index loads, before reading the upload
     limits = state.image_limits
-    blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes, state.image_fetcher)
 
-    def work() -> MatchResponse:
+    def work(blobs: list[bytes]) -> MatchResponse:
         decoded = decode_images(blobs, limits, draft_side=service.gate_side(stages == "all"))
         with state.session_factory() as session:
             return MatchResponse(results=service.match_decoded(
                 state, session, decoded, local_stage=stages == "all"))
 
-    return await run_in_threadpool(work)
+    with PROCESS_HEAVY_REQUESTS.track() as heavy:
+        blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes,
+                                  state.image_fetcher)
+        result = await run_in_threadpool(work, blobs)
+    response.headers.update(reconnect_headers(heavy, state.settings.server_processes) or {})
+    return result
