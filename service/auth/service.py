@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
@@ -106,8 +107,9 @@ def list_keys(session: Session, include_revoked: bool = False) -> list[ApiKey]:
 
 
 def resolve_key(
-    session: Session, authorization: str | None, cache: Cache, ttl_seconds: int
+    sessions: Callable[[], Session], authorization: str | None, cache: Cache, ttl_seconds: int
 ) -> Principal:
+    """The key's principal; the database is read only on a cache miss (`sessions` opens one)."""
     if not authorization:
         raise Unauthorized("missing Authorization: Bearer <key> header")
     scheme, _, secret = authorization.partition(" ")
@@ -124,7 +126,8 @@ def resolve_key(
             key_id=data["key_id"], name=data["name"], role=Role(data["role"]),
             platform_id=data["platform_id"],
         )
-    record = repository.find_by_hash(session, key_hash)
+    with sessions() as session:
+        record = repository.find_by_hash(session, key_hash)
     if record is None or record.revoked_at is not None:
         cache.set(_cache_key(key_hash), b"null", min(ttl_seconds, 5))
         raise Unauthorized("unknown or revoked API key")
