@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import orjson
 import pybase64
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -113,8 +113,8 @@ def images_from_json(items: Any, max_images: int, max_bytes: int,
 
 async def read_json_object(request: Request) -> dict[str, Any]:
     try:
-        payload = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        payload = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:  # invalid UTF-8 included
         raise Unprocessable("the body is not valid JSON", code="invalid_json") from exc
     if not isinstance(payload, dict):
         raise Unprocessable("expected a JSON object", code="invalid_input")

@@ -5,7 +5,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from service.auth.service import Principal
 from service.deps import CurrentPlatform, SessionDep, StateDep
@@ -17,6 +16,7 @@ from service.listings.inputs import MAX_LISTING_IMAGES, read_listing
 from service.listings.runtime import get_runtime, thresholds_for
 from service.listings.schemas import ScoreOut
 from service.load import PROCESS_HEAVY_REQUESTS, reconnect_headers
+from service.responses import PlainJSONResponse
 
 router = APIRouter(prefix="/v1/listings", tags=["listings"], lifespan=deep_checks_lifespan)
 __all__ = ["MAX_LISTING_IMAGES", "platform_of", "router"]
@@ -33,7 +33,7 @@ async def score(request: Request, principal: CurrentPlatform, state: StateDep,
                 wait: Literal["hash", "deep"] = Query(
                     "hash", description="`deep`: run the keypoint stage for unmatched "
                                         "photos in the request too, for one final answer"),
-                ) -> JSONResponse:
+                ) -> PlainJSONResponse:
     started = time.perf_counter()
     platform_id = platform_of(principal)
     with PROCESS_HEAVY_REQUESTS.track() as heavy:
@@ -48,7 +48,7 @@ async def score(request: Request, principal: CurrentPlatform, state: StateDep,
         if scored.deep_check_id is not None and deferred is not None:
             await run_in_threadpool(submit_deep_check, state, scored.deep_check_id, deferred)
     # The body is built from validated models (or stored from them): sent as it is.
-    return JSONResponse(scored.body,
+    return PlainJSONResponse(scored.body,
                         headers=reconnect_headers(heavy, state.settings.server_processes))
 
 

@@ -103,9 +103,16 @@ def test_too_many_images_and_wrong_content_type(
     raw = client.post(product_url, content=photo(1), headers={**api_keys.admin,
                                                                "content-type": "image/jpeg"})
     assert raw.status_code == 415
-    broken = client.post(product_url, content=b"{not json",
-                         headers={**api_keys.admin, "content-type": "application/json"})
-    assert broken.status_code == 422
+    for body in (b"{not json", b'{"images": "\xff\xfe"}', b'{"images": NaN}', b"",
+                 b'{"images": [' * 2000):  # syntax, invalid UTF-8, NaN, empty, too deep
+        broken = client.post(product_url, content=body,
+                             headers={**api_keys.admin, "content-type": "application/json"})
+        assert broken.status_code == 422, body[:20]
+        assert broken.json()["error"]["code"] == "invalid_json"
+    not_an_object = client.post(product_url, content=b"[1, 2]",
+                                headers={**api_keys.admin, "content-type": "application/json"})
+    assert not_an_object.status_code == 422
+    assert not_an_object.json()["error"]["code"] == "invalid_input"
     assert image_rows(client) == 0
 
 
