@@ -4,8 +4,9 @@ Server processes share one listening socket, and a keep-alive connection stays w
 process that accepted it (asyncio accepts a burst of new connections in one go). A client
 that holds a few connections open (a platform's HTTP pool) can so land most of its traffic
 on one process: CPU-bound scoring then queues behind that process's GIL while another core
-idles. Measured with the listing bench (4 connections, 2 processes): 3:1 and 4:0 splits in 5
-of 6 runs, p50 up to 217 ms against 103-145 ms when balanced.
+idles. Measured with the listing bench (4 connections, 2 processes): 5 of 6 runs split the
+work 1.5:1 or worse (one 4:0), p50 113-217 ms; with this rule every split was within 1.4:1,
+p50 103-145 ms.
 
 The fix is the one proxies use for long-lived upstream connections: when a CPU-heavy request
 finishes while another heavy request is still running in this process, its response carries

@@ -48,8 +48,8 @@ async def score(request: Request, principal: CurrentPlatform, state: StateDep,
         if scored.deep_check_id is not None and deferred is not None:
             await run_in_threadpool(submit_deep_check, state, scored.deep_check_id, deferred)
     # The body is built from validated models (or stored from them): sent as it is.
-    return PlainJSONResponse(scored.body,
-                        headers=reconnect_headers(heavy, state.settings.server_processes))
+    headers = reconnect_headers(heavy, state.settings.server_processes)
+    return PlainJSONResponse(scored.body, headers=headers)
 
 
 @router.get("/{listing_id}", response_model=ScoreOut)
