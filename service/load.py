@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 # A heavy request that took less than this was not queueing: keep its connection.
 SHED_MIN_SECONDS = 0.05
-RECONNECT_HEADERS = {"Connection": "close"}
 
 
 @dataclass
@@ -66,5 +65,6 @@ class HeavyRequests:
 PROCESS_HEAVY_REQUESTS = HeavyRequests()
 
 
-def reconnect_headers(request: HeavyRequest, server_processes: int) -> dict[str, str] | None:
-    return RECONNECT_HEADERS if request.should_reconnect(server_processes) else None
+def reconnect_headers(request: HeavyRequest, server_processes: int) -> dict[str, str]:
+    """The response headers that ask the client to reconnect (none when it should stay)."""
+    return {"Connection": "close"} if request.should_reconnect(server_processes) else {}

@@ -40,5 +40,5 @@ async def match_images(request: Request, response: Response, _: CurrentPlatform,
         blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes,
                                   state.image_fetcher)
         result = await run_in_threadpool(work, blobs)
-    response.headers.update(reconnect_headers(heavy, state.settings.server_processes) or {})
+    response.headers.update(reconnect_headers(heavy, state.settings.server_processes))
     return result
