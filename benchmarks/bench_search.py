@@ -18,9 +18,12 @@ from functools import partial
 import numpy as np
 
 from models.hashing.index import HammingIndex
+from models.hashing.pipeline import Rules
 
 QUERIES = 200
-RADII = (5, 8)
+# 5 and 8 as before; the radius the committed rules search each 64-bit index with (half the
+# loosest hash score any rule accepts); 12, what an uncapped colour-confirmed rule would need.
+RADII = tuple(sorted({5, 8, int(Rules().candidate_score) // 2, 12}))
 
 
 def _per_query_ms(fn: Callable[[np.uint64], object], queries: np.ndarray) -> float:

@@ -114,3 +114,16 @@ LOCAL_UNCHECKED_MIN_SPREAD = 0.08  # many inliers, and their convex hull >= this
 # score 0.6 x the lowest one of a wrong pair that also had such a gated fit (32.0) ->
 LOCAL_JOINT_MIN_INLIERS = 17  # joint rule: a gated fit with >= this many inliers and
 MATCH_JOINT_HASH_MAX_SCORE = 19.0  # a hash pair score <= this, on the same image
+# Colour-confirmed rules (models/hashing/colour.py), calibrated by
+# training/calibrate_matching.py on seeds 0 and 1 with the rules above (which it re-derived
+# unchanged): a catalog image whose colour layout is within MATCH_COLOUR_MAX_DISTANCE of the
+# query's is accepted with a hash score <= MATCH_COLOUR_HASH_MAX_SCORE or a keypoint fit of
+# LOCAL_COLOUR_MIN_INLIERS, photometric gate or not. The closest wrong layouts (0.038 and
+# 0.047, corner crops) had neither; within 1.5 x the bound (0.12) the lowest hash score of a
+# wrong pair was 22.0, so 0.6 x ->; no wrong fit came that close, so the inliers are the
+# fewest any fit is verified with. Bounds 0.02-0.30 were tried (the hash score capped at the
+# joint rule's, so the hash search radius stays 9); 0.08 recalled most (0.951 of all
+# positives, 0.998 of mild ones, on seeds 0 and 1).
+MATCH_COLOUR_MAX_DISTANCE = 0.08
+MATCH_COLOUR_HASH_MAX_SCORE = 13.0
+LOCAL_COLOUR_MIN_INLIERS = 12

@@ -36,6 +36,14 @@ STEPS: dict[str, list[list[str]]] = {
         ["training.calibrate_matching", "--data", "var/copydetect/calib", "var/copydetect/eval"],
         ["training.evaluate_matching", "--data", "var/copydetect/holdout3", "--out",
          "reports/matching"],
+        # Two more hold-outs built after the colour layout was calibrated (seed 4 was a
+        # design split for it, seed 2 for the keypoint gates).
+        ["trustdata.copydetect.build", "--seed", "5", "--out", "var/copydetect/holdout5"],
+        ["training.evaluate_matching", "--data", "var/copydetect/holdout5", "--out",
+         "reports/matching/holdout5"],
+        ["trustdata.copydetect.build", "--seed", "6", "--out", "var/copydetect/holdout6"],
+        ["training.evaluate_matching", "--data", "var/copydetect/holdout6", "--out",
+         "reports/matching/holdout6"],
     ],
 }
 

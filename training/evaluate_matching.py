@@ -7,6 +7,12 @@ Commands (from the repo root)::
     python -P -m trustdata.copydetect.build --seed 3 --out var/copydetect/holdout3
     python -P -m training.calibrate_matching --data var/copydetect/calib var/copydetect/eval
     python -P -m training.evaluate_matching --data var/copydetect/holdout3 --out reports/matching
+    python -P -m trustdata.copydetect.build --seed 5 --out var/copydetect/holdout5  # and 6
+    python -P -m training.evaluate_matching --data var/copydetect/holdout5 --out reports/matching/holdout5
+
+``--evidence-out F`` saves every query's raw evidence; ``--evidence F`` re-scores it with the
+committed rules instead of recomputing it (minutes instead of a quarter of an hour, no
+timings), and training.calibrate_matching ``--evidence`` calibrates from it.
 
 Both stages run on every query: the hash stage (regions vs enrolled views) and the local
 stage (ORB keypoints, kNN over all catalog descriptors, RANSAC, photometric agreement). Per
@@ -40,7 +46,7 @@ from models.hashing.decode import decode_for_matching
 from models.hashing.local import LocalFeatures, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.matcher import HashSet, Matcher, enrollment_hashes, query_hashes
-from models.hashing.pipeline import Rules, unified_score
+from models.hashing.pipeline import EVIDENCE_VERSION, Rules, unified_score
 from models.thresholds import (
     LOCAL_CATALOG_SIDE,
     LOCAL_MIN_CANDIDATE_MATCHES,
@@ -68,14 +74,16 @@ class Scored:
     hash_scores: dict[int, float] = field(default_factory=dict)
     # (inliers, photometric agreement, inlier-hull share of the catalog photo)
     fits: dict[int, tuple[int, float, float]] = field(default_factory=dict)
+    colours: dict[int, float] = field(default_factory=dict)  # colour-layout distance
 
 
 def pair_score(s: Scored, image_id: int, rules: Rules | None = None) -> float:
     """Unified score of one (query, catalog image) pair (pipeline.unified_score)."""
     fit = s.fits.get(image_id)
+    colour = s.colours.get(image_id)
     if fit is None:
-        return unified_score(s.hash_scores.get(image_id), None, rules=rules)
-    return unified_score(s.hash_scores.get(image_id), fit[0], fit[1], rules, fit[2])
+        return unified_score(s.hash_scores.get(image_id), None, rules=rules, colour=colour)
+    return unified_score(s.hash_scores.get(image_id), fit[0], fit[1], rules, fit[2], colour)
 
 
 def rescore(scored: Sequence[Scored], rules: Rules | None = None) -> None:
@@ -146,10 +154,36 @@ def run_matcher(root: Path, workers: int = 2) -> tuple[list[Scored], list[float]
         s.hash_scores = {m.image_id: m.score
                          for m in matcher.match_hashes(hashes, CURVE_MAX_SCORE)}
         s.fits = verified
+        s.colours = matcher.colour_distances(hashes, range(len(cat)))
         scored.append(s)
         hash_ms.append(ms_hash)
         local_ms.append(ms_local)
     return scored, hash_ms, local_ms
+
+
+def save_evidence(scored: Sequence[Scored], path: Path) -> None:
+    """Every query's raw evidence of all three kinds, so rules can be re-scored or
+    re-calibrated (training.calibrate_matching --evidence) without recomputing it."""
+    rows = [{"transform": s.transform, "family": s.family, "expected": s.expected,
+             "hash_scores": s.hash_scores, "fits": s.fits, "colours": s.colours}
+            for s in scored]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"evidence_version": EVIDENCE_VERSION, "queries": rows}))
+
+
+def load_evidence(path: Path) -> list[Scored]:
+    doc = json.loads(path.read_text())
+    if doc["evidence_version"] != EVIDENCE_VERSION:
+        raise SystemExit(f"{path} holds evidence {doc['evidence_version']}, this code "
+                         f"computes {EVIDENCE_VERSION}: re-run the evaluator")
+    out = []
+    for row in doc["queries"]:
+        s = Scored(row["transform"], row["family"], row["expected"])
+        s.hash_scores = {int(k): float(v) for k, v in row["hash_scores"].items()}
+        s.fits = {int(k): (int(v[0]), float(v[1]), float(v[2])) for k, v in row["fits"].items()}
+        s.colours = {int(k): float(v) for k, v in row["colours"].items()}
+        out.append(s)
+    return out
 
 
 def run_baseline(root: Path, workers: int = 2) -> list[Scored]:
@@ -243,7 +277,7 @@ def stage_recalls(scored: Sequence[Scored]) -> dict[str, float | int]:
     pos = [s for s in scored if s.expected >= 0]
     n = max(len(pos), 1)
     by_hash = sum(s.hash_scores.get(s.expected, np.inf) <= rules.max_hash for s in pos)
-    local_only = replace(rules, max_hash=1e-9, joint_max_hash=1e-9)
+    local_only = replace(rules, max_hash=1e-9, joint_max_hash=1e-9, colour_max=0.0)
     by_local = sum(pair_score(s, s.expected, local_only) <= 1.0 for s in pos)
     false = sum(1 for s in scored for c, v in s.candidates.items()
                 if c != s.expected and v <= ACCEPT_AT)
@@ -259,8 +293,25 @@ def wrong_pairs(scored: Sequence[Scored], catalog: Sequence[str]) -> list[str]:
             if c != s.expected and v <= ACCEPT_AT:
                 out.append(f"{s.transform}: expected {catalog[s.expected] if s.expected >= 0 else 'none'}, "
                            f"accepted {catalog[c]} (hash score {s.hash_scores.get(c)}, fit "
-                           f"{s.fits.get(c)})")
+                           f"{s.fits.get(c)}, colour {s.colours.get(c)})")
     return out
+
+
+def most_missed(scored: Sequence[Scored], catalog: Sequence[str],
+                top: int = 10) -> list[dict[str, object]]:
+    """The catalog images missed most often at the committed rules, with the edits missed:
+    where a new kind of evidence would pay off."""
+    missed: dict[int, list[str]] = {}
+    for s in scored:
+        if s.expected >= 0 and s.candidates.get(s.expected, np.inf) > ACCEPT_AT:
+            missed.setdefault(s.expected, []).append(s.transform)
+    ranked = sorted(missed.items(), key=lambda kv: (-len(kv[1]), catalog[kv[0]]))[:top]
+    return [{"catalog_image": catalog[i], "missed": len(t), "transforms": sorted(t)}
+            for i, t in ranked]
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
 
 
 def main() -> None:
@@ -270,9 +321,21 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("var/copydetect/holdout3"))
     ap.add_argument("--out", type=Path, default=Path("reports/matching"))
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--evidence-out", type=Path, default=None,
+                    help="also save every query's raw evidence here (JSON)")
+    ap.add_argument("--evidence", type=Path, default=None,
+                    help="re-score evidence saved from --data by --evidence-out instead of "
+                         "recomputing it (the committed rules apply; no stage timings)")
     args = ap.parse_args()
     man = _load(args.data)
-    ours, hash_ms, local_ms = run_matcher(args.data, args.workers)
+    hash_ms: list[float] = []
+    local_ms: list[float] = []
+    if args.evidence is not None:
+        ours = load_evidence(args.evidence)
+    else:
+        ours, hash_ms, local_ms = run_matcher(args.data, args.workers)
+    if args.evidence_out is not None:
+        save_evidence(ours, args.evidence_out)
     rescore(ours)
     base = run_baseline(args.data, args.workers)
     summary = summarise(ours, ACCEPT_AT)
@@ -288,12 +351,13 @@ def main() -> None:
         "unchecked_min_spread": rules.unchecked_min_spread,
         "joint_hash_threshold": rules.joint_max_hash,
         "joint_min_inliers": rules.joint_min_inliers,
+        "colour_max": rules.colour_max, "colour_max_hash": rules.colour_max_hash,
+        "colour_min_inliers": rules.colour_min_inliers,
         "first_false": first_false(ours),
         "wrong_pairs": wrong_pairs(ours, man["catalog"]),
-        "hash_p50_ms": float(np.percentile(hash_ms, 50)),
-        "hash_p90_ms": float(np.percentile(hash_ms, 90)),
-        "local_p50_ms": float(np.percentile(local_ms, 50)),
-        "local_p90_ms": float(np.percentile(local_ms, 90)),
+        "most_missed": most_missed(ours, man["catalog"]),
+        "hash_p50_ms": _percentile(hash_ms, 50), "hash_p90_ms": _percentile(hash_ms, 90),
+        "local_p50_ms": _percentile(local_ms, 50), "local_p90_ms": _percentile(local_ms, 90),
     }
     images = matching_report.plots(ours, base, summary, base_summary, args.out)
     (args.out / "README.md").write_text(
@@ -303,8 +367,8 @@ def main() -> None:
     print(matching_report.table(summary, base_summary))
     print("\n".join(str(w) for w in meta["wrong_pairs"]) or "no wrong pair accepted")  # type: ignore[attr-defined]
     print(f"first false match at unified score {meta['first_false']:.3f} (accept <= 1); "
-          f"p50 ms hash stage {meta['hash_p50_ms']:.1f}, local stage "
-          f"{meta['local_p50_ms']:.1f}; report in {args.out}/README.md")
+          f"p50 ms hash stage {meta['hash_p50_ms']}, local stage {meta['local_p50_ms']}; "
+          f"report in {args.out}/README.md")
 
 
 if __name__ == "__main__":

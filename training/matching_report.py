@@ -39,11 +39,31 @@ WEAKNESSES = """## How it works, and where it is weak
   (seed 2, corner crop: 48 inliers, agreement 0.59, inlier hull 0.3 % of the photo; it
   passed the 0.55 gate of evidence h2, not the 0.65 one calibrated for h3). Gated
   fits whose inliers sit in a sliver should need more inliers; label-only true matches also
-  have small hulls, so that needs calibrating and a fresh split to confirm.
+  have small hulls, so that needs calibrating and a fresh split to confirm. It happened
+  again on the later hold-outs, once each on seeds 5 and 6 (overlay_text: the overlaid
+  words share letters with another product's label; 36 and 40 gated inliers, agreement
+  0.71 and 0.79, hulls 0.5 % and 0.7 % of the photo). Measured, not committed: judging
+  gated fits with a hull under 1 % as ungated, other thresholds unchanged, accepts no wrong
+  pair on seeds 0, 1, 3, 4, 5, 6 and costs 0.2-1.5 points of hard-edit recall (mild at most
+  0.2); re-running the calibration around it moved the gate to 0.2 and admitted a wrong
+  pair on seed 4, so the gate's selection needs a margin too before it lands.
 - Joint rule: a catalog image that both stages find with weaker evidence each (a hash
   pair score up to `MATCH_JOINT_HASH_MAX_SCORE`, a gated fit with `LOCAL_JOINT_MIN_INLIERS`)
   is accepted: a wrong image rarely comes close in both. It recovers mild edits of flat,
   low-texture catalog photos that neither stage carries alone.
+- Colour layout (evidence h4): an 8x8 grid of mean CIELAB colours of the whole photo, its
+  banner cuts and, on the query side, its whole, trimmed, banner-cut and central regions.
+  Distance: per-cell colour difference, the worst tenth of the cells dropped (stickers,
+  emoji), averaged and divided by the catalog layout's own colour spread. It never accepts
+  alone: on seeds 0 and 1 wrong pairs came as close as 0.038 (corner crops of similar
+  products, with neither a hash score nor a fit); within 1.5x the committed bound the
+  lowest hash score of a wrong pair was 22 and no wrong fit came that close, so a layout
+  that close confirms a hash score of up to 13 or an ungated fit. The hash bound is capped
+  at what the other rules already search (radius 9 in each 64-bit index): radius 12 cost
+  4x per query at 1M hashes for one more positive on the dev splits. It cannot help a
+  photo that neither stage finds at all (two tiles of skimage's `cell` sample in seed 3 are
+  flat grey noise, indistinguishable from each other), nor colour edits (brightness,
+  contrast and saturation move every cell).
 - Exact kNN is linear in the catalog: ~1,000 descriptors per image, so 10k images means
   10M descriptors (320 MB) and seconds per query; beyond a few thousand images it needs an
   inverted-file index (faiss `IndexBinaryIVF`, retrained as the catalog grows) or the hash
@@ -134,17 +154,21 @@ def markdown(ours: dict[str, dict], base: dict[str, dict], meta: dict[str, objec
         f"catalog photos, {meta['distractors']} never-enrolled distractors, {meta['queries']} "
         "queries (every source and distractor through every edit). Two stages "
         "(models/hashing/pipeline.py): hashes of recovered regions vs enrolled views, and ORB "
-        "keypoints verified by a RANSAC similarity fit and a photometric gate. Three rules "
+        "keypoints verified by a RANSAC similarity fit and a photometric gate, plus an 8x8 "
+        "CIELAB colour layout of the whole photo that never accepts by itself. Four rules "
         f"accept: the hash stage alone (`MATCH_HASH_MAX_SCORE` = {meta['hash_threshold']}), "
         f"the local stage alone (`LOCAL_MIN_INLIERS` = {meta['min_inliers']} inliers passing "
         f"`LOCAL_MIN_AGREEMENT` = {meta['min_agreement']}; "
         f"`LOCAL_UNCHECKED_MIN_INLIERS` = {meta['unchecked_min_inliers']} spread over "
         f"`LOCAL_UNCHECKED_MIN_SPREAD` = {meta['unchecked_min_spread']} of the photo without "
-        "it), or "
-        "both on the same catalog image "
+        "it), both on the same catalog image "
         f"with weaker evidence each (hash score <= `MATCH_JOINT_HASH_MAX_SCORE` = "
         f"{meta['joint_hash_threshold']} and >= `LOCAL_JOINT_MIN_INLIERS` = "
-        f"{meta['joint_min_inliers']} gated inliers).",
+        f"{meta['joint_min_inliers']} gated inliers), or either stage's weak evidence "
+        "confirmed by the colour layout (distance <= `MATCH_COLOUR_MAX_DISTANCE` = "
+        f"{meta['colour_max']} and a hash score <= `MATCH_COLOUR_HASH_MAX_SCORE` = "
+        f"{meta['colour_max_hash']} or >= `LOCAL_COLOUR_MIN_INLIERS` = "
+        f"{meta['colour_min_inliers']} inliers, gate or not).",
         "",
         "**How tuned.** The rules were designed on the seed-0 split and on the seed-1 split "
         "(the previous hold-out, whose four accepted wrong pairs were inspected to design "
@@ -160,7 +184,9 @@ def markdown(ours: dict[str, dict], base: dict[str, dict], meta: dict[str, objec
         "0.59, passing the gate of the time). This split (seed "
         f"{meta['seed']}) was built afterwards and used for nothing but reports: the "
         "committed-threshold columns are a clean hold-out (it reported the h2 hashes before; "
-        "the h3 hashes were chosen and calibrated on seeds 0 and 1 only). The oracle column is "
+        "the h3 hashes were chosen and calibrated on seeds 0 and 1 only; the colour layout "
+        "of evidence h4 was designed on the misses of seed 0 and calibrated on seeds 0 and 1, "
+        "this split's misses were not looked at for it). The oracle column is "
         "not: it puts the threshold at this split's own first false match.",
         "",
         f"**At the committed thresholds: mild edits recall {mild['recall_at_threshold']:.3f} "
@@ -175,17 +201,29 @@ def markdown(ours: dict[str, dict], base: dict[str, dict], meta: dict[str, objec
     if wrong:
         lines += ["Wrong pairs accepted (hash score; fit = (inliers, agreement)):", ""]
         lines += [f"- {w}" for w in wrong] + [""]
+    missed = list(meta.get("most_missed") or [])  # type: ignore[call-overload]
+    if missed:
+        lines += ["Catalog images missed most often at the committed thresholds (all edits):",
+                  ""]
+        lines += [f"- `{m['catalog_image']}`: {m['missed']} ({', '.join(m['transforms'])})"
+                  for m in missed] + [""]
+    if meta.get("hash_p50_ms") is None:
+        lines += ["Re-scored from the evidence a full run saved (`--evidence`): no stage "
+                  "timings in this run; see benchmarks/bench_hashing.py and "
+                  "bench_match_api.py.", ""]
+    else:
+        lines += [
+            "Per query (decode included; inside the evaluator's worker processes on a shared "
+            "2-core machine; see benchmarks/bench_hashing.py and bench_match_api.py for clean "
+            f"figures): hash stage p50 {meta['hash_p50_ms']} ms (p90 "
+            f"{meta['hash_p90_ms']}); local stage (keypoints + exact kNN over all catalog "
+            f"descriptors + RANSAC + photometric gate) p50 {meta['local_p50_ms']} ms (p90 "
+            f"{meta['local_p90_ms']}).", ""]
     lines += [
-        "Per query (decode included; inside the evaluator's worker processes on a shared "
-        "2-core machine; see benchmarks/bench_hashing.py and bench_match_api.py for clean "
-        f"figures): hash stage p50 {meta['hash_p50_ms']:.1f} ms (p90 "
-        f"{meta['hash_p90_ms']:.1f}); local stage (keypoints + exact kNN over all catalog "
-        f"descriptors + RANSAC + photometric gate) p50 {meta['local_p50_ms']:.1f} ms (p90 "
-        f"{meta['local_p90_ms']:.1f}).",
-        "",
         table(ours, base),
         "`hash stage alone` / `local stage alone`: recall each stage reaches by itself at its "
-        "committed threshold (the combined recall adds the joint rule). recall@P1.0 (oracle) "
+        "committed threshold (the combined recall adds the joint and colour-confirmed rules). "
+        "recall@P1.0 (oracle) "
         "puts one threshold on the unified score just below this split's first false match. "
         "micro-AP ranks every (query, catalog image) pair by the unified score; a positive "
         "never retrieved counts as a miss.",

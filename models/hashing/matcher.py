@@ -25,10 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from models.hashing import colour
 from models.hashing.index import HammingIndex, pack
 from models.hashing.kinds import KINDS, hash_thumbnails, thumbnail
 from models.hashing.regions import recover_regions
-from models.hashing.views import enrollment_views, work_image
+from models.hashing.views import colour_boxes, enrollment_views, work_image
 from models.thresholds import (
     MATCH_MAX_SCORE,
     MATCH_MIN_INFORMATION,
@@ -50,6 +51,7 @@ class HashSet:
     dhash: bytes
     pdq: bytes
     quality: int
+    colour: bytes = b""  # colour.layout of the view/region, for those in colour.VIEWS/REGIONS
 
     def to_hex(self) -> dict[str, str]:
         return {"phash": self.phash.hex(), "dhash": self.dhash.hex(), "pdq": self.pdq.hex()}
@@ -66,27 +68,38 @@ class Match:
     confidence: float
 
 
-def hash_sets(names: Sequence[str], thumbs: Sequence[np.ndarray]) -> list[HashSet]:
+def hash_sets(names: Sequence[str], thumbs: Sequence[np.ndarray],
+              colours: Sequence[bytes] | None = None) -> list[HashSet]:
     """The three kinds of each named thumbnail (kinds.thumbnail), computed as one batch."""
     if not names:
         return []
     batch = hash_thumbnails(np.stack(thumbs))
+    layouts = colours if colours is not None else [b""] * len(names)
     return [HashSet(name, batch.phash[i].tobytes(), batch.dhash[i].tobytes(),
-                    batch.pdq[i].tobytes(), int(batch.quality[i]))
+                    batch.pdq[i].tobytes(), int(batch.quality[i]), layouts[i])
             for i, name in enumerate(names)]
 
 
 def enrollment_hashes(image: Image.Image) -> list[HashSet]:
     """Hashes of every enrollment view of one catalog image (what gets stored)."""
-    views = enrollment_views(image)
-    return hash_sets([v.name for v in views], [v.thumb for v in views])
+    work = work_image(image)
+    views = enrollment_views(work)
+    rgb = np.asarray(work)
+    layouts = {name: colour.layout(rgb, box) for name, box in colour_boxes(*work.size).items()}
+    return hash_sets([v.name for v in views], [v.thumb for v in views],
+                     [layouts.get(v.name, b"") for v in views])
 
 
 def query_hashes(image: Image.Image) -> list[HashSet]:
     """Recover the regions of a query image and hash each one."""
-    work = work_image(image).convert("L")  # every kind hashes luma: resize one channel, not three
+    rgb_work = work_image(image)
+    work = rgb_work.convert("L")  # every kind hashes luma: resize one channel, not three
     regions = recover_regions(np.asarray(work, dtype=np.float32))
-    return hash_sets([r.name for r in regions], [thumbnail(work, r.box) for r in regions])
+    rgb = np.asarray(rgb_work)
+    layouts = [colour.layout(rgb, r.box) if r.name in colour.REGIONS else b""
+               for r in regions]
+    return hash_sets([r.name for r in regions], [thumbnail(work, r.box) for r in regions],
+                     layouts)
 
 
 def confidence(score: float) -> float:
@@ -105,6 +118,8 @@ class Matcher:
         self._codes = {k: np.zeros((0, KINDS[k].bits // 64), dtype=np.uint64)
                        for k in KIND_NAMES}
         self._quality = np.zeros(0, dtype=np.int64)
+        self._colour = np.zeros((0, colour.LAYOUT_BYTES), dtype=np.uint8)
+        self._has_colour = np.zeros(0, dtype=bool)
         self._views: list[str] = []
         self._rows_of: dict[int, np.ndarray] = {}
 
@@ -129,6 +144,8 @@ class Matcher:
         self._image = np.resize(self._image, cap)
         self._alive = np.resize(self._alive, cap)
         self._quality = np.resize(self._quality, cap)
+        self._colour = np.resize(self._colour, (cap, colour.LAYOUT_BYTES))
+        self._has_colour = np.resize(self._has_colour, cap)
         for k in KIND_NAMES:
             self._codes[k] = np.resize(self._codes[k], (cap, self._codes[k].shape[1]))
         self._cap = cap
@@ -145,6 +162,10 @@ class Matcher:
         self._image[lo:hi] = image_id
         self._alive[lo:hi] = True
         self._quality[lo:hi] = [h.quality for h in hashes]
+        self._has_colour[lo:hi] = [len(h.colour) == colour.LAYOUT_BYTES for h in hashes]
+        for row, h in enumerate(hashes, start=lo):
+            if self._has_colour[row]:
+                self._colour[row] = np.frombuffer(h.colour, dtype=np.uint8)
         for k in KIND_NAMES:
             self._codes[k][lo:hi] = pack([getattr(h, k) for h in hashes])
         self._views.extend(h.name for h in hashes)
@@ -165,6 +186,23 @@ class Matcher:
         for index in self._index.values():
             index.remove(rows)
         return True
+
+    def colour_distances(self, regions: Sequence[HashSet],
+                         image_ids: Iterable[int]) -> dict[int, float]:
+        """Smallest colour-layout distance from any query region to each given image."""
+        query = [r.colour for r in regions if len(r.colour) == colour.LAYOUT_BYTES]
+        rows_of = [(i, r[self._has_colour[r]]) for i in image_ids
+                   if (r := self._rows_of.get(i)) is not None]
+        rows_of = [(i, r) for i, r in rows_of if r.size]
+        if not query or not rows_of:
+            return {}
+        rows = np.concatenate([r for _, r in rows_of])
+        d = colour.distances(colour.decode(query), colour.decode(self._colour[rows])).min(0)
+        out, at = {}, 0
+        for image_id, r in rows_of:
+            out[image_id] = float(d[at:at + r.size].min())
+            at += r.size
+        return out
 
     def match(self, image: Image.Image, max_score: float = MATCH_MAX_SCORE) -> list[Match]:
         return self.match_hashes(query_hashes(image), max_score)

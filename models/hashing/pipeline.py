@@ -10,8 +10,10 @@ photometric gate ``LOCAL_MIN_AGREEMENT``, ``LOCAL_UNCHECKED_MIN_INLIERS`` withou
 joint rule's ``MATCH_JOINT_HASH_MAX_SCORE`` and ``LOCAL_JOINT_MIN_INLIERS``).
 
 One unified score ranks the matches of both stages (``unified_score``), accepted when <= 1:
-the smallest of hash score / MATCH_HASH_MAX_SCORE, the local threshold / inliers, and for an
-image both stages found, the larger of the two joint-rule ratios.
+the smallest of hash score / MATCH_HASH_MAX_SCORE, the local threshold / inliers, for an
+image both stages found, the larger of the two joint-rule ratios, and for an image whose
+colour layout (models/hashing/colour.py) is close to the query's, the larger of the colour
+ratio and either stage's colour-confirmed ratio. The layout never accepts by itself.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from models.hashing.matcher import HashSet, Match, Matcher, enrollment_hashes, q
 # recomputed from the stored image bytes (start-up, or `trustd matching reindex`).
 # h3: the three kinds read one area-averaged 64 px luma thumbnail per region (h2: 128 px
 # bilinear squares, each kind resizing again; h1: resized RGB); l1: ORB as in local.py.
-EVIDENCE_VERSION = "h3.l1"
+# h4: h3 plus colour layouts of the whole photo and its banner cuts (models/hashing/colour.py).
+EVIDENCE_VERSION = "h4.l1"
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,19 @@ class Rules:
     unchecked_min_spread: float = thresholds.LOCAL_UNCHECKED_MIN_SPREAD
     joint_max_hash: float = thresholds.MATCH_JOINT_HASH_MAX_SCORE
     joint_min_inliers: int = thresholds.LOCAL_JOINT_MIN_INLIERS
+    colour_max: float = thresholds.MATCH_COLOUR_MAX_DISTANCE
+    colour_max_hash: float = thresholds.MATCH_COLOUR_HASH_MAX_SCORE
+    colour_min_inliers: int = thresholds.LOCAL_COLOUR_MIN_INLIERS
+
+    @property
+    def candidate_score(self) -> float:
+        """The loosest hash score any rule accepts: the hash stage's search bound."""
+        return max(self.max_hash, self.joint_max_hash, self.colour_max_hash)
 
 
 def unified_score(hash_score: float | None, inliers: int | None, agreement: float = 1.0,
-                  rules: Rules | None = None, spread: float = 1.0) -> float:
+                  rules: Rules | None = None, spread: float = 1.0,
+                  colour: float | None = None) -> float:
     """<= 1 exactly when a rule accepts; lower is stronger evidence.
 
     The hash stage alone; the local stage alone, with ``min_inliers`` when the fit passes
@@ -110,7 +122,14 @@ def unified_score(hash_score: float | None, inliers: int | None, agreement: floa
         by_local = r.unchecked_min_inliers / inliers
     joint = max(hash_score / r.joint_max_hash, r.joint_min_inliers / inliers) \
         if hash_score is not None and inliers and checked else float("inf")
-    return min(by_hash, by_local, joint)
+    by_colour = float("inf")
+    if colour is not None and r.colour_max > 0 and colour <= r.colour_max:  # 0: rule off
+        c = colour / r.colour_max
+        if hash_score is not None:
+            by_colour = max(c, hash_score / r.colour_max_hash)
+        if inliers:
+            by_colour = min(by_colour, max(c, r.colour_min_inliers / inliers))
+    return min(by_hash, by_local, joint, by_colour)
 
 
 def confidence(score: float) -> float:
@@ -153,14 +172,18 @@ class CatalogMatcher:
         """Accepted catalog images, best first; the stronger stage's evidence is reported."""
         r = rules or Rules()
         hashed = {m.image_id: m for m in self.hashes.match_hashes(
-            query.hashes, max(r.max_hash, r.joint_max_hash))}
+            query.hashes, r.candidate_score)}
         verified = {} if query.local is None else {v.image_id: v for v in self.local.verify(
-            query.local, query.scale, min(r.min_inliers, r.joint_min_inliers))}
+            query.local, query.scale,
+            min(r.min_inliers, r.joint_min_inliers, r.colour_min_inliers))}
+        found = hashed.keys() | verified.keys()
+        colours = self.hashes.colour_distances(query.hashes, found)
         out = []
-        for image_id in hashed.keys() | verified.keys():
+        for image_id in found:
             m, v = hashed.get(image_id), verified.get(image_id)
             s = unified_score(m.score if m else None, v.inliers if v else None,
-                              v.agreement if v else 1.0, r, v.spread if v else 1.0)
+                              v.agreement if v else 1.0, r, v.spread if v else 1.0,
+                              colours.get(image_id))
             if s > 1.0:
                 continue
             # Report the stage whose own evidence is stronger (the box when it is local).

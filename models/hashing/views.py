@@ -113,6 +113,12 @@ def _jittered_centre(full: Box, share: float, shift: float) -> dict[str, Box]:
     return out
 
 
+def colour_boxes(w: int, h: int) -> dict[str, Box]:
+    """The enrollment views that also get a colour layout (models/hashing/colour.py)."""
+    return {"full-id": (0, 0, w, h), "cut-top": (0, round(h * ENROL_BANNER_CUT), w, h),
+            "cut-bottom": (0, 0, w, round(h * (1 - ENROL_BANNER_CUT)))}
+
+
 def enrollment_views(image: Image.Image) -> list[View]:
     """Every view of one catalog photo that gets hashed and indexed."""
     work = work_image(image).convert("L")  # as query_hashes: all three kinds hash luma
@@ -130,8 +136,8 @@ def enrollment_views(image: Image.Image) -> list[View]:
             boxes[f"corner-{corner}-{round(share * 100)}"] = _corner(full, share, corner)
     for corner in ("tl", "tr", "bl", "br"):
         boxes[f"quad-{corner}"] = _corner(full, 0.5, corner)
-    boxes["cut-top"] = (0, round(h * ENROL_BANNER_CUT), w, h)
-    boxes["cut-bottom"] = (0, 0, w, round(h * (1 - ENROL_BANNER_CUT)))
+    cuts = colour_boxes(w, h)
+    boxes["cut-top"], boxes["cut-bottom"] = cuts["cut-top"], cuts["cut-bottom"]
     if not 0.9 <= w / h <= 1.1:
         side = min(w, h)
         boxes["square"] = ((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)

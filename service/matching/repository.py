@@ -42,7 +42,8 @@ def image_bytes(session: Session, image_id: int) -> bytes | None:
 def add_hashes(session: Session, image_id: int, hashes: Sequence[HashSet],
                log: bool = True) -> None:
     session.add_all(MatchingHash(image_id=image_id, view=h.name, phash=h.phash.hex(),
-                                 dhash=h.dhash.hex(), pdq=h.pdq.hex(), quality=h.quality)
+                                 dhash=h.dhash.hex(), pdq=h.pdq.hex(), quality=h.quality,
+                                 colour=h.colour.hex() or None)
                     for h in hashes)
     if log:
         session.add(MatchingChange(image_id=image_id, op="add"))
@@ -58,7 +59,7 @@ def remove_hashes(session: Session, image_ids: Sequence[int]) -> None:
 
 def _to_set(row: MatchingHash) -> HashSet:
     return HashSet(row.view, bytes.fromhex(row.phash), bytes.fromhex(row.dhash),
-                   bytes.fromhex(row.pdq), row.quality)
+                   bytes.fromhex(row.pdq), row.quality, bytes.fromhex(row.colour or ""))
 
 
 def iter_all_hashes(session: Session) -> Iterator[tuple[int, list[HashSet]]]:

@@ -11,7 +11,7 @@ from service.db import Base, UTCDateTime, utcnow
 
 
 class MatchingHash(Base):
-    """One enrollment view of one catalog image: its three hashes as hex."""
+    """One enrollment view of one catalog image: its three hashes (and colour layout) as hex."""
 
     __tablename__ = "matching_hashes"
 
@@ -24,6 +24,8 @@ class MatchingHash(Base):
     dhash: Mapped[str] = mapped_column(String(16))
     pdq: Mapped[str] = mapped_column(String(64))
     quality: Mapped[int] = mapped_column(SmallInteger)
+    # colour.layout as hex, for the views in models.hashing.colour.VIEWS; NULL elsewhere.
+    colour: Mapped[str | None] = mapped_column(String(384), nullable=True)
 
 
 class MatchingFeatures(Base):

@@ -6,9 +6,11 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from models.hashing import colour
 from models.hashing.pipeline import EVIDENCE_VERSION
 from service.app import create_app
 from service.cli import main as cli
+from service.matching import repository
 from service.matching.tables import MatchingFeatures, MatchingHash
 from service.settings import Settings
 
@@ -40,6 +42,22 @@ def test_enrolled_evidence_names_the_current_version(client, enrol, genuine, set
     versions, phashes = _evidence(settings, image_id)
     assert versions == {EVIDENCE_VERSION}
     assert len(phashes) > 10
+
+
+def test_colour_layouts_are_stored_as_hex_on_whole_photo_views(client, enrol, genuine,
+                                                               settings) -> None:
+    _, image_id = enrol(genuine[0])
+    app = create_app(settings, load_in_background=False)
+    with TestClient(app), app.state.trust.session_factory() as session:
+        rows = session.execute(select(MatchingHash.view, MatchingHash.colour)
+                               .where(MatchingHash.image_id == image_id)).all()
+        stored = repository.hashes_of(session, [image_id])[image_id]
+    with_colour = {view: value for view, value in rows if value is not None}
+    assert set(with_colour) == set(colour.VIEWS)
+    assert all(len(value) == 2 * colour.LAYOUT_BYTES and bytes.fromhex(value)
+               for value in with_colour.values())
+    # Read back as the bytes the matcher compares.
+    assert {h.name: h.colour.hex() for h in stored if h.colour} == with_colour
 
 
 def test_startup_recomputes_stale_evidence_and_the_image_matches_again(
