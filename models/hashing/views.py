@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from models.hashing import colour
 from models.hashing.kinds import thumbnail
 from models.hashing.regions import Box, centre_crop
 
@@ -114,9 +115,10 @@ def _jittered_centre(full: Box, share: float, shift: float) -> dict[str, Box]:
 
 
 def colour_boxes(w: int, h: int) -> dict[str, Box]:
-    """The enrollment views that also get a colour layout (models/hashing/colour.py)."""
-    return {"full-id": (0, 0, w, h), "cut-top": (0, round(h * ENROL_BANNER_CUT), w, h),
-            "cut-bottom": (0, 0, w, round(h * (1 - ENROL_BANNER_CUT)))}
+    """The boxes of the enrollment views named in colour.VIEWS (they get a colour layout)."""
+    boxes: tuple[Box, ...] = ((0, 0, w, h), (0, round(h * ENROL_BANNER_CUT), w, h),
+                              (0, 0, w, round(h * (1 - ENROL_BANNER_CUT))))
+    return dict(zip(colour.VIEWS, boxes, strict=True))
 
 
 def enrollment_views(image: Image.Image) -> list[View]:
