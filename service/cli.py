@@ -170,6 +170,9 @@ def catalog_import(path: Path) -> None:
         f"enrolled), {len(summary.rejected)} rejected", err=True)
     for source, reason in summary.rejected:
         click.echo(f"  rejected {source}: {reason}", err=True)
+    for source, code in summary.warned:
+        click.echo(f"  stored with warning {code} {source}: reposts of it may go unmatched "
+                   "(see the upload API's warnings)", err=True)
     if summary.rejected:
         sys.exit(2)  # scripts can tell "done with rejections" from a clean run
 

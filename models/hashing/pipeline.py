@@ -6,14 +6,17 @@ padding, rotations the views cover). Stage 2 (models/hashing/local.py) fits cata
 keypoints into the query; it carries what whole-region hashes cannot: grid and collage
 cells, photos inside screenshots, deep crops, occlusions. Both stages are calibrated on the
 dev splits for precision 1.0 (``MATCH_HASH_MAX_SCORE``; ``LOCAL_MIN_INLIERS`` with the
-photometric gate ``LOCAL_MIN_AGREEMENT``, ``LOCAL_UNCHECKED_MIN_INLIERS`` without it; the
+photometric gate ``LOCAL_MIN_AGREEMENT``, ``LOCAL_SLIVER_MIN_AGREEMENT`` for inliers in a
+sliver, ``LOCAL_UNCHECKED_MIN_INLIERS`` without it; the
 joint rule's ``MATCH_JOINT_HASH_MAX_SCORE`` and ``LOCAL_JOINT_MIN_INLIERS``).
 
 One unified score ranks the matches of both stages (``unified_score``), accepted when <= 1:
 the smallest of hash score / MATCH_HASH_MAX_SCORE, the local threshold / inliers, for an
 image both stages found, the larger of the two joint-rule ratios, and for an image whose
 colour layout (models/hashing/colour.py) is close to the query's, the larger of the colour
-ratio and either stage's colour-confirmed ratio. The layout never accepts by itself.
+ratio and either stage's colour-confirmed ratio, over a staircase of colour bounds (the
+closer the layouts, the weaker the hash or keypoint evidence they may confirm). The layout
+never accepts by itself.
 """
 
 from __future__ import annotations
@@ -88,14 +91,38 @@ class Rules:
     unchecked_min_spread: float = thresholds.LOCAL_UNCHECKED_MIN_SPREAD
     joint_max_hash: float = thresholds.MATCH_JOINT_HASH_MAX_SCORE
     joint_min_inliers: int = thresholds.LOCAL_JOINT_MIN_INLIERS
-    colour_max: float = thresholds.MATCH_COLOUR_MAX_DISTANCE
-    colour_max_hash: float = thresholds.MATCH_COLOUR_HASH_MAX_SCORE
-    colour_min_inliers: int = thresholds.LOCAL_COLOUR_MIN_INLIERS
+    # (colour distance <=, and hash score <= or inliers >=): () switches the rule off
+    colour_steps: tuple[tuple[float, float, int], ...] = thresholds.MATCH_COLOUR_STEPS
+    sliver_spread: float = thresholds.LOCAL_SLIVER_SPREAD
+    sliver_min_agreement: float = thresholds.LOCAL_SLIVER_MIN_AGREEMENT
+    # (agreement >=, inliers >=): stricter gates that accept a fit with fewer inliers
+    stricter_gates: tuple[tuple[float, int], ...] = thresholds.LOCAL_STRICTER_GATES
+
+    def gated(self, agreement: float, spread: float, gate: float | None = None) -> bool:
+        """Whether a fit passes the photometric gate; a sliver fit needs more agreement.
+
+        A fit whose inliers all lie in a sliver of the photo (under ``sliver_spread`` of
+        it: the same letters on two labels) is placed by that sliver alone, and the gate
+        then compares two similar layouts (a product centred on white) that can agree
+        fairly well with the wrong photo; a true copy placed by its label agrees almost
+        perfectly.
+        """
+        gate = self.min_agreement if gate is None else gate
+        if spread < self.sliver_spread:
+            return agreement >= max(gate, self.sliver_min_agreement)
+        return agreement >= gate
 
     @property
     def candidate_score(self) -> float:
         """The loosest hash score any rule accepts: the hash stage's search bound."""
-        return max(self.max_hash, self.joint_max_hash, self.colour_max_hash)
+        return max(self.max_hash, self.joint_max_hash,
+                   *(max_hash for _, max_hash, _ in self.colour_steps))
+
+    @property
+    def fewest_inliers(self) -> int:
+        """The fewest inliers any rule accepts: what the local stage must report."""
+        return min(self.min_inliers, self.joint_min_inliers,
+                   *(n for _, n in self.stricter_gates), *(n for _, _, n in self.colour_steps))
 
 
 def unified_score(hash_score: float | None, inliers: int | None, agreement: float = 1.0,
@@ -104,8 +131,10 @@ def unified_score(hash_score: float | None, inliers: int | None, agreement: floa
     """<= 1 exactly when a rule accepts; lower is stronger evidence.
 
     The hash stage alone; the local stage alone, with ``min_inliers`` when the fit passes
-    the photometric check (``agreement``) and, when it does not (a collage tile hides part
-    of the photo behind its neighbours, which the check counts against it),
+    the photometric check (``Rules.gated``: ``agreement``, more of it for inliers in a
+    sliver of the photo; fewer inliers past each of ``stricter_gates``) and, when it does
+    not (a collage tile hides part of the photo behind its neighbours, which the check
+    counts against it),
     ``unchecked_min_inliers`` spread over ``unchecked_min_spread`` of the photo (one shared
     word can give any number of inliers, all in a sliver); and the joint rule: both stages
     pointing at the same catalog image with weaker evidence each, the fit photometrically
@@ -113,22 +142,27 @@ def unified_score(hash_score: float | None, inliers: int | None, agreement: floa
     it recovers mild edits of flat catalog photos that neither stage carries by itself).
     """
     r = rules or Rules()
-    checked = agreement >= r.min_agreement
+    checked = r.gated(agreement, spread)
     by_hash = hash_score / r.max_hash if hash_score is not None else float("inf")
     by_local = float("inf")
     if inliers and checked:
-        by_local = r.min_inliers / inliers
+        by_local = min([r.min_inliers / inliers] + [
+            need / inliers for gate, need in r.stricter_gates
+            if r.gated(agreement, spread, gate)])
     elif inliers and spread >= r.unchecked_min_spread:
         by_local = r.unchecked_min_inliers / inliers
     joint = max(hash_score / r.joint_max_hash, r.joint_min_inliers / inliers) \
         if hash_score is not None and inliers and checked else float("inf")
     by_colour = float("inf")
-    if colour is not None and r.colour_max > 0 and colour <= r.colour_max:  # 0: rule off
-        c = colour / r.colour_max
+    # A staircase: the closer the layouts, the weaker the other evidence may be.
+    for max_colour, max_hash, min_inliers in r.colour_steps:
+        if colour is None or colour > max_colour:
+            continue
+        c = colour / max_colour
         if hash_score is not None:
-            by_colour = max(c, hash_score / r.colour_max_hash)
+            by_colour = min(by_colour, max(c, hash_score / max_hash))
         if inliers:
-            by_colour = min(by_colour, max(c, r.colour_min_inliers / inliers))
+            by_colour = min(by_colour, max(c, min_inliers / inliers))
     return min(by_hash, by_local, joint, by_colour)
 
 
@@ -175,7 +209,7 @@ class CatalogMatcher:
             query.hashes, r.candidate_score)}
         verified = {} if query.local is None else {v.image_id: v for v in self.local.verify(
             query.local, query.scale,
-            min(r.min_inliers, r.joint_min_inliers, r.colour_min_inliers))}
+            r.fewest_inliers)}
         found = hashed.keys() | verified.keys()
         colours = self.hashes.colour_distances(query.hashes, found)
         out = []

@@ -41,6 +41,7 @@ class ImportSummary:
     images_added: int = 0
     images_skipped: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    warned: list[tuple[str, str]] = field(default_factory=list)  # (source, warning code)
 
     @property
     def images_seen(self) -> int:
@@ -148,9 +149,11 @@ def import_catalog(
                 progress(len(spec.images))
             continue
         decoded: list[DecodedImage] = []
+        sources: list[str] = []
         for image_path in spec.images:
             try:
                 decoded.append(decode_image(image_path.read_bytes(), limits, index=len(decoded)))
+                sources.append(str(image_path))
             except (OSError, DomainError) as exc:
                 reason = exc.message if isinstance(exc, DomainError) else str(exc)
                 summary.rejected.append((str(image_path), reason.split(": ", 1)[-1]))
@@ -163,4 +166,6 @@ def import_catalog(
         summary.products_existing += not created
         summary.images_added += sum(item.created for item in stored)
         summary.images_skipped += sum(not item.created for item in stored)
+        summary.warned += [(source, code) for source, item in zip(sources, stored, strict=True)
+                           for code, _ in item.warnings]
     return summary

@@ -9,6 +9,7 @@ from service.catalog import service
 from service.catalog.schemas import (
     ImageOut,
     ImageUploadResult,
+    ImageWarning,
     ProductCreate,
     ProductDetail,
     ProductOut,
@@ -84,7 +85,8 @@ async def upload_images(
     if not any(item.created for item in stored):
         response.status_code = status.HTTP_200_OK
     return ImageUploadResult(images=[
-        UploadedImage(**ImageOut.model_validate(item.image).model_dump(), created=item.created)
+        UploadedImage(**ImageOut.model_validate(item.image).model_dump(), created=item.created,
+                      warnings=[ImageWarning(code=c, message=m) for c, m in item.warnings])
         for item in stored
     ])
 

@@ -95,8 +95,16 @@ class ProductPage(BaseModel):
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
 
 
+class ImageWarning(BaseModel):
+    code: str = Field(description="stable machine-readable code, e.g. `low_detail`")
+    message: str
+
+
 class UploadedImage(ImageOut):
     created: bool = Field(description="false when these exact bytes were already enrolled")
+    warnings: list[ImageWarning] = Field(
+        default_factory=list,
+        description="the image is stored, but matching reposts of it will be unreliable")
 
 
 class ImageUploadResult(BaseModel):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.hashing.detail import content_free
 from service.catalog import repository
 from service.catalog.hooks import CATALOG_IMAGE_HOOKS
 from service.catalog.schemas import ProductCreate, ProductPatch
@@ -17,10 +18,22 @@ from service.imaging import DecodedImage
 REQUIRED_FIELDS = ("brand", "name", "list_price", "currency")
 
 
+LOW_DETAIL_MESSAGE = (
+    "this photo shows almost nothing at the scale images are matched at (a plain or empty "
+    "background); reposts of it cannot be told apart from other such photos, so they may "
+    "go unmatched: upload a photo of the product itself")
+
+
 @dataclass(frozen=True)
 class StoredImage:
     image: CatalogImage
     created: bool
+    warnings: tuple[tuple[str, str], ...] = ()  # (code, message)
+
+
+def upload_warnings(item: DecodedImage) -> tuple[tuple[str, str], ...]:
+    """What the brand should know about a catalog photo it uploads (it is stored anyway)."""
+    return (("low_detail", LOW_DETAIL_MESSAGE),) if content_free(item.image) else ()
 
 
 def _check_sku_free(session: Session, brand: str, sku: str | None, product_id: int | None) -> None:
@@ -116,7 +129,7 @@ def _add_images_once(
     for item in decoded:
         existing = seen.get(item.sha256) or repository.find_image(session, product_id, item.sha256)
         if existing is not None:
-            results.append(StoredImage(existing, created=False))
+            results.append(StoredImage(existing, False, upload_warnings(item)))
             continue
         image = repository.add_image(session, CatalogImage(
             product_id=product_id, sha256=item.sha256, byte_size=item.byte_size,
@@ -124,7 +137,7 @@ def _add_images_once(
         ))
         seen[item.sha256] = image
         added.append((image, item))
-        results.append(StoredImage(image, created=True))
+        results.append(StoredImage(image, True, upload_warnings(item)))
     if added:
         for hook in CATALOG_IMAGE_HOOKS:
             hook.images_added(session, added)

@@ -32,8 +32,8 @@ from service.state import AppState
 # scorer's per-photo cache) are not reused: the stored evidence's version and the acceptance
 # rules are part of it, so recalibrating or re-hashing changes it by itself; bump the
 # number for any other change to how matches are made.
-MATCHER_LOGIC = 4  # 2: hash stage or ORB keypoints; 3: luma hashes, three acceptance rules;
-#                   4: colour-confirmed rules
+MATCHER_LOGIC = 5  # 2: hash stage or ORB keypoints; 3: luma hashes, three acceptance rules;
+#                   4: colour-confirmed rules; 5: sliver fits need more photometric agreement
 
 
 def matcher_version(rules: Rules | None = None) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import func, select
 
 from service.catalog.tables import CatalogImage, Product
@@ -24,6 +27,12 @@ def create(client: TestClient, headers: dict[str, str], **overrides: object) -> 
     response = client.post("/v1/catalog/products", json={**BAG, **overrides}, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def jpeg_of(grey: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(grey.clip(0, 255).astype(np.uint8)).convert("RGB").save(buf, "JPEG")
+    return buf.getvalue()
 
 
 def test_create_get_patch_delete(client: TestClient, api_keys) -> None:
@@ -149,3 +158,24 @@ def test_upload_to_unknown_product_is_404(client: TestClient, api_keys, photo) -
                            files=[("files", ("a.jpg", photo(1), "image/jpeg"))],
                            headers=api_keys.admin)
     assert response.status_code == 404
+
+
+def test_a_content_free_photo_is_stored_with_a_low_detail_warning(
+    client: TestClient, api_keys, photo: Callable[..., bytes]
+) -> None:
+    product = create(client, api_keys.admin)
+    url = f"/v1/catalog/products/{product['id']}/images"
+    flat = jpeg_of(np.random.default_rng(0).normal(67, 4, (400, 400)))  # an empty backdrop
+    response = client.post(url, files=[("files", ("flat.jpg", flat, "image/jpeg")),
+                                       ("files", ("shot.jpg", photo(3), "image/jpeg"))],
+                           headers=api_keys.admin)
+    assert response.status_code == 201, response.text
+    flat_out, shot_out = response.json()["images"]
+    assert flat_out["created"] and [w["code"] for w in flat_out["warnings"]] == ["low_detail"]
+    assert "unmatched" in flat_out["warnings"][0]["message"]
+    assert shot_out["warnings"] == []
+    assert count(client, CatalogImage) == 2  # warned, not refused
+    again = client.post(url, files=[("files", ("flat.jpg", flat, "image/jpeg"))],
+                        headers=api_keys.admin)
+    assert again.status_code == 200
+    assert [w["code"] for w in again.json()["images"][0]["warnings"]] == ["low_detail"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from sqlalchemy import func, select
 
 from service.catalog.importer import import_catalog
@@ -58,6 +59,7 @@ def test_folder_import_then_rerun_adds_nothing(tmp_path: Path, factory, photo) -
     assert "missing product.json" in reasons[str(Path("Verdier") / "No Price")]
     assert any("bad.jpg" in source for source in reasons)
     assert counts(factory) == (3, 6)
+    assert first.warned == []  # product photos: nothing to warn about
 
     second = import_catalog(root, factory, LIMITS)
     assert (second.products_added, second.products_existing) == (0, 3)
@@ -127,3 +129,14 @@ def test_cli_import_prints_summary(tmp_path: Path, database_url: str, photo,
     assert "products: 3 added" in result.output
     assert "images:   6 added" in result.output
     assert "rejected" in result.output
+
+
+def test_a_content_free_photo_is_imported_with_a_warning(tmp_path: Path, factory, photo) -> None:
+    folder = tmp_path / "catalog" / "Verdier" / "Backdrop"
+    folder.mkdir(parents=True)
+    (folder / "product.json").write_text(json.dumps({"list_price": 10, "currency": "USD"}))
+    (folder / "0.jpg").write_bytes(photo(7))
+    Image.new("RGB", (300, 300), (120, 120, 120)).save(folder / "1.jpg", "JPEG")
+    summary = import_catalog(tmp_path / "catalog", factory, LIMITS)
+    assert summary.images_added == 2 and summary.rejected == []
+    assert summary.warned == [(str(folder / "1.jpg"), "low_detail")]

@@ -4,10 +4,13 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 from trustdata.copydetect.build import build, generate_queries, split_sources
 from trustdata.copydetect.sources import package_photos, product_shot
 from trustdata.copydetect.transforms import ALL, HARD, MILD
+
+from models.hashing.detail import content_free
 
 
 def test_product_shots_are_seeded_and_distinct() -> None:
@@ -21,6 +24,18 @@ def test_package_photos_are_found_and_tiled() -> None:
     assert len(photos) >= 20
     assert len({p.name for p in photos}) == len(photos)
     assert all(p.image.mode == "RGB" for p in photos)
+
+
+def test_content_free_photos_are_never_enrolled() -> None:
+    noise = np.random.default_rng(0).normal(67, 4, (300, 300)).clip(0, 255).astype(np.uint8)
+    assert content_free(Image.fromarray(noise).convert("RGB"))
+    assert not content_free(product_shot(3, 256))
+    flat_tiles = {p.name for p in package_photos() if content_free(p.image)}
+    assert flat_tiles == {"photo-cell-00", "photo-cell-10"}  # scikit-image's empty quadrants
+    split = split_sources(seed=3, n_products=2)  # seed 3 puts `cell` in the catalog role
+    catalog = {s.name for s in split.catalog}
+    assert {"photo-cell-01", "photo-cell-11"} <= catalog and not catalog & flat_tiles
+    assert not any(content_free(s.image) for s in split.catalog)
 
 
 def test_roles_do_not_share_a_photo_or_product() -> None:

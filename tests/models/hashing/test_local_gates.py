@@ -21,6 +21,8 @@ from models.thresholds import (
     LOCAL_JOINT_MIN_INLIERS,
     LOCAL_MIN_AGREEMENT,
     LOCAL_MIN_INLIERS,
+    LOCAL_SLIVER_MIN_AGREEMENT,
+    LOCAL_SLIVER_SPREAD,
     LOCAL_UNCHECKED_MIN_INLIERS,
     LOCAL_UNCHECKED_MIN_SPREAD,
     MATCH_HASH_MAX_SCORE,
@@ -120,3 +122,22 @@ def test_unchecked_fit_needs_more_inliers_and_spread() -> None:
     assert unified_score(None, LOCAL_UNCHECKED_MIN_INLIERS - 1, failing, rules, wide) > 1.0
     assert unified_score(None, LOCAL_UNCHECKED_MIN_INLIERS, failing, rules, wide) <= 1.0
     assert unified_score(None, 10 * LOCAL_UNCHECKED_MIN_INLIERS, failing, rules, narrow) > 1.0
+
+
+def test_a_fit_in_a_sliver_of_the_photo_must_agree_more() -> None:
+    # The seed-6 wrong pair: overlaid words sharing letters with another product's label,
+    # 40 inliers within 0.66 % of the photo, agreement 0.79 (similar layouts agree).
+    rules = Rules()
+    many = max(40, LOCAL_MIN_INLIERS)
+    sliver, wide = LOCAL_SLIVER_SPREAD * 0.66, LOCAL_SLIVER_SPREAD
+    fair, strong = LOCAL_SLIVER_MIN_AGREEMENT - 0.01, LOCAL_SLIVER_MIN_AGREEMENT
+    assert fair >= LOCAL_MIN_AGREEMENT
+    assert rules.gated(fair, wide) and not rules.gated(fair, sliver)
+    assert rules.gated(strong, sliver)
+    assert unified_score(None, many, fair, rules, sliver) > 1.0
+    assert unified_score(None, many, fair, rules, wide) <= 1.0
+    assert unified_score(None, many, strong, rules, sliver) <= 1.0  # a label, near-perfect
+    # Nor does a fairly agreeing sliver join the joint rule.
+    weak_hash = (MATCH_HASH_MAX_SCORE + MATCH_JOINT_HASH_MAX_SCORE) / 2
+    assert unified_score(weak_hash, LOCAL_MIN_INLIERS - 1, fair, rules, sliver) > 1.0
+    assert unified_score(weak_hash, LOCAL_MIN_INLIERS - 1, fair, rules, wide) <= 1.0

@@ -24,7 +24,11 @@ def test_any_recalibrated_rule_gives_another_version_and_cache_key() -> None:
                replace(base, unchecked_min_spread=base.unchecked_min_spread + 0.01),
                replace(base, joint_max_hash=base.joint_max_hash - 1.0),
                replace(base, joint_min_inliers=base.joint_min_inliers + 1),
-               replace(base, unchecked_min_inliers=base.unchecked_min_inliers + 1)]
+               replace(base, unchecked_min_inliers=base.unchecked_min_inliers + 1),
+               replace(base, sliver_min_agreement=base.sliver_min_agreement - 0.05),
+               replace(base, sliver_spread=base.sliver_spread + 0.01),
+               replace(base, stricter_gates=base.stricter_gates[1:]),
+               replace(base, colour_steps=base.colour_steps[1:])]
     versions = {matcher_version(r) for r in changed}
     assert MATCHER_VERSION not in versions and len(versions) == len(changed)
     sha = "ab" * 32
