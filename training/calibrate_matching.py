@@ -58,13 +58,8 @@ import numpy as np
 
 from models.hashing.pipeline import Rules
 from models.thresholds import LOCAL_MIN_CANDIDATE_MATCHES
-from training.evaluate_matching import (
-    CURVE_MAX_SCORE,
-    Scored,
-    load_evidence,
-    pair_score,
-    run_matcher,
-)
+from training.evaluate_matching import CURVE_MAX_SCORE, run_matcher
+from training.matching_evidence import Scored, load_evidence, pair_score
 
 GATES = np.round(np.arange(0.0, 0.96, 0.05), 2)
 COLOUR_BOUNDS = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3)

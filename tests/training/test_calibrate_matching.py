@@ -14,7 +14,7 @@ from training.calibrate_matching import (
     rules_for_gate,
     staircase,
 )
-from training.evaluate_matching import Scored, load_evidence, pair_score, save_evidence
+from training.matching_evidence import Scored, load_evidence, pair_score, save_evidence
 
 
 def _wrong(hash_score: float | None, fit: tuple[int, float, float] | None,

@@ -1,0 +1,80 @@
+"""The raw evidence of a matching evaluation, per query: what calibration and re-scoring read.
+
+training.evaluate_matching computes it (``--evidence-out`` saves it as JSON);
+training.calibrate_matching and ``evaluate_matching --evidence`` read it back, so rules can
+be re-scored or re-calibrated without the quarter hour of keypoint matching per split.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.hashing.pipeline import EVIDENCE_VERSION, Rules, unified_score
+
+
+@dataclass
+class Scored:
+    """Per query: expected catalog index (-1 for a distractor) and scored candidates.
+
+    ``hash_scores`` and ``fits`` are each stage's raw evidence per catalog image;
+    ``candidates`` is the ranking score the figures are computed on (lower is better).
+    """
+
+    transform: str
+    family: str
+    expected: int
+    candidates: dict[int, float] = field(default_factory=dict)
+    hash_scores: dict[int, float] = field(default_factory=dict)
+    # (inliers, photometric agreement, inlier-hull share of the catalog photo)
+    fits: dict[int, tuple[int, float, float]] = field(default_factory=dict)
+    colours: dict[int, float] = field(default_factory=dict)  # colour-layout distance
+
+
+def pair_score(s: Scored, image_id: int, rules: Rules | None = None) -> float:
+    """Unified score of one (query, catalog image) pair (pipeline.unified_score)."""
+    fit = s.fits.get(image_id)
+    colour = s.colours.get(image_id)
+    if fit is None:
+        return unified_score(s.hash_scores.get(image_id), None, rules=rules, colour=colour)
+    return unified_score(s.hash_scores.get(image_id), fit[0], fit[1], rules, fit[2], colour)
+
+
+def rescore(scored: Sequence[Scored], rules: Rules | None = None) -> None:
+    """Unified score of both stages as candidates."""
+    for s in scored:
+        s.candidates = {i: pair_score(s, i, rules) for i in s.hash_scores.keys() | s.fits.keys()}
+
+
+def save_evidence(scored: Sequence[Scored], path: Path) -> None:
+    """Every query's raw evidence of all three kinds, so rules can be re-scored or
+    re-calibrated (training.calibrate_matching --evidence) without recomputing it."""
+    rows = [{"transform": s.transform, "family": s.family, "expected": s.expected,
+             "hash_scores": s.hash_scores, "fits": s.fits, "colours": s.colours}
+            for s in scored]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"evidence_version": EVIDENCE_VERSION, "queries": rows}))
+
+
+def load_evidence(path: Path, fits_only: bool = False) -> list[Scored]:
+    """Saved evidence; ``fits_only``: only its keypoint fits will be used, so only the
+    keypoint part of the version (``.l1``) has to match."""
+    doc = json.loads(path.read_text())
+    version = doc["evidence_version"]
+    if fits_only:
+        version, current = version.split(".")[-1], EVIDENCE_VERSION.split(".")[-1]
+    else:
+        current = EVIDENCE_VERSION
+    if version != current:
+        raise SystemExit(f"{path} holds evidence {doc['evidence_version']}, this code "
+                         f"computes {EVIDENCE_VERSION}: re-run the evaluator")
+    out = []
+    for row in doc["queries"]:
+        s = Scored(row["transform"], row["family"], row["expected"])
+        s.hash_scores = {int(k): float(v) for k, v in row["hash_scores"].items()}
+        s.fits = {int(k): (int(v[0]), float(v[1]), float(v[2])) for k, v in row["fits"].items()}
+        s.colours = {int(k): float(v) for k, v in row["colours"].items()}
+        out.append(s)
+    return out
