@@ -205,10 +205,13 @@ def calibrate(scored: Sequence[Scored], hash_ratio: float, inlier_factor: float,
     gated = best[1]
     assert gated is not None
     # Each stricter gate's own inlier count, where lower: a staircase like the colour one
-    # (each step rejects every wrong fit by itself, so all of them together do too).
+    # (each step rejects every wrong fit by itself, so all of them together do too; a step
+    # is judged with the chosen sliver gate, so one that needed a stricter one is left out).
     stricter = [(rules.min_agreement, rules.min_inliers) for _, rules in by_gate
                 if rules.min_agreement > gated.min_agreement
-                and rules.min_inliers < gated.min_inliers]
+                and rules.min_inliers < gated.min_inliers
+                and rules.sliver_min_agreement <= max(rules.min_agreement,
+                                                      gated.sliver_min_agreement)]
     gated = replace(gated, stricter_gates=tuple(
         (gate, need) for gate, need in stricter
         if not any(g <= gate and n <= need and (g, n) != (gate, need) for g, n in stricter)))
