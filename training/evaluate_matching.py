@@ -27,10 +27,10 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import multiprocessing
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,11 @@ from training.matching_evidence import (
 )
 
 # Candidates up to this score are kept so curves extend past the operating threshold.
+# Workers start from a fresh interpreter: forking a parent that already runs OpenCV, faiss
+# or database threads (a test session, a notebook) can leave a child waiting forever on a
+# lock held by a thread that did not survive the fork.
+_POOLS = multiprocessing.get_context("spawn")
+
 CURVE_MAX_SCORE = 40.0
 ACCEPT_AT = 1.0  # the unified score accepts at <= 1 (models/hashing/pipeline.py)
 BASELINE_MAX_DISTANCE = 32
@@ -122,7 +127,7 @@ def run_matcher(root: Path, workers: int = 2, fits_from: Sequence[Scored] | None
     """
     man = _load(root)
     cat = man["catalog"]
-    with Pool(workers) as pool:
+    with _POOLS.Pool(workers) as pool:
         enrolled = list(tqdm(pool.imap(_enrol_one, [str(root / "catalog" / f"{c}.jpg")
                                                     for c in cat]), total=len(cat),
                              desc="enrol"))
@@ -135,13 +140,13 @@ def run_matcher(root: Path, workers: int = 2, fits_from: Sequence[Scored] | None
         if len(fits_from) != len(paths):
             raise SystemExit(f"saved fits are for {len(fits_from)} queries, {root} has "
                              f"{len(paths)}: another split")
-        with Pool(workers) as pool:
+        with _POOLS.Pool(workers) as pool:
             hashed = list(tqdm(pool.imap(_hash_one, paths, chunksize=8), total=len(paths),
                                desc="hash"))
         results = [(h, old.fits, ms, float("nan"))
                    for (h, ms), old in zip(hashed, fits_from, strict=True)]
     else:
-        with Pool(workers, initializer=_init_worker,
+        with _POOLS.Pool(workers, initializer=_init_worker,
                   initargs=([b for _, b in enrolled],)) as pool:
             results = list(tqdm(pool.imap(_query_one, paths, chunksize=8), total=len(paths),
                                 desc="match"))
@@ -162,7 +167,7 @@ def run_matcher(root: Path, workers: int = 2, fits_from: Sequence[Scored] | None
 
 def run_baseline(root: Path, workers: int = 2) -> list[Scored]:
     man = _load(root)
-    with Pool(workers) as pool:
+    with _POOLS.Pool(workers) as pool:
         cat = np.array(pool.map(_phash_one, [str(root / "catalog" / f"{c}.jpg")
                                              for c in man["catalog"]]), dtype=np.uint64)
         qs = pool.map(_phash_one, [str(root / q["file"]) for q in man["queries"]],
