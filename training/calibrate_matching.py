@@ -152,18 +152,16 @@ def staircase(steps: Sequence[tuple[float, float, int]]) -> tuple[tuple[float, f
 def rules_for_gate(scored: Sequence[Scored], gate: float, max_hash: float, factor: float,
                    hash_ratio: float, joint_inliers: int | None) -> Rules:
     """Every threshold, given the photometric gate, from the wrong pairs of ``scored``."""
-    spread_of_sliver = Rules().sliver_spread
-    # Inlier counts from wide fits first (no sliver passes), then the sliver gate above
-    # every wrong sliver fit with enough inliers for a gated rule: it lets none in, so the
-    # counts stand.
-    # The inlier count comes from wrong fits agreeing within GATE_MARGIN below the gate: a
-    # margin on the agreement axis too (a wrong 34-inlier fit at 0.74 once sat just under
-    # a 0.75 gate whose count was set by the 27-inlier fits above it).
+    # The inlier count comes from wide wrong fits agreeing within GATE_MARGIN below the
+    # gate, a margin on the agreement axis too (a wrong 34-inlier fit at 0.74 once sat just
+    # under a 0.75 gate whose count was set by the 27-inlier fits above it); then the sliver
+    # gate goes above every wrong sliver fit with enough inliers for a gated rule, so it
+    # lets none in and the counts stand.
     near_gate = Rules(min_agreement=float(gate) - GATE_MARGIN, sliver_min_agreement=math.inf)
     need = max(math.ceil(most_false_inliers(scored, near_gate) * factor),
                2 * LOCAL_MIN_CANDIDATE_MATCHES)
     joint_n = math.ceil(need / 2) if joint_inliers is None else joint_inliers
-    sliver = sliver_agreement(scored, spread_of_sliver, min(need, joint_n), float(gate))
+    sliver = sliver_agreement(scored, Rules().sliver_spread, min(need, joint_n), float(gate))
     gating = Rules(min_agreement=float(gate), sliver_min_agreement=sliver)
     unchecked = max(math.ceil(most_false_inliers(scored, None) * factor), need)
     joint_hash = min(half_step_below(first_false_joint(scored, joint_n, gating), hash_ratio),
@@ -184,12 +182,11 @@ def calibrate(scored: Sequence[Scored], hash_ratio: float, inlier_factor: float,
     """
     max_hash = min(half_step_below(first_false_hash(scored), hash_ratio), HASH_SEARCH_MAX_SCORE)
     lines = []
-    pos = [s for s in scored if s.expected >= 0]
     by_gate = []
     for gate in GATES:
         rules = rules_for_gate(scored, gate, max_hash, inlier_factor, hash_ratio,
                                joint_inliers)
-        rec = sum(pair_score(s, s.expected, rules) <= 1.0 for s in pos) / max(len(pos), 1)
+        rec = recall(scored, rules)
         lines.append(f"agreement >= {gate:.2f}: inliers >= {rules.min_inliers} (else "
                      f"{rules.unchecked_min_inliers}), joint {rules.joint_min_inliers} "
                      f"inliers + hash <= {rules.joint_max_hash}, slivers agreement >= "
@@ -199,11 +196,8 @@ def calibrate(scored: Sequence[Scored], hash_ratio: float, inlier_factor: float,
     # extra positives on these splits are not worth its wider door (gate 0.2 beat 0.65 by
     # 0.003 here once, and let a wrong pair through on another split).
     top = max(rec for rec, _ in by_gate)
-    best: tuple[float, Rules | None] = max(
-        ((rec, r) for rec, r in by_gate if rec >= top - GATE_RECALL_TOLERANCE),
-        key=lambda x: x[1].min_agreement)
-    gated = best[1]
-    assert gated is not None
+    gated = max((r for rec, r in by_gate if rec >= top - GATE_RECALL_TOLERANCE),
+                key=lambda r: r.min_agreement)
     # Each stricter gate's own inlier count, where lower: a staircase like the colour one
     # (each step rejects every wrong fit by itself, so all of them together do too; a step
     # is judged with the chosen sliver gate, so one that needed a stricter one is left out).
@@ -215,25 +209,24 @@ def calibrate(scored: Sequence[Scored], hash_ratio: float, inlier_factor: float,
     gated = replace(gated, stricter_gates=tuple(
         (gate, need) for gate, need in stricter
         if not any(g <= gate and n <= need and (g, n) != (gate, need) for g, n in stricter)))
-    rec = sum(pair_score(s, s.expected, gated) <= 1.0 for s in pos) / max(len(pos), 1)
-    lines.append(f"stricter gates {gated.stricter_gates}: recall {rec:.3f}")
-    best = (rec, gated)
+    without_colour = recall(scored, gated)
+    lines.append(f"stricter gates {gated.stricter_gates}: recall {without_colour:.3f}")
     # Every step holds by itself (each rejects every wrong pair, with its margins), so all
     # of them together do too: a staircase rather than one bound.
     steps = [colour_step(scored, bound, inlier_factor, hash_ratio) for bound in COLOUR_BOUNDS]
     for step in steps:
-        rec = sum(pair_score(s, s.expected, replace(gated, colour_steps=(step,))) <= 1.0
-                  for s in pos) / max(len(pos), 1)
+        rec = recall(scored, replace(gated, colour_steps=(step,)))
         lines.append(f"colour <= {step[0]:.2f}: hash <= {step[1]} or inliers >= {step[2]}: "
                      f"recall {rec:.3f} with the gated rules")
     rules = replace(gated, colour_steps=staircase(steps))
-    rec = sum(pair_score(s, s.expected, rules) <= 1.0 for s in pos) / max(len(pos), 1)
-    lines.append(f"all steps: recall {rec:.3f} (without colour {best[0]:.3f})")
+    lines.append(f"all steps: recall {recall(scored, rules):.3f} (without colour "
+                 f"{without_colour:.3f})")
     return rules, lines
 
 
-def recall(scored: Sequence[Scored], family: str, rules: Rules) -> float:
-    pos = [s for s in scored if s.family == family and s.expected >= 0]
+def recall(scored: Sequence[Scored], rules: Rules, family: str | None = None) -> float:
+    """Share of the positives (of one edit family, or all) that ``rules`` accept."""
+    pos = [s for s in scored if s.expected >= 0 and family in (None, s.family)]
     hit = sum(pair_score(s, s.expected, rules) <= 1.0 for s in pos)
     return hit / max(len(pos), 1)
 
@@ -263,10 +256,10 @@ def main() -> None:
     local_only = replace(rules, max_hash=1e-9, joint_max_hash=1e-9, colour_steps=())
     no_colour = replace(rules, colour_steps=())
     for family in ("mild", "hard"):
-        print(f"{family}: recall {recall(scored, family, rules):.3f} (without colour "
-              f"{recall(scored, family, no_colour):.3f}, hash stage alone "
-              f"{recall(scored, family, hash_only):.3f}, local stage alone "
-              f"{recall(scored, family, local_only):.3f})")
+        print(f"{family}: recall {recall(scored, rules, family):.3f} (without colour "
+              f"{recall(scored, no_colour, family):.3f}, hash stage alone "
+              f"{recall(scored, hash_only, family):.3f}, local stage alone "
+              f"{recall(scored, local_only, family):.3f})")
     gate = rules.min_agreement
     print(f"first false hash match at score {first_false_hash(scored)}; most inliers of a "
           f"wrong fit {most_false_inliers(scored, None)}, of one passing the gate "
