@@ -81,6 +81,7 @@ def test_skewed_codes_are_scanned_exactly_with_removed_and_pending_rows() -> Non
     index.add(np.arange(18_000, 20_000), codes[18_000:])  # pending: below the rebuild size
     index.remove(np.arange(0, 20_000, 10))
     dense = np.array([2**64 - 1 - 0b1011], dtype=np.uint64)  # near the skew's centre
+    assert index._search_built(dense[0], 9, 9 // 4) is None  # white box: it is scanned
     for q in (dense, codes[1], codes[19_999]):
         labels, dist = index.range_search(q, 9)
         expected = {i for i in _brute(codes, q, 9) if i % 10}
