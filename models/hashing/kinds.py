@@ -154,14 +154,27 @@ def dhash_bits(thumbs: np.ndarray) -> np.ndarray:
     return (small[:, :, 1:] > small[:, :, :-1]).reshape(len(thumbs), -1)
 
 
-def pdq_bits(thumbs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+# Contrast gains are applied in fixed point, so a gain of exactly 1 is PDQ's integer rule.
+_GAIN_ONE = 256
+
+
+def pdq_bits(thumbs: np.ndarray, gains: np.ndarray | None = None,
+             ) -> tuple[np.ndarray, np.ndarray]:
     """PDQ of each 64x64 thumbnail (bit for bit what ``pdqhash.compute`` gives for it) and its
-    quality: the summed luma gradient in percent steps / 90, capped at 100."""
+    quality: the summed luma gradient in percent steps / 90, capped at 100.
+
+    ``gains`` (one per thumbnail, >= 1) rate the gradient as if the thumbnail's contrast
+    were that many times larger (``information_gain``); the bits do not depend on it, since
+    every kind is invariant to a positive scaling of luma. Without it the quality is PDQ's.
+    """
     a = thumbs.astype(np.float64)
     bits = _above_median(_PDQ_DCT @ a @ _PDQ_DCT.T)[:, ::-1]
-    t = thumbs.astype(np.int32)
-    steps = ((np.abs(np.diff(t, axis=1)) * 100) // 255).sum(axis=(1, 2)) + \
-        ((np.abs(np.diff(t, axis=2)) * 100) // 255).sum(axis=(1, 2))
+    t = thumbs.astype(np.int64)
+    scale = np.full(len(thumbs), _GAIN_ONE, dtype=np.int64) if gains is None else \
+        np.rint(np.asarray(gains, dtype=np.float64) * _GAIN_ONE).astype(np.int64)
+    scale = scale[:, None, None] * 100
+    steps = ((np.abs(np.diff(t, axis=1)) * scale) // (255 * _GAIN_ONE)).sum(axis=(1, 2)) + \
+        ((np.abs(np.diff(t, axis=2)) * scale) // (255 * _GAIN_ONE)).sum(axis=(1, 2))
     return bits, np.minimum(100, steps // 90)
 
 
@@ -175,12 +188,13 @@ class HashBatch:
     quality: np.ndarray
 
 
-def hash_thumbnails(thumbs: np.ndarray) -> HashBatch:
-    """All three kinds for a stack of (N, THUMB_SIDE, THUMB_SIDE) uint8 thumbnails."""
+def hash_thumbnails(thumbs: np.ndarray, gains: np.ndarray | None = None) -> HashBatch:
+    """All three kinds for a stack of (N, THUMB_SIDE, THUMB_SIDE) uint8 thumbnails; ``gains``
+    as in ``pdq_bits`` (the quality only)."""
     if thumbs.ndim != 3 or thumbs.shape[1:] != (THUMB_SIDE, THUMB_SIDE):
         raise ValueError(f"expected (N, {THUMB_SIDE}, {THUMB_SIDE}) thumbnails, "
                          f"got {thumbs.shape}")
-    pdq, quality = pdq_bits(thumbs)
+    pdq, quality = pdq_bits(thumbs, gains)
     return HashBatch(np.packbits(phash_bits(thumbs), axis=1),
                      np.packbits(dhash_bits(thumbs), axis=1), np.packbits(pdq, axis=1),
                      quality.astype(np.int64))

@@ -5,12 +5,14 @@ Scoring. A query region and an enrolled view are compared on all three kinds at 
     score = d_phash + d_dhash + min(d_pdq, PDQ_CAP) / 8
 
 where the PDQ term counts only when both PDQ hashes are of usable quality (otherwise it is
-the cap, i.e. no PDQ evidence). pHash and dHash carry crops, overlays and shifts; PDQ's
-256 bits separate near-exact copies from look-alikes. Regions and views with too little
-structure to hash reliably (PDQ quality below the information floor) are skipped: flat
-crops of white studio backgrounds collide with each other. A catalog image matches when
-its best pair scores at most ``MATCH_MAX_SCORE``, calibrated on the dev set so that no
-distractor and no wrong catalog image is ever accepted.
+the cap, i.e. no PDQ evidence). Qualities are rated at the photo's contrast gain
+(detail.information_gain), so a dim or faded copy is rated like its original. pHash and
+dHash carry crops, overlays and shifts; PDQ's 256 bits separate near-exact copies from
+look-alikes. Regions and views with too little structure to hash reliably (PDQ quality
+below the information floor) are skipped: flat crops of white studio backgrounds collide
+with each other. A catalog image matches when its best pair scores at most
+``MATCH_MAX_SCORE``, calibrated on the dev set so that no distractor and no wrong catalog
+image is ever accepted.
 
 Search is exact for that rule: score <= S implies d_phash + d_dhash <= S, so at least one
 of them is <= S // 2 (pigeonhole), and the two 64-bit indexes are range-searched with that
@@ -26,6 +28,7 @@ import numpy as np
 from PIL import Image
 
 from models.hashing import colour
+from models.hashing.detail import information_gain
 from models.hashing.index import HammingIndex, pack
 from models.hashing.kinds import KINDS, hash_thumbnails, thumbnail
 from models.hashing.regions import recover_regions
@@ -69,11 +72,12 @@ class Match:
 
 
 def hash_sets(names: Sequence[str], thumbs: Sequence[np.ndarray],
-              colours: Sequence[bytes] | None = None) -> list[HashSet]:
-    """The three kinds of each named thumbnail (kinds.thumbnail), computed as one batch."""
+              colours: Sequence[bytes] | None = None, gain: float = 1.0) -> list[HashSet]:
+    """The three kinds of each named thumbnail (kinds.thumbnail), computed as one batch;
+    qualities rated at the photo's ``information_gain``."""
     if not names:
         return []
-    batch = hash_thumbnails(np.stack(thumbs))
+    batch = hash_thumbnails(np.stack(thumbs), np.full(len(names), gain))
     layouts = colours if colours is not None else [b""] * len(names)
     return [HashSet(name, batch.phash[i].tobytes(), batch.dhash[i].tobytes(),
                     batch.pdq[i].tobytes(), int(batch.quality[i]), layouts[i])
@@ -87,7 +91,8 @@ def enrollment_hashes(image: Image.Image) -> list[HashSet]:
     rgb = np.asarray(work)
     layouts = {name: colour.layout(rgb, box) for name, box in colour_boxes(*work.size).items()}
     return hash_sets([v.name for v in views], [v.thumb for v in views],
-                     [layouts.get(v.name, b"") for v in views])
+                     [layouts.get(v.name, b"") for v in views],
+                     information_gain(work.convert("L")))
 
 
 def query_hashes(image: Image.Image) -> list[HashSet]:
@@ -99,7 +104,7 @@ def query_hashes(image: Image.Image) -> list[HashSet]:
     layouts = [colour.layout(rgb, r.box) if r.name in colour.REGIONS else b""
                for r in regions]
     return hash_sets([r.name for r in regions], [thumbnail(work, r.box) for r in regions],
-                     layouts)
+                     layouts, information_gain(work))
 
 
 def confidence(score: float) -> float:

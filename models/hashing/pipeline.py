@@ -36,7 +36,9 @@ from models.hashing.matcher import HashSet, Match, Matcher, enrollment_hashes, q
 # h3: the three kinds read one area-averaged 64 px luma thumbnail per region (h2: 128 px
 # bilinear squares, each kind resizing again; h1: resized RGB); l1: ORB as in local.py.
 # h4: h3 plus colour layouts of the whole photo and its banner cuts (models/hashing/colour.py).
-EVIDENCE_VERSION = "h4.l1"
+# h5: qualities rated at the photo's contrast gain (detail.information_gain), and filtered
+# whole-photo views (views.ENROL_FILTERS).
+EVIDENCE_VERSION = "h5.l1"
 
 
 @dataclass(frozen=True)

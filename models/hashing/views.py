@@ -2,9 +2,11 @@
 
 Query-side recovery can undo layout (grids, screenshots, padding) but not lost pixels or
 geometry, so those are covered here: the eight dihedral variants (mirrors, quarter turns),
-centre, side, corner and quadrant crops, the image less a banner-sized top or bottom strip, small rotations
-cropped to the largest upright rectangle, and the centre square that grid apps show.
-Every view is a box or an operation on the same small working image, then area-averaged to
+centre, side, corner and quadrant crops, the image less a banner-sized top or bottom strip,
+small rotations cropped to the largest upright rectangle, the centre square that grid apps
+show, and the photo through a few clipping filters (brighter, more saturated): what a
+filter pushes past white or past a channel's range is lost, and the luma every kind hashes
+moves with it. Every view is a box or an operation on the same small working image, then area-averaged to
 the thumbnail the hash kinds read (kinds.thumbnail), exactly as query regions are.
 """
 
@@ -14,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageEnhance
 
 from models.hashing import colour
 from models.hashing.kinds import thumbnail
@@ -25,6 +27,12 @@ ENROL_SIDE_STEP = 0.05  # side crops of 0 or 5 %: a border crop of up to 10 % la
 ENROL_BANNER_CUT = 0.15  # banners cover 10-18 % of the top or bottom; query cuts the same
 ENROL_CORNER_SHARES = (0.62, 0.68, 0.74)
 ENROL_ROTATIONS = (-13.0, -10.0, -7.0, -4.0, 4.0, 7.0, 10.0, 13.0)
+# (name, brightness, saturation) of the filtered whole-photo views. Scaling luma or blending
+# towards grey leaves every kind unchanged until values clip; past that, a query brightened
+# by 1.4 or saturated by 1.8 drifted 8-15 pair-score points from its original (measured on
+# dev-set photos). Each view stands for the edits around it, not for one exact factor.
+ENROL_FILTERS: tuple[tuple[str, float, float], ...] = (
+    ("bright", 1.3, 1.0), ("vivid", 1.0, 1.6), ("vivid-bright", 1.25, 1.5))
 
 DIHEDRAL: dict[str, Image.Transpose | None] = {
     "id": None,
@@ -121,9 +129,17 @@ def colour_boxes(w: int, h: int) -> dict[str, Box]:
     return dict(zip(colour.VIEWS, boxes, strict=True))
 
 
+def filtered(rgb: Image.Image, brightness: float, saturation: float) -> Image.Image:
+    """``rgb`` brightened (a gain) and saturated (a blend away from its grey), clipped to
+    the channels' range as any such filter is."""
+    out = ImageEnhance.Brightness(rgb).enhance(brightness) if brightness != 1.0 else rgb
+    return ImageEnhance.Color(out).enhance(saturation) if saturation != 1.0 else out
+
+
 def enrollment_views(image: Image.Image) -> list[View]:
     """Every view of one catalog photo that gets hashed and indexed."""
-    work = work_image(image).convert("L")  # as query_hashes: all three kinds hash luma
+    rgb = work_image(image)
+    work = rgb.convert("L")  # as query_hashes: all three kinds hash luma
     w, h = work.size
     full: Box = (0, 0, w, h)
     views = [View(f"full-{name}", t) for name, t in dihedral(thumbnail(work))]
@@ -150,4 +166,6 @@ def enrollment_views(image: Image.Image) -> list[View]:
             views.append(View(name + "-flip", thumbnail(work, boxes[name])[:, ::-1].copy()))
     for deg in ENROL_ROTATIONS:
         views.append(View(f"rot{deg:+g}", thumbnail(inscribed_rotation(work, deg))))
+    for name, brightness, saturation in ENROL_FILTERS:
+        views.append(View(f"filter-{name}", thumbnail(filtered(rgb, brightness, saturation))))
     return views
