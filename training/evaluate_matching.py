@@ -30,7 +30,6 @@ import json
 import multiprocessing
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +53,9 @@ from models.thresholds import (
 from training.matching_evidence import (
     Scored,
     load_evidence,
-    pair_score,
     rescore,
     save_evidence,
+    stage_score,
 )
 
 # Candidates up to this score are kept so curves extend past the operating threshold.
@@ -255,9 +254,8 @@ def stage_recalls(scored: Sequence[Scored]) -> dict[str, float | int]:
     rules = Rules()
     pos = [s for s in scored if s.expected >= 0]
     n = max(len(pos), 1)
-    by_hash = sum(s.hash_scores.get(s.expected, np.inf) <= rules.max_hash for s in pos)
-    local_only = replace(rules, max_hash=1e-9, joint_max_hash=1e-9, colour_steps=())
-    by_local = sum(pair_score(s, s.expected, local_only) <= 1.0 for s in pos)
+    by_hash = sum(stage_score(s, s.expected, "hash", rules) <= 1.0 for s in pos)
+    by_local = sum(stage_score(s, s.expected, "local", rules) <= 1.0 for s in pos)
     false = sum(1 for s in scored for c, v in s.candidates.items()
                 if c != s.expected and v <= ACCEPT_AT)
     return {"recall_hash_stage": by_hash / n, "recall_local_stage": by_local / n,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from models.hashing.pipeline import EVIDENCE_VERSION, Rules, unified_score
@@ -40,6 +40,17 @@ def pair_score(s: Scored, image_id: int, rules: Rules | None = None) -> float:
     if fit is None:
         return unified_score(s.hash_scores.get(image_id), None, rules=rules, colour=colour)
     return unified_score(s.hash_scores.get(image_id), fit[0], fit[1], rules, fit[2], colour)
+
+
+def stage_score(s: Scored, image_id: int, stage: str, rules: Rules | None = None) -> float:
+    """Unified score of one stage's evidence alone (``"hash"`` or ``"local"``): the other
+    stage and the colour layout left out, rather than switched off by a tiny threshold (an
+    exact copy's hash score of 0 would pass any threshold above 0)."""
+    r = replace(rules or Rules(), colour_steps=())
+    if stage == "hash":
+        return unified_score(s.hash_scores.get(image_id), None, rules=r)
+    fit = s.fits.get(image_id)
+    return unified_score(None, fit[0], fit[1], r, fit[2]) if fit else float("inf")
 
 
 def rescore(scored: Sequence[Scored], rules: Rules | None = None) -> None:

@@ -11,10 +11,17 @@ from training.calibrate_matching import (
     HASH_SEARCH_MAX_SCORE,
     calibrate,
     colour_step,
+    recall,
     rules_for_gate,
     staircase,
 )
-from training.matching_evidence import Scored, load_evidence, pair_score, save_evidence
+from training.matching_evidence import (
+    Scored,
+    load_evidence,
+    pair_score,
+    save_evidence,
+    stage_score,
+)
 
 
 def _wrong(hash_score: float | None, fit: tuple[int, float, float] | None,
@@ -129,3 +136,20 @@ def test_a_wrong_fit_just_under_the_gate_still_sets_its_inlier_count() -> None:
     forced = rules_for_gate([under, above], 0.75, 6.5, 1.25, 0.6, None)
     assert forced.min_agreement - GATE_MARGIN <= 0.74
     assert forced.min_inliers == 43  # 1.25 x the 34 just under the gate, not x 27
+
+
+def test_each_stage_alone_ignores_the_other_stage_and_the_colour() -> None:
+    # An exact copy (hash score 0) with a weak fit: the hash stage alone accepts it, the
+    # local stage alone must not (a tiny hash threshold would have passed the 0 through).
+    rules = Rules()
+    copy = Scored("recompress", "mild", 3, hash_scores={3: 0.0}, fits={3: (20, 0.99, 0.5)},
+                  colours={3: 0.0})
+    assert pair_score(copy, 3, rules) <= 1.0
+    assert stage_score(copy, 3, "hash", rules) == 0.0
+    assert stage_score(copy, 3, "local", rules) > 1.0
+    strong_fit = Scored("recompress", "mild", 3, fits={3: (rules.min_inliers, 0.99, 0.5)})
+    assert stage_score(strong_fit, 3, "local", rules) <= 1.0
+    assert stage_score(strong_fit, 3, "hash", rules) == float("inf")
+    assert recall([copy, strong_fit], rules, "mild", "local") == 0.5
+    assert recall([copy, strong_fit], rules, "mild", "hash") == 0.5
+    assert recall([copy, strong_fit], rules, "mild") == 1.0
