@@ -36,8 +36,8 @@ from pathlib import Path
 
 from service.auth.service import Role, create_key
 from service.badges.keyring import KeyRing, SigningKey
-from service.db import create_db_engine, make_session_factory, utcnow
-from service.migrate import upgrade
+from service.kit.db import create_db_engine, make_session_factory, utcnow
+from service.kit.migrate import upgrade
 
 WORKERS = 2
 PHASE_SECONDS = 6.0
@@ -206,7 +206,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     env, api_key = _prepare(workdir)
     port = _free_port()
-    serve = "from service.cli import main; main()"
+    serve = "from service.app.cli import main; main()"
     cmd = [sys.executable, "-P", "-c", serve, "serve", "--workers", str(WORKERS),
            "--host", HOST, "--port", str(port)]  # fmt: skip
     # A file, not a pipe: nobody reads a pipe while the load runs, and a full pipe would

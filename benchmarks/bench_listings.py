@@ -20,7 +20,7 @@ same two cores, at its default lower CPU priority (TRUST_WORKER_NICENESS); witho
 
 The client holds 4 keep-alive connections, as a platform's HTTP pool would; a connection stays
 with the server process that accepted it unless that process is saturated and asks the client
-to reconnect (service/load.py; `reconnects` counts those answers). The client shares the two
+to reconnect (service/kit/load.py; `reconnects` counts those answers). The client shares the two
 cores with the server, so the figures are upper bounds on latency. Targets: p50 <= 150 ms and
 p99 <= 400 ms cold at concurrency 4, cached p50 <= 10 ms.
 """
@@ -47,9 +47,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 
 from service.auth.service import Role, create_key
-from service.db import create_db_engine, make_session_factory
-from service.demo import product_photo
-from service.migrate import upgrade
+from service.catalog.demo import product_photo
+from service.kit.db import create_db_engine, make_session_factory
+from service.kit.migrate import upgrade
 
 WORKERS = 2
 CONCURRENCY = 4
@@ -163,7 +163,7 @@ def main() -> None:
     env.pop("TRUST_REDIS_URL", None)
     if redis_url:
         env["TRUST_REDIS_URL"] = redis_url
-    cli = [sys.executable, "-P", "-c", "from service.cli import main; main()"]
+    cli = [sys.executable, "-P", "-c", "from service.app.cli import main; main()"]
     server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", str(WORKERS)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     worker = subprocess.Popen([*cli, "worker"], env=env, stdout=subprocess.DEVNULL,

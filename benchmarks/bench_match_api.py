@@ -29,10 +29,10 @@ from trustdata.copydetect.sources import product_shot
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Matcher, enrollment_hashes
 from models.hashing.pipeline import CatalogMatcher, analyse_catalog, analyse_query
-from service.app import create_app
+from service.app.factory import create_app
 from service.auth.service import Role, create_key
-from service.migrate import upgrade
-from service.settings import Settings
+from service.kit.migrate import upgrade
+from service.kit.settings import Settings
 
 REQUESTS = 30
 SIDE = 800

@@ -20,11 +20,11 @@ from redis import Redis
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.app import create_app
+from service.app.factory import create_app
 from service.auth.service import Role, create_key
-from service.db import create_db_engine, make_session_factory, normalize_database_url
-from service.migrate import upgrade
-from service.settings import Settings
+from service.kit.db import create_db_engine, make_session_factory, normalize_database_url
+from service.kit.migrate import upgrade
+from service.kit.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TRUST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -197,7 +197,7 @@ def photo() -> Callable[..., bytes]:
 
     from PIL import Image
 
-    from service.demo import product_photo
+    from service.catalog.demo import product_photo
 
     def make(seed: int = 0, size: int = 320, fmt: str = "JPEG") -> bytes:
         data = product_photo(seed, size=size)

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from service.auth import repository
 from service.auth.tables import ApiKey
-from service.cache import Cache
-from service.db import utcnow
-from service.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from service.kit.cache import Cache
+from service.kit.db import utcnow
+from service.kit.errors import Conflict, NotFound, Unauthorized, Unprocessable
 
 KEY_PREFIX = "trk_"
 ENV_ADMIN_KEY_NAME = "env:TRUST_ADMIN_KEY"

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, UTCDateTime, utcnow
 
 
 class ApiKey(Base):

@@ -20,13 +20,14 @@ from service.badges.page import (
 )
 from service.badges.qr import qr_svg
 from service.badges.render import render_badge_svg, tier_color, tier_message
+from service.badges.runtime import BadgesDep, BadgesRuntime
 from service.badges.tokens import VerifyFailure, verify_token
-from service.deps import StateDep
-from service.errors import RateLimited
+from service.core.deps import StateDep
+from service.core.state import CoreState
+from service.kit.errors import RateLimited
 from service.sellers import service
 from service.sellers.runtime import RuntimeDep, SellersRuntime, current_summary
 from service.sellers.schemas import SELLER_ID_PATTERN
-from service.state import AppState
 
 router = APIRouter(tags=["public page"])
 
@@ -51,8 +52,9 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _token_check(runtime: SellersRuntime, state: AppState, seller_id: str, token: str, now: datetime) -> TokenCheck:
-    result = verify_token(runtime.key_ring, token.strip(), now)
+def _token_check(runtime: SellersRuntime, badges: BadgesRuntime, state: CoreState, seller_id: str,
+                 token: str, now: datetime) -> TokenCheck:
+    result = verify_token(badges.key_ring, token.strip(), now)
     claims = result.claims
     if claims is None:
         reason = result.failure or VerifyFailure.MALFORMED
@@ -82,6 +84,7 @@ def seller_page(
     request: Request,
     state: StateDep,
     runtime: RuntimeDep,
+    badges: BadgesDep,
     token: Annotated[str | None, Query(max_length=1024)] = None,
     reported: Annotated[int | None, Query()] = None,
     nonce: Annotated[str | None, Cookie(alias=csrf.COOKIE_NAME, max_length=64)] = None,
@@ -111,9 +114,9 @@ def seller_page(
         page_path=page_path,
         page_url=page_url,
         report_path=f"{page_path}/report",
-        csrf_token=csrf.form_token(runtime.csrf_secret, nonce, seller_id, time.time()),
+        csrf_token=csrf.form_token(badges.csrf_secret, nonce, seller_id, time.time()),
         token_value=token or "",
-        check=_token_check(runtime, state, seller_id, token, now) if token else None,
+        check=_token_check(runtime, badges, state, seller_id, token, now) if token else None,
         notice="Thank you: your report was filed." if reported else None,
     )
     response = _html(render_seller_page(view))
@@ -139,6 +142,7 @@ def report(
     request: Request,
     state: StateDep,
     runtime: RuntimeDep,
+    badges: BadgesDep,
     rating: Annotated[int, Form(ge=1, le=5)] = 1,
     counterfeit_suspected: Annotated[str | None, Form(max_length=8)] = None,
     as_described: Annotated[Literal["yes", "no", ""] | None, Form()] = None,
@@ -146,7 +150,7 @@ def report(
     form_token: Annotated[str | None, Form(alias="csrf", max_length=100)] = None,
     nonce: Annotated[str | None, Cookie(alias=csrf.COOKIE_NAME, max_length=64)] = None,
 ) -> Response:
-    if not csrf.check_form_token(runtime.csrf_secret, nonce, seller_id, form_token, time.time()):
+    if not csrf.check_form_token(badges.csrf_secret, nonce, seller_id, form_token, time.time()):
         body = (
             "<p>This form has expired or was not sent from this site. "
             f'<a href="/s/{html.escape(seller_id)}">Reload the page</a> and try again.</p>'

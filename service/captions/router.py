@@ -3,10 +3,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
+from service.auth.deps import CurrentPlatform
 from service.captions import service
 from service.captions.runtime import CaptionRuntimeDep
 from service.captions.schemas import ClassifyRequest, ClassifyResponse
-from service.deps import CurrentPlatform
 
 router = APIRouter(prefix="/v1/captions", tags=["captions"])
 

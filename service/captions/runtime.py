@@ -1,25 +1,18 @@
-"""The caption classifier, loaded once per process at start-up and kept on the app state.
-
-Kept in `AppState.extras` (like the sellers domain) with a typed accessor, so the shared
-state class needs no change for this domain.
-"""
+"""The caption classifier, loaded once per process at start-up into the app's `captions`
+component."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from models.text.classifier import ARTIFACTS_ROOT, CaptionClassifier, load_caption_classifier
-from service.deps import StateDep
-from service.state import AppState
-
-EXTRAS_KEY = "captions"
-_lock = threading.Lock()
+from service.core.state import Component
+from service.kit.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -31,6 +24,11 @@ class CaptionRuntime:
         return self.classifier.model_version
 
 
+class CaptionsHost(Protocol):
+    @property
+    def captions(self) -> Component[CaptionRuntime]: ...
+
+
 @lru_cache(maxsize=2)
 def _load(artifacts_root: str) -> CaptionClassifier:
     # One classifier per artifact root and process: apps built by tests or several app
@@ -38,20 +36,14 @@ def _load(artifacts_root: str) -> CaptionClassifier:
     return load_caption_classifier(Path(artifacts_root))
 
 
-def startup_step(state: AppState) -> None:
-    """For app.STARTUP_STEPS: load the served caption model into the state."""
-    root = state.settings.caption_artifacts_dir or ARTIFACTS_ROOT
-    runtime = CaptionRuntime(_load(str(root)))
-    with _lock:
-        state.extras[EXTRAS_KEY] = runtime
+def build_runtime(settings: Settings) -> CaptionRuntime:
+    root = settings.caption_artifacts_dir or ARTIFACTS_ROOT
+    return CaptionRuntime(_load(str(root)))
 
 
-def get_runtime(state: AppState) -> CaptionRuntime:
-    return state.component(EXTRAS_KEY, CaptionRuntime, "caption model")
-
-
-def _runtime_dep(state: StateDep) -> CaptionRuntime:
-    return get_runtime(state)
+async def _runtime_dep(request: Request) -> CaptionRuntime:
+    host: CaptionsHost = request.app.state.trust
+    return host.captions.get()
 
 
 CaptionRuntimeDep = Annotated[CaptionRuntime, Depends(_runtime_dep)]

@@ -1,6 +1,6 @@
 """Caption classification as plain functions (no web types), for the router and other domains.
 
-The listing scorer calls `classify_texts(state, texts)` from a worker thread; it never
+The listing scorer calls `classify_with(runtime, texts)` from a worker thread; it never
 runs on the event loop.
 """
 
@@ -9,23 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from models.text.classifier import CaptionResult
-from service.captions.runtime import CaptionRuntime, get_runtime
+from service.captions.runtime import CaptionRuntime
 from service.captions.schemas import CaptionResultOut, ClassifyResponse, SpanOut
-from service.state import AppState
 
 
 def classify_with(runtime: CaptionRuntime, texts: Sequence[str]) -> list[CaptionResult]:
     """Batched classification of `texts` (CPU-bound: call it off the event loop)."""
     return runtime.classifier.classify(list(texts))
-
-
-def classify_texts(state: AppState, texts: Sequence[str]) -> list[CaptionResult]:
-    """texts -> results with the app's loaded model; raises NotReady while it loads."""
-    return classify_with(get_runtime(state), texts)
-
-
-def caption_model_version(state: AppState) -> str:
-    return get_runtime(state).model_version
 
 
 def to_response(results: Sequence[CaptionResult], model_version: str) -> ClassifyResponse:

@@ -1,7 +1,8 @@
 """Extension point: other domains attach work to catalog image changes.
 
 Hooks run inside the catalog's transaction, so whatever they write (e.g. the matching
-domain's hashes) is committed together with the image or not at all.
+domain's hashes) is committed together with the image or not at all. The catalog never
+names the domains that listen: the application registers them (service/app/wiring.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from service.catalog.tables import CatalogImage
-from service.imaging import DecodedImage
-from service.matching.service import MatchingCatalogHook
+from service.images.gate import DecodedImage
 
 
 class CatalogImageHook(Protocol):
@@ -22,7 +22,10 @@ class CatalogImageHook(Protocol):
     def images_removed(self, session: Session, images: list[CatalogImage]) -> None: ...
 
 
-CATALOG_IMAGE_HOOKS: list[CatalogImageHook] = [
-    # --- domain hooks are added below this line ---
-    MatchingCatalogHook(),  # issue 3
-]
+CATALOG_IMAGE_HOOKS: list[CatalogImageHook] = []
+
+
+def register(hook: CatalogImageHook) -> None:
+    """Adds `hook` once (by type): wiring may run more than once in a process."""
+    if not any(type(h) is type(hook) for h in CATALOG_IMAGE_HOOKS):
+        CATALOG_IMAGE_HOOKS.append(hook)

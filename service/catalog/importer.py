@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.catalog import repository, service
 from service.catalog.schemas import ProductCreate
 from service.catalog.tables import Product
-from service.errors import DomainError
-from service.imaging import DecodedImage, ImageLimits, decode_image
+from service.images.gate import DecodedImage, ImageLimits, decode_image
+from service.kit.errors import DomainError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
 PRODUCT_META_FILE = "product.json"

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
+from service.auth.deps import AnyRole, CurrentAdmin
 from service.catalog import service
 from service.catalog.schemas import (
     ImageOut,
@@ -17,9 +18,9 @@ from service.catalog.schemas import (
     ProductPatch,
     UploadedImage,
 )
-from service.deps import AnyRole, CurrentAdmin, SessionDep, StateDep
-from service.image_inputs import image_upload_openapi, read_images
-from service.imaging import decode_images
+from service.core.deps import SessionDep, StateDep
+from service.images.gate import decode_images
+from service.images.inputs import image_upload_openapi, read_images
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 MAX_UPLOAD_IMAGES = 20

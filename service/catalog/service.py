@@ -12,8 +12,8 @@ from service.catalog import repository
 from service.catalog.hooks import CATALOG_IMAGE_HOOKS
 from service.catalog.schemas import ProductCreate, ProductPatch
 from service.catalog.tables import CatalogImage, Product
-from service.errors import Conflict, NotFound, Unprocessable
-from service.imaging import DecodedImage
+from service.images.gate import DecodedImage
+from service.kit.errors import Conflict, NotFound, Unprocessable
 
 REQUIRED_FIELDS = ("brand", "name", "list_price", "currency")
 

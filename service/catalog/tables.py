@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from service.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, UTCDateTime, utcnow
 
 
 class Product(Base):

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from service.deps import StateDep
-from service.observability import render_metrics
+from service.core.deps import StateDep
+from service.kit.observability import render_metrics
 
 router = APIRouter(tags=["health"])
 
@@ -32,9 +32,7 @@ def ready(state: StateDep) -> JSONResponse:
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
-    for component, loaded in sorted(state.readiness.items()):
-        error = state.readiness_errors.get(component)
-        checks[component] = "ok" if loaded else (f"error: {error}" if error else "loading")
+    checks.update(sorted(state.readiness().items()))
     ok = all(value == "ok" for value in checks.values())
     return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
                         status_code=200 if ok else 503)

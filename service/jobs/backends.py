@@ -9,68 +9,70 @@ The retry then finds the items already done in the database and scores only the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from typing import Annotated, Protocol
 
-from fastapi import FastAPI
+from fastapi import Depends, Request
 from rq import Queue, Retry
 
+from service.core.state import Component, CoreState
 from service.jobs import repository
 from service.jobs.service import process_job
 from service.jobs.tables import BatchJob
-from service.settings import Settings
-from service.state import AppState
+from service.listings.runtime import ListingsRuntime
 
 log = logging.getLogger("trustd.jobs")
 QUEUE_NAME = "trustd-batch"
 RQ_RETRIES = 3
 RQ_JOB_TIMEOUT_SECONDS = 3600
-EXECUTOR_KEY = "jobs_executor"
 
 
-def backend_name(settings: Settings) -> str:
-    if settings.jobs_backend == "rq" or (settings.jobs_backend == "auto" and settings.redis_url):
-        return "rq"
-    return "inprocess"
-
-
-def rq_queue(state: AppState) -> Queue:
+def rq_queue(state: CoreState) -> Queue:
     if state.redis is None:
         raise RuntimeError("the rq backend needs TRUST_REDIS_URL")
     return Queue(QUEUE_NAME, connection=state.redis)
 
 
-def _run_in_process(state: AppState, job_id: str) -> None:
-    try:
-        process_job(state, job_id)
-    except Exception:  # left pending in the database: resumed at the next start-up
-        log.exception("in-process batch job failed", extra={"fields": {"job": job_id}})
+class JobRunner:
+    """Hands batch jobs to their backend; one thread per app runs the in-process ones, and
+    resumes those a process that died left unfinished."""
+
+    def __init__(self, state: CoreState, listings: ListingsRuntime) -> None:
+        self._state, self._listings = state, listings
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-jobs")
+
+    def resume(self) -> None:
+        with self._state.session_factory() as session:
+            unfinished = repository.unfinished_jobs(session, "inprocess")
+        for job_id in unfinished:
+            self._executor.submit(self._run_in_process, job_id)
+
+    def submit(self, job: BatchJob) -> None:
+        if job.backend == "rq":
+            rq_queue(self._state).enqueue(
+                "service.app.worker.run_queued_job", job.id, job_id=job.id,
+                retry=Retry(max=RQ_RETRIES), job_timeout=RQ_JOB_TIMEOUT_SECONDS)
+            return
+        self._executor.submit(self._run_in_process, job.id)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _run_in_process(self, job_id: str) -> None:
+        try:
+            process_job(self._state, self._listings, job_id)
+        except Exception:  # left pending in the database: resumed at the next start-up
+            log.exception("in-process batch job failed", extra={"fields": {"job": job_id}})
 
 
-def submit(state: AppState, job: BatchJob) -> None:
-    if job.backend == "rq":
-        rq_queue(state).enqueue("service.jobs.runner.run_queued_job", job.id, job_id=job.id,
-                                retry=Retry(max=RQ_RETRIES), job_timeout=RQ_JOB_TIMEOUT_SECONDS)
-        return
-    executor = state.extras.get(EXECUTOR_KEY)
-    if not isinstance(executor, ThreadPoolExecutor):
-        raise RuntimeError("the in-process job runner is not started")
-    executor.submit(_run_in_process, state, job.id)
+class JobsHost(Protocol):
+    @property
+    def jobs(self) -> Component[JobRunner]: ...
 
 
-@asynccontextmanager
-async def jobs_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """One runner thread per app; unfinished in-process jobs resume at start-up."""
-    state: AppState = app.state.trust
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-jobs")
-    state.extras[EXECUTOR_KEY] = executor
-    with state.session_factory() as session:
-        unfinished = repository.unfinished_jobs(session, "inprocess")
-    for job_id in unfinished:
-        executor.submit(_run_in_process, state, job_id)
-    try:
-        yield
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        state.extras.pop(EXECUTOR_KEY, None)
+async def _runner_dep(request: Request) -> JobRunner:
+    host: JobsHost = request.app.state.trust
+    return host.jobs.get()
+
+
+JobsDep = Annotated[JobRunner, Depends(_runner_dep)]

@@ -14,6 +14,16 @@ def get_job(session: Session, job_id: str) -> BatchJob | None:
     return session.get(BatchJob, job_id)
 
 
+def get_item(session: Session, item_id: int) -> BatchJobItem | None:
+    return session.get(BatchJobItem, item_id)
+
+
+def add_job(session: Session, job: BatchJob, items: list[BatchJobItem]) -> None:
+    session.add(job)
+    session.flush()
+    session.add_all(items)
+
+
 def next_item_id(session: Session, job_id: str, now: dt.datetime) -> int | None:
     query = (select(BatchJobItem.id)
              .where(BatchJobItem.job_id == job_id, BatchJobItem.status == "pending",

@@ -3,15 +3,16 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.concurrency import run_in_threadpool
 
-from service.deps import CurrentPlatform, StateDep
-from service.errors import Unprocessable
+from service.auth.deps import CurrentPlatform
+from service.core.deps import StateDep
 from service.jobs import service
-from service.jobs.backends import backend_name, jobs_lifespan, submit
+from service.jobs.backends import JobsDep
 from service.jobs.schemas import BatchIn, JobItemOut, JobOut
 from service.jobs.tables import BatchJob, BatchJobItem
+from service.kit.errors import Unprocessable
 from service.listings.router import platform_of
 
-router = APIRouter(tags=["jobs"], lifespan=jobs_lifespan)
+router = APIRouter(tags=["jobs"])
 
 
 def job_out(job: BatchJob, items: list[BatchJobItem], with_items: bool) -> JobOut:
@@ -25,14 +26,15 @@ def job_out(job: BatchJob, items: list[BatchJobItem], with_items: bool) -> JobOu
 
 @router.post("/v1/listings/score-batch", status_code=status.HTTP_202_ACCEPTED,
              response_model=JobOut)
-async def score_batch(body: BatchIn, principal: CurrentPlatform, state: StateDep) -> JobOut:
+async def score_batch(body: BatchIn, principal: CurrentPlatform, state: StateDep,
+                      runner: JobsDep) -> JobOut:
     platform_id = platform_of(principal)
     if len(body.listings) > state.settings.score_batch_max:
         raise Unprocessable(f"at most {state.settings.score_batch_max} listings per batch",
                             code="batch_too_large")
     job = await run_in_threadpool(service.create_job, state, platform_id, body.listings,
-                                  backend_name(state.settings))
-    await run_in_threadpool(submit, state, job)
+                                  state.settings.background_backend)
+    await run_in_threadpool(runner.submit, job)
     return job_out(job, [], False).model_copy(update={"pending": job.total})
 
 

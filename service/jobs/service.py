@@ -13,15 +13,15 @@ import time
 import uuid
 from typing import Any
 
-from service.db import utcnow
-from service.errors import DomainError, NotFound, Unprocessable
-from service.image_inputs import images_from_json
+from service.core.state import CoreState
+from service.images.inputs import images_from_json
 from service.jobs import repository
 from service.jobs.tables import BatchJob, BatchJobItem
+from service.kit.db import utcnow
+from service.kit.errors import DomainError, NotFound, Unprocessable
 from service.listings import service as listings
 from service.listings.inputs import MAX_LISTING_IMAGES, parse_fields
-from service.listings.runtime import get_runtime, thresholds_for
-from service.state import AppState
+from service.listings.runtime import ListingsRuntime, thresholds_for
 
 log = logging.getLogger("trustd.jobs")
 ITEM_HOLD_SECONDS = 300
@@ -29,7 +29,7 @@ HELD_POLL_SECONDS = 0.5
 KIND_SCORE_LISTINGS = "score_listings"
 
 
-def create_job(state: AppState, platform_id: str, listings_in: list[dict[str, Any]],
+def create_job(state: CoreState, platform_id: str, listings_in: list[dict[str, Any]],
                backend: str) -> BatchJob:
     for index, entry in enumerate(listings_in):  # refuse malformed input before queueing
         if not isinstance(entry, dict):
@@ -43,16 +43,14 @@ def create_job(state: AppState, platform_id: str, listings_in: list[dict[str, An
                    kind=KIND_SCORE_LISTINGS, status="queued", backend=backend,
                    total=len(listings_in), runs=0)
     with state.session_factory() as session:
-        session.add(job)
-        session.flush()
-        session.add_all(BatchJobItem(job_id=job.id, position=i, listing_id=e["listing_id"],
-                                     request=e, status="pending")
-                        for i, e in enumerate(listings_in))
+        repository.add_job(session, job, [
+            BatchJobItem(job_id=job.id, position=i, listing_id=e["listing_id"], request=e,
+                         status="pending") for i, e in enumerate(listings_in)])
         session.commit()
     return job
 
 
-def get_job(state: AppState, platform_id: str, job_id: str) -> tuple[BatchJob, list[BatchJobItem]]:
+def get_job(state: CoreState, platform_id: str, job_id: str) -> tuple[BatchJob, list[BatchJobItem]]:
     with state.session_factory() as session:
         job = repository.get_job(session, job_id)
         if job is None or job.platform_id != platform_id:
@@ -60,24 +58,25 @@ def get_job(state: AppState, platform_id: str, job_id: str) -> tuple[BatchJob, l
         return job, repository.items_of(session, job_id)
 
 
-def _score_item(state: AppState, platform_id: str, request: dict[str, Any]) -> dict[str, Any]:
+def _score_item(state: CoreState, runtime: ListingsRuntime, platform_id: str,
+                request: dict[str, Any]) -> dict[str, Any]:
     fields = parse_fields(request)
     blobs = images_from_json(request.get("images"), MAX_LISTING_IMAGES,
                              state.image_limits.max_bytes, state.image_fetcher)
     # Both matching stages here (no deferred deep check): a batch result is final.
-    scored = listings.score(state, get_runtime(state), platform_id, fields, blobs,
+    scored = listings.score(state, runtime, platform_id, fields, blobs,
                             thresholds_for(state.settings, platform_id), time.perf_counter())
     return {key: scored.body[key] for key in ("assessment_version", "risk", "level",
                                               "decision", "review_item_id", "stored")}
 
 
-def _has_pending(state: AppState, job_id: str) -> bool:
+def _has_pending(state: CoreState, job_id: str) -> bool:
     with state.session_factory() as session:
         return repository.counts(session, job_id).get("pending", 0) > 0
 
 
-def process_job(state: AppState, job_id: str, now: dt.datetime | None = None,
-                wait_for_held: float = 0.0) -> BatchJob:
+def process_job(state: CoreState, runtime: ListingsRuntime, job_id: str,
+                now: dt.datetime | None = None, wait_for_held: float = 0.0) -> BatchJob:
     """Scores every pending item of the job; safe to run again, or concurrently.
 
     `wait_for_held`: how long to wait for items another runner holds (a queue retry after a
@@ -106,19 +105,19 @@ def process_job(state: AppState, job_id: str, now: dt.datetime | None = None,
                     break
                 continue
             session.commit()
-            item = session.get(BatchJobItem, item_id)
+            item = repository.get_item(session, item_id)
             assert item is not None
             request = item.request
         try:
-            outcome, status, error = _score_item(state, platform_id, request), "done", None
+            outcome, status, error = _score_item(state, runtime, platform_id, request), "done", None
         except DomainError as exc:  # this listing is invalid; the others go on
             outcome, status, error = None, "failed", exc.to_body()["error"]
         with state.session_factory() as session:
-            row = session.get(BatchJobItem, item_id)
+            row = repository.get_item(session, item_id)
             assert row is not None
             row.status, row.result, row.error = status, outcome, error
             row.locked_until, row.finished_at = None, utcnow()
-            job_row = session.get(BatchJob, job_id)
+            job_row = repository.get_job(session, job_id)
             assert job_row is not None
             job_row.updated_at = utcnow()  # heartbeat
             session.commit()

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.risk import ListingSignals, RiskThresholds, score_listing
-from service.captions.service import caption_model_version, classify_texts
-from service.errors import NotReady
+from service.captions.service import classify_with
+from service.core.state import CoreState
+from service.kit.errors import NotReady
 from service.listings import repository, signals
 from service.listings.photos import PerPhoto
 from service.listings.runtime import ListingsRuntime
@@ -28,7 +29,6 @@ from service.listings.schemas import (
     ReasonOut,
 )
 from service.listings.tables import Listing, ListingAssessment
-from service.state import AppState
 
 
 def content_hash(fields: ListingFields, image_shas: list[str]) -> str:
@@ -64,15 +64,16 @@ def _price_check(fields: ListingFields, matches: signals.MatchedProducts) -> Pri
         currency=fields.currency.upper() if fields.currency else None, ratio=ratio)
 
 
-def assess(session: Session, state: AppState, runtime: ListingsRuntime, fields: ListingFields,
+def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields: ListingFields,
            per_photo: PerPhoto, thresholds: RiskThresholds) -> dict[str, Any]:
     """The response body's scoring part (plain JSON), plus "brand" for the stored row."""
     settings = state.settings
     matches = signals.resolve_matches(session, per_photo, fields.seller_id)
     try:
-        caption_version = caption_model_version(state)
+        captions = runtime.captions.get()
+        caption_version = captions.model_version
         caption_signal, caption_out = signals.caption_signal(
-            lambda texts: classify_texts(state, texts), fields.caption)
+            lambda texts: classify_with(captions, texts), fields.caption)
     except NotReady:
         # Scored without it (the model counts a missing caption signal as risk), and said so.
         caption_version, caption_signal, caption_out = "unavailable", None, None

@@ -1,6 +1,6 @@
 """The deep check: the catalog matcher's keypoint ("local") stage for the photos the hash
-stage left without a match, run after the scoring response (service/jobs/deep_checks.py
-decides where: an RQ worker when Redis is configured, a background thread otherwise).
+stage left without a match, run after the scoring response (deep_runner.py decides
+where: an RQ worker when Redis is configured, a background thread otherwise).
 
 Outcomes, recorded on the check and on the assessment it completes:
 - no new matches: the assessment's `image_check` becomes complete (no new version: the
@@ -27,16 +27,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.risk import RiskThresholds
-from service.db import utcnow
-from service.imaging import decode_image
+from service.core.state import CoreState
+from service.images.gate import decode_image
+from service.kit.db import utcnow
 from service.listings import assess, photos, repository
-from service.listings.runtime import ListingsRuntime, get_runtime
+from service.listings.runtime import ListingsRuntime
 from service.listings.schemas import ListingFields
 from service.listings.tables import Listing, ListingAssessment, ListingDeepCheck
 from service.listings.tables import ListingDeepCheckPhoto as CheckPhoto
 from service.matching.service import gate_side
-from service.review import service as review
-from service.state import AppState
 from service.webhooks.delivery import deliver_due
 from service.webhooks.service import enqueue_event
 
@@ -63,7 +62,7 @@ def create(session: Session, listing: Listing, assessment: ListingAssessment,
     return check
 
 
-def _local_stage(state: AppState, runtime: ListingsRuntime, session: Session,
+def _local_stage(state: CoreState, runtime: ListingsRuntime, session: Session,
                  rows: list[CheckPhoto]) -> dict[int, list[photos.PhotoMatch]]:
     blobs = {row.photo_index: row.data for row in rows}
     limits = state.image_limits
@@ -83,7 +82,7 @@ def _mark(assessment: ListingAssessment, status: str, check_id: int, stages: lis
         status, stages, check_id, updated_version=updated_version)}
 
 
-def _rescore(session: Session, state: AppState, runtime: ListingsRuntime,
+def _rescore(session: Session, state: CoreState, runtime: ListingsRuntime,
              check: ListingDeepCheck, listing: Listing, first: ListingAssessment,
              merged: photos.PerPhoto, now: dt.datetime) -> ListingAssessment:
     fields = ListingFields.model_validate(check.fields)
@@ -93,25 +92,25 @@ def _rescore(session: Session, state: AppState, runtime: ListingsRuntime,
     result["image_check"] = assess.image_check("complete", ["hash", "local"], check.id)
     listing, newer = assess.store(session, listing.platform_id, fields, first.content_hash,
                                   result, now)
-    item = review.enqueue(session, listing, newer, now)
+    item_id = runtime.review.enqueue(session, listing, newer, now)
     enqueue_event(session, listing.platform_id, EVENT_UPDATED, {
         "listing_id": listing.listing_id, "seller_id": listing.seller_id,
         "assessment_version": newer.version, "previous_version": first.version,
         "risk": newer.risk, "level": newer.level, "decision": newer.decision,
-        "reason_codes": newer.reason_codes, "review_item_id": item.id if item else None,
+        "reason_codes": newer.reason_codes, "review_item_id": item_id,
         "image_matches": result["image_matches"], "cause": "deep_check"}, now)
     return newer
 
 
-def _finish(state: AppState, runtime: ListingsRuntime, check_id: int,
+def _finish(state: CoreState, runtime: ListingsRuntime, check_id: int,
             local: dict[int, list[photos.PhotoMatch]]) -> str | None:
     """Records the outcome once (a second finisher finds the check closed and stops)."""
     for attempt in range(2):
         now = utcnow()
         with state.session_factory() as session:
-            check = session.get(ListingDeepCheck, check_id)
+            check = repository.get_check(session, check_id)
             first = repository.get_assessment(session, check.assessment_id) if check else None
-            listing = session.get(Listing, check.listing_pk) if check else None
+            listing = repository.get_listing(session, check.listing_pk) if check else None
             if check is None or first is None or listing is None or check.status != "pending":
                 return None
             latest = repository.latest_assessment(session, listing.id)
@@ -159,7 +158,7 @@ class Taken:
 
 
 @contextmanager
-def _released_on_error(state: AppState, check_id: int) -> Iterator[None]:
+def _released_on_error(state: CoreState, check_id: int) -> Iterator[None]:
     try:
         yield
     except Exception:
@@ -169,10 +168,9 @@ def _released_on_error(state: AppState, check_id: int) -> Iterator[None]:
         raise
 
 
-def take(state: AppState, check_id: int) -> Taken | None:
+def take(state: CoreState, runtime: ListingsRuntime, check_id: int) -> Taken | None:
     """Holds a pending check and runs the local stage (the CPU-heavy part, no writes):
     None when another runner holds it or it is done already."""
-    runtime = get_runtime(state)
     now = utcnow()
     with state.session_factory() as session:
         if not repository.hold_check(session, check_id, now,
@@ -181,7 +179,7 @@ def take(state: AppState, check_id: int) -> Taken | None:
             return None
         session.commit()
     with _released_on_error(state, check_id), state.session_factory() as session:
-        check = session.get(ListingDeepCheck, check_id)
+        check = repository.get_check(session, check_id)
         assert check is not None
         if check.runs > MAX_RUNS:
             return Taken(check_id, None)
@@ -189,13 +187,13 @@ def take(state: AppState, check_id: int) -> Taken | None:
         return Taken(check_id, _local_stage(state, runtime, session, rows))
 
 
-def finish(state: AppState, taken: Taken) -> str | None:
+def finish(state: CoreState, runtime: ListingsRuntime, taken: Taken) -> str | None:
     """Records what a taken check found (the writes), then sends its webhook event."""
     with _released_on_error(state, taken.check_id):
         if taken.local is None:
             outcome = _give_up(state, taken.check_id)
         else:
-            outcome = _finish(state, get_runtime(state), taken.check_id, taken.local)
+            outcome = _finish(state, runtime, taken.check_id, taken.local)
     log.info("deep check finished", extra={"fields": {"check": taken.check_id,
                                                       "outcome": outcome}})
     if outcome in ("rescored", "no_new_matches"):  # first attempt now; the dispatcher retries
@@ -203,9 +201,9 @@ def finish(state: AppState, taken: Taken) -> str | None:
     return outcome
 
 
-def _give_up(state: AppState, check_id: int) -> str | None:
+def _give_up(state: CoreState, check_id: int) -> str | None:
     with state.session_factory() as session:
-        check = session.get(ListingDeepCheck, check_id)
+        check = repository.get_check(session, check_id)
         first = repository.get_assessment(session, check.assessment_id) if check else None
         if first is not None and check is not None:
             _mark(first, "failed", check.id, ["hash"])
@@ -217,24 +215,25 @@ def _give_up(state: AppState, check_id: int) -> str | None:
         return "failed"
 
 
-def run(state: AppState, check_id: int) -> str | None:
+def run(state: CoreState, runtime: ListingsRuntime, check_id: int) -> str | None:
     """Runs one pending deep check; returns its outcome, or None when another runner holds
     it or it was done already. Safe to call again, or concurrently."""
-    taken = take(state, check_id)
-    return finish(state, taken) if taken is not None else None
+    taken = take(state, runtime, check_id)
+    return finish(state, runtime, taken) if taken is not None else None
 
 
-def run_or_wait(state: AppState, check_id: int, timeout: float) -> str | None:
+def run_or_wait(state: CoreState, runtime: ListingsRuntime, check_id: int,
+                timeout: float) -> str | None:
     """Runs the check, or waits (up to `timeout`) while another runner holds it: a caller
     who waits for the answer, and a queue retry after a runner was killed mid-check (its
     hold expires after HOLD_SECONDS, then the check is taken again here)."""
     deadline = time.monotonic() + timeout
     while True:
-        outcome = run(state, check_id)
+        outcome = run(state, runtime, check_id)
         if outcome is not None or time.monotonic() >= deadline:
             return outcome
         with state.session_factory() as session:
-            check = session.get(ListingDeepCheck, check_id)
+            check = repository.get_check(session, check_id)
             if check is None or check.status != "pending":
                 return check.outcome if check is not None else None
         time.sleep(WAIT_POLL_SECONDS)

@@ -1,6 +1,6 @@
 """Sample listings for `make run`'s demo data, scored on first run so the queue has work.
 
-Call `seed_demo_listings(state)` after `seed_demo_catalog` (the photos re-use the demo
+Call `seed_demo_listings(state, runtime)` after `seed_demo_catalog` (the photos re-use the demo
 catalog's drawn product shots, regenerated from the same seeds, byte for byte).
 """
 
@@ -10,11 +10,11 @@ import time
 from typing import Any
 
 from service.auth import repository as meta_repository
-from service.demo import product_photo
+from service.catalog.demo import product_photo
+from service.core.state import CoreState
 from service.listings import service
-from service.listings.runtime import get_runtime, thresholds_for
+from service.listings.runtime import ListingsRuntime, thresholds_for
 from service.listings.schemas import ListingFields
-from service.state import AppState
 
 DEMO_LISTINGS_KEY = "demo_listings_seeded"
 DEMO_PLATFORM = "demo-shop"
@@ -38,12 +38,11 @@ DEMO_LISTINGS: list[tuple[dict[str, Any], tuple[int, ...]]] = [
 ]
 
 
-def seed_demo_listings(state: AppState) -> int:
+def seed_demo_listings(state: CoreState, runtime: ListingsRuntime) -> int:
     """Scores the demo listings once per database; returns how many were scored."""
     with state.session_factory() as session:
         if meta_repository.get_meta(session, DEMO_LISTINGS_KEY) is not None:
             return 0
-    runtime = get_runtime(state)
     thresholds = thresholds_for(state.settings, DEMO_PLATFORM)
     for fields, seeds in DEMO_LISTINGS:
         service.score(state, runtime, DEMO_PLATFORM, ListingFields.model_validate(fields),

@@ -9,15 +9,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from service.errors import Unprocessable, UnsupportedMediaType
-from service.image_fetch import ImageFetcher
-from service.image_inputs import (
+from service.images.fetch import ImageFetcher
+from service.images.inputs import (
     check_count,
     content_type_of,
     images_from_json,
     read_json_object,
     read_upload,
 )
+from service.kit.errors import Unprocessable, UnsupportedMediaType
 from service.listings.schemas import ListingFields
 
 MAX_LISTING_IMAGES = 9

@@ -19,11 +19,11 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session
 
-from service.cache import Cache
-from service.imaging import DecodedImage
-from service.matching.runtime import get_index
+from service.core.state import Component, CoreState
+from service.images.gate import DecodedImage
+from service.kit.cache import Cache
+from service.matching.runtime import MatchIndex
 from service.matching.service import MATCHER_VERSION, match_decoded
-from service.state import AppState
 
 Stage = Literal["hash", "local"]
 STAGES: tuple[Stage, ...] = ("hash", "local")
@@ -54,18 +54,18 @@ class PhotoMatcher(Protocol):
 
 
 class CatalogPhotoMatcher:
-    """The catalog image matcher (issue 3) behind the scorer's `PhotoMatcher` protocol.
+    """The catalog image matcher behind the scorer's `PhotoMatcher` protocol.
 
     Its version names the catalog state (the change-log position the index has applied), so
     a cached per-photo result is never reused after the catalog changed.
     """
 
-    def __init__(self, state: AppState) -> None:
-        self._state = state
+    def __init__(self, state: CoreState, index: Component[MatchIndex]) -> None:
+        self._state, self._index = state, index
 
     @property
     def version(self) -> str:
-        index = get_index(self._state)
+        index = self._index.get()
         if index.needs_sync(self._state.settings.matching_sync_seconds):
             with self._state.session_factory() as session:
                 index.sync(session)
@@ -76,7 +76,8 @@ class CatalogPhotoMatcher:
         # The "local" stage runs both stages together, as POST /v1/images/match does: the
         # joint and colour-confirmed rules need the hash evidence and the keypoint fit of
         # the same photo, and the hash stage costs a few ms beside the keypoints.
-        results = match_decoded(self._state, session, decoded, hash_stage=True,
+        results = match_decoded(self._index.get(), session, decoded,
+                                self._state.settings.matching_sync_seconds, hash_stage=True,
                                 local_stage=stage == "local")
         return [[PhotoMatch(m.image_id, m.confidence, f"{m.hash_kind}:{m.region}")
                  for m in result.matches] for result in results]

@@ -24,7 +24,6 @@ from service.listings.tables import (
     ListingDeepCheck,
     ListingDeepCheckPhoto,
 )
-from service.review.tables import ReviewItem
 
 
 def find_listing(session: Session, platform_id: str, listing_id: str) -> Listing | None:
@@ -36,13 +35,20 @@ def get_assessment(session: Session, assessment_id: int) -> ListingAssessment | 
     return session.get(ListingAssessment, assessment_id)
 
 
+def get_listing(session: Session, listing_pk: int) -> Listing | None:
+    return session.get(Listing, listing_pk)
+
+
+def get_check(session: Session, check_id: int) -> ListingDeepCheck | None:
+    return session.get(ListingDeepCheck, check_id)
+
+
 # The re-score path's one query, built once: the newest assessment of this content (a deep
-# check may have added a newer version of the same content) with its review item id, as
+# check may have added a newer version of the same content) with its listing's key, as
 # plain columns (no ORM objects: this is most of what a stored re-score costs).
 _STORED = (select(Listing.listing_id, Listing.seller_id, ListingAssessment.version,
-                  ListingAssessment.result, ListingAssessment.created_at, ReviewItem.id)
+                  ListingAssessment.result, ListingAssessment.created_at, Listing.id)
            .join(ListingAssessment, ListingAssessment.listing_pk == Listing.id)
-           .outerjoin(ReviewItem, ReviewItem.listing_pk == Listing.id)
            .where(Listing.platform_id == bindparam("platform_id"),
                   Listing.listing_id == bindparam("listing_id"),
                   ListingAssessment.content_hash == bindparam("content_hash"))
@@ -51,7 +57,7 @@ _STORED = (select(Listing.listing_id, Listing.seller_id, ListingAssessment.versi
 
 def stored_assessment(connection: Connection, platform_id: str, listing_id: str,
                       content_hash: str) -> Row[Any] | None:
-    """(listing_id, seller_id, version, result, created_at, review item id) or None."""
+    """(listing_id, seller_id, version, result, created_at, listing key) or None."""
     return connection.execute(_STORED, {"platform_id": platform_id, "listing_id": listing_id,
                                         "content_hash": content_hash}).first()
 

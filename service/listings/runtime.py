@@ -1,31 +1,51 @@
-"""The listing scorer's risk model (shared by every app in the process: it is immutable)
-and photo matcher, kept per app in `AppState.extras`. The caption model belongs to the
-captions domain and is reached through its service functions."""
+"""The listing scorer's runtime: the risk model, the photo matcher, the caption model's slot
+and the review queue, built at start-up into the app's `listings` component."""
 
 from __future__ import annotations
 
-import threading
+import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from models.risk import RiskModel, RiskThresholds, load_model
-from service.listings.photos import CatalogPhotoMatcher, PhotoMatcher
-from service.settings import Settings
-from service.state import AppState
-
-EXTRAS_KEY = "listings"
-_lock = threading.Lock()
+from service.captions.runtime import CaptionRuntime
+from service.core.state import Component
+from service.kit.settings import Settings
+from service.listings.photos import PhotoMatcher
+from service.listings.tables import Listing, ListingAssessment
 
 
 @lru_cache(maxsize=1)
-def _risk_model() -> RiskModel:
+def shared_risk_model() -> RiskModel:
+    """One per process: the model is immutable, so every app in the process shares it."""
     return load_model()
+
+
+class ReviewQueue(Protocol):
+    """Where flagged assessments go: the review domain implements it. Listings never import
+    review (review reads listings), so the queue is handed in when the app is built."""
+
+    def enqueue(self, session: Session, listing: Listing, assessment: ListingAssessment,
+                now: dt.datetime) -> int | None:
+        """The open review item's id after this assessment, None when nothing is queued."""
+        ...
+
+    def item_id(self, connection: Session | Connection, listing_pk: int) -> int | None: ...
 
 
 @dataclass
 class ListingsRuntime:
     risk_model: RiskModel
     matcher: PhotoMatcher
+    # The slot, not the model: a listing is still scored (and says so) while the caption
+    # model loads or after it failed to.
+    captions: Component[CaptionRuntime]
+    review: ReviewQueue
 
 
 def thresholds_for(settings: Settings, platform_id: str) -> RiskThresholds:
@@ -37,19 +57,14 @@ def thresholds_for(settings: Settings, platform_id: str) -> RiskThresholds:
                           block=custom.get("block", defaults.block))
 
 
-def get_runtime(state: AppState) -> ListingsRuntime:
-    runtime = state.extras.get(EXTRAS_KEY)
-    if runtime is None:
-        with _lock:
-            runtime = state.extras.get(EXTRAS_KEY)
-            if runtime is None:
-                runtime = ListingsRuntime(_risk_model(), CatalogPhotoMatcher(state))
-                state.extras[EXTRAS_KEY] = runtime
-    assert isinstance(runtime, ListingsRuntime)
-    return runtime
+class ListingsHost(Protocol):
+    @property
+    def listings(self) -> Component[ListingsRuntime]: ...
 
 
-def startup_step(state: AppState) -> None:
-    """Loads the risk model at start-up: readiness reports a missing or broken artifact, and
-    the first listing does not pay for loading it."""
-    get_runtime(state)
+async def _runtime_dep(request: Request) -> ListingsRuntime:
+    host: ListingsHost = request.app.state.trust
+    return host.listings.get()
+
+
+ListingsDep = Annotated[ListingsRuntime, Depends(_runtime_dep)]

@@ -23,16 +23,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.risk import RiskThresholds
-from service.db import utcnow
-from service.errors import NotFound
-from service.imaging import DecodedImage, decode_image
+from service.core.state import CoreState
+from service.images.gate import DecodedImage, decode_image
+from service.kit.db import utcnow
+from service.kit.errors import NotFound
 from service.listings import assess, deep_check, photos, repository
 from service.listings.runtime import ListingsRuntime
 from service.listings.schemas import ListingFields, ScoreOut
 from service.matching.service import gate_side
-from service.review import repository as review_repo
-from service.review import service as review
-from service.state import AppState
 
 # How long a caller who waits for the deep check waits for a runner that already holds it.
 WAIT_FOR_RUNNER_SECONDS = 30.0
@@ -48,18 +46,19 @@ def _latency(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
-def _stored(state: AppState, platform_id: str, fields: ListingFields, digest: str,
-            started: float) -> dict[str, Any] | None:
+def _stored(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: ListingFields,
+            digest: str, started: float) -> dict[str, Any] | None:
     with state.engine.connect() as connection:
         row = repository.stored_assessment(connection, platform_id, fields.listing_id, digest)
-    if row is None:
-        return None
-    listing_id, seller_id, version, result, created_at, item_id = tuple(row)
+        if row is None:
+            return None
+        listing_id, seller_id, version, result, created_at, listing_pk = tuple(row)
+        item_id = runtime.review.item_id(connection, listing_pk)
     return assess.body(listing_id, seller_id, version, result, created_at, True, item_id,
                        _latency(started))
 
 
-def _match(session: Session, state: AppState, runtime: ListingsRuntime, blobs: list[bytes],
+def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: list[bytes],
            shas: list[str], wait: bool) -> tuple[
                dict[int, list[photos.PhotoMatch]], list[photos.Photo], list[str]]:
     """The request's matches, the photos still waiting for the local stage, the stages run."""
@@ -86,7 +85,7 @@ def _match(session: Session, state: AppState, runtime: ListingsRuntime, blobs: l
     return found, waiting, stages
 
 
-def score(state: AppState, runtime: ListingsRuntime, platform_id: str, fields: ListingFields,
+def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: ListingFields,
           blobs: list[bytes], thresholds: RiskThresholds, started: float,
           deep_backend: str | None = None) -> Scored:
     """`deep_backend`: where a deferred deep check will run (rq / inprocess); None runs
@@ -94,13 +93,13 @@ def score(state: AppState, runtime: ListingsRuntime, platform_id: str, fields: L
     shas = [photos.sha256_of(b) for b in blobs]
     digest = assess.content_hash(fields, shas)
     for attempt in range(2):
-        known = _stored(state, platform_id, fields, digest, started)
+        known = _stored(state, runtime, platform_id, fields, digest, started)
         if known is not None:
             pending = known["image_check"]
             if deep_backend is None and pending["status"] == "pending":
-                deep_check.run_or_wait(state, pending["deep_check_id"],
+                deep_check.run_or_wait(state, runtime, pending["deep_check_id"],
                                        WAIT_FOR_RUNNER_SECONDS)
-                known = _stored(state, platform_id, fields, digest, started)
+                known = _stored(state, runtime, platform_id, fields, digest, started)
                 assert known is not None
             return Scored(known, None)
         with state.session_factory() as session:
@@ -122,7 +121,7 @@ def score(state: AppState, runtime: ListingsRuntime, platform_id: str, fields: L
                                               found, [(p, blobs[p.index]) for p in waiting])
                     assessment.result = {**assessment.result, "image_check": {
                         **result["image_check"], "deep_check_id": check.id}}
-                item = review.enqueue(session, listing, assessment, now)
+                item_id = runtime.review.enqueue(session, listing, assessment, now)
                 session.commit()
             except IntegrityError:
                 session.rollback()  # a concurrent request stored this listing first
@@ -131,18 +130,18 @@ def score(state: AppState, runtime: ListingsRuntime, platform_id: str, fields: L
                 continue
             return Scored(assess.body(listing.listing_id, listing.seller_id, assessment.version,
                                       assessment.result, assessment.created_at, False,
-                                      item.id if item else None, _latency(started)),
+                                      item_id, _latency(started)),
                           check.id if check else None)
     raise AssertionError("unreachable")
 
 
-def latest(session: Session, platform_id: str, listing_id: str) -> ScoreOut:
+def latest(session: Session, runtime: ListingsRuntime, platform_id: str,
+           listing_id: str) -> ScoreOut:
     listing = repository.find_listing(session, platform_id, listing_id)
     assessment = repository.latest_assessment(session, listing.id) if listing else None
     if listing is None or assessment is None:
         raise NotFound(f"no listing {listing_id!r} scored for this platform",
                        code="listing_not_found")
-    item = review_repo.item_for_listing(session, listing.id)
     return ScoreOut.model_validate(assess.body(
         listing.listing_id, listing.seller_id, assessment.version, assessment.result,
-        assessment.created_at, True, item.id if item else None, 0.0))
+        assessment.created_at, True, runtime.review.item_id(session, listing.id), 0.0))

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from models.risk import CaptionSignal, CaptionSpan, ImageMatch, SellerSignal
 from models.text.classifier import CaptionResult
-from service.cache import Cache
 from service.catalog.tables import CatalogImage, Product
+from service.kit.cache import Cache
 from service.listings.photos import PerPhoto
 from service.listings.schemas import CaptionOut, ImageMatchOut, SellerOut
 from service.sellers.reputation import reputation_summary

@@ -12,21 +12,20 @@ PostgreSQL, so gaps are re-read for a while instead of being skipped for good.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Annotated, Protocol
 
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from models.hashing.matcher import Match
 from models.hashing.pipeline import CatalogMatcher, QueryEvidence
+from service.core.state import Component
 from service.matching import repository
-from service.state import AppState
 
-log = logging.getLogger("trustd.matching")
-EXTRAS_KEY = "matching"
 GAP_RETRY_SECONDS = 60.0  # an uncommitted (or rolled back) seq is re-read this long
 
 _generation = 0  # bumped after this process commits a catalog image change
@@ -93,24 +92,14 @@ class MatchIndex:
             return [self.matcher.match(q) for q in queries]
 
 
-def startup_step(state: AppState) -> None:
-    """For app.STARTUP_STEPS: re-enrol stale evidence, then build the index from the database.
-
-    Stale evidence (computed by an older pipeline) would still load but match worse than
-    it should, silently; `trustd matching reindex` does the same ahead of a deploy.
-    """
-    from service.matching.service import reindex_stale  # service imports this module
-
-    started = time.monotonic()
-    redone = reindex_stale(state.session_factory, state.image_limits)
-    if redone:
-        log.warning("re-enrolled %d catalog images stored by an older matching pipeline "
-                    "in %.1f s", redone, time.monotonic() - started)
-    index = MatchIndex()
-    with state.session_factory() as session:
-        index.load(session)
-    state.extras[EXTRAS_KEY] = index
+class MatchingHost(Protocol):
+    @property
+    def matching(self) -> Component[MatchIndex]: ...
 
 
-def get_index(state: AppState) -> MatchIndex:
-    return state.component(EXTRAS_KEY, MatchIndex, "image index")
+async def _index_dep(request: Request) -> MatchIndex:
+    host: MatchingHost = request.app.state.trust
+    return host.matching.get()
+
+
+MatchIndexDep = Annotated[MatchIndex, Depends(_index_dep)]

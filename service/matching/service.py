@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 
@@ -22,18 +24,17 @@ from models.hashing.pipeline import (
 from models.hashing.views import WORK_SIDE, work_image
 from models.thresholds import LOCAL_QUERY_MAX_SIDE
 from service.catalog.tables import CatalogImage
-from service.imaging import DecodedImage, ImageLimits, decode_image
+from service.core.state import CoreState
+from service.images.gate import DecodedImage, ImageLimits, decode_image
 from service.matching import repository
-from service.matching.runtime import MatchIndex, get_index, note_local_change
+from service.matching.runtime import MatchIndex, note_local_change
 from service.matching.schemas import ImageMatches, MatchOut
-from service.state import AppState
 
 # Names what produces matches, so results cached under another version (the listing
 # scorer's per-photo cache) are not reused: the stored evidence's version and the acceptance
 # rules are part of it, so recalibrating or re-hashing changes it by itself; bump the
 # number for any other change to how matches are made.
-MATCHER_LOGIC = 5  # 2: hash stage or ORB keypoints; 3: luma hashes, three acceptance rules;
-#                   4: colour-confirmed rules; 5: sliver fits need more photometric agreement
+MATCHER_LOGIC = 5  # the history of this number is in reports/matching/HISTORY.md
 
 
 def matcher_version(rules: Rules | None = None) -> str:
@@ -43,6 +44,7 @@ def matcher_version(rules: Rules | None = None) -> str:
 
 
 MATCHER_VERSION = matcher_version()
+log = logging.getLogger("trustd.matching")
 
 
 def _after_commit(_: Session) -> None:
@@ -91,6 +93,23 @@ def reindex_stale(session_factory: Callable[[], Session], limits: ImageLimits,
     return len(stale)
 
 
+def build_index(state: CoreState) -> MatchIndex:
+    """Re-enrol stale evidence, then build the index from the database (at start-up).
+
+    Stale evidence (computed by an older pipeline) would still load but match worse than
+    it should, silently; `trustd matching reindex` does the same ahead of a deploy.
+    """
+    started = time.monotonic()
+    redone = reindex_stale(state.session_factory, state.image_limits)
+    if redone:
+        log.warning("re-enrolled %d catalog images stored by an older matching pipeline "
+                    "in %.1f s", redone, time.monotonic() - started)
+    index = MatchIndex()
+    with state.session_factory() as session:
+        index.load(session)
+    return index
+
+
 def gate_side(local_stage: bool) -> int:
     """The image gate's ``draft_side`` for images about to be matched (see query_evidence)."""
     return LOCAL_QUERY_MAX_SIDE if local_stage else WORK_SIDE
@@ -127,16 +146,16 @@ def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[QueryEvid
     return [_result(matches, products) for matches in found]
 
 
-def match_decoded(state: AppState, session: Session, decoded: Sequence[DecodedImage], *,
-                  hash_stage: bool = True, local_stage: bool = True) -> list[ImageMatches]:
+def match_decoded(index: MatchIndex, session: Session, decoded: Sequence[DecodedImage],
+                  sync_seconds: float, *, hash_stage: bool = True,
+                  local_stage: bool = True) -> list[ImageMatches]:
     """The one entry point for matching validated images (the API and the listing scorer).
 
     A stage left out contributes no matches: the listing scorer runs the hash stage in the
     request and the local stage afterwards.
     """
-    index = get_index(state)
     evidence = analyse_queries(decoded, hash_stage=hash_stage, local_stage=local_stage)
-    return match_hashed(session, index, evidence, state.settings.matching_sync_seconds)
+    return match_hashed(session, index, evidence, sync_seconds)
 
 
 def _result(matches: list[Match], products: dict[int, tuple[int, str]]) -> ImageMatches:

@@ -93,8 +93,8 @@ def export_labels(session: Session, out: Path) -> int:
 
 
 def main() -> None:
-    from service.db import create_db_engine, make_session_factory
-    from service.settings import get_settings
+    from service.kit.db import create_db_engine, make_session_factory
+    from service.kit.settings import get_settings
 
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import Connection, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.review.tables import ReviewAudit, ReviewItem
@@ -34,6 +34,14 @@ def get_item(session: Session, item_id: int) -> ReviewItem | None:
 
 def item_for_listing(session: Session, listing_pk: int) -> ReviewItem | None:
     return session.scalar(select(ReviewItem).where(ReviewItem.listing_pk == listing_pk))
+
+
+_ITEM_ID = select(ReviewItem.id).where(ReviewItem.listing_pk == bindparam("listing_pk"))
+
+
+def item_id_for_listing(connection: Session | Connection, listing_pk: int) -> int | None:
+    """The listing's review item id (any status), or None; a plain column, no ORM object."""
+    return connection.execute(_ITEM_ID, {"listing_pk": listing_pk}).scalar()
 
 
 def queue_page(session: Session, f: QueueFilter, now: dt.datetime, limit: int,

@@ -4,9 +4,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query
 
-from service.db import utcnow
-from service.deps import CurrentModerator, CurrentPlatform, SessionDep, StateDep
-from service.errors import DomainError, Forbidden
+from service.auth.deps import CurrentModerator, CurrentPlatform
+from service.core.deps import SessionDep, StateDep
+from service.core.state import CoreState
+from service.kit.db import utcnow
+from service.kit.errors import DomainError, Forbidden
 from service.review import repository, service
 from service.review.schemas import (
     AppealIn,
@@ -21,7 +23,6 @@ from service.review.schemas import (
     ReviewItemOut,
 )
 from service.review.tables import ReviewItem
-from service.state import AppState
 from service.webhooks.delivery import deliver_due
 
 router = APIRouter(tags=["review"])
@@ -38,7 +39,7 @@ def item_out(item: ReviewItem) -> ReviewItemOut:
         assessment_id=item.assessment_id)
 
 
-def _send_webhooks(tasks: BackgroundTasks, state: AppState) -> None:
+def _send_webhooks(tasks: BackgroundTasks, state: CoreState) -> None:
     tasks.add_task(deliver_due, state.session_factory, state.settings)
 
 

@@ -11,11 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service.auth.service import Principal, Role
-from service.cache import Cache
-from service.errors import Conflict, Forbidden, NotFound
+from service.kit.cache import Cache
+from service.kit.errors import Conflict, Forbidden, NotFound
 from service.listings import repository as listings_repo
 from service.listings.tables import Listing, ListingAssessment
 from service.review import repository
@@ -100,6 +101,18 @@ def enqueue(session: Session, listing: Listing, assessment: ListingAssessment,
     _audit(session, item, system, "reassess", now, version=assessment.version, reopened=reopened)
     return item
 
+
+
+class ListingsReviewQueue:
+    """The review queue as the listings domain sees it (its `ReviewQueue` protocol)."""
+
+    def enqueue(self, session: Session, listing: Listing, assessment: ListingAssessment,
+                now: dt.datetime) -> int | None:
+        item = enqueue(session, listing, assessment, now)
+        return item.id if item is not None else None
+
+    def item_id(self, connection: Session | Connection, listing_pk: int) -> int | None:
+        return repository.item_id_for_listing(connection, listing_pk)
 
 def get_item(session: Session, item_id: int) -> ReviewItem:
     item = repository.get_item(session, item_id)

@@ -9,7 +9,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
-from service.errors import RateLimited
+from service.kit.errors import RateLimited
 
 KEY_PREFIX = "trustd-rl"
 

@@ -24,8 +24,8 @@ from models.reputation import (
     Reason,
     compute_reputation,
 )
-from service.cache import Cache
-from service.db import utcnow
+from service.kit.cache import Cache
+from service.kit.db import utcnow
 from service.sellers import repository
 
 MODEL_VERSION = "reputation-v1"

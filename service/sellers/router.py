@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
+from service.auth.deps import CurrentModerator, require_roles
 from service.auth.service import Principal, Role
-from service.deps import CurrentModerator, SessionDep, StateDep, require_roles
+from service.core.deps import SessionDep, StateDep
 from service.sellers import service
-from service.sellers.runtime import RuntimeDep, app_state
+from service.sellers.runtime import RuntimeDep
 from service.sellers.schemas import (
     SELLER_ID_PATTERN,
     FeedbackIn,
@@ -43,10 +44,9 @@ async def post_feedback(
     seller_id: SellerId,
     body: FeedbackIn,
     principal: PlatformKey,
-    request: Request,
+    state: StateDep,
     runtime: RuntimeDep,
 ) -> Response:
-    state = app_state(request)
 
     # The ingest itself in one thread hop: at a few hundred requests per second each
     # hand-off to the thread pool costs about as much as the database work.

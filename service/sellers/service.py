@@ -16,9 +16,9 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.cache import Cache
-from service.db import utcnow
-from service.errors import Conflict, Unprocessable
+from service.kit.cache import Cache
+from service.kit.db import utcnow
+from service.kit.errors import Conflict, Unprocessable
 from service.sellers import repository
 from service.sellers.pseudonym import pseudonymise_buyer
 from service.sellers.reputation import (

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, UTCDateTime, utcnow
 
 
 class SellerFeedback(Base):

@@ -10,16 +10,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.db import utcnow
-from service.errors import DomainError
-from service.settings import Settings
+from service.kit.db import utcnow
+from service.kit.errors import DomainError
+from service.kit.settings import Settings
 from service.webhooks import repository
 from service.webhooks.sealing import seal_key, unseal
 from service.webhooks.signing import (
@@ -140,19 +137,19 @@ def _dispatch_loop(session_factory: sessionmaker[Session], settings: Settings,
             log.exception("webhook dispatcher pass failed")
 
 
-@asynccontextmanager
-async def dispatcher_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Runs inside the app's lifespan (merged by include_router): one retry loop per worker."""
-    state = app.state.trust
-    stop = threading.Event()
-    thread = None
-    if state.settings.webhook_dispatcher_enabled:
-        thread = threading.Thread(target=_dispatch_loop, name="webhook-dispatcher", daemon=True,
-                                  args=(state.session_factory, state.settings, stop))
-        thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        if thread is not None:
-            thread.join(timeout=state.settings.webhook_timeout_seconds + 5)
+class Dispatcher:
+    """One retry loop per worker process: sends due deliveries every poll interval."""
+
+    def __init__(self, session_factory: sessionmaker[Session], settings: Settings) -> None:
+        self._settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=_dispatch_loop, name="webhook-dispatcher",
+                                        daemon=True, args=(session_factory, settings, self._stop))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self._settings.webhook_timeout_seconds + 5)

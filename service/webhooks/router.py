@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from service.auth.deps import CurrentPlatform
 from service.auth.service import Principal
-from service.deps import CurrentPlatform, SessionDep, StateDep
-from service.errors import Forbidden
+from service.core.deps import SessionDep, StateDep
+from service.kit.errors import Forbidden
 from service.webhooks import service
-from service.webhooks.delivery import dispatcher_lifespan
 from service.webhooks.schemas import (
     AttemptOut,
     DeliveryList,
@@ -19,7 +19,7 @@ from service.webhooks.schemas import (
     EndpointOut,
 )
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], lifespan=dispatcher_lifespan)
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
 def platform_of(principal: Principal) -> str:

@@ -23,8 +23,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from service.badges.secret_store import load_or_create
-from service.settings import Settings
+from service.kit.secret_store import load_or_create
+from service.kit.settings import Settings
 
 PREFIX = "seal1:"
 MIN_KEY_CHARS = 32

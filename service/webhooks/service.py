@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.db import utcnow
-from service.errors import NotFound
-from service.settings import Settings
+from service.kit.db import utcnow
+from service.kit.errors import NotFound
+from service.kit.settings import Settings
 from service.webhooks import repository
 from service.webhooks.sealing import seal, seal_key
 from service.webhooks.signing import new_secret

@@ -6,7 +6,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from service.errors import Unprocessable
+from service.kit.errors import Unprocessable
 
 
 def check_webhook_url(url: str, allow_private: bool) -> str:

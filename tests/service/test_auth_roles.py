@@ -94,7 +94,7 @@ def test_keys_are_stored_hashed_and_platform_keys_have_a_tenant(client: TestClie
 def test_revocation_reaches_other_workers_through_redis(
     make_settings, database_url: str, redis_url: str
 ) -> None:
-    from service.app import create_app
+    from service.app.factory import create_app
 
     settings = make_settings(database_url=database_url, redis_url=redis_url)
     with TestClient(create_app(settings, load_in_background=False)) as one, \
@@ -112,7 +112,7 @@ def test_revocation_reaches_other_workers_through_redis(
 
 
 def test_env_admin_key_exists_at_startup(make_settings, database_url: str) -> None:
-    from service.app import create_app
+    from service.app.factory import create_app
 
     secret = "automation-admin-key-0123456789"
     settings = make_settings(database_url=database_url, admin_key=secret)

@@ -117,7 +117,7 @@ def test_too_many_images_and_wrong_content_type(
 
 
 def test_request_body_limit(make_settings, database_url: str, api_keys) -> None:
-    from service.app import create_app
+    from service.app.factory import create_app
 
     app = create_app(make_settings(database_url=database_url, max_request_bytes=50_000),
                      load_in_background=False)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.cache import Cache, MemoryCache, RedisCache, connect_redis
+from service.kit.cache import Cache, MemoryCache, RedisCache, connect_redis
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

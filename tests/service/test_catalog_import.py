@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import func, select
 
+from service.app.cli import main
 from service.catalog.importer import import_catalog
 from service.catalog.tables import CatalogImage, Product
-from service.cli import main
-from service.db import create_db_engine, make_session_factory
-from service.imaging import ImageLimits
+from service.images.gate import ImageLimits
+from service.kit.db import create_db_engine, make_session_factory
 
 LIMITS = ImageLimits()
 
@@ -118,7 +118,7 @@ def test_cli_import_prints_summary(tmp_path: Path, database_url: str, photo,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_folder(tmp_path / "catalog", photo)
     monkeypatch.setenv("TRUST_DATABASE_URL", database_url)
-    from service.settings import get_settings
+    from service.kit.settings import get_settings
 
     get_settings.cache_clear()
     try:

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from service.cli import main
-from service.settings import get_settings
+from service.app.cli import main
+from service.kit.settings import get_settings
 
 TRUSTD = Path(sys.executable).with_name("trustd")
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from service.errors import DomainError
-from service.imaging import ImageLimits, decode_image, decode_images
+from service.images.gate import ImageLimits, decode_image, decode_images
+from service.kit.errors import DomainError
 
 LIMITS = ImageLimits(max_bytes=2_000_000, max_pixels=4_000_000, min_side=16)
 

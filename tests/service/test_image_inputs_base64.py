@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from service.errors import DomainError
-from service.image_inputs import decode_base64_image
+from service.images.inputs import decode_base64_image
+from service.kit.errors import DomainError
 
 LIMIT = 10_000
 

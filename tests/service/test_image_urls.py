@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from skimage import data
 
-from service.app import create_app
-from service.image_fetch import ImageFetcher, is_public
-from service.settings import Settings
+from service.app.factory import create_app
+from service.images.fetch import ImageFetcher, is_public
+from service.kit.settings import Settings
 
 
 def _jpeg() -> bytes:

@@ -7,7 +7,7 @@ import logging
 
 from fastapi.testclient import TestClient
 
-from service.observability import JsonFormatter
+from service.kit.observability import JsonFormatter
 
 
 def test_live_and_ready(client: TestClient) -> None:
@@ -18,19 +18,17 @@ def test_live_and_ready(client: TestClient) -> None:
 
 
 def test_risk_model_is_loaded_before_ready(client: TestClient) -> None:
-    from service.listings.runtime import EXTRAS_KEY
-
     assert client.get("/health/ready").json()["checks"]["listings"] == "ok"
     state = client.app.state.trust  # type: ignore[attr-defined]
-    assert EXTRAS_KEY in state.extras  # loaded at start-up, not by the first listing
+    assert state.listings.ready  # loaded at start-up, not by the first listing
 
 
 _FROZEN_AFTER_STARTUP = """
 import gc, sys
 from fastapi.testclient import TestClient
-from service.app import create_app
-from service.migrate import upgrade
-from service.settings import Settings
+from service.app.factory import create_app
+from service.kit.migrate import upgrade
+from service.kit.settings import Settings
 upgrade(sys.argv[1])
 settings = Settings(env="test", database_url=sys.argv[1], var_dir=sys.argv[2], log_json=False)
 for freeze in (False, True):
@@ -58,16 +56,16 @@ def test_serving_app_freezes_its_loaded_heap(tmp_path) -> None:
 
 def test_ready_is_503_while_a_component_loads(client: TestClient) -> None:
     state = client.app.state.trust  # type: ignore[attr-defined]
-    state.set_ready("image_index", False)
+    index = state.matching.unset()
     response = client.get("/health/ready")
     assert response.status_code == 503
-    assert response.json()["checks"]["image_index"] == "loading"
-    state.set_ready("image_index", True)
+    assert response.json()["checks"]["matching"] == "loading"
+    state.matching.set(index)
     assert client.get("/health/ready").status_code == 200
 
 
 def test_ready_checks_redis(make_settings, database_url: str, redis_url: str) -> None:
-    from service.app import create_app
+    from service.app.factory import create_app
 
     app = create_app(make_settings(database_url=database_url, redis_url=redis_url),
                      load_in_background=False)

@@ -5,7 +5,7 @@ import importlib.util
 import pytest
 from pydantic import ValidationError
 
-from service.settings import Settings
+from service.kit.settings import Settings
 
 
 def test_env_prefix(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from service.db import UTCDateTime
+from service.kit.db import UTCDateTime
 
 revision: str = "matching_0001"
 down_revision: str | Sequence[str] | None = "0001_foundation"

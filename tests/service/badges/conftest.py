@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.settings import Settings
+from service.kit.settings import Settings
 
 # The shields.io endpoint-badge schema (https://shields.io/badges/endpoint-badge), written out
 # as JSON Schema: unknown keys are rejected, as shields.io does.
@@ -56,9 +56,8 @@ def post_feedback() -> Callable[..., Any]:
 
 @pytest.fixture
 def runtime(client: TestClient) -> Any:
-    from service.sellers.runtime import get_runtime
 
-    return get_runtime(client.app.state.trust)  # type: ignore[attr-defined]
+    return client.app.state.trust.badges.get()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

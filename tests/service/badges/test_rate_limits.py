@@ -6,9 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from limits.storage import RedisStorage
 
-from service.app import create_app
+from service.app.factory import create_app
 from service.sellers.ratelimit import KEY_PREFIX
-from service.sellers.runtime import get_runtime
 
 
 def make_client(settings) -> TestClient:
@@ -59,13 +58,13 @@ def test_feedback_is_limited_per_platform(make_settings, database_url, api_keys_
 @pytest.mark.redis
 def test_limits_are_shared_through_redis_across_workers(make_settings, redis_url, redis_client):
     url = f"sqlite:///{make_settings().var_dir.parent / 'rl.db'}"
-    from service.migrate import upgrade
+    from service.kit.migrate import upgrade
 
     upgrade(url)
     settings = make_settings(database_url=url, redis_url=redis_url, public_rate_limit="4/minute")
     with make_client(settings) as worker_a, make_client(settings) as worker_b:
         state = worker_a.app.state.trust  # type: ignore[attr-defined]
-        assert isinstance(get_runtime(state).limits.storage, RedisStorage)
+        assert isinstance(state.sellers.get().limits.storage, RedisStorage)
         codes = [worker_a.get("/v1/sellers/s1/badge.svg").status_code for _ in range(2)]
         codes += [worker_b.get("/v1/sellers/s1/badge.svg").status_code for _ in range(3)]
         assert codes == [200, 200, 200, 200, 429]

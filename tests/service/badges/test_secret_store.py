@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from service.badges.secret_store import load_or_create
+from service.kit.secret_store import load_or_create
 
 
 def test_creates_owner_only_file_once_and_reuses_it(tmp_path):

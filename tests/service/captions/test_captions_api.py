@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from models.text.classifier import serving_artifact_dir
 from models.thresholds import CAPTION_MAX_CHARS, CAPTION_MAX_TEXTS
-from service.captions.service import caption_model_version, classify_texts
+from service.captions.service import classify_with
 
 if TYPE_CHECKING:  # the fixture type only; tests never import each other at run time
     from tests.conftest import ApiKeys
@@ -86,9 +86,9 @@ def test_limits_are_inclusive(client: TestClient, api_keys: ApiKeys) -> None:
 
 def test_service_function_matches_the_endpoint(client: TestClient, api_keys: ApiKeys) -> None:
     state = client.app.state.trust  # type: ignore[attr-defined]
-    direct = classify_texts(state, TEXTS)
+    direct = classify_with(state.captions.get(), TEXTS)
     api = _post(client, api_keys.platform, {"texts": TEXTS}).json()
-    assert api["model_version"] == caption_model_version(state)
+    assert api["model_version"] == state.captions.get().model_version
     assert [r.counterfeit_probability for r in direct] == pytest.approx(
         [r["counterfeit_probability"] for r in api["results"]])
     assert [r.label for r in direct] == [r["label"] for r in api["results"]]

@@ -12,7 +12,7 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select, update
 
-from service.app import create_app
+from service.app.factory import create_app
 from service.jobs import service as jobs
 from service.jobs.backends import QUEUE_NAME
 from service.jobs.tables import BatchJob, BatchJobItem

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from service.migrate import upgrade
+from service.kit.migrate import upgrade
 from tests.service.jobs.worker_process import REPO
 
 # Run the real worker entry point in burst mode (empty queues: it starts, then exits), then
 # report the niceness it left the process at.
-PROBE = ("import os; from service.jobs.worker import main; main(); "
+PROBE = ("import os; from service.app.worker import main; main(); "
          "print('niceness', os.nice(0))")
 
 

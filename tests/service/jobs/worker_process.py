@@ -1,4 +1,4 @@
-"""A real `service.jobs.worker --burst` process, for the tests that kill one mid-job, and the
+"""A real `service.app.worker --burst` process, for the tests that kill one mid-job, and the
 polling wait those tests share."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def start_worker(tmp_path: Path, database_url: str, redis_url: str) -> WorkerPro
     env = {**os.environ, "TRUST_ENV": "test", "TRUST_DATABASE_URL": database_url,
            "TRUST_REDIS_URL": redis_url, "TRUST_VAR_DIR": str(tmp_path / "var"),
            "TRUST_LOG_JSON": "false"}
-    command = [sys.executable, "-P", "-m", "service.jobs.worker", "--burst"]
+    command = [sys.executable, "-P", "-m", "service.app.worker", "--burst"]
     log = tmp_path / "worker.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True,

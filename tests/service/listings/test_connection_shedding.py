@@ -1,4 +1,4 @@
-"""A saturated server process asks a keep-alive client to reconnect (service/load.py): a
+"""A saturated server process asks a keep-alive client to reconnect (service/kit/load.py): a
 heavy request finishing while another heavy one still runs in the same process gets
 `Connection: close`, so the client's next connection can land on a free process."""
 
@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
+from service.app.factory import create_app
+from service.kit.load import SHED_MIN_SECONDS, HeavyRequest, HeavyRequests
 from service.listings import service as listings_service
-from service.load import SHED_MIN_SECONDS, HeavyRequest, HeavyRequests
 
 
 def test_heavy_requests_are_counted_per_process() -> None:

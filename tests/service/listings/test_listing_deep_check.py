@@ -17,12 +17,11 @@ from sqlalchemy import func, select, update
 from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
-from service.app import create_app
-from service.imaging import decode_image
-from service.jobs.deep_checks import drain
+from service.app.factory import create_app
+from service.images.gate import decode_image
 from service.listings import deep_check
 from service.listings import service as listings_service
-from service.listings.runtime import get_runtime, thresholds_for
+from service.listings.runtime import thresholds_for
 from service.listings.schemas import ListingFields, ScoreOut
 from service.listings.tables import ListingAssessment, ListingDeepCheck, ListingDeepCheckPhoto
 from service.matching.service import gate_side, match_decoded
@@ -54,14 +53,15 @@ def local_only_reposts(state, photo: bytes, count: int, first_seed: int = 0) -> 
     does not, asked of the service's own matcher (its thresholds are tuned elsewhere: which
     edit falls to which stage moves; that such edits exist is what this module relies on)."""
     found: list[bytes] = []
+    index, sync = state.matching.get(), state.settings.matching_sync_seconds
     for seed in range(first_seed, first_seed + 10 * count):
         for data in reposts(photo, seed):
             # Gated per stage exactly as the scorer gates them.
             small = decode_image(data, state.image_limits, draft_side=gate_side(False))
             large = decode_image(data, state.image_limits, draft_side=gate_side(True))
             with state.session_factory() as session:
-                by_hash, = match_decoded(state, session, [small], local_stage=False)
-                by_local, = match_decoded(state, session, [large], hash_stage=False)
+                by_hash, = match_decoded(index, session, [small], sync, local_stage=False)
+                by_local, = match_decoded(index, session, [large], sync, hash_stage=False)
             if by_local.matches and not by_hash.matches:
                 found.append(data)
                 break
@@ -114,7 +114,7 @@ def test_repost_only_keypoints_find_is_pending_then_flagged(repost, client, api_
     assert check["deep_check_id"] is not None
 
     state = client.app.state.trust
-    drain(state)
+    state.deep_checks.get().drain()
     latest = client.get("/v1/listings/L-1", headers=api_keys.platform).json()
     assert latest["assessment_version"] == 2
     assert latest["decision"] in FLAGGED and UNAUTHORIZED in codes(latest)
@@ -175,13 +175,13 @@ def test_waiting_on_a_stored_pending_assessment_completes_it(repost, client, off
     assert final["image_check"]["status"] == "complete"
     assert final["stored"] is True and final["assessment_version"] == 2
     assert UNAUTHORIZED in codes(final)
-    drain(client.app.state.trust)  # the background runner found it done: nothing twice
+    client.app.state.trust.deep_checks.get().drain()  # the background runner found it done: nothing twice
     with client.app.state.trust.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(ListingAssessment)) == 2
 
 
 def unrelated(seed: int) -> bytes:
-    """A product photo from another generator than the catalog's (service.demo's shots share
+    """A product photo from another generator than the catalog's (service.catalog.demo's shots share
     a template and a printed word that the keypoint stage currently takes for a match)."""
     out = io.BytesIO()
     product_shot(seed, size=480).save(out, "JPEG", quality=90)
@@ -193,7 +193,7 @@ def test_nothing_found_completes_the_assessment_without_a_new_version(client, ap
                                                                       receiver):
     data = score([unrelated(901), unrelated(902)], price=300).json()
     assert data["image_check"]["status"] == "pending"
-    drain(client.app.state.trust)
+    client.app.state.trust.deep_checks.get().drain()
     latest = client.get("/v1/listings/L-1", headers=api_keys.platform).json()
     assert latest["assessment_version"] == 1
     assert latest["image_check"]["status"] == "complete"
@@ -242,13 +242,13 @@ def test_pending_check_of_a_dead_process_resumes_at_start_up(repost, settings, c
     fields = ListingFields(listing_id="D-1", seller_id="cheap-shop", price=2_400,
                            currency="CNY")
     # Scored and committed, but the process died before any runner took the check...
-    scored = listings_service.score(state, get_runtime(state), "shop-a", fields,
+    scored = listings_service.score(state, state.listings.get(), "shop-a", fields,
                                     [repost],
                                     thresholds_for(state.settings, "shop-a"),
                                     time.perf_counter(), deep_backend="inprocess")
     check_id = scored.body["image_check"]["deep_check_id"]
     # ...and a second one held by a runner that died mid-check (its hold has expired).
-    other = listings_service.score(state, get_runtime(state), "shop-a",
+    other = listings_service.score(state, state.listings.get(), "shop-a",
                                    fields.model_copy(update={"listing_id": "D-2"}),
                                    [local_only_repost(state, official.photo, seed=5)],
                                    thresholds_for(state.settings, "shop-a"),
@@ -261,7 +261,7 @@ def test_pending_check_of_a_dead_process_resumes_at_start_up(repost, settings, c
     client.__exit__(None, None, None)
     with TestClient(create_app(settings, load_in_background=False)) as restarted:
         restarted_state = restarted.app.state.trust  # type: ignore[attr-defined]
-        drain(restarted_state)
+        restarted_state.deep_checks.get().drain()
         for listing_id in ("D-1", "D-2"):
             latest = restarted.get(f"/v1/listings/{listing_id}", headers=api_keys.platform).json()
             assert latest["assessment_version"] == 2, latest
@@ -275,7 +275,7 @@ def _score_unsubmitted(state, listing_id: str, image: bytes, price: float = 2_40
     """Scored and committed with a deep check no runner has been given yet."""
     fields = ListingFields(listing_id=listing_id, seller_id="cheap-shop", price=price,
                            currency="CNY")
-    return listings_service.score(state, get_runtime(state), "shop-a", fields, [image],
+    return listings_service.score(state, state.listings.get(), "shop-a", fields, [image],
                                   thresholds_for(state.settings, "shop-a"), time.perf_counter(),
                                   deep_backend="inprocess").body
 
@@ -286,7 +286,7 @@ def test_a_check_overtaken_by_new_content_adds_no_version(repost, client, api_ke
     first = _score_unsubmitted(state, "L-1", repost)
     newer = score([official.photo], price=11_000, seller_id="cheap-shop").json()
     assert newer["assessment_version"] == 2
-    assert deep_check.run(state, first["image_check"]["deep_check_id"]) == "superseded"
+    assert deep_check.run(state, state.listings.get(), first["image_check"]["deep_check_id"]) == "superseded"
     latest = client.get("/v1/listings/L-1", headers=api_keys.platform).json()
     assert latest["assessment_version"] == 2 and latest["price_check"]["price"] == 11_000
     with state.session_factory() as session:
@@ -307,8 +307,8 @@ def test_a_check_that_keeps_failing_is_marked_failed(repost, client, official):
         session.execute(update(ListingDeepCheck).where(ListingDeepCheck.id == check_id)
                         .values(runs=deep_check.MAX_RUNS))
         session.commit()
-    assert deep_check.run(state, check_id) == "failed"
-    assert deep_check.run(state, check_id) is None  # closed: nobody takes it again
+    assert deep_check.run(state, state.listings.get(), check_id) == "failed"
+    assert deep_check.run(state, state.listings.get(), check_id) is None  # closed: nobody takes it again
     with state.session_factory() as session:
         row = session.get(ListingDeepCheck, check_id)
         assert (row.status, row.runs) == ("failed", deep_check.MAX_RUNS + 1)

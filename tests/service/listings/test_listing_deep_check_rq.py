@@ -13,8 +13,8 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select, update
 
-from service.app import create_app
-from service.jobs.deep_checks import DEEP_CHECK_QUEUE
+from service.app.factory import create_app
+from service.listings.deep_runner import DEEP_CHECK_QUEUE
 from service.listings.tables import ListingAssessment, ListingDeepCheck
 from tests.service.jobs.worker_process import start_worker, wait_for
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.demo import seed_demo_catalog
+from service.catalog.demo import seed_demo_catalog
 from service.listings.demo import DEMO_LISTINGS, seed_demo_listings
 
 
@@ -10,8 +10,8 @@ def test_demo_listings_fill_the_queue_once(client, api_keys):
     state = client.app.state.trust
     with state.session_factory() as session:
         seed_demo_catalog(session, state.image_limits)
-    assert seed_demo_listings(state) == len(DEMO_LISTINGS)
-    assert seed_demo_listings(state) == 0
+    assert seed_demo_listings(state, state.listings.get()) == len(DEMO_LISTINGS)
+    assert seed_demo_listings(state, state.listings.get()) == 0
     queue = client.get("/v1/review/queue", params={"platform_id": "demo-shop"},
                        headers=api_keys.moderator).json()["items"]
     flagged = {i["listing_id"] for i in queue}

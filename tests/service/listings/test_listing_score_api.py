@@ -8,9 +8,8 @@ import hashlib
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
+from service.app.factory import create_app
 from service.listings.photos import cache_key
-from service.listings.runtime import get_runtime
 
 PRICE_REASONS = {"price_far_below_list", "price_below_list"}
 
@@ -90,7 +89,7 @@ def test_photo_match_results_are_cached_by_content(client, official, score):
     score([official.photo], price=2_400)
     state = client.app.state.trust
     sha = hashlib.sha256(official.photo).hexdigest()
-    version = get_runtime(state).matcher.version  # names the catalog state it matched against
+    version = state.listings.get().matcher.version  # names the catalog state it matched against
     assert state.cache.get(cache_key("hash", version, sha)) is not None
     # Matched by the hash stage: no keypoint stage was needed, in the request or after it.
     assert state.cache.get(cache_key("local", version, sha)) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PIL import Image, ImageFilter
 from trustdata.copydetect.sources import product_shot
 
-from service.imaging import decode_image
+from service.images.gate import decode_image
 from service.listings.photos import CatalogPhotoMatcher
 from service.matching.service import gate_side, match_decoded
 from tests.service.matching.conftest import jpeg
@@ -35,8 +35,9 @@ def test_the_listing_deep_stage_applies_the_colour_rule(client, enrol) -> None:
     decoded = [decode_image(jpeg(_blurred(s)), state.image_limits, i, gate_side(True))
                for i, s in enumerate(FLAT_SEEDS)]
     with state.session_factory() as session:
-        keypoints_only = match_decoded(state, session, decoded, hash_stage=False)
-        deep = CatalogPhotoMatcher(state).match(session, decoded, "local")
+        keypoints_only = match_decoded(state.matching.get(), session, decoded,
+                                        state.settings.matching_sync_seconds, hash_stage=False)
+        deep = CatalogPhotoMatcher(state, state.matching).match(session, decoded, "local")
     # Keypoints alone are too weak here; the deep stage adds the hash evidence and layout.
     assert all(r.best is None for r in keypoints_only)
     assert [[m.catalog_image_id for m in found] for found in deep] == \

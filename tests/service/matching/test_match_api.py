@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from service.app import create_app
+from service.app.factory import create_app
 
 EDIT_NAMES = ("grid9", "mirror", "rotate", "screenshot", "collage", "centre_crop60")
 
@@ -106,14 +106,14 @@ def test_another_process_change_is_seen(client, api_keys, enrol, genuine, settin
 
 def test_not_ready_until_the_index_is_loaded(client, api_keys, genuine) -> None:
     state = client.app.state.trust
-    index = state.extras.pop("matching")
+    index = state.matching.unset()
     try:
         response = client.post("/v1/images/match", headers=api_keys.platform,
                                files=[("files", ("a.jpg", jpeg(genuine[0]), "image/jpeg"))])
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "matching_not_ready"
     finally:
-        state.extras["matching"] = index
+        state.matching.set(index)
 
 
 @pytest.mark.parametrize(("payload", "status", "code"), [

@@ -8,11 +8,11 @@ from sqlalchemy import select, update
 
 from models.hashing import colour
 from models.hashing.pipeline import EVIDENCE_VERSION
-from service.app import create_app
-from service.cli import main as cli
+from service.app.cli import main as cli
+from service.app.factory import create_app
+from service.kit.settings import Settings
 from service.matching import repository
 from service.matching.tables import MatchingFeatures, MatchingHash
-from service.settings import Settings
 
 
 def _age_evidence(client: TestClient, image_id: int) -> str:
@@ -85,7 +85,7 @@ def test_cli_reindex_reports_what_it_redid(client, enrol, genuine, settings,
     monkeypatch.setenv("TRUST_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("TRUST_ENV", "test")
     monkeypatch.setenv("TRUST_VAR_DIR", str(settings.var_dir))
-    monkeypatch.setattr("service.cli.get_settings", lambda: Settings())
+    monkeypatch.setattr("service.app.cli.get_settings", lambda: Settings())
     result = CliRunner().invoke(cli, ["matching", "reindex"])
     assert result.exit_code == 0, result.output
     assert f"re-enrolled 1 catalog images (evidence now {EVIDENCE_VERSION})" in result.output

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.auth.service import Role, create_key
-from service.db import utcnow
+from service.kit.db import utcnow
 from service.listings.tables import Listing, ListingAssessment
 from service.review import service as review
 

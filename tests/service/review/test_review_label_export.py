@@ -7,7 +7,7 @@ import base64
 from trustdata.listings.io import read_jsonl, to_signals
 
 from models.risk.features import FEATURE_INDEX, extract_features
-from service.db import utcnow
+from service.kit.db import utcnow
 from service.listings.tables import Listing, ListingAssessment
 from service.review import service as review
 from service.review.export import export_labels

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from service.app import create_app
-from service.db import utcnow
-from service.errors import Conflict
+from service.app.factory import create_app
+from service.kit.db import utcnow
+from service.kit.errors import Conflict
 from service.review import service as review
 from service.review.service import Actor
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from service.db import utcnow
+from service.kit.db import utcnow
 from service.listings.tables import Listing, ListingAssessment
 from service.review import service as review
 from service.review.tables import ReviewItem

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.db import utcnow
+from service.app.factory import create_app
+from service.kit.db import utcnow
 from service.webhooks.delivery import deliver_due
 from service.webhooks.receiver import WebhookReceiver
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from service.settings import Settings
+from service.kit.settings import Settings
 
 
 @pytest.fixture

@@ -10,11 +10,29 @@ import pytest
 
 from service.badges import keytool
 from service.badges.keyring import KeyRing
+from service.kit.settings import Settings
 from service.sellers.pseudonym import pseudonymise_buyer
-from service.sellers.runtime import build_runtime
-from service.settings import Settings
+from service.badges.runtime import BadgesRuntime
+from service.badges.runtime import build_runtime as build_badges
+from service.sellers.runtime import SellersRuntime
+from service.sellers.runtime import build_runtime as build_sellers
 
 STRONG = "k9Vd0-3mQp7sLx2ZtR8wYb4NcE6hJfUa"
+
+
+class Runtimes:
+    """The secrets two domains build at start-up: the sellers' pseudonym secret, then the
+    badges' key ring and the form secret derived from it."""
+
+    def __init__(self, sellers: SellersRuntime, badges: BadgesRuntime) -> None:
+        self.pseudonym_secret = sellers.pseudonym_secret
+        self.key_ring = badges.key_ring
+        self.csrf_secret = badges.csrf_secret
+
+
+def build_runtime(settings: Settings) -> Runtimes:
+    sellers = build_sellers(settings)
+    return Runtimes(sellers, build_badges(settings, sellers))
 
 
 def test_prod_settings_load_but_the_domain_refuses_to_start_without_secrets(tmp_path):
@@ -100,7 +118,7 @@ def test_keytool_rotates_and_lists_public_keys(tmp_path, capsys):
 def test_missing_prod_secrets_show_in_readiness(make_settings, database_url):
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.app.factory import create_app
 
     settings = make_settings(database_url=database_url, env="prod")
     with TestClient(create_app(settings, load_in_background=False)) as client:

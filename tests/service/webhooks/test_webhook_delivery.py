@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.db import utcnow
+from service.app.factory import create_app
+from service.kit.db import utcnow
 from service.webhooks.delivery import backoff_seconds, deliver_due
 from service.webhooks.receiver import WebhookReceiver
 from service.webhooks.service import enqueue_event

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from service.auth import repository as meta_repository
 from service.catalog import service as catalog
 from service.catalog.schemas import ProductCreate
-from service.imaging import ImageLimits, decode_image
+from service.images.gate import ImageLimits, decode_image
 
 DEMO_SEEDED_KEY = "demo_catalog_seeded"
 

@@ -1,49 +1,15 @@
-"""Typed dependency aliases: routers declare what they need, never how it is built."""
+"""Typed dependency aliases for the caller's key and role."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from redis import Redis
-from sqlalchemy.orm import Session
 
 from service.auth.service import Principal, Role, resolve_key
-from service.errors import Forbidden
-from service.settings import Settings
-from service.state import AppState
-
-
-# Dependencies that only read app state are async: a sync one costs a thread-pool hop per call.
-async def get_state(request: Request) -> AppState:
-    state: AppState = request.app.state.trust
-    return state
-
-
-StateDep = Annotated[AppState, Depends(get_state)]
-
-
-async def get_settings_dep(state: StateDep) -> Settings:
-    return state.settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-
-
-def get_session(state: StateDep) -> Iterator[Session]:
-    with state.session_factory() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
-async def get_redis(state: StateDep) -> Redis | None:
-    return state.redis
-
-
-RedisDep = Annotated[Redis | None, Depends(get_redis)]
+from service.core.deps import StateDep
+from service.kit.errors import Forbidden
 
 
 def authenticate(

@@ -1,11 +1,10 @@
-"""App factory and lifespan: connections and models are loaded once into typed state."""
+"""App factory: middleware, routers and the one error handler; start-up is lifespan.py's."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,95 +13,28 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.app.lifespan import build_state, close_components, close_core, load_components
 from service.auth.service import ensure_env_admin_key
 from service.badges.router import router as badges_router
-from service.cache import Cache, MemoryCache, RedisCache, connect_redis
 from service.captions.router import router as captions_router
-from service.captions.runtime import startup_step as load_caption_model
 from service.catalog.router import router as catalog_router
-from service.db import create_db_engine, make_session_factory, transaction
-from service.errors import DomainError
 from service.health.router import router as health_router
-from service.image_fetch import ImageFetcher
-from service.imaging import ImageLimits
 from service.jobs.router import router as jobs_router
-from service.listings.router import router as listings_router
-from service.listings.runtime import startup_step as load_listings_runtime
-from service.matching.router import router as matching_router
-from service.matching.runtime import startup_step as load_matching_index
-from service.observability import (
+from service.kit.db import transaction
+from service.kit.errors import DomainError
+from service.kit.observability import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
     configure_logging,
 )
+from service.kit.settings import Settings, get_settings
+from service.listings.router import router as listings_router
+from service.matching.router import router as matching_router
 from service.review.router import router as review_router
 from service.sellers.router import router as sellers_router
-from service.sellers.runtime import startup_step as load_sellers_runtime
-from service.settings import Settings, get_settings
-from service.state import AppState
 from service.webhooks.router import router as webhooks_router
-from service.webhooks.sealing import startup_step as seal_startup
 
 log = logging.getLogger("trustd.app")
-
-# A start-up step loads one component into the state (a model, an index...). Steps run in
-# order in a background thread so /health/live answers at once; /health/ready stays 503
-# until every step has finished.
-StartupStep = Callable[[AppState], None]
-STARTUP_STEPS: list[tuple[str, StartupStep]] = [
-    # --- domain start-up steps are added below this line: ("name", function) ---
-    ("sellers", load_sellers_runtime),  # issue 5: keys and secrets, refused if weak
-    ("matching", load_matching_index),  # issue 3
-    ("captions", load_caption_model),  # issue 4
-    ("webhooks", lambda state: seal_startup(state.settings)),  # seal key present and strong
-    ("listings", load_listings_runtime),  # issue 6: the risk model, before the first listing
-]
-
-
-def build_state(settings: Settings) -> AppState:
-    engine = create_db_engine(settings.database_url)
-    redis = connect_redis(settings.redis_url) if settings.redis_url else None
-    cache: Cache = RedisCache(redis) if redis is not None else MemoryCache()
-    return AppState(
-        settings=settings,
-        engine=engine,
-        session_factory=make_session_factory(engine),
-        cache=cache,
-        redis=redis,
-        image_limits=ImageLimits(
-            max_bytes=settings.max_image_bytes,
-            max_pixels=settings.max_image_pixels,
-            min_side=settings.min_image_side,
-        ),
-        image_fetcher=ImageFetcher(settings.max_image_bytes, settings.image_fetch_timeout_seconds,
-                                   settings.image_fetch_allow_private)
-        if settings.image_fetch_enabled else None,
-    )
-
-
-def run_startup_steps(state: AppState, freeze_heap: bool = False) -> None:
-    for name, step in STARTUP_STEPS:
-        try:
-            step(state)
-            state.set_ready(name, True)
-        except Exception as exc:
-            log.exception("start-up step failed", extra={"fields": {"component": name}})
-            state.set_ready(name, False, error=type(exc).__name__)
-    if freeze_heap:
-        freeze_loaded_heap()
-
-
-def freeze_loaded_heap() -> None:
-    """Exempt everything loaded so far from the cyclic garbage collector.
-
-    torch, transformers and the models leave a quarter of a million long-lived objects;
-    every full collection walked them all (60-130 ms measured here, holding the GIL), a
-    stall that landed on whichever requests were running. Collected once, then frozen:
-    later collections see only what requests allocate. A server process only: frozen
-    objects are never freed, which a test process creating many apps must not do.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def create_app(settings: Settings | None = None, *, load_in_background: bool = True,
@@ -116,22 +48,17 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
         if settings.admin_key is not None:
             with transaction(state.session_factory) as session:
                 ensure_env_admin_key(session, settings.admin_key.get_secret_value())
-        for name, _ in STARTUP_STEPS:
-            state.set_ready(name, False)
         app.state.trust = state
         if load_in_background:
-            threading.Thread(target=run_startup_steps, args=(state, freeze_heap),
+            threading.Thread(target=load_components, args=(state, freeze_heap),
                              daemon=True).start()
         else:
-            run_startup_steps(state, freeze_heap)
+            load_components(state, freeze_heap)
         try:
             yield
         finally:
-            state.engine.dispose()
-            if state.redis is not None:
-                state.redis.close()
-            if state.image_fetcher is not None:
-                state.image_fetcher.close()
+            close_components(state)
+            close_core(state)
 
     app = FastAPI(
         title="trustd",
@@ -142,10 +69,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     _install_error_handlers(app)
-    app.include_router(health_router)
-    app.include_router(catalog_router)
-    # --- domain routers are included below this line ---
-    for router in (matching_router, captions_router, listings_router, review_router,
+    for router in (health_router, catalog_router, matching_router, captions_router, listings_router, review_router,
                    webhooks_router, jobs_router, sellers_router, badges_router):
         app.include_router(router)
     return app

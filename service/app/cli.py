@@ -10,13 +10,13 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from service.app import build_state, run_startup_steps
+from service.app.lifespan import build_state, load_components
+from service.app.state import AppState
 from service.auth import service as keys
 from service.auth.service import Role
-from service.db import transaction
-from service.migrate import upgrade
-from service.settings import Settings, get_settings
-from service.state import AppState
+from service.kit.db import transaction
+from service.kit.migrate import upgrade
+from service.kit.settings import Settings, get_settings
 
 
 def _state_for_cli(settings: Settings) -> AppState:
@@ -62,13 +62,13 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
         os.environ["TRUST_SERVER_PROCESSES"] = str(workers)  # read by each worker's settings
     click.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
-    uvicorn.run("service.app:create_app_from_env", factory=True, host=host, port=port,
+    uvicorn.run("service.app.factory:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False)
 
 
 def _seed_demo(state: AppState) -> None:
     from service.auth.repository import get_meta
-    from service.demo import seed_demo_catalog
+    from service.catalog.demo import seed_demo_catalog
     from service.listings.demo import DEMO_LISTINGS_KEY, seed_demo_listings
 
     with state.session_factory() as session:
@@ -77,8 +77,8 @@ def _seed_demo(state: AppState) -> None:
             click.echo(f"demo: seeded {added} catalog products", err=True)
         listings_seeded = get_meta(session, DEMO_LISTINGS_KEY) is not None
     if not listings_seeded:  # scoring needs the models: load them once, here only
-        run_startup_steps(state)
-        scored = seed_demo_listings(state)
+        load_components(state, runners=False)
+        scored = seed_demo_listings(state, state.listings.get())
         click.echo(f"demo: scored {scored} sample listings (see GET /v1/review/queue)", err=True)
     with state.session_factory() as session:
         if keys.list_keys(session):
@@ -223,7 +223,7 @@ def export_labels_command(out: Path) -> None:
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run a batch-scoring worker (needs TRUST_REDIS_URL; without Redis jobs run in the app)."""
-    from service.jobs.worker import run_worker
+    from service.app.worker import run_worker
 
     settings = get_settings()
     upgrade(settings.database_url)

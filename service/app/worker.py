@@ -1,8 +1,9 @@
-"""Run an RQ worker for listing deep checks and batch scoring jobs (settings from TRUST_*
-environment variables).
+"""RQ workers for listing deep checks and batch scoring jobs: the loop (settings from TRUST_*
+environment variables) and the functions it runs. Each worker process builds its own app
+state once.
 
     TRUST_REDIS_URL=redis://127.0.0.1:6379/0 trustd worker        # the same, as a CLI command
-    TRUST_REDIS_URL=redis://127.0.0.1:6379/0 python -P -m service.jobs.worker
+    TRUST_REDIS_URL=redis://127.0.0.1:6379/0 python -P -m service.app.worker
 """
 
 from __future__ import annotations
@@ -10,13 +11,45 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import threading
 
 from redis import Redis
 from rq import SimpleWorker
 
+from service.app.lifespan import build_state, load_components
+from service.app.state import AppState
 from service.jobs.backends import QUEUE_NAME
-from service.jobs.deep_checks import DEEP_CHECK_QUEUE, requeue_unheld_rq_checks
-from service.settings import Settings, get_settings
+from service.jobs.service import ITEM_HOLD_SECONDS, process_job
+from service.kit.settings import Settings, get_settings
+from service.listings import deep_check
+from service.listings.deep_runner import DEEP_CHECK_QUEUE, requeue_unheld_rq_checks
+
+_state: AppState | None = None
+_lock = threading.Lock()
+
+
+def worker_state() -> AppState:
+    global _state
+    with _lock:
+        if _state is None:
+            state = build_state(get_settings())
+            load_components(state, runners=False)  # the models, as the web workers load them
+            _state = state
+        return _state
+
+
+def run_queued_job(job_id: str) -> str:
+    state = worker_state()
+    # A retry after a killed worker waits for the dead runner's item hold to expire.
+    return process_job(state, state.listings.get(), job_id,
+                       wait_for_held=ITEM_HOLD_SECONDS + 30).status
+
+
+def run_queued_deep_check(check_id: int) -> str | None:
+    state = worker_state()
+    # A retry after a killed worker waits for the dead runner's hold to expire.
+    return deep_check.run_or_wait(state, state.listings.get(), check_id,
+                                  deep_check.HOLD_SECONDS + 30)
 
 
 def run_worker(settings: Settings, burst: bool = False) -> None:

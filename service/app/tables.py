@@ -2,8 +2,8 @@
 
 from service.auth import tables as auth_tables
 from service.catalog import tables as catalog_tables
-from service.db import Base
 from service.jobs import tables as jobs_tables
+from service.kit.db import Base
 from service.listings import tables as listings_tables
 from service.matching import tables as matching_tables
 from service.review import tables as review_tables

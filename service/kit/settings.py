@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     # are matched within this many seconds.
     matching_sync_seconds: float = Field(default=1.0, ge=0)
     # Set by `trustd serve --workers N` for its processes: with several, a keep-alive
-    # connection whose process is saturated is asked to reconnect (service/load.py).
+    # connection whose process is saturated is asked to reconnect (service/kit/load.py).
     server_processes: int = Field(default=1, ge=1, le=64)
 
     # Captions (issue 4): where the caption-* artifacts live; None = models/artifacts.
@@ -106,6 +106,14 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def background_backend(self) -> Literal["rq", "inprocess"]:
+        """Where deep checks and batch jobs run: RQ workers when Redis is there (or asked
+        for), else a thread inside each app process."""
+        if self.jobs_backend == "rq" or (self.jobs_backend == "auto" and self.redis_url):
+            return "rq"
+        return "inprocess"
 
 
 @lru_cache(maxsize=1)

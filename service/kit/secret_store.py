@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import SecretStr
+
 log = logging.getLogger(__name__)
 
 OWNER_ONLY = 0o600
@@ -45,3 +47,17 @@ def load_or_create(path: Path, create: Callable[[], str]) -> str:
         log.warning("tightening permissions of %s to 0600", path)
         path.chmod(OWNER_ONLY)
     return path.read_text(encoding="utf-8").strip()
+
+
+def required_secret(value: SecretStr | None, name: str, env: str) -> str | None:
+    """The configured secret's text; RuntimeError when a prod secret is missing.
+
+    Secrets are checked when a domain starts rather than by a settings validator, because
+    pydantic's validation errors echo the raw input, and a secret must never reach an error
+    message.
+    """
+    if value is None:
+        if env == "prod":
+            raise RuntimeError(f"{name} must be set when TRUST_ENV=prod")
+        return None
+    return value.get_secret_value()

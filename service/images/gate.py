@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
 from models.hashing.decode import request_draft
-from service.errors import DomainError, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from service.kit.errors import DomainError, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 # Our own pixel limit is checked first; Pillow's guard stays on as a second line of defence.

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 
-from service.errors import PayloadTooLarge, Unprocessable
+from service.kit.errors import PayloadTooLarge, Unprocessable
 
 MAX_REDIRECTS = 3
 MAX_URL_LENGTH = 2048

@@ -1,6 +1,6 @@
 """Reading image bytes out of a request: multipart files or JSON base64, same limits for both.
 
-This only extracts bytes; service.imaging decides whether they are an acceptable image.
+This only extracts bytes; service.images.gate decides whether they are an acceptable image.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from service.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType
-from service.image_fetch import ImageFetcher
+from service.images.fetch import ImageFetcher
+from service.kit.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType
 
 URL_FETCH_CONCURRENCY = 4  # URLs of one request fetched in parallel
 

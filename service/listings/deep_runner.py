@@ -1,0 +1,151 @@
+"""Where listing deep checks run: `Settings.background_backend`, as for batch jobs.
+
+- rq: a queue of their own, ahead of batch jobs on the same workers (`trustd worker` listens
+  to both; a deep check is one listing's photos, a batch may be a thousand listings). RQ
+  carries only the check id; the check and its photo bytes are rows in the database, so a
+  worker killed mid-check loses nothing: the registry cleanup re-queues the job (Retry) and
+  the check, still pending, is taken again once the dead runner's hold expires.
+- inprocess: one background thread per app process, at a lower CPU priority than the
+  request threads (the point of deferring is to keep the requests fast) for the keypoint
+  stage, and one at normal priority for the short writes that record the outcome. Checks
+  still pending at start-up (the process died) are resumed then, as in-process batch jobs
+  are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+from redis import Redis
+from rq import Queue, Retry
+
+from service.core.state import Component, CoreState
+from service.kit.db import create_db_engine, make_session_factory, utcnow
+from service.kit.settings import Settings
+from service.listings import deep_check, repository
+from service.listings.runtime import ListingsRuntime
+
+log = logging.getLogger("trustd.jobs")
+DEEP_CHECK_QUEUE = "trustd-deep-checks"
+RQ_RETRIES = 3
+RQ_JOB_TIMEOUT_SECONDS = 600
+# Niceness of the in-process runner thread (Linux schedules threads individually): it gets
+# the CPU the request threads leave, without starving (a GIL holder must still get to run).
+BACKGROUND_NICENESS = 10
+READY_WAIT_SECONDS = 600.0  # models and index load in the background at start-up
+
+
+def _init_runner_thread() -> None:
+    # Not Linux, or not permitted: the thread runs at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+
+
+def _enqueue_rq(connection: Redis, check_id: int) -> None:
+    Queue(DEEP_CHECK_QUEUE, connection=connection).enqueue(
+        "service.app.worker.run_queued_deep_check", check_id,
+        job_id=f"deep-check-{check_id}", retry=Retry(max=RQ_RETRIES),
+        job_timeout=RQ_JOB_TIMEOUT_SECONDS)
+
+
+def requeue_unheld_rq_checks(settings: Settings, connection: Redis) -> int:
+    """Re-enqueues every pending rq check that no runner holds and no queue entry names.
+
+    Run when a worker starts. A worker killed after taking a job off the queue but before
+    RQ registered it as started loses the job itself (RQ's retry never sees it) while the
+    check stays pending in the database; this is what takes it again. A duplicate run is
+    harmless: a runner works on a check only through its conditional hold, and the outcome
+    is recorded once.
+    """
+    engine = create_db_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            unheld = repository.unheld_checks(session, "rq", utcnow())
+    finally:
+        engine.dispose()
+    queued = set(Queue(DEEP_CHECK_QUEUE, connection=connection).job_ids)
+    missing = [c for c in unheld if f"deep-check-{c}" not in queued]
+    for check_id in missing:
+        _enqueue_rq(connection, check_id)
+    if missing:
+        log.warning("re-queued %d deep checks no runner held", len(missing))
+    return len(missing)
+
+
+class DeepCheckRunner:
+    """Hands deep checks to their backend; runs the in-process ones on its own threads.
+
+    One per app process, started after the listings runtime it scores with. Checks left
+    pending by a process that died are resumed when it starts.
+    """
+
+    def __init__(self, state: CoreState, listings: ListingsRuntime) -> None:
+        self._state, self._listings = state, listings
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deep-checks",
+                                            initializer=_init_runner_thread)
+        # The writes that record a check's outcome run on a normal-priority thread: a
+        # low-priority thread holding a database write lock (SQLite locks the whole file)
+        # would hold up every request's write for as long as the scheduler keeps it waiting.
+        self._finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deep-check-writes")
+        self._futures: set[Future[None]] = set()
+
+    def resume(self) -> None:
+        with self._state.session_factory() as session:
+            unfinished = repository.unfinished_checks(session, "inprocess")
+        for check_id in unfinished:
+            self.submit(check_id, "inprocess")
+
+    def submit(self, check_id: int, backend: str) -> None:
+        if backend == "rq":
+            if self._state.redis is None:
+                raise RuntimeError("the rq backend needs TRUST_REDIS_URL")
+            _enqueue_rq(self._state.redis, check_id)
+            return
+        future = self._executor.submit(self._run_in_process, check_id)
+        self._futures.add(future)
+        future.add_done_callback(self._futures.discard)
+
+    def drain(self, timeout: float = 60.0) -> None:
+        """Waits for every in-process deep check submitted so far (tests, benchmarks)."""
+        _, pending = wait(list(self._futures), timeout=timeout)
+        if pending:
+            raise TimeoutError(f"{len(pending)} deep checks still running after {timeout} s")
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._finisher.shutdown(wait=True)
+
+    def _run_in_process(self, check_id: int) -> None:
+        state, listings = self._state, self._listings
+        deadline = time.monotonic() + READY_WAIT_SECONDS
+        while not state.is_ready and time.monotonic() < deadline:  # resumed at start-up
+            time.sleep(0.1)
+        for _ in range(deep_check.MAX_RUNS + 1):  # the run after the last one marks it failed
+            try:
+                taken = deep_check.take(state, listings, check_id)  # CPU-heavy, low priority
+                if taken is not None:  # the writes at normal priority
+                    self._finisher.submit(deep_check.finish, state, listings, taken).result()
+                return
+            except Exception:  # still pending in the database: retried here, or at start-up
+                log.exception("in-process deep check failed",
+                              extra={"fields": {"check": check_id}})
+
+
+class DeepChecksHost(Protocol):
+    @property
+    def deep_checks(self) -> Component[DeepCheckRunner]: ...
+
+
+async def _runner_dep(request: Request) -> DeepCheckRunner:
+    host: DeepChecksHost = request.app.state.trust
+    return host.deep_checks.get()
+
+
+DeepChecksDep = Annotated[DeepCheckRunner, Depends(_runner_dep)]
