@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from service.app.tables import Base
+from service.migrations.tables import Base
 from service.kit.db import create_db_engine
 from service.kit.settings import get_settings
 

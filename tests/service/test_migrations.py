@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import inspect
 
-from service.app.tables import Base
+from service.migrations.tables import Base
 from service.kit.db import create_db_engine
 from service.kit.migrate import alembic_config, pending_revisions, upgrade
 
