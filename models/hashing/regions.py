@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.hashing.levels import (
+    Box,
     Pixels,
     away_from,
     corner_colour,
@@ -32,9 +33,6 @@ from models.hashing.levels import (
     share_of,
 )
 
-Box = tuple[int, int, int, int]
-
-FLAT_STD = 6.0  # grey levels: a row/column this uniform is border or gutter, not photo
 _MIN_CELL = 0.12  # a split never leaves a part thinner than this share of its box
 _MAX_GUTTER = 0.04  # a gutter is at most this share of the box wide
 _FREE_SEAM = 0.85  # seam score for an unconstrained (collage) split
