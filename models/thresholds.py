@@ -61,20 +61,15 @@ CAPTION_MAX_CHARS = 4000
 
 
 # --- Image matching (issue 3) -------------------------------------------------------------
-# Calibrated by training/calibrate_matching.py on the copy-detection dev splits built by
-# trustdata.copydetect.build (seeds 0 and 1): MATCH_MAX_SCORE (the hash stage's candidate
-# bound, e.g. Matcher.match) stays below the first false match of either split (evidence h3:
-# 15.75 on seed 0, 12.5 on seed 1; h2: 17.5 and 11.25).
 # Pair score = d_phash + d_dhash + min(d_pdq, CAP) / DIVISOR (see models/hashing/matcher.py).
-MATCH_MAX_SCORE = 11.0  # accept a catalog image when its best (region, view) pair is <= this
 MATCH_PDQ_SCORE_CAP = 96  # PDQ distance counted up to this; no usable PDQ = the cap
 MATCH_PDQ_SCORE_DIVISOR = 8  # 256 PDQ bits weigh like 32 pHash bits
 MATCH_PDQ_MIN_QUALITY = 50  # PDQ hashes below this quality (0-100) are not used to match
 MATCH_MIN_INFORMATION = 25  # regions/views whose PDQ quality is below this are not matched at
 #                             all: flat crops of studio backgrounds collide across products
-MATCH_PHASH_MAX_DISTANCE = 5  # per-kind default thresholds (HashKind.default_threshold):
-MATCH_DHASH_MAX_DISTANCE = 5  # the search radius the score bound implies, MAX_SCORE // 2
-MATCH_PDQ_MAX_DISTANCE = 31  # PDQ's published near-duplicate distance; names the kind matched
+# PDQ's published near-duplicate distance: a match whose PDQ distance is within it is
+# reported as carried by PDQ (Match.hash_kind), otherwise by the closer of pHash and dHash.
+MATCH_PDQ_MAX_DISTANCE = 31
 # A photo whose 16x16 luma thumbnail varies less than this (standard deviation, grey levels)
 # shows nothing at hash scale (models/hashing/detail.py): the two empty background quadrants
 # of scikit-image's `cell` sample measure 2.4 and 2.9, and after a blur each matches the

@@ -168,14 +168,16 @@ def unified_score(hash_score: float | None, inliers: int | None, agreement: floa
     return min(by_hash, by_local, joint, by_colour)
 
 
-def confidence(score: float) -> float:
+def unified_confidence(score: float) -> float:
+    """The confidence reported for a unified score: 1 at 0, 0.5 where the rules stop
+    accepting (1), 0 from 2 on."""
     return round(max(0.0, min(1.0, 1.0 - score / 2.0)), 3)
 
 
 def local_match(v: Verified, score: float) -> Match:
     x0, y0, x1, y1 = v.box
     return Match(v.image_id, "orb", v.inliers, f"box:{x0},{y0},{x1},{y1}",
-                 "mirror" if v.mirrored else "id", score, confidence(score))
+                 "mirror" if v.mirrored else "id", score, unified_confidence(score))
 
 
 class CatalogMatcher:
@@ -229,5 +231,5 @@ class CatalogMatcher:
                 out.append(local_match(v, s))
             elif m is not None:
                 out.append(Match(m.image_id, m.hash_kind, m.distance, m.region, m.view, s,
-                                 confidence(s)))
+                                 unified_confidence(s)))
         return sorted(out, key=lambda m: (m.score, m.image_id))
