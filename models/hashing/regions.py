@@ -135,6 +135,14 @@ def _wins(lines: np.ndarray, axis: int, n: int) -> np.ndarray:
 
 
 def _measure(pixels: Pixels, box: Box, axis: int) -> _Seams:
+    """Seams of ``box`` along ``axis``; its ``score`` says per position how much a straight
+    line there looks like a seam, in [0, 1].
+
+    A flat line (gutter) scores 1; otherwise the share of the perpendicular lines on which
+    the step across this position clearly beats the steps a few pixels either side. Object
+    edges inside a photo win on part of the lines only; the border between two photos
+    wins on nearly all of them.
+    """
     x0, y0, x1, y1 = box
     sub = pixels.px[y0:y1, x0:x1]
     n = sub.shape[axis]
@@ -145,18 +153,6 @@ def _measure(pixels: Pixels, box: Box, axis: int) -> _Seams:
     steps = sub.astype(np.int16, order="C") if sub.dtype == np.uint8 else np.ascontiguousarray(sub)
     lines = _step_wins(steps, axis)
     return _seams(_wins(lines, axis, n), lines, *flat_lines(pixels, box, axis))
-
-
-def seam_profile(gray: np.ndarray, axis: int) -> np.ndarray:
-    """Per position along ``axis``, how much a straight line there looks like a seam, in [0, 1].
-
-    A flat line (gutter) scores 1; otherwise the share of the perpendicular lines on which
-    the step across this position clearly beats the steps a few pixels either side. Object
-    edges inside a photo win on part of the lines only; the border between two photos
-    wins on nearly all of them.
-    """
-    h, w = gray.shape
-    return _measure(pixels_of(gray), (0, 0, w, h), axis).score
 
 
 def _spans(score: np.ndarray, threshold: float) -> list[tuple[int, int]]:
