@@ -60,12 +60,12 @@ from training.matching_evidence import (
 )
 from training.matching_metrics import first_false, pr_curve, precision_at, recall_at
 
-# Candidates up to this score are kept so curves extend past the operating threshold.
 # Workers start from a fresh interpreter: forking a parent that already runs OpenCV, faiss
 # or database threads (a test session, a notebook) can leave a child waiting forever on a
 # lock held by a thread that did not survive the fork.
 _POOLS = multiprocessing.get_context("spawn")
 
+# Candidates up to this hash score are kept so curves extend past the operating threshold.
 CURVE_MAX_SCORE = 40.0
 ACCEPT_AT = 1.0  # the unified score accepts at <= 1 (models/hashing/pipeline.py)
 BASELINE_MAX_DISTANCE = 32

@@ -31,13 +31,11 @@ from models.hashing.local import LocalFeatures, Verified, catalog_features, quer
 from models.hashing.local_index import LocalIndex
 from models.hashing.matcher import HashSet, Match, Matcher, enrollment_hashes, query_hashes
 
-# What stored catalog evidence was computed with; stored evidence of another version is
-# recomputed from the stored image bytes (start-up, or `trustd matching reindex`).
-# h3: the three kinds read one area-averaged 64 px luma thumbnail per region (h2: 128 px
-# bilinear squares, each kind resizing again; h1: resized RGB); l1: ORB as in local.py.
-# h4: h3 plus colour layouts of the whole photo and its banner cuts (models/hashing/colour.py).
-# h5: qualities rated at the photo's contrast gain (detail.information_gain), and filtered
-# whole-photo views (views.ENROL_FILTERS).
+# What stored catalog evidence was computed with: the hash stage's part (hashes, qualities,
+# views and colour layouts) and the local stage's (ORB features). Stored evidence of another
+# version is recomputed from the stored image bytes (start-up, or `trustd matching
+# reindex`), so any change to what either stage stores bumps its part; what each version
+# changed is in reports/matching/HISTORY.md.
 EVIDENCE_VERSION = "h5.l1"
 
 
