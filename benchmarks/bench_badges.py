@@ -13,7 +13,7 @@ less than the server per request). Each phase runs for a fixed time with a warm-
   pseudonymises, snapshots the buyer's history, inserts and commits, invalidates caches).
 
 The load generator shares the machine's cores with the server, so figures are lower bounds.
-Targets from issue 5: badge.svg >= 1,000 requests/s cached, feedback >= 300/s sustained.
+Targets: badge.svg >= 1,000 requests/s cached, feedback >= 300/s sustained.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Listing scoring latency and throughput against a real server (issue 6 targets).
+"""Listing scoring latency and throughput against a real server, against its targets.
 
     PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_listings
 

@@ -5,7 +5,7 @@ say on what data and by which script, so a change is a re-run, not a guess.
 """
 
 
-# --- Seller reputation (issue 5; owner: models/reputation) --------------------------------
+# --- Seller reputation (owner: models/reputation) -----------------------------------------
 # Hand-set, not fitted: there is no labelled feedback stream yet. Each value is exercised by the
 # seeded simulations in tests/models/reputation/; the formulas are in models/reputation/README.md.
 REPUTATION_HALF_LIFE_DAYS = 180.0  # star ratings and reports lose half their weight in this time
@@ -38,7 +38,7 @@ REPUTATION_WARNING_REPORT_MIN_MASS = 1.5  # credibility-weighted counterfeit rep
 REPUTATION_WARNING_REPORT_SHARE = 0.04  # of the value-weighted feedback mass
 REPUTATION_WARNING_MAX_SCORE = 0.5  # posterior mean below this, with enough evidence
 
-# --- Listing risk (issue 6; owner: models/risk/) -------------------------------------------
+# --- Listing risk (owner: models/risk/) ---------------------------------------------------
 # Chosen on the calibration sellers of the generated listing set's train split (never the
 # test split) from the operating-point table printed by `python -P -m training.train_risk`
 # for models/artifacts/risk-v1: at 0.95 precision 0.991 / recall 0.61, at 0.30 recall 0.89.
@@ -50,7 +50,7 @@ RISK_LEVEL_HIGH_AT = 0.80  # risk >= this: level `high`
 RISK_REASON_MIN_ABS_CONTRIBUTION = 0.05  # log-odds; smaller contributions are not listed
 
 
-# --- Captions (issue 4: caption classifier) ---------------------------------------------
+# --- Captions (owner: models/text, the caption classifier) --------------------------------
 # Calibrated counterfeit probability at or above which a caption is labelled "counterfeit".
 # The probability is Platt-calibrated on the dev split (training/train_captions_select.py),
 # so 0.5 is the point where counterfeit becomes the more likely reading.
@@ -60,21 +60,16 @@ CAPTION_MAX_TEXTS = 256
 CAPTION_MAX_CHARS = 4000
 
 
-# --- Image matching (issue 3) -------------------------------------------------------------
-# Calibrated by training/calibrate_matching.py on the copy-detection dev splits built by
-# trustdata.copydetect.build (seeds 0 and 1): MATCH_MAX_SCORE (the hash stage's candidate
-# bound, e.g. Matcher.match) stays below the first false match of either split (evidence h3:
-# 15.75 on seed 0, 12.5 on seed 1; h2: 17.5 and 11.25).
+# --- Image matching: hash stage (owner: models/hashing) -----------------------------------
 # Pair score = d_phash + d_dhash + min(d_pdq, CAP) / DIVISOR (see models/hashing/matcher.py).
-MATCH_MAX_SCORE = 11.0  # accept a catalog image when its best (region, view) pair is <= this
 MATCH_PDQ_SCORE_CAP = 96  # PDQ distance counted up to this; no usable PDQ = the cap
 MATCH_PDQ_SCORE_DIVISOR = 8  # 256 PDQ bits weigh like 32 pHash bits
 MATCH_PDQ_MIN_QUALITY = 50  # PDQ hashes below this quality (0-100) are not used to match
 MATCH_MIN_INFORMATION = 25  # regions/views whose PDQ quality is below this are not matched at
 #                             all: flat crops of studio backgrounds collide across products
-MATCH_PHASH_MAX_DISTANCE = 5  # per-kind default thresholds (HashKind.default_threshold):
-MATCH_DHASH_MAX_DISTANCE = 5  # the search radius the score bound implies, MAX_SCORE // 2
-MATCH_PDQ_MAX_DISTANCE = 31  # PDQ's published near-duplicate distance; names the kind matched
+# PDQ's published near-duplicate distance: a match whose PDQ distance is within it is
+# reported as carried by PDQ (Match.hash_kind), otherwise by the closer of pHash and dHash.
+MATCH_PDQ_MAX_DISTANCE = 31
 # A photo whose 16x16 luma thumbnail varies less than this (standard deviation, grey levels)
 # shows nothing at hash scale (models/hashing/detail.py): the two empty background quadrants
 # of scikit-image's `cell` sample measure 2.4 and 2.9, and after a blur each matches the
@@ -91,7 +86,7 @@ MATCH_INFORMATION_RANGE = 128
 MATCH_INFORMATION_MAX_GAIN = 4.0
 
 
-# --- Image matching: local-feature verification (issue 3, second stage) -------------------
+# --- Image matching: local-feature verification and acceptance rules ----------------------
 # ORB keypoints + RANSAC similarity fit (models/hashing/local.py); the acceptance
 # thresholds further down are calibrated by training/calibrate_matching.py.
 LOCAL_CATALOG_SIDE = 640  # catalog photos are described at this long side
@@ -104,19 +99,18 @@ LOCAL_RATIO = 0.8  # Lowe's ratio vs the nearest descriptor of another catalog i
 LOCAL_MIN_CANDIDATE_MATCHES = 6  # ratio-test survivors needed before a RANSAC fit
 LOCAL_RANSAC_PIXELS = 6.0  # reprojection tolerance, query pixels at its working scale
 LOCAL_MIN_OVERLAP = 0.2  # share of the catalog thumbnail the fit must place inside the query
-# Calibrated by training/calibrate_matching.py (defaults) on the seed-0, 1, 5, 6 and 8 dev
-# splits together (seeds 1, 5, 6 and 8 had been hold-outs whose accepted wrong pairs shaped
-# the rules or their margins, so they joined the calibration data); seeds 2 and 4 were
-# looked at too; seeds 3, 7, 9 and 10 are the hold-outs the reports are measured on. Wrong
-# pairs set every value (evidence h5, models/hashing/pipeline.py; re-run on h5 evidence, only
-# one colour step moved), one split's extreme being a noisy estimate of the next one's:
-# first false hash match 11.25 (seed 6; 15.75, 12.5, 12.0, 13.0 on seeds 0, 1, 5, 8), so
-# 0.6 x ->
+# Calibrated by training/calibrate_matching.py (its defaults) on the seed-0, 1, 5, 6 and 8
+# dev splits together, on evidence of the current EVIDENCE_VERSION (models/hashing/
+# pipeline.py); seeds 3, 7, 9 and 10 are the hold-outs the reports are measured on
+# (reports/matching/HISTORY.md: which split shaped what). The wrong pairs of the five
+# splits set every value, each with a relative margin, since one split's extreme is a noisy
+# estimate of the next one's. The hash stage alone: 0.6 x the first false hash match
+# (11.25, seed 6), rounded down to a half step.
 MATCH_HASH_MAX_SCORE = 6.5  # hash stage alone accepts a pair score <= this
-# The strictest gate (0..0.95) whose rules recall within half a point of the best one
-# (0.25: 0.934 of all positives on the five splits; 0.5: 0.930). Wrong fits agreeing within
-# 0.1 below it had at most 34 inliers (seed 8: a green bag and an orange bag of one shape,
-# agreement 0.74), so 1.25 x ->
+# The gate is the strictest one (0..0.95) whose rules recall within half a point of the
+# best one's (0.25: 0.934 of all positives on the five splits; 0.5: 0.930); the inliers are
+# 1.25 x the most of a wrong fit agreeing within 0.1 below it (34, seed 8: a green bag and
+# an orange bag of one shape, agreement 0.74), rounded up.
 LOCAL_MIN_AGREEMENT = 0.5  # photometric gate: per-cell gradient agreement (local.agreement)
 LOCAL_MIN_INLIERS = 43  # local stage alone accepts a gated fit with >= this many inliers
 # Stricter gates, each calibrated alone the same way, accept with fewer inliers (agreement
@@ -124,26 +118,24 @@ LOCAL_MIN_INLIERS = 43  # local stage alone accepts a gated fit with >= this man
 # more over 26 (a staircase, as MATCH_COLOUR_STEPS below; covered steps dropped).
 LOCAL_STRICTER_GATES: tuple[tuple[float, int], ...] = ((0.85, 34), (0.9, 33))
 # A fit whose inliers' convex hull covers less than LOCAL_SLIVER_SPREAD of the catalog photo
-# is placed by one small detail; it passes the gate only at LOCAL_SLIVER_MIN_AGREEMENT. The
-# seed-5 and seed-6 splits, as fresh hold-outs, each accepted a wrong pair through the plain
-# gate: overlaid words sharing letters with another product's label, 36 and 40 inliers
-# within 0.49 % and 0.66 % of the photo, agreement 0.71 and 0.79 (the similar layouts
-# around them agree), while true copies placed by their label agree at 0.9-1.0.
-# LOCAL_SLIVER_SPREAD is set by hand (1.5 x the wider of the two, rounded to 0.01); the
-# agreement is 0.1 above the best-agreeing wrong sliver fit with enough inliers for a gated
-# rule (0.79, seed 6), rounded up to 0.05 ->
+# is placed by one small detail; it passes the gate only at LOCAL_SLIVER_MIN_AGREEMENT.
+# Overlaid words sharing letters with another product's label gave wrong fits of 36 and 40
+# inliers within 0.49 % and 0.66 % of the photo, agreeing at 0.71 and 0.79 (seeds 5 and 6:
+# the similar layouts around the words agree), while true copies placed by their label
+# agree at 0.9-1.0. LOCAL_SLIVER_SPREAD is set by hand (1.5 x the wider of the two, rounded
+# to 0.01); the agreement is 0.1 above the best-agreeing wrong sliver fit with enough
+# inliers for a gated rule (0.79, seed 6), rounded up to 0.05.
 LOCAL_SLIVER_SPREAD = 0.01
 LOCAL_SLIVER_MIN_AGREEMENT = 0.9
 # A fit failing the gate (a collage tile: neighbours hide part of the photo) needs 1.25 x
 # the most inliers of any wrong fit (74, seed 6: a resized distractor, agreement 0.12, all
-# within 1.9 % of the photo; 40 on seed 1, 51 on seed 5), and, since one shared word can
-# give any number of inliers in a sliver of the photo, inliers spread over 2 x the largest
-# hull share of a wrong fit failing the gate with >= LOCAL_JOINT_MIN_INLIERS inliers
-# (0.0275, seed 0), rounded up ->
+# within 1.9 % of the photo), and, since one shared word can give any number of inliers in
+# a sliver of the photo, inliers spread over 2 x the largest hull share of a wrong fit
+# failing the gate with >= LOCAL_JOINT_MIN_INLIERS inliers (0.0275, seed 0); both rounded up.
 LOCAL_UNCHECKED_MIN_INLIERS = 93  # local stage alone accepts an ungated fit with >= this
 LOCAL_UNCHECKED_MIN_SPREAD = 0.06  # many inliers, and their convex hull >= this share
 # Joint rule, both stages on the same catalog image: half the local evidence, and a hash
-# score 0.6 x the lowest one of a wrong pair that also had such a gated fit (27.0, seed 8) ->
+# score 0.6 x the lowest one of a wrong pair that also had such a gated fit (27.0, seed 8).
 LOCAL_JOINT_MIN_INLIERS = 22  # joint rule: a gated fit with >= this many inliers and
 MATCH_JOINT_HASH_MAX_SCORE = 16.0  # a hash pair score <= this, on the same image
 # Colour-confirmed rules (models/hashing/colour.py), a staircase of (colour distance <=,
@@ -155,10 +147,10 @@ MATCH_JOINT_HASH_MAX_SCORE = 16.0  # a hash pair score <= this, on the same imag
 # least the fewest any fit is verified with); steps another step covers are dropped. The
 # wrong pairs that set them: the lowest hash scores 34.0 within 0.06 (capped at 19; seed
 # 5), 24.0 within 0.09 (seed 5), 20.75 within 0.12 (seed 6: a mirrored product shot
-# against a side crop of another, PDQ now counted at the contrast gain; 22.0 with h4),
-# 17.0 within 0.15-0.225 (seed 8), 13.0 within 0.3 (seed 1); wrong fits of 15 and 31
-# inliers within 0.375 and 0.45 (seed 8). On the five splits the staircase recalls 0.942
-# of all positives, its best single step 0.940, no colour rule 0.936.
+# against a side crop of another), 17.0 within 0.15-0.225 (seed 8), 13.0 within 0.3
+# (seed 1); wrong fits of 15 and 31 inliers within 0.375 and 0.45 (seed 8). On the five
+# splits the staircase recalls 0.942 of all positives, its best single step 0.940, no
+# colour rule 0.936.
 MATCH_COLOUR_STEPS: tuple[tuple[float, float, int], ...] = (
     (0.04, 19.0, 12), (0.06, 14.0, 12), (0.08, 12.0, 12), (0.15, 10.0, 12), (0.2, 7.5, 12),
     (0.25, 7.5, 19), (0.3, 7.5, 39))

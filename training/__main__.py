@@ -16,7 +16,7 @@ CALIBRATION_SPLITS = (("0", "calib"), ("1", "eval"), ("5", "calib5"), ("6", "cal
 
 # group -> steps in order; `make train ONLY=<group>` runs one group.
 STEPS: dict[str, list[list[str]]] = {
-    # issue 4: caption corpus, the two classifiers, the served choice, the evaluation report
+    # caption corpus, the two classifiers, the served choice, the evaluation report
     "captions": [
         ["trustdata.captions.build", "--out", "var/captions", "--seed", "13"],
         ["training.train_captions_baseline"],
@@ -24,17 +24,16 @@ STEPS: dict[str, list[list[str]]] = {
         ["training.train_captions_select"],
         ["training.evaluate_captions"],
     ],
-    # issue 6: labelled listing set, the risk aggregation model, its held-out evaluation
+    # labelled listing set, the risk aggregation model, its held-out evaluation
     "risk": [
         ["trustdata.listings.build", "--out", "var/datasets/listings", "--seed", "20240611"],
         ["training.train_risk", "--data", "var/datasets/listings", "--out", "models/artifacts/risk-v1"],
         ["training.evaluate_risk", "--data", "var/datasets/listings", "--artifact",
          "models/artifacts/risk-v1", "--report", "reports/risk"],
     ],
-    # issue 3: copy-detection calibration splits (seeds 0, 1, and 5, 6, 8: hold-outs whose
-    # accepted wrong pairs shaped the sliver gate and the gate margin), thresholds, the
-    # hold-out report (seed 3; seed 2 was the first hold-out, seed 4 a design split for the
-    # colour layout) and three more hold-outs (seed 7, and seeds 9 and 10, built last)
+    # copy-detection calibration splits, the thresholds calibrated on them, and the reports
+    # on the hold-out splits (seed 3, then seeds 7, 9 and 10); which seed is which, and why,
+    # is in reports/matching/HISTORY.md
     "matching": [
         *[["trustdata.copydetect.build", "--seed", seed, "--out", f"var/copydetect/{name}"]
           for seed, name in CALIBRATION_SPLITS],

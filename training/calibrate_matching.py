@@ -14,8 +14,8 @@ evaluator saved (``--evidence-out``), without recomputing it::
 
 Every rule is set from the wrong (query, catalog image) pairs of all the given splits
 together, with a relative margin, because one split's extreme is a noisy estimate of the
-next one's (the first false hash match scored 17.75 on seed 0 and 11.25 on seed 1; the most
-inliers of a wrong local fit were 27 on seed 0 and 40 on seed 1):
+next one's (the first false hash match scored 15.75 on seed 0 and 11.25 on seed 6; the most
+inliers of a wrong local fit were 40 on seed 1 and 74 on seed 6):
 
 * hash stage alone: ``MATCH_HASH_MAX_SCORE`` is the largest half step at most
   ``--hash-ratio`` times the lowest score of a wrong pair;

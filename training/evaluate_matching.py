@@ -50,6 +50,7 @@ from models.thresholds import (
     LOCAL_MIN_CANDIDATE_MATCHES,
     LOCAL_QUERY_MAX_SIDE,
 )
+from training import matching_report
 from training.matching_evidence import (
     Scored,
     load_evidence,
@@ -57,13 +58,14 @@ from training.matching_evidence import (
     save_evidence,
     stage_score,
 )
+from training.matching_metrics import first_false, pr_curve, precision_at, recall_at
 
-# Candidates up to this score are kept so curves extend past the operating threshold.
 # Workers start from a fresh interpreter: forking a parent that already runs OpenCV, faiss
 # or database threads (a test session, a notebook) can leave a child waiting forever on a
 # lock held by a thread that did not survive the fork.
 _POOLS = multiprocessing.get_context("spawn")
 
+# Candidates up to this hash score are kept so curves extend past the operating threshold.
 CURVE_MAX_SCORE = 40.0
 ACCEPT_AT = 1.0  # the unified score accepts at <= 1 (models/hashing/pipeline.py)
 BASELINE_MAX_DISTANCE = 32
@@ -181,52 +183,6 @@ def run_baseline(root: Path, workers: int = 2) -> list[Scored]:
     return out
 
 
-def first_false(scored: Sequence[Scored]) -> float:
-    """Lowest score any wrong (query, catalog image) pair reached: precision-1.0 ceiling."""
-    worst = np.inf
-    for s in scored:
-        for cid, score in s.candidates.items():
-            if cid != s.expected:
-                worst = min(worst, score)
-    return float(worst)
-
-
-def recall_at(scored: Sequence[Scored], threshold: float, strict: bool) -> float:
-    pos = [s for s in scored if s.expected >= 0]
-    if not pos:
-        return float("nan")
-    hit = 0
-    for s in pos:
-        score = s.candidates.get(s.expected, np.inf)
-        hit += score < threshold if strict else score <= threshold
-    return hit / len(pos)
-
-
-def precision_at(scored: Sequence[Scored], threshold: float) -> float:
-    tp = fp = 0
-    for s in scored:
-        for cid, score in s.candidates.items():
-            if score <= threshold:
-                tp += cid == s.expected
-                fp += cid != s.expected
-    return tp / (tp + fp) if tp + fp else 1.0
-
-
-def pr_curve(scored: Sequence[Scored]) -> tuple[np.ndarray, np.ndarray, float]:
-    """Micro precision/recall over all pairs; positives never retrieved count as misses."""
-    n_pos = sum(s.expected >= 0 for s in scored)
-    pairs = [(score, cid == s.expected) for s in scored for cid, score in s.candidates.items()]
-    if not pairs or not n_pos:
-        return np.array([0.0]), np.array([1.0]), 0.0
-    pairs.sort(key=lambda p: p[0])
-    hits = np.array([p[1] for p in pairs], dtype=float)
-    tp = np.cumsum(hits)
-    precision = tp / np.arange(1, len(hits) + 1)
-    recall = tp / n_pos
-    ap = float(np.sum(precision * hits) / n_pos)
-    return recall, precision, ap
-
-
 def summarise(scored: Sequence[Scored], threshold: float) -> dict[str, dict[str, Any]]:
     """Per transform, per family and overall figures."""
     oracle = first_false(scored)
@@ -292,8 +248,6 @@ def _percentile(values: Sequence[float], q: float) -> float | None:
 
 
 def main() -> None:
-    from training import matching_report
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=Path("var/copydetect/holdout3"))
     ap.add_argument("--out", type=Path, default=Path("reports/matching"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.evaluate_matching import pr_curve
 from training.matching_evidence import Scored
+from training.matching_metrics import pr_curve
 
 TARGETS = {"mild": 0.99, "hard": 0.75}
 WEAKNESSES = """## How it works, and where it is weak

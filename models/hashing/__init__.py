@@ -1,1 +1,1 @@
-"""Perceptual hashing, region recovery, Hamming index and the catalog matcher (issue 3)."""
+"""Perceptual hashing, region recovery, Hamming index and the catalog matcher."""

@@ -16,12 +16,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
-from models.thresholds import (
-    MATCH_DHASH_MAX_DISTANCE,
-    MATCH_PDQ_MAX_DISTANCE,
-    MATCH_PDQ_MIN_QUALITY,
-    MATCH_PHASH_MAX_DISTANCE,
-)
+from models.thresholds import MATCH_PDQ_MIN_QUALITY
 
 
 @dataclass(frozen=True)
@@ -40,7 +35,6 @@ class HashValue:
 class HashKind(Protocol):
     name: str
     bits: int
-    default_threshold: int
 
     def compute(self, image: Image.Image) -> HashValue: ...
 
@@ -209,7 +203,6 @@ class PHash:
 
     name = "phash"
     bits = 64
-    default_threshold = MATCH_PHASH_MAX_DISTANCE
 
     def compute(self, image: Image.Image) -> HashValue:
         return HashValue(self.name, _one(image).phash[0].tobytes())
@@ -223,7 +216,6 @@ class DHash:
 
     name = "dhash"
     bits = 64
-    default_threshold = MATCH_DHASH_MAX_DISTANCE
 
     def compute(self, image: Image.Image) -> HashValue:
         return HashValue(self.name, _one(image).dhash[0].tobytes())
@@ -237,7 +229,6 @@ class PDQ:
 
     name = "pdq"
     bits = 256
-    default_threshold = MATCH_PDQ_MAX_DISTANCE
 
     def compute(self, image: Image.Image) -> HashValue:
         batch = _one(image)

@@ -14,9 +14,9 @@ from functools import lru_cache
 
 import numpy as np
 
+Box = tuple[int, int, int, int]  # (x0, y0, x1, y1), pixels, half-open
 FLAT_STD = 6.0  # grey levels: a row/column this uniform is border or gutter, not photo
 _LEVELS = np.arange(256, dtype=np.float32)  # every 8-bit grey level, as float32 sees it
-Box = tuple[int, int, int, int]
 
 
 def share_of(mask: np.ndarray, axis: int) -> np.ndarray:

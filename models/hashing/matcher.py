@@ -10,11 +10,11 @@ the cap, i.e. no PDQ evidence). Qualities are rated at the photo's contrast gain
 dHash carry crops, overlays and shifts; PDQ's 256 bits separate near-exact copies from
 look-alikes. Regions and views with too little structure to hash reliably (PDQ quality
 below the information floor) are skipped: flat crops of white studio backgrounds collide
-with each other. A catalog image matches when its best pair scores at most
-``MATCH_MAX_SCORE``, calibrated on the dev set so that no distractor and no wrong catalog
-image is ever accepted.
+with each other. A catalog image is returned when its best pair scores at most the bound
+the caller passes; the pipeline passes the loosest hash score any of its rules accepts
+(``Rules.candidate_score``) and its rules decide (models/hashing/pipeline.py).
 
-Search is exact for that rule: score <= S implies d_phash + d_dhash <= S, so at least one
+Search is exact for that bound: score <= S implies d_phash + d_dhash <= S, so at least one
 of them is <= S // 2 (pigeonhole), and the two 64-bit indexes are range-searched with that
 radius before the full score is computed on the candidates.
 """
@@ -34,7 +34,6 @@ from models.hashing.kinds import KINDS, hash_thumbnails, thumbnail
 from models.hashing.regions import recover_regions
 from models.hashing.views import colour_boxes, enrollment_views, work_image
 from models.thresholds import (
-    MATCH_MAX_SCORE,
     MATCH_MIN_INFORMATION,
     MATCH_PDQ_MAX_DISTANCE,
     MATCH_PDQ_MIN_QUALITY,
@@ -107,8 +106,11 @@ def query_hashes(image: Image.Image) -> list[HashSet]:
                      layouts, information_gain(work))
 
 
-def confidence(score: float) -> float:
-    return round(max(0.0, 1.0 - score / (MATCH_MAX_SCORE + 1.0)), 3)
+def hash_confidence(score: float, max_score: float) -> float:
+    """Confidence in a pair score found within ``max_score``: 1 at 0, falling linearly to
+    1 / (max_score + 1) at the bound. What the hash stage reports on its own; the pipeline
+    replaces it with the confidence of its unified score (pipeline.unified_confidence)."""
+    return round(max(0.0, 1.0 - score / (max_score + 1.0)), 3)
 
 
 class Matcher:
@@ -209,12 +211,12 @@ class Matcher:
             at += r.size
         return out
 
-    def match(self, image: Image.Image, max_score: float = MATCH_MAX_SCORE) -> list[Match]:
+    def match(self, image: Image.Image, max_score: float) -> list[Match]:
         return self.match_hashes(query_hashes(image), max_score)
 
-    def match_hashes(self, regions: Sequence[HashSet],
-                     max_score: float = MATCH_MAX_SCORE) -> list[Match]:
-        """Best match per catalog image over all regions, best first."""
+    def match_hashes(self, regions: Sequence[HashSet], max_score: float) -> list[Match]:
+        """Best match per catalog image over all regions with a pair score <= ``max_score``,
+        best first."""
         best: dict[int, Match] = {}
         radius = int(max_score) // 2
         for region in regions:
@@ -253,5 +255,5 @@ class Matcher:
                 kind, dist = "dhash", int(dd[i])
             s = float(score[i])
             out.append(Match(image_id, kind, dist, region.name, self._views[row], s,
-                             confidence(s)))
+                             hash_confidence(s, max_score)))
         return out

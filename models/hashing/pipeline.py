@@ -31,13 +31,11 @@ from models.hashing.local import LocalFeatures, Verified, catalog_features, quer
 from models.hashing.local_index import LocalIndex
 from models.hashing.matcher import HashSet, Match, Matcher, enrollment_hashes, query_hashes
 
-# What stored catalog evidence was computed with; stored evidence of another version is
-# recomputed from the stored image bytes (start-up, or `trustd matching reindex`).
-# h3: the three kinds read one area-averaged 64 px luma thumbnail per region (h2: 128 px
-# bilinear squares, each kind resizing again; h1: resized RGB); l1: ORB as in local.py.
-# h4: h3 plus colour layouts of the whole photo and its banner cuts (models/hashing/colour.py).
-# h5: qualities rated at the photo's contrast gain (detail.information_gain), and filtered
-# whole-photo views (views.ENROL_FILTERS).
+# What stored catalog evidence was computed with: the hash stage's part (hashes, qualities,
+# views and colour layouts) and the local stage's (ORB features). Stored evidence of another
+# version is recomputed from the stored image bytes (start-up, or `trustd matching
+# reindex`), so any change to what either stage stores bumps its part; what each version
+# changed is in reports/matching/HISTORY.md.
 EVIDENCE_VERSION = "h5.l1"
 
 
@@ -168,14 +166,16 @@ def unified_score(hash_score: float | None, inliers: int | None, agreement: floa
     return min(by_hash, by_local, joint, by_colour)
 
 
-def confidence(score: float) -> float:
+def unified_confidence(score: float) -> float:
+    """The confidence reported for a unified score: 1 at 0, 0.5 where the rules stop
+    accepting (1), 0 from 2 on."""
     return round(max(0.0, min(1.0, 1.0 - score / 2.0)), 3)
 
 
 def local_match(v: Verified, score: float) -> Match:
     x0, y0, x1, y1 = v.box
     return Match(v.image_id, "orb", v.inliers, f"box:{x0},{y0},{x1},{y1}",
-                 "mirror" if v.mirrored else "id", score, confidence(score))
+                 "mirror" if v.mirrored else "id", score, unified_confidence(score))
 
 
 class CatalogMatcher:
@@ -229,5 +229,5 @@ class CatalogMatcher:
                 out.append(local_match(v, s))
             elif m is not None:
                 out.append(Match(m.image_id, m.hash_kind, m.distance, m.region, m.view, s,
-                                 confidence(s)))
+                                 unified_confidence(s)))
         return sorted(out, key=lambda m: (m.score, m.image_id))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.hashing.levels import (
+    Box,
     Pixels,
     away_from,
     corner_colour,
@@ -32,9 +33,6 @@ from models.hashing.levels import (
     share_of,
 )
 
-Box = tuple[int, int, int, int]
-
-FLAT_STD = 6.0  # grey levels: a row/column this uniform is border or gutter, not photo
 _MIN_CELL = 0.12  # a split never leaves a part thinner than this share of its box
 _MAX_GUTTER = 0.04  # a gutter is at most this share of the box wide
 _FREE_SEAM = 0.85  # seam score for an unconstrained (collage) split
@@ -137,6 +135,14 @@ def _wins(lines: np.ndarray, axis: int, n: int) -> np.ndarray:
 
 
 def _measure(pixels: Pixels, box: Box, axis: int) -> _Seams:
+    """Seams of ``box`` along ``axis``; its ``score`` says per position how much a straight
+    line there looks like a seam, in [0, 1].
+
+    A flat line (gutter) scores 1; otherwise the share of the perpendicular lines on which
+    the step across this position clearly beats the steps a few pixels either side. Object
+    edges inside a photo win on part of the lines only; the border between two photos
+    wins on nearly all of them.
+    """
     x0, y0, x1, y1 = box
     sub = pixels.px[y0:y1, x0:x1]
     n = sub.shape[axis]
@@ -147,18 +153,6 @@ def _measure(pixels: Pixels, box: Box, axis: int) -> _Seams:
     steps = sub.astype(np.int16, order="C") if sub.dtype == np.uint8 else np.ascontiguousarray(sub)
     lines = _step_wins(steps, axis)
     return _seams(_wins(lines, axis, n), lines, *flat_lines(pixels, box, axis))
-
-
-def seam_profile(gray: np.ndarray, axis: int) -> np.ndarray:
-    """Per position along ``axis``, how much a straight line there looks like a seam, in [0, 1].
-
-    A flat line (gutter) scores 1; otherwise the share of the perpendicular lines on which
-    the step across this position clearly beats the steps a few pixels either side. Object
-    edges inside a photo win on part of the lines only; the border between two photos
-    wins on nearly all of them.
-    """
-    h, w = gray.shape
-    return _measure(pixels_of(gray), (0, 0, w, h), axis).score
 
 
 def _spans(score: np.ndarray, threshold: float) -> list[tuple[int, int]]:

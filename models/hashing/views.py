@@ -20,7 +20,8 @@ from PIL import Image, ImageEnhance
 
 from models.hashing import colour
 from models.hashing.kinds import thumbnail
-from models.hashing.regions import Box, centre_crop
+from models.hashing.levels import Box
+from models.hashing.regions import centre_crop
 
 WORK_SIDE = 400  # long side of the working copy regions and views are cut from
 ENROL_SIDE_STEP = 0.05  # side crops of 0 or 5 %: a border crop of up to 10 % lands near one

@@ -21,7 +21,6 @@ from models.text.normalize import normalize
 from models.thresholds import CAPTION_COUNTERFEIT_PROBABILITY
 
 ARTIFACTS_ROOT = Path(__file__).resolve().parent.parent / "artifacts"
-SERVING_FILE = ARTIFACTS_ROOT / "caption-serving" / "serving.json"
 CaptionLabel = Literal["counterfeit", "legitimate"]
 LABEL_COUNTERFEIT: CaptionLabel = "counterfeit"
 LABEL_LEGITIMATE: CaptionLabel = "legitimate"

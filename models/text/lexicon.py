@@ -20,7 +20,6 @@ import ahocorasick
 from models.text.normalize import NormalizedText, normalize
 
 DEFAULT_LEXICON_PATH = Path(__file__).parent / "data" / "lexicon.json"
-LEGIT_CUE = "legit_cue"
 NEUTRAL = "neutral"
 # Inside a word glued from spelled letters ("g u c c i r e p") boundaries are unknown, so
 # terms this long may match mid-word; shorter ones ("ua", "gg") would match by accident.

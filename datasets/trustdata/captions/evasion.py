@@ -17,7 +17,6 @@ from models.text.lexicon import load_default_lexicon
 EVASION_KINDS = ("split_symbols", "spaced_letters", "fullwidth", "homoglyph", "zero_width",
                  "traditional", "emoji_inside", "leet", "case_mix", "combining_marks", "pinyin",
                  "mixed")
-NORMALIZED_KINDS = tuple(k for k in EVASION_KINDS if k not in ("pinyin", "mixed"))
 
 _TARGET_CATEGORIES = frozenset({"grade_slang", "factory_claim", "replica_term", "brand_nickname",
                                 "ambiguous_nickname", "brand_name", "offplatform_contact",

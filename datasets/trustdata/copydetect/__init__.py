@@ -1,1 +1,1 @@
-"""Copy-detection dev set: genuine sources, repost edits, distractors (issue 3)."""
+"""Copy-detection dev set: genuine sources, repost edits, distractors."""

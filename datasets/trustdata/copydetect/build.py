@@ -7,8 +7,9 @@ Usage (from the repo root)::
     python -P -m trustdata.copydetect.build --seed 1 --out var/copydetect/eval
     python -P -m trustdata.copydetect.build --seed 3 --out var/copydetect/holdout3
 
-Seeds 0 and 1 are the calibration splits, seed 3 the hold-out the report is measured on
-(seed 2, ``var/copydetect/holdout``, was the first hold-out and has been looked at).
+`make train ONLY=matching` (training/__main__.py) builds the calibration splits (seeds 0,
+1, 5, 6, 8) and the hold-outs the reports are measured on (seeds 3, 7, 9, 10); seeds 2 and 4
+have been looked at and are neither (reports/matching/HISTORY.md).
 
 Layout of ``--out``: ``catalog/<id>.jpg`` (what gets enrolled), ``queries/<transform>/
 <source>.jpg`` and ``manifest.json`` listing each query with its transform, family and the

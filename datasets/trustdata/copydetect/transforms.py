@@ -206,4 +206,3 @@ HARD: tuple[NamedTransform, ...] = tuple(
         ("rotate", rotate)))
 
 ALL: tuple[NamedTransform, ...] = MILD + HARD
-BY_NAME: dict[str, NamedTransform] = {t.name: t for t in ALL}

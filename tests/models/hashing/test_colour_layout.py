@@ -139,10 +139,8 @@ def test_blurred_flat_products_are_found_only_with_their_colour() -> None:
     """Heavily blurred plain product shots: too little structure for either stage alone.
 
     Picked by a scan of 30 shots under three edits (blur 4 and 6, a 120 px thumbnail) for
-    the ones only the colour-confirmed rules find (all three such cases at the thresholds
-    calibrated on seeds 0, 1, 5, 6 and 8 with evidence h5; ten with h4, before hash
-    qualities were rated at the contrast gain and the hash stage found the rest itself); no
-    edit of any of them matched a wrong product.
+    the ones only the colour-confirmed rules find (all three such cases at the committed
+    thresholds); no edit of any of them matched a wrong product.
     """
     cases = [(500, 6), (504, 4), (504, 6)]  # (product seed, blur radius)
     catalog = CatalogMatcher()

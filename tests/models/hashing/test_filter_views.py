@@ -38,7 +38,7 @@ def test_brightened_reposts_match_through_the_filtered_views(
         if matches:
             accepted += 1
             by_filter += matches[0].view.startswith("filter-")
-    # Without the filtered views 2 of these 20 reposts scored within MATCH_HASH_MAX_SCORE
-    # when this was written; with them 16.
+    # Without the filtered views 2 of these 20 reposts score within MATCH_HASH_MAX_SCORE,
+    # with them 16 (at the committed threshold).
     assert accepted >= 3 * len(products) // 4
     assert by_filter >= len(products) // 2

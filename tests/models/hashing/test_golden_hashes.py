@@ -1,7 +1,7 @@
 """Pinned hashes of packaged sample photos: a change to the thumbnail, the batched kinds or
 the libraries they are proven against (test_hash_kinds_reference) fails here, since stored
-catalog hashes would silently stop matching. Re-pinned for evidence version h3 (hashes of a
-64 px area-averaged thumbnail); a deliberate change re-pins them and bumps EVIDENCE_VERSION."""
+catalog hashes would silently stop matching. A deliberate change re-pins them and bumps
+EVIDENCE_VERSION."""
 
 from __future__ import annotations
 

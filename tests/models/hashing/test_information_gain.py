@@ -69,8 +69,9 @@ def test_dim_copies_of_pale_catalog_photos_match_by_their_hashes(
         products: list[Image.Image]) -> None:
     # Pale product shots (a narrow luma range, as a quarter of the dev set's catalog photos
     # have) and dimmed, lower-contrast reposts of them. PDQ rates most reposts below its
-    # usable quality; with the PDQ cap in their score (no PDQ evidence), none of them scored
-    # within MATCH_HASH_MAX_SCORE when this was written, half or more do now.
+    # usable quality at their own contrast; with the PDQ cap in their score (no PDQ
+    # evidence) none would score within MATCH_HASH_MAX_SCORE, rated at the contrast gain
+    # half or more do.
     pale = [_faded(p, 1.0, 0.6) for p in products]
     matcher = Matcher()
     for i, img in enumerate(pale):

@@ -14,7 +14,11 @@ from trustdata.copydetect import layouts
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Matcher, enrollment_hashes
 from models.hashing.views import WORK_SIDE
-from models.thresholds import MATCH_MAX_SCORE
+
+# The hash stage alone accepts at this pair score here: below the first false match of the
+# seed-0 and seed-1 dev splits (reports/matching/HISTORY.md), looser than the committed
+# rules, which add the local stage (models/hashing/pipeline.py).
+MAX_SCORE = 11.0
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +46,11 @@ def test_edited_repost_matches_its_catalog_image(
         edit: str, source: int) -> None:
     matcher, enrolled = catalog
     query = EDITS[edit](enrolled[source], products[6:])
-    matches = matcher.match(query)
+    matches = matcher.match(query, MAX_SCORE)
     assert matches, f"{edit} of image {source} matched nothing"
     best = matches[0]
     assert best.image_id == source
-    assert best.score <= MATCH_MAX_SCORE
+    assert best.score <= MAX_SCORE
     assert 0 < best.confidence <= 1
     assert best.hash_kind in {"phash", "dhash", "pdq"}
     assert {m.image_id for m in matches} == {source}
@@ -55,7 +59,7 @@ def test_edited_repost_matches_its_catalog_image(
 def test_grid_match_names_the_cell(catalog: tuple[Matcher, list[Image.Image]],
                                    products: list[Image.Image]) -> None:
     matcher, enrolled = catalog
-    best = matcher.match(EDITS["grid9"](enrolled[0], products[6:]))[0]
+    best = matcher.match(EDITS["grid9"](enrolled[0], products[6:]), MAX_SCORE)[0]
     assert best.region.startswith("cell-")
 
 
@@ -63,23 +67,24 @@ def test_distractors_never_match(catalog: tuple[Matcher, list[Image.Image]],
                                  products: list[Image.Image]) -> None:
     matcher, _ = catalog
     for i, img in enumerate(products[6:12]):
-        assert matcher.match(img) == []
-        assert matcher.match(layouts.grid(img, random.Random(i), products[6:], 3)) == []
+        assert matcher.match(img, MAX_SCORE) == []
+        assert matcher.match(layouts.grid(img, random.Random(i), products[6:], 3),
+                             MAX_SCORE) == []
 
 
 def test_remove_and_re_enroll(catalog: tuple[Matcher, list[Image.Image]]) -> None:
     matcher = Matcher()
     _, enrolled = catalog
     matcher.enroll(7, enrollment_hashes(enrolled[1]))
-    assert matcher.match(enrolled[1])[0].image_id == 7
+    assert matcher.match(enrolled[1], MAX_SCORE)[0].image_id == 7
     assert matcher.remove(7)
-    assert matcher.match(enrolled[1]) == []
+    assert matcher.match(enrolled[1], MAX_SCORE) == []
     assert not matcher.remove(7)
 
 
 def test_exact_copy_is_carried_by_pdq(catalog: tuple[Matcher, list[Image.Image]]) -> None:
     matcher, enrolled = catalog
-    best = matcher.match(enrolled[0])[0]
+    best = matcher.match(enrolled[0], MAX_SCORE)[0]
     assert (best.image_id, best.hash_kind, best.distance, best.region) == (0, "pdq", 0, "full")
 
 

@@ -3,10 +3,14 @@ from __future__ import annotations
 import random
 
 import pytest
-from trustdata.captions.evasion import NORMALIZED_KINDS, evade
+from trustdata.captions.evasion import EVASION_KINDS, evade
 
 from models.text.charmaps import fold_char
 from models.text.normalize import normalize, normalize_text
+
+# The evasion kinds the normaliser is expected to undo one at a time: not pinyin, which
+# the lexicon covers, nor the combined `mixed`.
+NORMALIZED_KINDS = tuple(k for k in EVASION_KINDS if k not in ("pinyin", "mixed"))
 
 
 @pytest.mark.parametrize(
