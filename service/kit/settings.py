@@ -45,7 +45,7 @@ class Settings(BaseSettings):
 
     # --- domain settings are added below this line, one block per domain ---
 
-    # Matching (issue 3): a worker re-reads the change log at most this often before a match
+    # Matching: a worker re-reads the change log at most this often before a match
     # (its own process's changes are applied at once), so other processes' catalog edits
     # are matched within this many seconds.
     matching_sync_seconds: float = Field(default=1.0, ge=0)
@@ -53,10 +53,10 @@ class Settings(BaseSettings):
     # connection whose process is saturated is asked to reconnect (service/kit/load.py).
     server_processes: int = Field(default=1, ge=1, le=64)
 
-    # Captions (issue 4): where the caption-* artifacts live; None = models/artifacts.
+    # Captions: where the caption-* artifacts live; None = models/artifacts.
     caption_artifacts_dir: Path | None = None
 
-    # Listings, review queue, webhooks and batch jobs (issue 6).
+    # Listings, review queue, webhooks and batch jobs.
     listing_image_cache_seconds: int = Field(default=7 * 86400, ge=0)  # per-image work by sha256
     # Per-platform decision thresholds, e.g. {"shop-a": {"review": 0.2, "block": 0.9}};
     # platforms not listed use RISK_REVIEW_AT / RISK_BLOCK_AT from models/thresholds.py.
@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     worker_niceness: int = Field(default=10, ge=0, le=19)
     score_batch_max: int = Field(default=1000, gt=0)
 
-    # Sellers and badges (issue 5). Secrets are checked when the domain starts (never echoed):
+    # Sellers and badges. Secrets are checked when the domain starts (never echoed):
     # required and strong in prod; generated once under var/secrets/ (0600) in dev; random per
     # process in test.
     pseudonym_secret: SecretStr | None = None  # HMAC key for buyer ids, >= 32 characters

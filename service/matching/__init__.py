@@ -1,1 +1,1 @@
-"""Matching domain: listing photos against the enrolled genuine catalog (issue 3)."""
+"""Matching domain: listing photos against the enrolled genuine catalog."""

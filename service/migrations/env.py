@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from service.migrations.tables import Base
 from service.kit.db import create_db_engine
 from service.kit.settings import get_settings
+from service.migrations.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,1 +1,1 @@
-"""Buyer feedback and seller reputation (issue 5). Badges live in service.badges."""
+"""Buyer feedback and seller reputation. Badges live in service.badges."""

@@ -1,4 +1,4 @@
-"""listings, review queue, webhooks and batch jobs (issue 6)
+"""listings, review queue, webhooks and batch jobs
 
 Revision ID: listings_0001
 Revises: 0001_foundation

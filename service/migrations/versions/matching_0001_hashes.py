@@ -1,4 +1,4 @@
-"""matching: enrollment hashes of catalog images and their change log (issue 3)
+"""matching: enrollment hashes of catalog images and their change log
 
 Revision ID: matching_0001
 Revises: 0001_foundation

@@ -1,4 +1,4 @@
-"""matching: local features (ORB keypoints) of catalog images for verification (issue 3)
+"""matching: local features (ORB keypoints) of catalog images for verification
 
 Revision ID: matching_0002
 Revises: matching_0001

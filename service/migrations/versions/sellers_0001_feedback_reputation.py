@@ -1,4 +1,4 @@
-"""sellers: buyer feedback and moderator-confirmed counterfeits (issue 5)
+"""sellers: buyer feedback and moderator-confirmed counterfeits
 
 Revision ID: sellers_0001
 Revises: 0001_foundation

@@ -10,10 +10,10 @@ import pytest
 
 from service.badges import keytool
 from service.badges.keyring import KeyRing
-from service.kit.settings import Settings
-from service.sellers.pseudonym import pseudonymise_buyer
 from service.badges.runtime import BadgesRuntime
 from service.badges.runtime import build_runtime as build_badges
+from service.kit.settings import Settings
+from service.sellers.pseudonym import pseudonymise_buyer
 from service.sellers.runtime import SellersRuntime
 from service.sellers.runtime import build_runtime as build_sellers
 

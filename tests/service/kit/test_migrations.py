@@ -7,9 +7,9 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import inspect
 
-from service.migrations.tables import Base
 from service.kit.db import create_db_engine
 from service.kit.migrate import alembic_config, pending_revisions, upgrade
+from service.migrations.tables import Base
 
 
 def test_upgrade_reaches_heads_with_every_table(database_url: str) -> None:
