@@ -10,6 +10,7 @@ only lower it, 0 is free) and the stable reason code its contribution is reporte
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,15 +138,16 @@ def _best_branded(matches: tuple[ImageMatch, ...]) -> ImageMatch | None:
     return max(branded, key=lambda m: m.confidence, default=None)
 
 
-def _price_reference(signals: ListingSignals) -> ImageMatch | None:
-    """Best-confidence match whose list price is comparable with the listing's price."""
+def price_reference(matches: Sequence[ImageMatch], currency: str | None) -> ImageMatch | None:
+    """Best-confidence match whose list price is comparable with the listing's price (the
+    one rule for both the scored feature and the price evidence a moderator sees)."""
     usable = [
         m
-        for m in signals.matches
+        for m in matches
         if m.list_price is not None
         and m.list_price > 0
-        and (m.list_currency is None or signals.currency is None
-             or m.list_currency.upper() == signals.currency.upper())
+        and (m.list_currency is None or currency is None
+             or m.list_currency.upper() == currency.upper())
     ]
     return max(usable, key=lambda m: m.confidence, default=None)
 
@@ -177,7 +179,7 @@ def extract_features(signals: ListingSignals) -> ExtractedFeatures:
         put("price_missing", 1.0)
         evidence["price_not_given"] = {}
     else:
-        ref = _price_reference(signals)
+        ref = price_reference(signals.matches, signals.currency)
         if ref is not None and ref.list_price is not None and signals.price is not None:
             ratio = signals.price / ref.list_price
             conf = _clip01(ref.confidence)

@@ -79,3 +79,11 @@ def add_image(session: Session, image: CatalogImage) -> CatalogImage:
 def delete_image(session: Session, image: CatalogImage) -> None:
     session.delete(image)
     session.flush()
+
+
+def products_of_images(session: Session, image_ids: set[int]) -> dict[int, Product]:
+    """catalog image id -> its product, for the images that still exist."""
+    rows = session.execute(select(CatalogImage.id, Product)
+                           .join(Product, Product.id == CatalogImage.product_id)
+                           .where(CatalogImage.id.in_(image_ids))).all()
+    return {image_id: product for image_id, product in rows}

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from models.risk import ListingSignals, RiskThresholds, score_listing
+from models.risk.features import price_reference
 from service.captions.service import classify_with
 from service.core.state import CoreState
 from service.kit.errors import NotReady
@@ -23,6 +25,7 @@ from service.listings.photos import PerPhoto
 from service.listings.runtime import ListingsRuntime
 from service.listings.schemas import (
     LEGACY_IMAGE_CHECK,
+    Assessment,
     ImageCheckOut,
     ListingFields,
     PriceCheckOut,
@@ -40,20 +43,14 @@ def content_hash(fields: ListingFields, image_shas: list[str]) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-def image_check(status: str, stages: list[str], deep_check_id: int | None = None,
-                pending_photos: list[int] | None = None,
-                updated_version: int | None = None) -> dict[str, Any]:
-    return ImageCheckOut.model_validate({
-        "status": status, "stages": stages, "deep_check_id": deep_check_id,
-        "pending_photos": pending_photos or [], "updated_version": updated_version,
-    }).model_dump()
+@dataclass(frozen=True)
+class Scoring:
+    assessment: Assessment
+    brand: str | None  # the identified (or claimed) brand, stored beside it for the queue
 
 
 def _price_check(fields: ListingFields, matches: signals.MatchedProducts) -> PriceCheckOut:
-    usable = [m for m in matches.signals if m.list_price and (
-        fields.currency is None or m.list_currency is None
-        or m.list_currency.upper() == fields.currency.upper())]
-    best = max(usable, key=lambda m: m.confidence, default=None)
+    best = price_reference(matches.signals, fields.currency)
     ratio = None
     if best is not None and best.list_price and fields.price is not None:
         ratio = round(fields.price / best.list_price, 4)
@@ -65,8 +62,9 @@ def _price_check(fields: ListingFields, matches: signals.MatchedProducts) -> Pri
 
 
 def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields: ListingFields,
-           per_photo: PerPhoto, thresholds: RiskThresholds) -> dict[str, Any]:
-    """The response body's scoring part (plain JSON), plus "brand" for the stored row."""
+           per_photo: PerPhoto, thresholds: RiskThresholds,
+           image_check: ImageCheckOut) -> Scoring:
+    """The listing's assessment from its per-photo matches and the other signals."""
     settings = state.settings
     matches = signals.resolve_matches(session, per_photo, fields.seller_id)
     try:
@@ -84,27 +82,24 @@ def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields:
         seller=seller_signal, price=fields.price, currency=fields.currency,
         claimed_brand=fields.claimed_brand, seller_authorized_brands=matches.authorized_brands)
     assessment = score_listing(listing_signals, runtime.risk_model, thresholds)
-    return {
-        "risk": assessment.risk, "level": assessment.level, "decision": assessment.decision,
-        "photos_checked": len(per_photo),
-        "thresholds": {"review": thresholds.review, "block": thresholds.block},
-        "reasons": [ReasonOut(code=r.code, contribution=r.contribution,
-                              evidence=signals.evidence_json(r.evidence)).model_dump()
-                    for r in assessment.reasons],
-        "image_matches": [m.model_dump() for m in matches.out],
-        "caption": caption_out.model_dump() if caption_out else None,
-        "price_check": _price_check(fields, matches).model_dump(),
-        "seller": seller_out.model_dump(),
-        "model_versions": {"risk": runtime.risk_model.version,
-                           "captions": caption_version,
-                           "matching": runtime.matcher.version,
-                           "reputation": reputation_version},
-        "brand": matches.out[0].brand if matches.out else fields.claimed_brand,
-    }
+    return Scoring(Assessment(
+        risk=assessment.risk, level=assessment.level, decision=assessment.decision,
+        photos_checked=len(per_photo),
+        thresholds={"review": thresholds.review, "block": thresholds.block},
+        reasons=[ReasonOut(code=r.code, contribution=r.contribution,
+                           evidence=signals.evidence_json(r.evidence))
+                 for r in assessment.reasons],
+        image_matches=matches.out, caption=caption_out,
+        price_check=_price_check(fields, matches), seller=seller_out,
+        image_check=image_check,
+        model_versions={"risk": runtime.risk_model.version, "captions": caption_version,
+                        "matching": runtime.matcher.version,
+                        "reputation": reputation_version},
+    ), matches.out[0].brand if matches.out else fields.claimed_brand)
 
 
 def store(session: Session, platform_id: str, fields: ListingFields, digest: str,
-          result: dict[str, Any], now: dt.datetime) -> tuple[Listing, ListingAssessment]:
+          scoring: Scoring, now: dt.datetime) -> tuple[Listing, ListingAssessment]:
     """A new assessment version; the unique (listing, version) constraint turns a concurrent
     writer into an IntegrityError for the caller to retry."""
     listing = repository.find_listing(session, platform_id, fields.listing_id)
@@ -114,21 +109,25 @@ def store(session: Session, platform_id: str, fields: ListingFields, digest: str
         repository.add(session, listing)
     listing.seller_id = fields.seller_id
     listing.current_version += 1
-    brand = result.pop("brand")
+    scored = scoring.assessment
     assessment = ListingAssessment(
         listing_pk=listing.id, version=listing.current_version, content_hash=digest,
-        risk=result["risk"], level=result["level"], decision=result["decision"], brand=brand,
-        reason_codes=[r["code"] for r in result["reasons"] if r["contribution"] > 0],
-        result=result, created_at=now)
+        risk=scored.risk, level=scored.level, decision=scored.decision, brand=scoring.brand,
+        reason_codes=[r.code for r in scored.reasons if r.contribution > 0],
+        result=scored.model_dump(mode="json"), created_at=now)
     repository.add(session, assessment)
     return listing, assessment
+
+
+def stored_assessment(row: ListingAssessment) -> Assessment:
+    return Assessment.model_validate(row.result)
 
 
 def body(listing_id: str, seller_id: str, version: int, result: dict[str, Any],
          created_at: dt.datetime, stored: bool, item_id: int | None,
          latency_ms: float) -> dict[str, Any]:
-    """The response as plain JSON. An assessment's `result` was built from validated models
-    when it was scored, so the stored path sends it without validating it again."""
+    """A `ScoreOut` as plain JSON, from an assessment's stored `result` (the dump of an
+    `Assessment`): the re-score path sends it without validating it again (tested)."""
     out = dict(result)
     out.setdefault("image_check", LEGACY_IMAGE_CHECK.model_dump())
     out.update(listing_id=listing_id, seller_id=seller_id, assessment_version=version,

@@ -32,7 +32,7 @@ from service.images.gate import decode_image
 from service.kit.db import utcnow
 from service.listings import assess, photos, repository
 from service.listings.runtime import ListingsRuntime
-from service.listings.schemas import ListingFields
+from service.listings.schemas import ImageCheckOut, ListingFields
 from service.listings.tables import Listing, ListingAssessment, ListingDeepCheck
 from service.listings.tables import ListingDeepCheckPhoto as CheckPhoto
 from service.matching.service import gate_side
@@ -54,7 +54,8 @@ def create(session: Session, listing: Listing, assessment: ListingAssessment,
     the assessment), so an assessment is never pending without the work to complete it."""
     check = ListingDeepCheck(
         listing_pk=listing.id, assessment_id=assessment.id, backend=backend, status="pending",
-        fields=fields.model_dump(), photo_count=assessment.result["photos_checked"],
+        fields=fields.model_dump(),
+        photo_count=assess.stored_assessment(assessment).photos_checked,
         request_matches=photos.to_json(found), runs=0)
     repository.add(session, check)
     session.add_all(CheckPhoto(check_id=check.id, photo_index=photo.index, sha256=photo.sha256,
@@ -77,28 +78,31 @@ def _local_stage(state: CoreState, runtime: ListingsRuntime, session: Session,
 def _mark(assessment: ListingAssessment, status: str, check_id: int, stages: list[str],
           updated_version: int | None = None) -> None:
     """`stages`: the matching stages whose results this assessment's scores include."""
-    # A new dict: the JSON column tracks assignment, not in-place changes.
-    assessment.result = {**assessment.result, "image_check": assess.image_check(
-        status, stages, check_id, updated_version=updated_version)}
+    # Assigned anew: the JSON column tracks assignment, not in-place changes.
+    assessment.result = assess.stored_assessment(assessment).with_image_check(ImageCheckOut(
+        status=status, stages=stages, deep_check_id=check_id,
+        updated_version=updated_version)).model_dump(mode="json")
 
 
 def _rescore(session: Session, state: CoreState, runtime: ListingsRuntime,
              check: ListingDeepCheck, listing: Listing, first: ListingAssessment,
              merged: photos.PerPhoto, now: dt.datetime) -> ListingAssessment:
     fields = ListingFields.model_validate(check.fields)
-    kept = first.result["thresholds"]  # the platform's thresholds the request scored with
-    result = assess.assess(session, state, runtime, fields, merged,
-                           RiskThresholds(review=kept["review"], block=kept["block"]))
-    result["image_check"] = assess.image_check("complete", ["hash", "local"], check.id)
+    kept = assess.stored_assessment(first).thresholds  # the ones the request scored with
+    scoring = assess.assess(session, state, runtime, fields, merged,
+                            RiskThresholds(review=kept["review"], block=kept["block"]),
+                            ImageCheckOut(status="complete", stages=["hash", "local"],
+                                          deep_check_id=check.id))
     listing, newer = assess.store(session, listing.platform_id, fields, first.content_hash,
-                                  result, now)
+                                  scoring, now)
     item_id = runtime.review.enqueue(session, listing, newer, now)
     enqueue_event(session, listing.platform_id, EVENT_UPDATED, {
         "listing_id": listing.listing_id, "seller_id": listing.seller_id,
         "assessment_version": newer.version, "previous_version": first.version,
         "risk": newer.risk, "level": newer.level, "decision": newer.decision,
         "reason_codes": newer.reason_codes, "review_item_id": item_id,
-        "image_matches": result["image_matches"], "cause": "deep_check"}, now)
+        "image_matches": [m.model_dump() for m in scoring.assessment.image_matches],
+        "cause": "deep_check"}, now)
     return newer
 
 

@@ -77,12 +77,10 @@ class ImageCheckOut(BaseModel):
 LEGACY_IMAGE_CHECK = ImageCheckOut(status="complete", stages=["hash", "local"])
 
 
-class ScoreOut(BaseModel):
-    listing_id: str
-    seller_id: str
-    assessment_version: int
-    stored: bool = Field(description="true when this content was scored before: the stored "
-                                     "assessment is returned unchanged")
+class Assessment(BaseModel):
+    """One assessment version as scored: built once by the scorer, stored as the
+    assessment row's `result`, and the scoring part of every answer about the listing."""
+
     risk: float
     level: str
     decision: str
@@ -93,8 +91,21 @@ class ScoreOut(BaseModel):
     caption: CaptionOut | None
     price_check: PriceCheckOut
     seller: SellerOut
-    review_item_id: int | None
     image_check: ImageCheckOut = LEGACY_IMAGE_CHECK
     model_versions: dict[str, str]
+
+    def with_image_check(self, image_check: ImageCheckOut) -> Assessment:
+        return self.model_copy(update={"image_check": image_check})
+
+
+class ScoreOut(Assessment):
+    """The answer about a listing: its newest assessment of this content, and where it is."""
+
+    listing_id: str
+    seller_id: str
+    assessment_version: int
+    stored: bool = Field(description="true when this content was scored before: the stored "
+                                     "assessment is returned unchanged")
+    review_item_id: int | None
     scored_at: str
     latency_ms: float

@@ -29,7 +29,7 @@ from service.kit.db import utcnow
 from service.kit.errors import NotFound
 from service.listings import assess, deep_check, photos, repository
 from service.listings.runtime import ListingsRuntime
-from service.listings.schemas import ListingFields, ScoreOut
+from service.listings.schemas import ImageCheckOut, ListingFields, ScoreOut
 from service.matching.service import gate_side
 
 # How long a caller who waits for the deep check waits for a runner that already holds it.
@@ -106,21 +106,22 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
             found, waiting, stages = _match(session, state, runtime, blobs, shas,
                                             deep_backend is None)
             per_photo = photos.merge(found, count=len(blobs))
-            result = assess.assess(session, state, runtime, fields, per_photo, thresholds)
-            result["image_check"] = assess.image_check(
-                "pending" if waiting else "complete", stages,
-                pending_photos=[p.index for p in waiting])
+            scoring = assess.assess(session, state, runtime, fields, per_photo, thresholds,
+                                    ImageCheckOut(status="pending" if waiting else "complete",
+                                                  stages=stages,
+                                                  pending_photos=[p.index for p in waiting]))
             now = utcnow()
             try:
-                listing, assessment = assess.store(session, platform_id, fields, digest, result,
+                listing, assessment = assess.store(session, platform_id, fields, digest, scoring,
                                                    now)
                 check = None
                 if waiting:
                     assert deep_backend is not None
                     check = deep_check.create(session, listing, assessment, fields, deep_backend,
                                               found, [(p, blobs[p.index]) for p in waiting])
-                    assessment.result = {**assessment.result, "image_check": {
-                        **result["image_check"], "deep_check_id": check.id}}
+                    scored = scoring.assessment
+                    assessment.result = scored.with_image_check(scored.image_check.model_copy(
+                        update={"deep_check_id": check.id})).model_dump(mode="json")
                 item_id = runtime.review.enqueue(session, listing, assessment, now)
                 session.commit()
             except IntegrityError:

@@ -1,7 +1,7 @@
 """Gathering a listing's signals from the other domains and shaping them for the scorer.
 
 Image matches: per-photo catalog matches (`photos.py`) resolved to products. Captions: the
-captions domain's `classify_texts`. Reputation: the sellers domain's `reputation_summary`.
+captions domain's `classify_with`. Reputation: the sellers domain's `reputation_summary`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.risk import CaptionSignal, CaptionSpan, ImageMatch, SellerSignal
 from models.text.classifier import CaptionResult
-from service.catalog.tables import CatalogImage, Product
+from service.catalog import repository as catalog_repository
 from service.kit.cache import Cache
 from service.listings.photos import PerPhoto
 from service.listings.schemas import CaptionOut, ImageMatchOut, SellerOut
@@ -35,11 +34,7 @@ def resolve_matches(session: Session, per_photo: PerPhoto,
     wanted = {m.catalog_image_id for found in per_photo for m in found}
     if not wanted:
         return MatchedProducts((), [], frozenset())
-    rows = session.execute(
-        select(CatalogImage.id, Product)
-        .join(Product, Product.id == CatalogImage.product_id)
-        .where(CatalogImage.id.in_(wanted))).all()
-    product_of = {image_id: product for image_id, product in rows}
+    product_of = catalog_repository.products_of_images(session, wanted)
     signals, out, authorized = [], [], set()
     for index, found in enumerate(per_photo):
         for m in found:

@@ -17,12 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.listings import repository as listings_repository
 from service.listings.tables import ListingAssessment
+from service.review import repository
 from service.review.service import COUNTERFEIT_REASON
-from service.review.tables import ReviewAudit, ReviewItem
+from service.review.tables import ReviewItem
 
 
 def label_of(decision: str | None, reason_codes: list[str]) -> int | None:
@@ -69,15 +70,10 @@ def record_from_assessment(item: ReviewItem, assessment: ListingAssessment,
 
 
 def labelled_records(session: Session) -> Iterator[dict[str, Any]]:
-    items = session.scalars(select(ReviewItem).where(ReviewItem.status == "decided")
-                            .order_by(ReviewItem.id))
-    for item in items:
-        last = session.scalars(
-            select(ReviewAudit).where(ReviewAudit.item_id == item.id,
-                                      ReviewAudit.action == "decision")
-            .order_by(ReviewAudit.id.desc())).first()
+    for item in repository.decided_items(session):
+        last = repository.last_decision(session, item.id)
         label = label_of(item.decision, list(last.reason_codes) if last else [])
-        assessment = session.get(ListingAssessment, item.assessment_id)
+        assessment = listings_repository.get_assessment(session, item.assessment_id)
         if label is not None and assessment is not None:
             yield record_from_assessment(item, assessment, label)
 

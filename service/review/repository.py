@@ -5,6 +5,7 @@ alike, with no lock held in any worker's memory (leases survive restarts)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,3 +115,14 @@ def audit_page(session: Session, limit: int, after_id: int | None, item_id: int 
     if action is not None:
         query = query.where(ReviewAudit.action == action)
     return list(session.scalars(query.order_by(ReviewAudit.id).limit(limit)))
+
+
+def decided_items(session: Session) -> Iterator[ReviewItem]:
+    yield from session.scalars(select(ReviewItem).where(ReviewItem.status == "decided")
+                               .order_by(ReviewItem.id))
+
+
+def last_decision(session: Session, item_id: int) -> ReviewAudit | None:
+    return session.scalars(select(ReviewAudit).where(ReviewAudit.item_id == item_id,
+                                                     ReviewAudit.action == "decision")
+                           .order_by(ReviewAudit.id.desc())).first()

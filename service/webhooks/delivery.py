@@ -67,7 +67,7 @@ def _attempt(session_factory: sessionmaker[Session], delivery_id: int, settings:
         if not repository.lock_delivery(session, delivery_id, now, now + lock_for):
             session.rollback()
             return False
-        delivery = session.get(WebhookDelivery, delivery_id)
+        delivery = repository.get_delivery(session, delivery_id)
         assert delivery is not None
         endpoint = repository.get_endpoint(session, delivery.endpoint_id)
         target = ((endpoint.url, unseal(seal_key(settings), endpoint.secret,
@@ -86,10 +86,10 @@ def _attempt(session_factory: sessionmaker[Session], delivery_id: int, settings:
     elapsed_ms = (time.perf_counter() - started) * 1000
 
     with session_factory() as session:
-        row = session.get(WebhookDelivery, delivery_id)
+        row = repository.get_delivery(session, delivery_id)
         assert row is not None
         row.attempts += 1
-        session.add(WebhookAttempt(
+        repository.add(session, WebhookAttempt(
             delivery_id=row.id, attempt=row.attempts, started_at=now,
             duration_ms=elapsed_ms, status_code=code, error=error, response_excerpt=excerpt))
         row.last_status_code = code

@@ -64,3 +64,7 @@ def attempts_of(session: Session, delivery_ids: list[int]) -> dict[int, list[Web
 def add(session: Session, row: Any) -> None:
     session.add(row)
     session.flush()
+
+
+def get_delivery(session: Session, delivery_id: int) -> WebhookDelivery | None:
+    return session.get(WebhookDelivery, delivery_id)
