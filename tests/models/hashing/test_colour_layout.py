@@ -132,7 +132,7 @@ def test_colour_confirms_weak_evidence_but_never_accepts_alone() -> None:
     assert unified_score(None, 11, failing, rules, 0.0, 0.04) > 1.0
     # The committed staircase: each step looser on colour is stricter on the rest.
     for (d0, h0, n0), (d1, h1, n1) in itertools.pairwise(MATCH_COLOUR_STEPS):
-        assert d0 < d1 and (h0 > h1 or n0 < n1)
+        assert d0 < d1 and h1 <= h0 and n1 >= n0 and (h1 < h0 or n1 > n0)
 
 
 def test_blurred_flat_products_are_found_only_with_their_colour() -> None:

@@ -58,7 +58,8 @@ def test_classify_spans_labels_and_batch_invariance(served: CaptionClassifier) -
     texts = ["顶级高*仿 驴牌老花包，原.单，私聊价格", "自家种的赣南脐橙，甜，29元5斤，包邮",
              "Not a replica: authentic Gucci loafers, receipt included", "r e p l i c a Rolex, DM me"]
     results = served.classify(texts)
-    assert [r.label for r in results][:2] == [LABEL_COUNTERFEIT, "legitimate"]
+    assert [r.label for r in results] == [LABEL_COUNTERFEIT, "legitimate", "legitimate",
+                                          LABEL_COUNTERFEIT]
     for text, result in zip(texts, results, strict=True):
         assert 0.0 <= result.counterfeit_probability <= 1.0
         assert (result.label == LABEL_COUNTERFEIT) == (result.counterfeit_probability >= 0.5)

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.auth.service import Role, create_key, hash_key, revoke_key
+from service.kit.errors import Unprocessable
 
 PRODUCT = {"brand": "B", "name": "N", "sku": "S", "list_price": 1, "currency": "EUR"}
 
@@ -50,7 +51,8 @@ def test_role_matrix(client: TestClient, api_keys) -> None:
             if response.status_code != status:
                 failures.append(f"{method} {path} as {name}: {response.status_code} != {status}")
             if status in (401, 403):
-                assert response.json()["error"]["code"] in ("unauthorized", "forbidden")
+                code = {401: "unauthorized", 403: "forbidden"}[status]
+                assert response.json()["error"]["code"] == code, (method, path, name)
     assert not failures, "\n".join(failures)
 
 
@@ -85,9 +87,9 @@ def test_keys_are_stored_hashed_and_platform_keys_have_a_tenant(client: TestClie
         assert record.platform_id == "acme"
         default_tenant = create_key(session, Role.platform, "globex")
         assert default_tenant.record.platform_id == "globex"
-        with pytest.raises(Exception, match="only platform keys"):
+        with pytest.raises(Unprocessable, match="only platform keys"):
             create_key(session, Role.moderator, "mod", platform_id="acme")
-        with pytest.raises(Exception, match="unknown role"):
+        with pytest.raises(Unprocessable, match="unknown role"):
             create_key(session, "superuser", "x")
 
 

@@ -73,11 +73,19 @@ def test_ready_checks_redis(make_settings, database_url: str, redis_url: str) ->
         assert client.get("/health/ready").json()["checks"]["redis"] == "ok"
 
 
+def _live_requests_counted(client: TestClient) -> float:
+    sample = 'trustd_http_requests_total{method="GET",route="/health/live",status="200"} '
+    lines = [ln for ln in client.get("/metrics").text.splitlines() if ln.startswith(sample)]
+    return float(lines[0].removeprefix(sample)) if lines else 0.0
+
+
 def test_metrics_count_requests(client: TestClient) -> None:
     client.get("/health/live")
-    body = client.get("/metrics").text
-    assert "trustd_http_requests_total" in body
-    assert 'route="/health/live"' in body
+    before = _live_requests_counted(client)
+    assert before >= 1
+    client.get("/health/live")
+    client.get("/health/live")
+    assert _live_requests_counted(client) == before + 2
 
 
 def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
@@ -101,11 +109,12 @@ def test_errors_are_json_everywhere(client: TestClient, api_keys) -> None:
 
 
 def test_json_log_lines_carry_the_request_id(client: TestClient) -> None:
-    records: list[logging.LogRecord] = []
+    lines: list[dict] = []
 
     class Keep(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
+            # Formatted as it is emitted, inside the request, as a real handler does.
+            lines.append(json.loads(JsonFormatter().format(record)))
 
     handler = Keep()
     access = logging.getLogger("trustd.access")
@@ -116,9 +125,9 @@ def test_json_log_lines_carry_the_request_id(client: TestClient) -> None:
                                             "Authorization": "Bearer secret-value"})
     finally:
         access.removeHandler(handler)
-    lines = [json.loads(JsonFormatter().format(r)) for r in records]
     line = next(item for item in lines if item.get("path") == "/health/live")
     assert line["status"] == 200 and line["route"] == "/health/live"
+    assert line["request_id"] == "req-42"
     assert "secret-value" not in json.dumps(lines)
 
 

@@ -82,6 +82,13 @@ def test_colour_modes_normalised_to_rgb(mode: str) -> None:
 
 
 def test_palette_with_transparency_and_gif_first_frame() -> None:
+    palette = Image.new("P", (40, 40), 0)
+    palette.putpalette([0, 0, 0, 200, 30, 30] + [0] * 762)
+    palette.paste(1, (20, 0, 40, 40))  # right half red; left half index 0, transparent
+    decoded = decode_image(encode(palette, "PNG", transparency=0), LIMITS)
+    assert decoded.image.mode == "RGB"
+    assert decoded.image.getpixel((5, 5)) == (255, 255, 255)  # onto white, not black
+    assert decoded.image.getpixel((30, 5)) == (200, 30, 30)
     frames = [Image.new("RGB", (40, 40), c) for c in ((255, 0, 0), (0, 255, 0))]
     out = io.BytesIO()
     frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:])

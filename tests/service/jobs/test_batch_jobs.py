@@ -55,11 +55,16 @@ def test_batch_input_is_checked_before_queueing(client, api_keys, photo, make_se
     bad = {"listings": [listing(1, photo(1)), {"listing_id": "x", "seller_id": "y"}]}
     response = client.post("/v1/listings/score-batch", json=bad, headers=api_keys.platform)
     assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_input"
     small = make_settings(database_url=database_url, score_batch_max=2)
     with TestClient(create_app(small, load_in_background=False)) as limited:
         body = {"listings": [listing(n, photo(n)) for n in range(3)]}
         too_many = limited.post("/v1/listings/score-batch", json=body, headers=api_keys.platform)
+    assert too_many.status_code == 422
     assert too_many.json()["error"]["code"] == "batch_too_large"
+    with client.app.state.trust.session_factory() as session:  # nothing was queued
+        assert session.scalar(select(func.count()).select_from(BatchJob)) == 0
+        assert session.scalar(select(func.count()).select_from(BatchJobItem)) == 0
 
 
 def test_unfinished_in_process_job_resumes_at_start_up(settings, client, api_keys, photo):

@@ -32,6 +32,7 @@ def test_expiry_and_zero_ttl(cache: Cache) -> None:
     cache.set("short", b"x", ttl_seconds=1)
     cache.set("never", b"y", ttl_seconds=0)
     assert cache.get("never") is None
+    assert cache.get("short") == b"x"  # there until its TTL runs out
     time.sleep(1.1)
     assert cache.get("short") is None
 
@@ -50,6 +51,7 @@ def test_many_keys_at_once(cache: Cache) -> None:
 
 def test_many_keys_expire(cache: Cache) -> None:
     cache.set_many({"e1": b"1", "e2": b"2"}, ttl_seconds=1)
+    assert cache.get_many(["e1", "e2"]) == [b"1", b"2"]  # there until their TTL runs out
     time.sleep(1.1)
     assert cache.get_many(["e1", "e2"]) == [None, None]
 

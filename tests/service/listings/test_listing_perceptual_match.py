@@ -24,6 +24,8 @@ def reasons(response) -> set[str]:  # type: ignore[no-untyped-def]
 def test_reposted_official_photo_is_matched(official, score) -> None:
     response = score([reposted(official.photo)], price=2_400, seller_id="cheap-shop")
     assert "official_photo_unauthorized_seller" in reasons(response)
+    assert [m["catalog_image_id"] for m in response.json()["image_matches"]] == [
+        official.image_id]
     assert response.json()["decision"] in {"review", "block"}
 
 

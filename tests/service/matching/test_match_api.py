@@ -80,10 +80,11 @@ def test_index_follows_enroll_and_delete_without_restart(client, api_keys, enrol
     assert match(client, api_keys.platform, genuine[0])[0]["best"]["image_id"] == again
     # Deleting the product removes its images' hashes too.
     products = client.get("/v1/catalog/products", headers=api_keys.admin).json()["items"]
+    assert product_id in {p["id"] for p in products}  # the first product is among those deleted
     for p in products:
-        client.delete(f"/v1/catalog/products/{p['id']}", headers=api_keys.admin)
+        assert client.delete(f"/v1/catalog/products/{p['id']}",
+                             headers=api_keys.admin).status_code == 204
     assert match(client, api_keys.platform, genuine[0])[0]["best"] is None
-    assert product_id  # the first product was among those deleted
 
 
 def test_a_restarted_app_builds_the_index_from_the_database(client, api_keys, enrol, genuine,

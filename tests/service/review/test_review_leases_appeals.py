@@ -96,6 +96,7 @@ def test_appeal_reopens_for_a_different_moderator(client, api_keys, second_moder
     twice = client.post(f"/v1/listings/{listing_id}/appeal", json={}, headers=api_keys.platform)
     assert twice.status_code == 409
     same = client.post(f"/v1/review/items/{item}/claim", headers=api_keys.moderator)
+    assert same.status_code == 409
     assert same.json()["error"]["code"] == "moderator_excluded"
     assert client.post(f"/v1/review/items/{item}/claim",
                        headers=second_moderator).status_code == 200

@@ -37,7 +37,7 @@ def test_queue_filters(client, api_keys, make_flagged):
     assert ids(reason="brand") == []  # whole codes only
     assert ids(min_age_minutes=60) == [b]
     assert ids(max_age_minutes=60) == [a]
-    assert ids(limit=1)[0] == a
+    assert ids(limit=1) == [a]
 
 
 def test_claim_is_exclusive_and_survives_in_the_database(client, api_keys, second_moderator,
@@ -110,6 +110,7 @@ def test_escalation_goes_to_the_senior_queue_for_someone_else(client, api_keys, 
                         headers=second_moderator).json()["items"]
     assert [i["id"] for i in senior] == [item]
     again = client.post(f"/v1/review/items/{item}/claim", headers=api_keys.moderator)
+    assert again.status_code == 403
     assert again.json()["error"]["code"] == "senior_queue"
     junior = client.post(f"/v1/review/items/{item}/claim", headers=second_moderator)
     assert junior.status_code == 403
