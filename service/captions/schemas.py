@@ -31,11 +31,18 @@ class SpanOut(BaseModel):
     category: str
 
 
+class CaptionReasonOut(BaseModel):
+    code: str = Field(description="lexicon:<category>, brand_price_gap, brand_price_plausible "
+                                  "or nearest_pattern")
+    message: str = Field(description="the reason in words a moderator reads in a second")
+
+
 class CaptionResultOut(BaseModel):
     counterfeit_probability: float = Field(ge=0.0, le=1.0)
     label: Literal["counterfeit", "legitimate"]
     spans: list[SpanOut]
     normalized_text: str
+    reasons: list[CaptionReasonOut] = Field(default_factory=list)
 
 
 class ClassifyResponse(BaseModel):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from models.text.classifier import CaptionResult
 from service.captions.runtime import CaptionRuntime
-from service.captions.schemas import CaptionResultOut, ClassifyResponse, SpanOut
+from service.captions.schemas import CaptionReasonOut, CaptionResultOut, ClassifyResponse, SpanOut
 
 
 def classify_with(runtime: CaptionRuntime, texts: Sequence[str]) -> list[CaptionResult]:
@@ -26,4 +26,6 @@ def to_response(results: Sequence[CaptionResult], model_version: str) -> Classif
             label=r.label,
             spans=[SpanOut(start=s.start, end=s.end, term=s.term, category=s.category)
                    for s in r.spans],
-            normalized_text=r.normalized_text) for r in results])
+            normalized_text=r.normalized_text,
+            reasons=[CaptionReasonOut(code=c.code, message=c.message) for c in r.reasons])
+            for r in results])

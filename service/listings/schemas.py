@@ -4,6 +4,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.captions.schemas import CaptionReasonOut
+
 
 class ListingFields(BaseModel):
     """Everything but the images (JSON body fields, or multipart form fields)."""
@@ -36,6 +38,7 @@ class CaptionOut(BaseModel):
     probability: float
     label: str
     spans: list[dict[str, Any]]
+    reasons: list[CaptionReasonOut] = Field(default_factory=list)
 
 
 class PriceCheckOut(BaseModel):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models.risk import CaptionSignal, CaptionSpan, ImageMatch, SellerSignal
 from models.text.classifier import CaptionResult
+from service.captions.schemas import CaptionReasonOut
 from service.catalog import repository as catalog_repository
 from service.kit.cache import Cache
 from service.listings.photos import PerPhoto
@@ -65,7 +66,8 @@ def caption_signal(classify: Callable[[Sequence[str]], list[CaptionResult]],
         probability=result.counterfeit_probability,
         spans=tuple(CaptionSpan(s.category, s.term, s.start, s.end) for s in result.spans))
     return signal, CaptionOut(probability=result.counterfeit_probability, label=result.label,
-                              spans=spans)
+                              spans=spans, reasons=[CaptionReasonOut(code=r.code, message=r.message)
+                                                    for r in result.reasons])
 
 
 def seller_signal(session: Session, seller_id: str, cache: Cache,
