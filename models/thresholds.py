@@ -47,6 +47,11 @@ RISK_REVIEW_AT = 0.30  # risk >= this: decision `review` (unless it reaches the 
 RISK_BLOCK_AT = 0.95  # risk >= this: decision `block`
 RISK_LEVEL_MEDIUM_AT = 0.30  # risk >= this: level `medium`
 RISK_LEVEL_HIGH_AT = 0.80  # risk >= this: level `high`
+# A block needs grounds beyond the caption's wording (scoring.block_grounds): a brand named at
+# under this share of the lowest genuine new price counts as price evidence.
+RISK_BRAND_PRICE_GAP_RATIO = 1 / 3
+# Explicit counterfeit language may ground a block alone, when the caption model agrees.
+RISK_EXPLICIT_LANGUAGE_MIN_PROBABILITY = 0.5
 RISK_REASON_MIN_ABS_CONTRIBUTION = 0.05  # log-odds; smaller contributions are not listed
 
 

@@ -21,8 +21,14 @@ STEPS: dict[str, list[list[str]]] = {
         ["trustdata.captions.build", "--out", "var/captions", "--seed", "13"],
         ["training.train_captions_baseline"],
         ["training.train_captions_encoder"],
-        ["training.train_captions_select"],
+        ["trustdata.captions.written", "--out", "var/captions-context", "--seed", "17"],
+        ["training.train_captions_context", "--data", "var/captions-context", "--out",
+         "models/artifacts/caption-context", "--seed", "17"],
+        ["training.train_captions_select", "--data", "var/captions-context"],
         ["training.evaluate_captions"],
+        ["training.evaluate_captions_frozen", "--artifact", "models/artifacts/caption-ngram-lr",
+         "--artifact", "models/artifacts/caption-context", "--template-test", "var/captions",
+         "--report", "reports/captions/frozen.md"],
     ],
     # labelled listing set, the risk aggregation model, its held-out evaluation
     "risk": [

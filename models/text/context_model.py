@@ -37,7 +37,29 @@ EMBEDDING_DIM = 512
 
 def ngram_vectorizer(n_features: int) -> HashingVectorizer:
     return HashingVectorizer(analyzer="char_wb", ngram_range=(1, 4), n_features=n_features,
-                             alternate_sign=False, norm="l2", lowercase=True)
+                             alternate_sign=False, norm=None, lowercase=True)
+
+
+def ngram_counts(texts: Sequence[str], n_features: int) -> sparse.csr_matrix:
+    return ngram_vectorizer(n_features).transform(list(texts)).tocsr()
+
+
+def weigh_ngrams(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear term frequency times the stored inverse document frequency, unit rows:
+    an n-gram every post has (a space, a common character) weighs little, however short
+    the post."""
+    weighted = counts.astype(np.float64).tocsr(copy=True)
+    weighted.data = 1.0 + np.log(weighted.data)
+    weighted = weighted.multiply(idf.reshape(1, -1)).tocsr()
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms) @ weighted
+
+
+def fit_idf(counts: sparse.csr_matrix) -> np.ndarray:
+    """Smoothed inverse document frequency per hashed n-gram (scikit-learn's formula)."""
+    documents = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((1 + counts.shape[0]) / (1 + documents)) + 1.0
 
 
 def brand_features(table: BrandTable, text: str) -> tuple[np.ndarray, BrandPrice | None]:
@@ -80,11 +102,13 @@ class ContextFeatures:
     brand_prices: list[BrandPrice | None]
 
 
-def context_features(texts: Sequence[str], n_features: int,
+def context_features(texts: Sequence[str], n_features: int, idf: np.ndarray | None = None,
                      table: BrandTable | None = None) -> ContextFeatures:
+    """`idf`: the artifact's; None leaves raw n-gram counts (training fits its own)."""
     table = table or load_brand_table()
     texts = list(texts)
-    ngrams = ngram_vectorizer(n_features).transform(texts).tocsr()
+    counts = ngram_counts(texts, n_features)
+    ngrams = counts if idf is None else weigh_ngrams(counts, idf)
     embeddings = (SentenceEncoder.encode(texts) if texts
                   else np.zeros((0, EMBEDDING_DIM), np.float32))
     rows, found = [], []
@@ -126,7 +150,8 @@ class ContextModel:
     kind = CONTEXT_KIND
 
     def __init__(self, ngram_weights: np.ndarray, dense_weights: np.ndarray, bias: float,
-                 n_features: int, exemplars: Exemplars | None = None) -> None:
+                 n_features: int, idf: np.ndarray, exemplars: Exemplars | None = None) -> None:
+        self.idf = idf
         self.ngram_weights = ngram_weights
         self.dense_weights = dense_weights
         self.bias = bias
@@ -146,7 +171,8 @@ class ContextModel:
                                   tuple(int(r["label"]) for r in rows))
         return cls(weights["ngram_weights"].astype(np.float64),
                    weights["dense_weights"].astype(np.float64),
-                   float(weights["bias"][0]), int(config["ngram_features"]), exemplars)
+                   float(weights["bias"][0]), int(config["ngram_features"]),
+                   weights["ngram_idf"].astype(np.float64), exemplars)
 
     def logits_of(self, features: ContextFeatures) -> np.ndarray:
         return np.asarray(features.ngrams @ self.ngram_weights
@@ -159,7 +185,7 @@ class ContextModel:
             np.ndarray, list[Evidence]]:
         if not normalized_texts:
             return np.zeros(0), []
-        features = context_features(normalized_texts, self.n_features)
+        features = context_features(normalized_texts, self.n_features, self.idf)
         logits = self.logits_of(features)
         evidence = []
         for i in range(len(logits)):

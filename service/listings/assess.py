@@ -80,7 +80,8 @@ def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields:
     listing_signals = ListingSignals(
         matches=matches.signals, photos_checked=len(per_photo), caption=caption_signal,
         seller=seller_signal, price=fields.price, currency=fields.currency,
-        claimed_brand=fields.claimed_brand, seller_authorized_brands=matches.authorized_brands)
+        claimed_brand=fields.claimed_brand, seller_authorized_brands=matches.authorized_brands,
+        brand_price=None if matches.signals else signals.brand_price_signal(fields))
     assessment = score_listing(listing_signals, runtime.risk_model, thresholds)
     return Scoring(Assessment(
         risk=assessment.risk, level=assessment.level, decision=assessment.decision,

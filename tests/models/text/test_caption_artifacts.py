@@ -14,13 +14,13 @@ from models.text.classifier import (
     serving_artifact_dir,
 )
 from training.train_captions_common import binary_metrics
-from training.train_captions_select import CANDIDATES, choose
+from training.train_captions_select import ARTIFACTS_CHOSEN_FROM, choose
 
 REQUIRED = ("config.json", "model.safetensors", "calibration.json", "labels.json",
             "training_config.json", "metrics.json", "MODEL_CARD.md", "dev_subset.jsonl")
 
 
-@pytest.fixture(scope="module", params=CANDIDATES)
+@pytest.fixture(scope="module", params=ARTIFACTS_CHOSEN_FROM)
 def artifact(request: pytest.FixtureRequest) -> Path:
     return ARTIFACTS_ROOT / request.param
 
@@ -50,7 +50,8 @@ def test_artifact_reproduces_its_stored_dev_metrics(artifact: Path) -> None:
 
 def test_serving_choice_follows_the_rule() -> None:
     recorded = json.loads((ARTIFACTS_ROOT / "caption-serving" / "serving.json").read_text())
-    assert recorded["artifact"] == choose()["artifact"]
+    assert recorded["artifact"] == choose(recorded["candidates"])["artifact"]
+    assert {c["artifact"] for c in recorded["candidates"]} == set(ARTIFACTS_CHOSEN_FROM)
     assert serving_artifact_dir().name == recorded["artifact"]
 
 

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -31,18 +28,18 @@ def test_combiner_learns_that_negations_lower_the_score() -> None:
     assert weights["legit_cue"] < 0 < weights["grade_slang"]
 
 
-def _artifact(root: Path, name: str, served: float, raw: float) -> None:
-    (root / name).mkdir(parents=True)
-    metrics = {"dev": {"with_lexicon_calibrated": {"f1": served, "log_loss": 0.1},
-                       "model_only": {"f1": raw}}}
-    (root / name / "metrics.json").write_text(json.dumps(metrics))
+def _candidate(name: str, f1: float, fpr: float) -> dict[str, object]:
+    return {"artifact": name, "f1": f1, "fpr": fpr, "how": "test"}
 
 
-def test_selection_prefers_dev_f1_then_model_only(tmp_path: Path) -> None:
-    _artifact(tmp_path, "caption-ngram-lr", 0.97, 0.90)
-    _artifact(tmp_path, "caption-encoder", 0.98, 0.80)
-    assert choose(tmp_path)["artifact"] == "caption-encoder"
-    other = tmp_path / "tie"
-    _artifact(other, "caption-ngram-lr", 0.98, 0.90)
-    _artifact(other, "caption-encoder", 0.98, 0.80)
-    assert choose(other)["artifact"] == "caption-ngram-lr"
+def test_selection_takes_the_best_f1_within_the_false_positive_limit() -> None:
+    candidates = [_candidate("caption-ngram-lr", 0.80, 0.20),
+                  _candidate("caption-encoder", 0.70, 0.02),
+                  _candidate("caption-context", 0.85, 0.025)]
+    assert choose(candidates)["artifact"] == "caption-context"
+    over = [_candidate("caption-ngram-lr", 0.95, 0.031), _candidate("caption-context", 0.85, 0.03)]
+    assert choose(over)["artifact"] == "caption-context"  # 0.95 is over the FPR limit
+    tie = [_candidate("a", 0.85, 0.02), _candidate("b", 0.85, 0.01)]
+    assert choose(tie)["artifact"] == "b"
+    none_within = [_candidate("a", 0.9, 0.2), _candidate("b", 0.8, 0.1)]
+    assert choose(none_within)["artifact"] == "a"
