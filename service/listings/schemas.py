@@ -35,6 +35,7 @@ class ImageMatchOut(BaseModel):
 
 
 class CaptionOut(BaseModel):
+    text: str = Field(default="", description="the caption as sent; spans index into it")
     probability: float
     label: str
     spans: list[dict[str, Any]]

@@ -67,7 +67,8 @@ def caption_signal(classify: Callable[[Sequence[str]], list[CaptionResult]],
     signal = CaptionSignal(
         probability=result.counterfeit_probability,
         spans=tuple(CaptionSpan(s.category, s.term, s.start, s.end) for s in result.spans))
-    return signal, CaptionOut(probability=result.counterfeit_probability, label=result.label,
+    return signal, CaptionOut(text=caption, probability=result.counterfeit_probability,
+                              label=result.label,
                               spans=spans, reasons=[CaptionReasonOut(code=r.code, message=r.message)
                                                     for r in result.reasons])
 

@@ -2,7 +2,9 @@
 
     python -P -m service.review.export --out var/datasets/moderation/labels.jsonl
 
-One JSON line per decided review item whose decision is a label: `approve` -> 0 (genuine),
+One JSON line per decided review item whose decision is a label (the caption's text
+included, so `trustdata.captions.written --moderation FILE` can train the caption model on
+moderators' decisions too): `approve` -> 0 (genuine),
 `remove` with reason `counterfeit` -> 1. Other removals (spam, prohibited goods) say nothing
 about counterfeiting and are left out. Records use the listing-set format of
 `trustdata.listings` (the signals the scorer saw, rebuilt from the stored assessment), so
@@ -57,6 +59,7 @@ def record_from_assessment(item: ReviewItem, assessment: ListingAssessment,
             "list_currency": price.get("list_currency"),
         } for m in result.get("image_matches", [])],
         "caption": None if caption is None else {
+            "text": caption.get("text", ""),
             "probability": caption["probability"],
             "spans": [{"category": s["category"], "term": s["term"], "start": s.get("start"),
                        "end": s.get("end")} for s in caption.get("spans", [])]},

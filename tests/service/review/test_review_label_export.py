@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from trustdata.captions.written import load_moderation
 from trustdata.listings.io import read_jsonl, to_signals
 
 from models.risk.features import FEATURE_INDEX, extract_features
@@ -23,7 +24,7 @@ def test_decisions_become_training_records(client, api_keys, session_factory, ph
     for listing_id, image, price in (("fake", official, 1_500), ("real", photo(56), 9_000),
                                      ("spam", photo(57), 8_000)):
         body = {"listing_id": listing_id, "seller_id": "s1", "price": price, "currency": "CNY",
-                "caption": "包", "images": [{"data": base64.b64encode(image).decode()}]}
+                "caption": f"包 {listing_id}", "images": [{"data": base64.b64encode(image).decode()}]}
         # wait=deep: both matching stages now, no deep check re-scoring behind the test's back
         client.post("/v1/listings/score", json=body, headers=api_keys.platform,
                     params={"wait": "deep"})
@@ -48,6 +49,8 @@ def test_decisions_become_training_records(client, api_keys, session_factory, ph
         assert export_labels(session, out) == 2
     records = {r["listing_id"]: r for r in read_jsonl(out)}
     assert {k: r["label"] for k, r in records.items()} == {"fake": 1, "real": 0}
+    assert records["fake"]["caption"]["text"] == "包 fake"
+    assert {(r["text"], r["label"]) for r in load_moderation(out)} == {("包 fake", 1), ("包 real", 0)}
     fake = extract_features(to_signals(records["fake"])).values
     assert fake[FEATURE_INDEX["price_far_below_list"]] > 0
     assert fake[FEATURE_INDEX["official_photo_unauthorized_below_list"]] > 0
