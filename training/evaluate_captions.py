@@ -1,4 +1,4 @@
-"""Evaluate both caption models on the test split, overall and per slice, with plots.
+"""Evaluate the caption models on the template corpus's test split, overall and per slice, with plots.
 
     python -P -m training.evaluate_captions [--corpus var/captions] [--report reports/captions]
 
@@ -24,9 +24,8 @@ from trustdata.captions.records import CaptionRecord
 
 from models.text.classifier import CaptionClassifier
 from models.text.features import feature_matrix
-from models.thresholds import CAPTION_COUNTERFEIT_PROBABILITY
 from training.train_captions_common import ARTIFACTS, CORPUS_DIR, binary_metrics, write_json
-from training.train_captions_select import CANDIDATES
+from training.train_captions_select import ARTIFACTS_CHOSEN_FROM as CANDIDATES
 
 TARGETS = {"f1": 0.95, "fpr_legit": 0.02, "fpr_hard": 0.05, "evasion_gap": 0.03}
 SLICES = ["lang:zh", "lang:en", "lang:mixed", "slang", "factory", "nickname", "contact",
@@ -47,13 +46,14 @@ def score(classifier: CaptionClassifier, records: list[CaptionRecord],
     return np.concatenate(served), np.concatenate(raw)
 
 
-def slice_metrics(records: list[CaptionRecord], probs: np.ndarray) -> dict[str, Any]:
+def slice_metrics(records: list[CaptionRecord], probs: np.ndarray,
+                  threshold: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
     labels = np.array([r.label for r in records])
     for name in SLICES:
         mask = np.array([name in r.slices for r in records])
         if mask.any():
-            out[name] = binary_metrics(labels[mask], probs[mask])
+            out[name] = binary_metrics(labels[mask], probs[mask], threshold)
     # Paired comparison: recall on a kind's positive variants against recall on exactly the
     # clean originals those variants were made from.
     index = {r.id: i for i, r in enumerate(records)}
@@ -62,8 +62,8 @@ def slice_metrics(records: list[CaptionRecord], probs: np.ndarray) -> dict[str, 
         pairs = [(index[r.source_id], i) for i, r in enumerate(records)
                  if r.evasion == kind and r.label == 1 and r.source_id in index]
         if row is not None and pairs:
-            clean = float(np.mean([probs[s] >= CAPTION_COUNTERFEIT_PROBABILITY for s, _ in pairs]))
-            evaded = float(np.mean([probs[v] >= CAPTION_COUNTERFEIT_PROBABILITY for _, v in pairs]))
+            clean = float(np.mean([probs[s] >= threshold for s, _ in pairs]))
+            evaded = float(np.mean([probs[v] >= threshold for _, v in pairs]))
             row.update(clean_recall=clean, paired_recall=evaded, gap=clean - evaded,
                        pairs=len(pairs))
     return out
@@ -77,11 +77,11 @@ def evaluate(corpus: Path) -> dict[str, Any]:
     for name in CANDIDATES:
         classifier = CaptionClassifier.load(ARTIFACTS / name)
         served, raw = score(classifier, test)
-        overall = binary_metrics(labels, served)
+        overall = binary_metrics(labels, served, classifier.threshold)
         overall["fpr_hard_negative"] = float(np.mean(served[np.array(
-            ["hard_negative" in r.slices for r in test])] >= CAPTION_COUNTERFEIT_PROBABILITY))
+            ["hard_negative" in r.slices for r in test])] >= classifier.threshold))
         results[name] = {"overall": overall, "model_only": binary_metrics(labels, raw),
-                         "slices": slice_metrics(test, served), "legit_n": int(legit.sum()),
+                         "slices": slice_metrics(test, served, classifier.threshold), "legit_n": int(legit.sum()),
                          "probabilities": served.tolist()}
     results["_labels"] = labels
     return results
