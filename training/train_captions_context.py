@@ -144,6 +144,15 @@ def main() -> None:
         f1, fpr = f1_fpr(y[held], p_oof[held] >= threshold)
         per_writer[writer] = {"n": int(held.sum()), "f1": round(f1, 4), "fpr": round(fpr, 4)}
     f1, fpr = f1_fpr(y, p_oof >= threshold)
+    # The out-of-fold scores as a caption bank: what the served pipeline says of captions it
+    # never saw, for the listing simulator (trustdata.listings.build --caption-bank).
+    with (args.data / "oof_captions.jsonl").open("w", encoding="utf-8") as handle:
+        for row, probability, hits in zip(rows, p_oof, spans, strict=True):
+            handle.write(json.dumps({
+                "label": int(row["label"]), "kind": row.get("kind", ""),
+                "writer": row["writer"], "probability": round(float(probability), 4),
+                "spans": [{"category": s.category, "term": s.term} for s in hits]},
+                ensure_ascii=False) + "\n")
 
     idf = fit_idf(features.ngrams)
     x = design(weigh_ngrams(features.ngrams, idf), features.dense, chosen["dense_scale"])

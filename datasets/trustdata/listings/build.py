@@ -1,6 +1,11 @@
 """Build the labelled listing set: `python -P -m trustdata.listings.build`.
 
-    python -P -m trustdata.listings.build --out var/datasets/listings --seed 20240611
+    python -P -m trustdata.listings.build --out var/datasets/listings --seed 20240611 \
+        --caption-bank var/captions-context/oof_captions.jsonl
+
+With --caption-bank, each listing's caption is a real hand-written caption of its kind with
+the served caption pipeline's out-of-fold score (written by training/train_captions_context),
+instead of a simulated probability and lexicon hits.
 
 Writes train.jsonl and test.jsonl (test = held-out sellers and brands) and manifest.json.
 """
@@ -16,17 +21,23 @@ from typing import Any
 from tqdm import tqdm
 
 from trustdata.listings.io import DEFAULT_DIR, SPLITS, write_jsonl
-from trustdata.listings.simulate import make_listings
+from trustdata.listings.simulate import CaptionBank, make_listings
 from trustdata.listings.world import make_world
 
 DEFAULT_SEED = 20240611
 
 
 def build(out: Path, seed: int = DEFAULT_SEED, n_sellers: int = 3_000,
-          n_brands: int = 60) -> dict[str, Any]:
+          n_brands: int = 60, caption_bank: Path | None = None) -> dict[str, Any]:
     world = make_world(seed, n_brands=n_brands, n_sellers=n_sellers)
-    records = make_listings(world, seed)
-    manifest: dict[str, Any] = {"seed": seed, "n_sellers": n_sellers, "n_brands": n_brands}
+    bank = None
+    if caption_bank is not None:
+        rows = [json.loads(line) for line in caption_bank.read_text(encoding="utf-8")
+                .splitlines() if line.strip()]
+        bank = CaptionBank(rows)
+    records = make_listings(world, seed, bank)
+    manifest: dict[str, Any] = {"seed": seed, "n_sellers": n_sellers, "n_brands": n_brands,
+                                "caption_bank": str(caption_bank) if caption_bank else None}
     for split in tqdm(SPLITS, desc="writing splits"):
         rows = [r for r in records if r["split"] == split]
         write_jsonl(out / f"{split}.jsonl", rows)
@@ -47,8 +58,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--sellers", type=int, default=3_000)
     parser.add_argument("--brands", type=int, default=60)
+    parser.add_argument("--caption-bank", type=Path,
+                        help="real captions with out-of-fold caption scores (JSONL)")
     args = parser.parse_args()
-    manifest = build(args.out, args.seed, args.sellers, args.brands)
+    manifest = build(args.out, args.seed, args.sellers, args.brands, args.caption_bank)
     for split in SPLITS:
         info = manifest[split]
         print(f"{split}: {info['listings']} listings, {info['counterfeit']} counterfeit, "

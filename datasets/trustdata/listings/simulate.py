@@ -146,10 +146,43 @@ def _matches(rng: random.Random, world: World, kind: str, seller: Seller,
     return sorted(matches, key=lambda m: -m["confidence"])
 
 
+# Caption-bank kinds that say outright what overt counterfeiters say; evasive ones say less.
+OVERT_CAPTION_KINDS = frozenset({"explicit_slang", "factory_claim"})
+
+
+class CaptionBank:
+    """Captions written by people, with what the served caption pipeline scored for each
+    while it had not seen the caption's writer (training's out-of-fold scores)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        def pick(label: int, overt: bool | None) -> list[dict[str, Any]]:
+            return [r for r in rows if r["label"] == label and (
+                overt is None or (r.get("kind") in OVERT_CAPTION_KINDS) == overt)]
+
+        self.honest = pick(0, None)
+        self.overt, self.evasive = pick(1, True), pick(1, False)
+        if not (self.honest and self.overt and self.evasive):
+            raise ValueError("a caption bank needs honest, overt and evasive captions")
+
+    def draw(self, rng: random.Random, kind: str, label: int) -> dict[str, Any]:
+        if not label:
+            pool = self.honest
+        elif kind == "counterfeit_overt":
+            pool = self.overt if rng.random() < 0.7 else self.evasive
+        elif kind == "counterfeit_evasive":
+            pool = self.evasive if rng.random() < 0.8 else self.overt
+        else:
+            pool = self.overt if rng.random() < 0.5 else self.evasive
+        row = rng.choice(pool)
+        return {"probability": row["probability"], "spans": list(row["spans"])}
+
+
 def _caption(rng: random.Random, kind: str, label: int, seller: Seller,
-             price_hidden: bool) -> dict[str, Any] | None:
+             price_hidden: bool, bank: CaptionBank | None = None) -> dict[str, Any] | None:
     if rng.random() < 0.03:
         return None
+    if bank is not None:
+        return bank.draw(rng, kind, label)
     intents = []
     for category, p in CAPTION_INTENTS[kind].items():
         if category == "price_hiding" and price_hidden:
@@ -169,7 +202,8 @@ def _caption(rng: random.Random, kind: str, label: int, seller: Seller,
 
 
 def make_listing(rng: random.Random, world: World, seller: Seller, index: int,
-                 seller_summary: dict[str, Any] | None) -> dict[str, Any]:
+                 seller_summary: dict[str, Any] | None,
+                 bank: CaptionBank | None = None) -> dict[str, Any]:
     kind, label = _listing_kind(rng, seller)
     product = None
     if kind in BRANDED_ARCHETYPES and seller.brands:
@@ -191,7 +225,7 @@ def make_listing(rng: random.Random, world: World, seller: Seller, index: int,
     claimed = None
     if product is not None and rng.random() < CLAIMS_BRAND.get(kind, 0.0):
         claimed = product.brand
-    caption = _caption(rng, kind, label, seller, price_hidden)
+    caption = _caption(rng, kind, label, seller, price_hidden, bank)
     flipped = rng.random() < LABEL_NOISE
     if flipped:
         label = 1 - label
@@ -215,11 +249,12 @@ def make_listing(rng: random.Random, world: World, seller: Seller, index: int,
     }
 
 
-def make_listings(world: World, seed: int) -> list[dict[str, Any]]:
+def make_listings(world: World, seed: int,
+                  bank: CaptionBank | None = None) -> list[dict[str, Any]]:
     rng = random.Random(seed + 1)
     records = []
     for seller in world.sellers:
         summary = seller_record(rng, seller)
         for i in range(seller.listing_count):
-            records.append(make_listing(rng, world, seller, i, summary))
+            records.append(make_listing(rng, world, seller, i, summary, bank))
     return records
