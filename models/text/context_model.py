@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,14 +82,16 @@ def brand_features(table: BrandTable, text: str) -> tuple[np.ndarray, BrandPrice
 class SentenceEncoder:
     """The packaged USE v3 encoder, loaded once per process.
 
-    One caption runs on one BLAS thread (a request thread of a server shares the cores with
-    others); a batch of BATCH_FROM or more runs on BATCH_THREADS.
+    One caption runs on one BLAS thread (a server's request threads share the cores). A batch
+    of BATCH_FROM or more is split in two halves encoded at once on two threads of one BLAS
+    thread each: the encoder's gathers and small products release the GIL, and this measured
+    faster than one call on two BLAS threads (0.69 vs 0.89 ms a caption).
     """
 
     BATCH_FROM = 16
-    BATCH_THREADS = 2
     _lock = threading.Lock()
     _model: Any = None
+    _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sentence-encoder")
 
     @classmethod
     def load(cls) -> Any:
@@ -106,10 +109,13 @@ class SentenceEncoder:
 
     @classmethod
     def encode(cls, texts: Sequence[str]) -> np.ndarray:
-        backend = cls.load()._model  # the package's lazily built numpy backend
-        # Its `threads` is read at each call; concurrent callers only race on the count.
-        backend.threads = cls.BATCH_THREADS if len(texts) >= cls.BATCH_FROM else 1
-        return np.asarray(backend.encode(list(texts)), dtype=np.float32)
+        backend = cls.load()._model  # the package's numpy backend: one BLAS thread a call
+        texts = list(texts)
+        if len(texts) < cls.BATCH_FROM:
+            return np.asarray(backend.encode(texts), dtype=np.float32)
+        half = len(texts) // 2
+        parts = list(cls._pool.map(backend.encode, (texts[:half], texts[half:])))
+        return np.vstack(parts).astype(np.float32)
 
 
 @dataclass(frozen=True)
