@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from models.text.classifier import CaptionClassifier, load_caption_classifier
+from training.train_captions_common import flag_metrics
 
 FROZEN_DIR = Path(__file__).resolve().parents[1] / "datasets" / "trustdata" / "captions" / "frozen"
 TARGETS = {"f1": 0.93, "fpr": 0.03, "hard_accuracy": 0.85}
@@ -51,32 +52,19 @@ def load_frozen(directory: Path = FROZEN_DIR) -> list[FrozenCaption]:
     return rows
 
 
-def metrics(labels: np.ndarray, flagged: np.ndarray) -> dict[str, float | int]:
-    tp = int((flagged & (labels == 1)).sum())
-    fp = int((flagged & (labels == 0)).sum())
-    fn = int((~flagged & (labels == 1)).sum())
-    tn = int((~flagged & (labels == 0)).sum())
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"n": len(labels), "positives": tp + fn, "precision": precision, "recall": recall,
-            "f1": f1, "fpr": fp / (fp + tn) if fp + tn else 0.0,
-            "accuracy": (tp + tn) / len(labels) if len(labels) else 0.0}
-
-
 def evaluate(classifier: CaptionClassifier, rows: list[FrozenCaption]) -> dict[str, Any]:
     results = classifier.classify([r.text for r in rows])
     labels = np.array([r.label for r in rows])
     flagged = np.array([res.label == "counterfeit" for res in results])
     hard = np.array([r.hard for r in rows])
     out: dict[str, Any] = {"model_version": classifier.model_version,
-                           "overall": metrics(labels, flagged),
+                           "overall": flag_metrics(labels, flagged),
                            "hard_accuracy": float((flagged[hard] == (labels[hard] == 1)).mean()),
                            "hard_n": int(hard.sum()), "slices": {}, "errors": []}
     for field in ("kind", "writer", "lang"):
         for value in sorted({getattr(r, field) for r in rows}):
             mask = np.array([getattr(r, field) == value for r in rows])
-            out["slices"][f"{field}:{value}"] = metrics(labels[mask], flagged[mask])
+            out["slices"][f"{field}:{value}"] = flag_metrics(labels[mask], flagged[mask])
     for row, result, is_flagged in zip(rows, results, flagged, strict=True):
         if bool(is_flagged) != bool(row.label):
             out["errors"].append({"id": row.id, "label": row.label, "kind": row.kind,
@@ -136,7 +124,7 @@ def template_section(classifiers: list[CaptionClassifier], corpus: Path) -> str:
     for classifier in classifiers:
         flagged = np.array([r.label == "counterfeit"
                             for r in classifier.classify([r.text for r in test])])
-        figures.append(metrics(labels, flagged))
+        figures.append(flag_metrics(labels, flagged))
     for key in ("n", "f1", "precision", "recall", "fpr"):
         lines.append(f"| {key} | " + " | ".join(_cell(f, key) for f in figures) + " |")
     return "\n".join(lines) + "\n"

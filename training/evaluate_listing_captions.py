@@ -34,12 +34,8 @@ TARGETS = {"block_precision": 0.98, "honest_blocked": 0.01}
 
 
 def listing_signals(text: str, probability: float, spans: list[CaptionSpan]) -> ListingSignals:
-    found = load_brand_table().brand_price(text)
-    brand_price = None if found is None else BrandPriceSignal(
-        found.brand, found.category, found.price.amount, found.price.currency, found.floor_usd,
-        found.ratio)
     return ListingSignals(photos_checked=1, caption=CaptionSignal(probability, tuple(spans)),
-                          brand_price=brand_price)
+                          brand_price=BrandPriceSignal.of(load_brand_table().brand_price(text)))
 
 
 def evaluate(classifier: CaptionClassifier, risk: Path | None = None) -> dict[str, Any]:

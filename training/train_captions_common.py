@@ -47,12 +47,11 @@ def lexicon_spans(records: Sequence[CaptionRecord]) -> list[list[Any]]:
     return [lexicon.match(r.text) for r in records]
 
 
-def binary_metrics(labels: Sequence[int] | np.ndarray,
-                   probabilities: Sequence[float] | np.ndarray,
-                   threshold: float = CAPTION_COUNTERFEIT_PROBABILITY) -> dict[str, float]:
+def flag_metrics(labels: Sequence[int] | np.ndarray,
+                 flagged: Sequence[bool] | np.ndarray) -> dict[str, float]:
+    """Counts-based figures of a flagged/not-flagged decision per caption."""
     y = np.asarray(labels, dtype=int)
-    p = np.asarray(probabilities, dtype=float)
-    predicted = p >= threshold
+    predicted = np.asarray(flagged, dtype=bool)
     tp = int(np.sum(predicted & (y == 1)))
     fp = int(np.sum(predicted & (y == 0)))
     fn = int(np.sum(~predicted & (y == 1)))
@@ -60,9 +59,20 @@ def binary_metrics(labels: Sequence[int] | np.ndarray,
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    both = len(set(y.tolist())) == 2
     return {"n": len(y), "positives": int(y.sum()), "precision": precision, "recall": recall,
             "f1": f1, "fpr": fp / (fp + tn) if fp + tn else 0.0,
+            "accuracy": (tp + tn) / len(y) if len(y) else 0.0}
+
+
+def binary_metrics(labels: Sequence[int] | np.ndarray,
+                   probabilities: Sequence[float] | np.ndarray,
+                   threshold: float = CAPTION_COUNTERFEIT_PROBABILITY) -> dict[str, float]:
+    y = np.asarray(labels, dtype=int)
+    p = np.asarray(probabilities, dtype=float)
+    both = len(set(y.tolist())) == 2
+    counts = flag_metrics(y, p >= threshold)
+    del counts["accuracy"]
+    return {**counts,
             "roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
             "log_loss": float(-np.mean(y * np.log(np.clip(p, 1e-7, 1)) +
                                        (1 - y) * np.log(np.clip(1 - p, 1e-7, 1))))}

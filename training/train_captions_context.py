@@ -40,7 +40,7 @@ from models.text.context_model import (
 from models.text.features import FEATURE_NAMES, feature_matrix
 from models.text.lexicon import load_default_lexicon
 from models.text.normalize import normalize
-from training.train_captions_common import binary_metrics
+from training.train_captions_common import binary_metrics, flag_metrics
 
 ARTIFACT_VERSION = "2.0.0"
 NGRAM_FEATURES = 2**18
@@ -82,11 +82,8 @@ def out_of_fold(counts: sparse.csr_matrix, dense: np.ndarray, scale: float, y: n
 
 
 def f1_fpr(y: np.ndarray, flagged: np.ndarray) -> tuple[float, float]:
-    tp = int((flagged & (y == 1)).sum())
-    fp = int((flagged & (y == 0)).sum())
-    fn = int((~flagged & (y == 1)).sum())
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    return f1, fp / max(int((y == 0).sum()), 1)
+    figures = flag_metrics(y, flagged)
+    return figures["f1"], figures["fpr"]
 
 
 def choose_threshold(y: np.ndarray, p: np.ndarray, max_fpr: float) -> float:

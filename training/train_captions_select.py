@@ -21,21 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from models.text.classifier import CaptionClassifier
-from training.train_captions_common import ARTIFACTS, write_json
+from training.train_captions_common import ARTIFACTS, flag_metrics, write_json
 
 TEMPLATE_TRAINED = ("caption-ngram-lr", "caption-encoder")
 CANDIDATES = TEMPLATE_TRAINED  # the template corpus's own evaluation (evaluate_captions) covers these
 CONTEXT = "caption-context"
 ARTIFACTS_CHOSEN_FROM = (*TEMPLATE_TRAINED, CONTEXT)
 MAX_FPR = 0.03
-
-
-def _f1_fpr(labels: list[int], flagged: list[bool]) -> tuple[float, float]:
-    tp = sum(f and y == 1 for f, y in zip(flagged, labels, strict=True))
-    fp = sum(f and y == 0 for f, y in zip(flagged, labels, strict=True))
-    fn = sum(not f and y == 1 for f, y in zip(flagged, labels, strict=True))
-    negatives = max(sum(y == 0 for y in labels), 1)
-    return (2 * tp / (2 * tp + fp + fn) if tp else 0.0), fp / negatives
 
 
 def choose(candidates: list[dict[str, Any]]) -> dict[str, Any]:
@@ -56,7 +48,8 @@ def score_candidates(data: Path, root: Path = ARTIFACTS) -> list[dict[str, Any]]
         if not (root / name).exists():
             continue
         results = CaptionClassifier.load(root / name).classify([r["text"] for r in rows])
-        f1, fpr = _f1_fpr(labels, [r.label == "counterfeit" for r in results])
+        figures = flag_metrics(labels, [r.label == "counterfeit" for r in results])
+        f1, fpr = figures["f1"], figures["fpr"]
         candidates.append({"artifact": name, "f1": round(f1, 4), "fpr": round(fpr, 4),
                            "how": "scored as served on every hand-written training caption"})
     if (root / CONTEXT).exists():

@@ -109,12 +109,10 @@ def block_grounds(signals: ListingSignals, features: dict[str, float]) -> str | 
     if gap is not None and gap.ratio < th.RISK_BRAND_PRICE_GAP_RATIO:
         return "brand_price_gap"
     caption = signals.caption
-    explicit = caption is not None and any(
-        canonical_category(s.category) in EXPLICIT_LANGUAGE for s in caption.spans)
-    if explicit and caption is not None and (
-            caption.probability >= th.RISK_EXPLICIT_LANGUAGE_MIN_PROBABILITY):
-        return "explicit_language"
-    return None
+    if caption is None or caption.probability < th.RISK_EXPLICIT_LANGUAGE_MIN_PROBABILITY:
+        return None
+    explicit = any(canonical_category(s.category) in EXPLICIT_LANGUAGE for s in caption.spans)
+    return "explicit_language" if explicit else None
 
 
 def score_listing(signals: ListingSignals, model: RiskModel,

@@ -8,6 +8,10 @@ over plain data and can be exercised without any of those models loaded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from models.text.brands import BrandPrice
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,13 @@ class BrandPriceSignal:
     currency: str
     floor_usd: float
     ratio: float  # the price in USD over the floor
+
+    @classmethod
+    def of(cls, found: BrandPrice | None) -> BrandPriceSignal | None:
+        if found is None:
+            return None
+        return cls(brand=found.brand, category=found.category, price=found.price.amount,
+                   currency=found.price.currency, floor_usd=found.floor_usd, ratio=found.ratio)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ _SUFFIX_RE = re.compile(
     _NUMBER + r"\s*(" + "|".join(re.escape(m) for m, _ in _SUFFIX_MARKS) + r")(?![a-z])", re.I)
 # "1.2w" / "1.2万" alone in a Chinese post: yuan, by how such posts are written.
 _TEN_THOUSANDS_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([wW万萬])(?![a-z])")
+_PREFIX_CURRENCY = dict(_CURRENCY_MARKS)
+_SUFFIX_CURRENCY = dict(_SUFFIX_MARKS)
 _MULTIPLIER = {"": 1, "k": 1_000, "千": 1_000, "w": 10_000, "万": 10_000, "萬": 10_000}
 
 
@@ -131,12 +133,15 @@ class BrandTable:
         return price.amount * rate if rate else None
 
     def brand_price(self, text: str, price: Price | None = None,
-                    claimed_brand: str | None = None) -> BrandPrice | None:
+                    claimed_brand: str | None = None,
+                    mentions: list[BrandMention] | None = None) -> BrandPrice | None:
         """The named brand whose stated price is lowest against its floor, if any.
 
         `price`: a price given beside the text (a listing's price field) instead of the ones
-        written in it; `claimed_brand`: a brand the seller names beside the text."""
-        mentions = [m for m in self.mentions(text) if not m.weak] or self.mentions(text)
+        written in it; `claimed_brand`: a brand the seller names beside the text; `mentions`:
+        `self.mentions(text)` when the caller has it already."""
+        found = self.mentions(text) if mentions is None else mentions
+        mentions = [m for m in found if not m.weak] or found
         if claimed_brand:
             mentions += [m for m in self.mentions(claimed_brand) if not m.weak]
         prices = [price] if price is not None else prices_in(text)
@@ -175,18 +180,18 @@ def prices_in(text: str) -> list[Price]:
     """Stated prices: a currency mark before or after a number (¥680, 680元, RM 89, 1.2k)."""
     lowered = text.lower()
     out: list[Price] = []
-    marks = dict(_CURRENCY_MARKS)
-    suffixes = dict(_SUFFIX_MARKS)
     for match in _PREFIX_RE.finditer(lowered):
         mark, number, unit = match.groups()
         if mark in ("rm", "rp", "$") and match.start() > 0 and lowered[match.start() - 1].isalpha():
             continue  # "form 5", "grip 3": letters, not a currency
-        out.append(Price(_amount(number, unit), marks[mark], match.start(), match.end()))
+        out.append(Price(_amount(number, unit), _PREFIX_CURRENCY[mark], match.start(),
+                         match.end()))
     for match in _SUFFIX_RE.finditer(lowered):
         number, unit, mark = match.groups()
         if any(p.start <= match.start() < p.end for p in out):
             continue
-        out.append(Price(_amount(number, unit), suffixes[mark], match.start(), match.end()))
+        out.append(Price(_amount(number, unit), _SUFFIX_CURRENCY[mark], match.start(),
+                         match.end()))
     if any("\u4e00" <= ch <= "\u9fff" for ch in text):
         for match in _TEN_THOUSANDS_RE.finditer(lowered):
             if not any(p.start <= match.start() < p.end for p in out):

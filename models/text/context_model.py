@@ -67,7 +67,7 @@ def brand_features(table: BrandTable, text: str) -> tuple[np.ndarray, BrandPrice
     mentions = table.mentions(text)
     strong = [m for m in mentions if not m.weak]
     tiers = {table.brands[m.brand]["tier"] for m in strong}
-    found = table.brand_price(text)
+    found = table.brand_price(text, mentions=mentions)
     row = np.zeros(len(BRAND_FEATURES))
     row[0] = 1.0 if strong else (0.5 if mentions else 0.0)
     row[1] = 1.0 if tiers & LUXURY_TIERS else 0.0

@@ -54,9 +54,6 @@ class Component(Generic[T]):
     def ready(self) -> bool:
         return self._value is not None
 
-    def peek(self) -> T | None:
-        return self._value
-
     def get(self) -> T:
         """The runtime; NotReady (503) while it loads or after it failed to load."""
         value = self._value

@@ -102,9 +102,5 @@ def brand_price_signal(fields: ListingFields) -> BrandPriceSignal | None:
     price = None
     if fields.price is not None and fields.currency:
         price = Price(fields.price, fields.currency.upper(), 0, 0)
-    found = load_brand_table().brand_price(fields.caption, price, fields.claimed_brand)
-    if found is None:
-        return None
-    return BrandPriceSignal(brand=found.brand, category=found.category,
-                            price=found.price.amount, currency=found.price.currency,
-                            floor_usd=found.floor_usd, ratio=found.ratio)
+    return BrandPriceSignal.of(load_brand_table().brand_price(fields.caption, price,
+                                                              fields.claimed_brand))
