@@ -42,7 +42,7 @@ from models.text.lexicon import load_default_lexicon
 from models.text.normalize import normalize
 from training.train_captions_common import binary_metrics, flag_metrics
 
-ARTIFACT_VERSION = "2.0.0"
+ARTIFACT_VERSION = "2.1.0"
 NGRAM_FEATURES = 2**18
 SUBSET = 300
 
@@ -230,7 +230,7 @@ Counterfeit-risk classifier for social-commerce captions (Chinese, English, mixe
 - **Selection**: leave-one-writer-out cross-validation; C={chosen['c']}, encoder weight
   x{chosen['dense_scale']}; threshold: best out-of-fold F1 with out-of-fold FPR <= the
   configured limit. Out-of-fold: F1 {metrics['oof_f1']}, FPR {metrics['oof_fpr']}.
-- **Evaluation**: reports/captions/frozen.md (frozen hand-written set, never used above).
+- **Evaluation**: reports/captions/frozen.md (two frozen hand-written sets, never used above).
 - **Limits**: the training and evaluation writers are separate people-briefs but the same
   kind of author; real posts will differ more. Brand floors are approximate (table note).
   A price is read only when a currency mark is written.

@@ -18,7 +18,7 @@ from safetensors.numpy import load_file, save_file
 
 from models.risk.features import FEATURE_SET_VERSION, FEATURES
 
-DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "risk-v1"
+DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "risk-v2"
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
 

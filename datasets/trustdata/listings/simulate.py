@@ -148,6 +148,12 @@ def _matches(rng: random.Random, world: World, kind: str, seller: Seller,
 
 # Caption-bank kinds that say outright what overt counterfeiters say; evasive ones say less.
 OVERT_CAPTION_KINDS = frozenset({"explicit_slang", "factory_claim"})
+# Share of counterfeit listings shown with a catalog photo whose caption says nothing a
+# reader could object to ("new, in stock, DM"): the official photo and the price carry the
+# sale there, so the risk model must learn to weigh them on their own, not only beside a
+# damning caption. (Without a catalog photo such a listing carries no evidence at all, and
+# teaching the model that plain captions hide counterfeits would send honest ones to review.)
+PLAIN_COUNTERFEIT_CAPTION_SHARE = 0.25
 
 
 class CaptionBank:
@@ -164,8 +170,9 @@ class CaptionBank:
         if not (self.honest and self.overt and self.evasive):
             raise ValueError("a caption bank needs honest, overt and evasive captions")
 
-    def draw(self, rng: random.Random, kind: str, label: int) -> dict[str, Any]:
-        if not label:
+    def draw(self, rng: random.Random, kind: str, label: int,
+             official_photo: bool = False) -> dict[str, Any]:
+        if not label or (official_photo and rng.random() < PLAIN_COUNTERFEIT_CAPTION_SHARE):
             pool = self.honest
         elif kind == "counterfeit_overt":
             pool = self.overt if rng.random() < 0.7 else self.evasive
@@ -178,11 +185,12 @@ class CaptionBank:
 
 
 def _caption(rng: random.Random, kind: str, label: int, seller: Seller,
-             price_hidden: bool, bank: CaptionBank | None = None) -> dict[str, Any] | None:
+             price_hidden: bool, bank: CaptionBank | None = None,
+             official_photo: bool = False) -> dict[str, Any] | None:
     if rng.random() < 0.03:
         return None
     if bank is not None:
-        return bank.draw(rng, kind, label)
+        return bank.draw(rng, kind, label, official_photo)
     intents = []
     for category, p in CAPTION_INTENTS[kind].items():
         if category == "price_hiding" and price_hidden:
@@ -225,7 +233,9 @@ def make_listing(rng: random.Random, world: World, seller: Seller, index: int,
     claimed = None
     if product is not None and rng.random() < CLAIMS_BRAND.get(kind, 0.0):
         claimed = product.brand
-    caption = _caption(rng, kind, label, seller, price_hidden, bank)
+    caption = _caption(rng, kind, label, seller, price_hidden, bank,
+                       any(m["product_id"] == getattr(product, "product_id", None)
+                           for m in matches))
     flipped = rng.random() < LABEL_NOISE
     if flipped:
         label = 1 - label

@@ -12,9 +12,8 @@ from models.text.classifier import CaptionClassifier, load_caption_classifier
 from tests.models.text.caption_cases import COUNTERFEIT, HONEST
 
 KNOWN_MISSES: dict[str, str] = {
-    "not from the boutique": "caption-context 2.0.0 scores it below its threshold: the "
+    "not from the boutique": "caption-context 2.1.0 scores it below its threshold: the "
                              "disclaimer reads like an honest resale note",
-    "order from the photos": "caption-context 2.0.0 misses 看图下单 without a price or slang",
 }
 
 
