@@ -4,6 +4,7 @@
 ``DescriptorIndex`` finds the catalog images whose enrolled views are nearest to a query's.
 """
 
+from models.descriptor.index import DescriptorIndex
 from models.descriptor.model import ARTIFACT_DIR, Descriptor, DescriptorConfig, load_descriptor
 
-__all__ = ["ARTIFACT_DIR", "Descriptor", "DescriptorConfig", "load_descriptor"]
+__all__ = ["ARTIFACT_DIR", "Descriptor", "DescriptorConfig", "DescriptorIndex", "load_descriptor"]
