@@ -5,8 +5,8 @@ mirror image. The descriptor is not mirror-invariant (ImageNet convolutions are 
 left-right symmetric, and GeM keeps where activations fire only through what fired), and
 mirroring is the cheapest evasion a reposter has; enrolling the mirror costs one stored
 vector per photo, where describing every query and every query region twice would double
-the request's CPU. Other views (crops, filtered versions) can be added the same way:
-``search`` scores an image by its best view.
+the request's CPU. Other views are added the same way (the pipeline also enrols the
+photo's centre, for deep crops): ``search`` scores an image by its best view.
 
 Why HNSW (``IndexHNSWFlat``) rather than IVF-PQ at 100,000 photos:
 
@@ -18,9 +18,9 @@ Why HNSW (``IndexHNSWFlat``) rather than IVF-PQ at 100,000 photos:
 * recall: PQ compresses a 256-dim vector to tens of bytes and loses the fine ranking
   between near-duplicates that a candidate list is for; HNSW searches exact vectors and,
   with ``ef_search`` well above k, finds nearly all true top-k neighbours;
-* memory per photo: two views cost 2 x (1,024 bytes of float32 vector + about 2 x M x 4
-  bytes of level-0 links) ~= 2.5 KB with M = 32, i.e. ~250 MB at 100,000 photos, inside
-  the 8 KB a photo the issue allows. IVF-PQ would save memory that only matters at
+* memory per photo: a view costs 1,024 bytes of float32 vector + about 2 x M x 4 bytes of
+  level-0 links ~= 1.3 KB with M = 32; three views ~= 3.8 KB a photo, ~380 MB at 100,000
+  photos, inside the 8 KB a photo the issue allows. IVF-PQ would save memory that only matters at
   millions of photos, at the price of the three points above.
 
 HNSW cannot delete: a removed image's rows become tombstones, skipped at search time (the
@@ -197,3 +197,17 @@ class DescriptorIndex:
                 fetch = min(total, fetch * 2)
             ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
             return [(int(i), float(s)) for i, s in ranked[:k]]
+
+
+def pack_views(vectors: np.ndarray) -> bytes:
+    """One image's view descriptors as stored in the database: float16, row-major."""
+    v = np.asarray(vectors, dtype=np.float32)
+    if v.ndim != 2 or v.shape[1] != DIMS:
+        raise ValueError(f"expected (n, {DIMS}) descriptors, got {v.shape}")
+    return v.astype("<f2").tobytes()
+
+
+def unpack_views(data: bytes) -> np.ndarray:
+    """``pack_views`` back to (n, 256) float32, re-normalised (float16 rounding)."""
+    v = np.frombuffer(data, dtype="<f2").astype(np.float32).reshape(-1, DIMS)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
