@@ -95,7 +95,7 @@ def main() -> None:
     hashes_only = Matcher()
     for i, img in enumerate(catalog):
         evidence = analyse_catalog(img)
-        both.enroll(i, evidence.hashes, evidence.local)
+        both.enroll(i, evidence.hashes, evidence.local, evidence.descriptors)
         hashes_only.enroll(i, enrollment_hashes(img))
     pure_ms, hash_ms = [], []
     for nine in requests:

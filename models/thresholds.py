@@ -105,6 +105,12 @@ LOCAL_RATIO = 0.8  # Lowe's ratio vs the nearest descriptor of another catalog i
 LOCAL_MIN_CANDIDATE_MATCHES = 6  # ratio-test survivors needed before a RANSAC fit
 LOCAL_RANSAC_PIXELS = 6.0  # reprojection tolerance, query pixels at its working scale
 LOCAL_MIN_OVERLAP = 0.2  # share of the catalog thumbnail the fit must place inside the query
+# Candidate retrieval for the local stage (models/descriptor): only the catalog images whose
+# enrolled views are among the nearest to a descriptor of the query or of one of its
+# recovered regions are verified with keypoints (with any image the hash stage found), so
+# the keypoint stage's cost does not grow with the catalog.
+DESCRIPTOR_TOP_K = 16  # catalog images verified per query photo, by descriptor similarity
+DESCRIPTOR_MAX_REGIONS = 10  # descriptors per query photo: the whole photo and nine grid cells
 # Calibrated by training/calibrate_matching.py (its defaults) on the seed-0, 1, 5, 6 and 8
 # dev splits together, on evidence of the current EVIDENCE_VERSION (models/hashing/
 # pipeline.py); seeds 3, 7, 9 and 10 are the hold-outs the reports are measured on

@@ -45,6 +45,11 @@ STEPS: dict[str, list[list[str]]] = {
          "--artifact", "models/artifacts/caption-context", "--risk", "models/artifacts/risk-v1",
          "--risk", "models/artifacts/risk-v2", "--report", "reports/captions/listings.md"],
     ],
+    # the global copy-detection descriptor: ImageNet trunk converted to safetensors, its
+    # whitening fitted on generated views, fixtures, metrics and the card
+    "descriptor": [
+        ["training.build_descriptor", "--out", "models/artifacts/descriptor-v1"],
+    ],
     # copy-detection calibration splits, the thresholds calibrated on them, and the reports
     # on the hold-out splits (seed 3, then seeds 7, 9 and 10); which seed is which, and why,
     # is in reports/matching/HISTORY.md

@@ -1,5 +1,11 @@
 """In-memory store of catalog ORB descriptors with exact Hamming kNN and verification.
 
+The pipeline passes ``candidates`` (models/hashing/pipeline.py: the top-k catalog images by
+global descriptor, and whatever the hash stage found): the query's descriptors are then
+matched against those images' descriptors only, in a small flat index built for the query,
+and Lowe's ratio test compares across the candidate images. Without candidates the search
+covers the whole catalog, as below.
+
 Search is exact brute force (faiss ``IndexBinaryFlat``): with a catalog of a few hundred
 images (1,000 descriptors each) a query of ~2,000 descriptors costs tens of milliseconds and
 needs no training, so enroll/delete are a cheap append or mask. Cost grows linearly with
@@ -11,7 +17,7 @@ stored keypoints per image or a sharded index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import faiss
 import numpy as np
@@ -68,31 +74,42 @@ class LocalIndex:
         self._index = None
         return True
 
-    def _build(self) -> faiss.IndexBinaryFlat:
+    def _flat(self, ids: list[int]) -> tuple[faiss.IndexBinaryFlat, np.ndarray, np.ndarray]:
+        """A flat Hamming index of the given images' descriptors, row owners, rows in owner."""
         index = faiss.IndexBinaryFlat(DESCRIPTOR_BYTES * 8)
-        ids = list(self._features)
         counts = [len(self._features[i]) for i in ids]
         if ids and sum(counts):
             index.add(np.concatenate([self._features[i].descriptors for i in ids]))
-        self._owner = np.repeat(np.array(ids, dtype=np.int64), counts)
-        self._row_in_owner = np.concatenate(
-            [np.arange(c, dtype=np.int64) for c in counts]) if ids else self._owner.copy()
-        self._index = index
-        return index
+        owner = np.repeat(np.array(ids, dtype=np.int64), counts)
+        row_in_owner = np.concatenate(
+            [np.arange(c, dtype=np.int64) for c in counts]) if ids else owner.copy()
+        return index, owner, row_in_owner
 
-    def fits(self, query: LocalFeatures) -> list[Fit]:
-        """Every catalog image with a RANSAC fit to the query (no acceptance rule applied)."""
-        index = self._index if self._index is not None else self._build()
+    def _build(self) -> faiss.IndexBinaryFlat:
+        self._index, self._owner, self._row_in_owner = self._flat(list(self._features))
+        return self._index
+
+    def fits(self, query: LocalFeatures, candidates: Collection[int] | None = None) -> list[Fit]:
+        """Catalog images with a RANSAC fit to the query (no acceptance rule applied).
+
+        ``candidates``: only these catalog images are searched (None: all of them).
+        """
+        if candidates is None:
+            index = self._index if self._index is not None else self._build()
+            owner_of, row_of = self._owner, self._row_in_owner
+        else:
+            ids = sorted(i for i in set(candidates) if i in self._features)
+            index, owner_of, row_of = self._flat(ids)
         if len(query) == 0 or index.ntotal == 0:
             return []
         k = min(KNN_NEIGHBOURS, int(index.ntotal))
         dist, rows = index.search(np.ascontiguousarray(query.descriptors), k)
-        owners = np.where(rows >= 0, self._owner[np.maximum(rows, 0)], -1)
+        owners = np.where(rows >= 0, owner_of[np.maximum(rows, 0)], -1)
         keep = ratio_filter(dist.astype(np.int64), owners)
         if keep.size == 0:
             return []
         owner = owners[keep, 0]
-        catalog_row = self._row_in_owner[rows[keep, 0]]
+        catalog_row = row_of[rows[keep, 0]]
         out: list[Fit] = []
         for image_id in np.unique(owner):
             sel = owner == image_id
@@ -115,14 +132,15 @@ class LocalIndex:
         return self._features[image_id]
 
     def verify(self, query: LocalFeatures, scale: float = 1.0, min_inliers: int = 0,
-               min_agreement: float = -1.0) -> list[Verified]:
+               min_agreement: float = -1.0,
+               candidates: Collection[int] | None = None) -> list[Verified]:
         """Catalog images whose keypoints fit the query, most inliers first.
 
         The photometric check (``agreement``) runs only on fits with ``min_inliers``: it is
         the costlier test, and most candidate images never get that many.
         """
         out: list[Verified] = []
-        for fit in self.fits(query):
+        for fit in self.fits(query, candidates):
             if fit.inliers < min_inliers:
                 continue
             feats = self._features[fit.image_id]

@@ -31,7 +31,7 @@ from models.hashing import colour
 from models.hashing.detail import information_gain
 from models.hashing.index import HammingIndex, pack
 from models.hashing.kinds import KINDS, hash_thumbnails, thumbnail
-from models.hashing.regions import recover_regions
+from models.hashing.regions import Region, recover_regions
 from models.hashing.views import colour_boxes, enrollment_views, work_image
 from models.thresholds import (
     MATCH_MIN_INFORMATION,
@@ -94,16 +94,35 @@ def enrollment_hashes(image: Image.Image) -> list[HashSet]:
                      information_gain(work.convert("L")))
 
 
-def query_hashes(image: Image.Image) -> list[HashSet]:
-    """Recover the regions of a query image and hash each one."""
+@dataclass(frozen=True)
+class Recovered:
+    """A query's working copy and the regions recovered from it (boxes in its pixels)."""
+
+    rgb: Image.Image
+    gray: Image.Image
+    regions: list[Region]
+
+
+def recover_query(image: Image.Image) -> Recovered:
+    """The working copy of a query image and its recovered regions."""
     rgb_work = work_image(image)
     work = rgb_work.convert("L")  # every kind hashes luma: resize one channel, not three
-    regions = recover_regions(np.asarray(work, dtype=np.float32))
-    rgb = np.asarray(rgb_work)
+    return Recovered(rgb_work, work, recover_regions(np.asarray(work, dtype=np.float32)))
+
+
+def hashes_of(recovered: Recovered) -> list[HashSet]:
+    """Hash sets of every recovered region of a query."""
+    work, regions = recovered.gray, recovered.regions
+    rgb = np.asarray(recovered.rgb)
     layouts = [colour.layout(rgb, r.box) if r.name in colour.REGIONS else b""
                for r in regions]
     return hash_sets([r.name for r in regions], [thumbnail(work, r.box) for r in regions],
                      layouts, information_gain(work))
+
+
+def query_hashes(image: Image.Image) -> list[HashSet]:
+    """Recover the regions of a query image and hash each one."""
+    return hashes_of(recover_query(image))
 
 
 def hash_confidence(score: float, max_score: float) -> float:

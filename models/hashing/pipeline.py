@@ -17,26 +17,48 @@ colour layout (models/hashing/colour.py) is close to the query's, the larger of 
 ratio and either stage's colour-confirmed ratio, over a staircase of colour bounds (the
 closer the layouts, the weaker the hash or keypoint evidence they may confirm). The layout
 never accepts by itself.
+
+Candidates for the local stage come from a global descriptor (models/descriptor): each
+catalog image enrols the descriptors of the photo, its mirror and its centre in an HNSW
+index; a query is described as a whole and through its recovered regions (grid cells, the
+photo inside a screenshot, the trimmed content; at most ``DESCRIPTOR_MAX_REGIONS`` in
+all), and only the ``DESCRIPTOR_TOP_K`` catalog images nearest to any of them, with every
+image the hash stage found, are verified with keypoints. The descriptor only chooses what
+to verify; it never accepts a match. A query without descriptors (``describe=False``) is
+verified against the whole catalog, as is any catalog image stored without descriptors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 from models import thresholds
+from models.descriptor.index import DescriptorIndex
+from models.descriptor.model import load_descriptor
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
-from models.hashing.matcher import HashSet, Match, Matcher, enrollment_hashes, query_hashes
+from models.hashing.matcher import (
+    HashSet,
+    Match,
+    Matcher,
+    Recovered,
+    enrollment_hashes,
+    hashes_of,
+    recover_query,
+)
+from models.hashing.regions import Region
 
 # What stored catalog evidence was computed with: the hash stage's part (hashes, qualities,
 # views and colour layouts) and the local stage's (ORB features). Stored evidence of another
 # version is recomputed from the stored image bytes (start-up, or `trustd matching
 # reindex`), so any change to what either stage stores bumps its part; what each version
-# changed is in reports/matching/HISTORY.md.
-EVIDENCE_VERSION = "h5.l1"
+# changed is in reports/matching/HISTORY.md. The ".d1" part: the global descriptors of
+# the photo, its mirror and its centre (models/artifacts/descriptor-v1).
+EVIDENCE_VERSION = "h5.l1.d1"
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,7 @@ class CatalogEvidence:
 
     hashes: list[HashSet]
     local: LocalFeatures
+    descriptors: np.ndarray | None = None  # (views, 256) float32: photo, mirror, centre
 
 
 @dataclass(frozen=True)
@@ -58,26 +81,109 @@ class QueryEvidence:
     hashes: list[HashSet]
     local: LocalFeatures | None
     scale: float = 1.0  # original query pixels -> local-feature frame
+    # (n, 256) float32: the whole query and its recovered regions; None: not described
+    descriptors: np.ndarray | None = None
+
+
+CATALOG_CENTRE_VIEW = 0.65  # side share of the centre-crop view a catalog photo enrols
+
+
+def catalog_descriptors(image: Image.Image) -> np.ndarray:
+    """Descriptors of the enrolled views of one catalog photo: the photo, its mirror, and
+    its centre (``CATALOG_CENTRE_VIEW`` of each side).
+
+    The descriptor of a whole photo is far from that of a 60 % crop of it (cosine ~0.4 on
+    a product shot, where other product shots sit at 0.3): the centre view brings such a
+    crop to ~0.8-1.0. A mirrored deep crop has only the mirror view of the whole photo.
+    """
+    descriptor = load_descriptor()
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    square = descriptor.pixels(rgb)  # the network's input; mirroring it mirrors the photo
+    w, h = rgb.size
+    m = (1.0 - CATALOG_CENTRE_VIEW) / 2
+    centre = rgb.crop((round(w * m), round(h * m), round(w * (1 - m)), round(h * (1 - m))))
+    return descriptor.describe([Image.fromarray(square),
+                                Image.fromarray(np.ascontiguousarray(square[:, ::-1])), centre])
 
 
 def analyse_catalog(image: Image.Image) -> CatalogEvidence:
-    return CatalogEvidence(enrollment_hashes(image), catalog_features(image))
+    return CatalogEvidence(enrollment_hashes(image), catalog_features(image),
+                           catalog_descriptors(image))
+
+
+def descriptor_regions(regions: Sequence[Region],
+                       cap: int = thresholds.DESCRIPTOR_MAX_REGIONS) -> list[Region]:
+    """The recovered regions worth a descriptor, at most ``cap``, in order of use.
+
+    The whole query first (mild edits, crops, banners: the descriptor carries those from
+    the whole frame), then every grid or collage cell (its trimmed box where it has one:
+    a nine-photo grid needs all nine), the photo inside a screenshot, the trimmed content
+    and the centre crop. Quarters and banner cuts are left to the hash stage: a descriptor
+    of the whole frame already ranks those edits.
+    """
+    by_name = {r.name: r for r in regions}
+    picked: list[Region] = []
+
+    def take(name: str) -> None:
+        r = by_name.get(name)
+        if r is not None and r.box not in {p.box for p in picked}:
+            picked.append(r)
+
+    take("full")
+    cells = sorted({int(n.split("-")[1]) for n in by_name if n.startswith("cell-")})
+    for i in cells:
+        take(f"cell-{i}-trim" if f"cell-{i}-trim" in by_name else f"cell-{i}")
+    take("photo-trim" if "photo-trim" in by_name else "photo")
+    take("trim")
+    for name in by_name:
+        if name.startswith("centre-"):
+            take(name)
+    return picked[:cap]
+
+
+def query_descriptors(recovered: Recovered, source: Image.Image | None = None,
+                      cap: int = thresholds.DESCRIPTOR_MAX_REGIONS) -> np.ndarray:
+    """Descriptors of the whole query and its recovered regions (``descriptor_regions``).
+
+    Regions are cut from ``source`` (the larger local-stage image, boxes scaled to it) when
+    given, so a grid cell is described from its own pixels rather than from the working
+    copy's ~130 px.
+    """
+    image = source if source is not None else recovered.rgb
+    image = image if image.mode == "RGB" else image.convert("RGB")
+    fx = image.width / recovered.rgb.width
+    fy = image.height / recovered.rgb.height
+    crops = []
+    for r in descriptor_regions(recovered.regions, cap):
+        x0, y0, x1, y1 = r.box
+        box = (round(x0 * fx), round(y0 * fy), max(round(x1 * fx), round(x0 * fx) + 1),
+               max(round(y1 * fy), round(y0 * fy) + 1))
+        crops.append(image if box == (0, 0, image.width, image.height) else image.crop(box))
+    return load_descriptor().describe(crops)
 
 
 def analyse_query(image: Image.Image | None, local_image: Image.Image | None = None,
-                  *, local: bool = True) -> QueryEvidence:
+                  *, local: bool = True, describe: bool = True) -> QueryEvidence:
     """Hash stage from ``image``, local stage from ``local_image`` (default: ``image``).
 
     The hash stage only needs the working size (``decode_for_matching`` at ``WORK_SIDE``);
     the local stage wants the photo at up to ``LOCAL_QUERY_MAX_SIDE``. ``image=None``
-    skips the hash stage, ``local=False`` the local one.
+    skips the hash stage, ``local=False`` the local one. With the local stage the query's
+    descriptors choose which catalog images it verifies; ``describe=False`` leaves them
+    out (every catalog image is then verified).
     """
-    hashes = query_hashes(image) if image is not None else []
+    recovered = recover_query(image) if image is not None else None
+    hashes = hashes_of(recovered) if recovered is not None else []
     source = local_image if local_image is not None else image
     if not local or source is None:
         return QueryEvidence(hashes, None)
     features, scale = query_features(source)
-    return QueryEvidence(hashes, features, scale)
+    descriptors = None
+    if describe:
+        if recovered is None:
+            recovered = recover_query(source)
+        descriptors = query_descriptors(recovered, source)
+    return QueryEvidence(hashes, features, scale, descriptors)
 
 
 @dataclass(frozen=True)
@@ -179,11 +285,14 @@ def local_match(v: Verified, score: float) -> Match:
 
 
 class CatalogMatcher:
-    """Both stages' in-memory catalogs, kept in step."""
+    """The stages' in-memory catalogs, kept in step: hashes, keypoints, descriptors."""
 
-    def __init__(self) -> None:
+    def __init__(self, top_k: int = thresholds.DESCRIPTOR_TOP_K) -> None:
         self.hashes = Matcher()
         self.local = LocalIndex()
+        self.descriptors = DescriptorIndex()
+        self.top_k = top_k
+        self._undescribed: set[int] = set()  # keypoints but no descriptors: always verified
 
     def __len__(self) -> int:
         return len(self.hashes.image_ids | self.local.image_ids)
@@ -192,17 +301,44 @@ class CatalogMatcher:
         return image_id in self.hashes or image_id in self.local
 
     def enroll(self, image_id: int, hashes: Sequence[HashSet],
-               local: LocalFeatures | None) -> None:
+               local: LocalFeatures | None, descriptors: np.ndarray | None = None) -> None:
         self.hashes.enroll(image_id, hashes)
         if local is not None:
             self.local.enroll(image_id, local)
         else:
             self.local.remove(image_id)
+        if descriptors is not None and len(descriptors):
+            self.descriptors.add(image_id, descriptors)
+            self._undescribed.discard(image_id)
+        else:
+            self.descriptors.remove(image_id)
+            if local is not None:
+                self._undescribed.add(image_id)
+            else:
+                self._undescribed.discard(image_id)
+
+    def enroll_descriptors(self, items: Iterable[tuple[int, np.ndarray]]) -> None:
+        """Bulk-load stored descriptors (start-up), after the keypoints were loaded."""
+        self.descriptors.add_many(items)
+        self._undescribed = self.local.image_ids - self.descriptors.image_ids
 
     def remove(self, image_id: int) -> bool:
         a = self.hashes.remove(image_id)
         b = self.local.remove(image_id)
+        self.descriptors.remove(image_id)
+        self._undescribed.discard(image_id)
         return a or b
+
+    def candidates(self, query: QueryEvidence, found: Collection[int] = ()) -> set[int] | None:
+        """The catalog images the local stage verifies for ``query``; None: all of them.
+
+        The ``top_k`` nearest by descriptor, the images in ``found`` (the hash stage's),
+        and any image stored without descriptors.
+        """
+        if query.descriptors is None or not len(query.descriptors):
+            return None
+        nearest = self.descriptors.search(query.descriptors, self.top_k)
+        return {i for i, _ in nearest} | set(found) | self._undescribed
 
     def match(self, query: QueryEvidence, rules: Rules | None = None) -> list[Match]:
         """Accepted catalog images, best first; the stronger stage's evidence is reported."""
@@ -210,8 +346,8 @@ class CatalogMatcher:
         hashed = {m.image_id: m for m in self.hashes.match_hashes(
             query.hashes, r.candidate_score)}
         verified = {} if query.local is None else {v.image_id: v for v in self.local.verify(
-            query.local, query.scale,
-            r.fewest_inliers)}
+            query.local, query.scale, r.fewest_inliers,
+            candidates=self.candidates(query, hashed.keys()))}
         found = hashed.keys() | verified.keys()
         colours = self.hashes.colour_distances(query.hashes, found)
         out = []

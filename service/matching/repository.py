@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy as np
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from models.descriptor.index import pack_views, unpack_views
 from models.hashing.local import LocalFeatures
 from models.hashing.matcher import HashSet
 from models.hashing.pipeline import EVIDENCE_VERSION, CatalogEvidence
 from service.catalog.tables import CatalogImage, Product
 from service.matching.tables import MatchingChange, MatchingFeatures, MatchingHash
 
-Stored = tuple[list[HashSet], LocalFeatures | None]  # what one enrolled image holds
+# what one enrolled image holds: hashes, keypoints, view descriptors
+Stored = tuple[list[HashSet], LocalFeatures | None, np.ndarray | None]
 
 LOAD_BATCH = 5000
 
 
 def add_evidence(session: Session, image_id: int, evidence: CatalogEvidence) -> None:
     add_hashes(session, image_id, evidence.hashes, log=False)
+    descriptors = (pack_views(evidence.descriptors) if evidence.descriptors is not None
+                   else None)
     session.add(MatchingFeatures(image_id=image_id, data=evidence.local.to_bytes(),
-                                 evidence_version=EVIDENCE_VERSION))
+                                 descriptors=descriptors, evidence_version=EVIDENCE_VERSION))
     session.add(MatchingChange(image_id=image_id, op="add"))
 
 
@@ -96,12 +101,32 @@ def iter_all_features(session: Session) -> Iterator[tuple[int, LocalFeatures]]:
         yield row.image_id, LocalFeatures.from_bytes(row.data)
 
 
+def iter_all_descriptors(session: Session) -> Iterator[tuple[int, np.ndarray]]:
+    """Every enrolled image's view descriptors (images stored without them are left out)."""
+    stmt = (select(MatchingFeatures.image_id, MatchingFeatures.descriptors)
+            .where(MatchingFeatures.descriptors.is_not(None))
+            .order_by(MatchingFeatures.image_id))
+    for image_id, data in session.execute(stmt.execution_options(yield_per=LOAD_BATCH)):
+        if data is not None:
+            yield int(image_id), unpack_views(data)
+
+
+def descriptors_of(session: Session, image_ids: Iterable[int]) -> dict[int, np.ndarray]:
+    stmt = (select(MatchingFeatures.image_id, MatchingFeatures.descriptors)
+            .where(MatchingFeatures.image_id.in_(list(image_ids)),
+                   MatchingFeatures.descriptors.is_not(None)))
+    return {int(i): unpack_views(data) for i, data in session.execute(stmt) if data is not None}
+
+
 def stored_of(session: Session, image_ids: Iterable[int]) -> dict[int, Stored]:
-    """Hashes and local features of the given images (absent: not enrolled any more)."""
+    """Hashes, local features and descriptors of the given images (absent: not enrolled
+    any more)."""
     ids = list(image_ids)
     hashes = hashes_of(session, ids)
     features = features_of(session, ids)
-    return {i: (hashes.get(i, []), features.get(i)) for i in hashes.keys() | features.keys()}
+    descriptors = descriptors_of(session, ids)
+    return {i: (hashes.get(i, []), features.get(i), descriptors.get(i))
+            for i in hashes.keys() | features.keys()}
 
 
 def last_change(session: Session) -> int:

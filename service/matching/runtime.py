@@ -1,9 +1,10 @@
 """The in-process image index: loaded from the database at start-up, kept current by
 replaying the change log.
 
-Every process (API worker, ``trustd catalog import``) writes hashes and a change-log row
-in the same transaction as the catalog image. A replica applies changes by re-reading the
-current hashes of each touched image, so replay is idempotent and order-free. It syncs
+Every process (API worker, ``trustd catalog import``) writes hashes, keypoints, global
+descriptors and a change-log row in the same transaction as the catalog image. A replica
+applies changes by re-reading the current evidence of each touched image (all three), so
+replay is idempotent and order-free. It syncs
 before serving a match when its own process committed a change, or when
 ``matching_sync_seconds`` have passed since the last sync, so another process's enrollment
 or deletion is visible within that delay. Sequence numbers can commit out of order on
@@ -53,6 +54,7 @@ class MatchIndex:
             self.matcher.hashes.enroll(image_id, hashes)
         for image_id, features in repository.iter_all_features(session):
             self.matcher.local.enroll(image_id, features)
+        self.matcher.enroll_descriptors(repository.iter_all_descriptors(session))
         self.seq = start
         self.sync(session)  # whatever committed while we were loading
 

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from models.descriptor import load_descriptor
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Match
 from models.hashing.pipeline import (
@@ -34,7 +35,7 @@ from service.matching.schemas import ImageMatches, MatchOut
 # scorer's per-photo cache) are not reused: the stored evidence's version and the acceptance
 # rules are part of it, so recalibrating or re-hashing changes it by itself; bump the
 # number for any other change to how matches are made.
-MATCHER_LOGIC = 5  # the history of this number is in reports/matching/HISTORY.md
+MATCHER_LOGIC = 6  # the history of this number is in reports/matching/HISTORY.md
 
 
 def matcher_version(rules: Rules | None = None) -> str:
@@ -94,12 +95,14 @@ def reindex_stale(session_factory: Callable[[], Session], limits: ImageLimits,
 
 
 def build_index(state: CoreState) -> MatchIndex:
-    """Re-enrol stale evidence, then build the index from the database (at start-up).
+    """Load the descriptor network, re-enrol stale evidence, then build the index from the
+    database (at start-up).
 
     Stale evidence (computed by an older pipeline) would still load but match worse than
     it should, silently; `trustd matching reindex` does the same ahead of a deploy.
     """
     started = time.monotonic()
+    load_descriptor()  # read (and traced) before readiness, not by the first request
     redone = reindex_stale(state.session_factory, state.image_limits)
     if redone:
         log.warning("re-enrolled %d catalog images stored by an older matching pipeline "

@@ -29,13 +29,17 @@ class MatchingHash(Base):
 
 
 class MatchingFeatures(Base):
-    """Local features (ORB keypoints of the photo and its mirror) of one catalog image."""
+    """Local features (ORB keypoints of the photo and its mirror) and global descriptors
+    (the photo, its mirror and its centre) of one catalog image."""
 
     __tablename__ = "matching_features"
 
     image_id: Mapped[int] = mapped_column(
         ForeignKey("catalog_images.id", ondelete="CASCADE"), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)  # LocalFeatures.to_bytes()
+    # models.descriptor.index.pack_views of the views' descriptors; NULL on rows computed by
+    # an earlier pipeline version, which the service re-enrols (evidence_version differs).
+    descriptors: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     # models.hashing.pipeline.EVIDENCE_VERSION of this image's hashes and features; rows
     # from before the column existed were computed by the first version.
     evidence_version: Mapped[str] = mapped_column(String(16), server_default="h1.l1")

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from service.app.factory import create_app
+from service.matching import repository
 
 EDIT_NAMES = ("grid9", "mirror", "rotate", "screenshot", "collage", "centre_crop60")
 
@@ -163,3 +164,24 @@ def test_hash_stage_only_on_request(client, api_keys, enrol, genuine, others, ed
     bad = client.post("/v1/images/match", params={"stages": "fast"}, files=files,
                       headers=api_keys.platform)
     assert bad.status_code == 422
+
+
+def test_descriptor_index_follows_enrol_and_delete_across_workers(
+        client, api_keys, enrol, genuine, settings) -> None:
+    """The ANN index of another worker sees an enrolment and a deletion through the change
+    log, and its view descriptors are stored with the hashes."""
+    second_settings = settings.model_copy(update={"matching_sync_seconds": 0.0})
+    with TestClient(create_app(second_settings, load_in_background=False)) as worker_b:
+        index_b = worker_b.app.state.trust.matching.get()
+        _, image_id = enrol(genuine[0])  # through worker A
+        assert image_id not in index_b.matcher.descriptors  # until B syncs (on its next match)
+        assert match(worker_b, api_keys.platform, genuine[0])[0]["best"]["image_id"] == image_id
+        assert image_id in index_b.matcher.descriptors
+        with worker_b.app.state.trust.session_factory() as session:
+            stored = repository.descriptors_of(session, [image_id])[image_id]
+        assert stored.shape == (3, 256)
+        assert index_b.matcher.descriptors.search(stored[:1], 1)[0][0] == image_id
+        assert client.delete(f"/v1/catalog/images/{image_id}",
+                             headers=api_keys.admin).status_code == 204
+        assert match(worker_b, api_keys.platform, genuine[0])[0]["best"] is None
+        assert image_id not in index_b.matcher.descriptors
