@@ -29,6 +29,7 @@ from trustdata.copydetect.sources import product_shot
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Matcher, enrollment_hashes
 from models.hashing.pipeline import CatalogMatcher, analyse_catalog, analyse_query
+from models.thresholds import DESCRIPTOR_MIN_CATALOG
 from service.app.factory import create_app
 from service.auth.service import Role, create_key
 from service.kit.migrate import upgrade
@@ -101,7 +102,9 @@ def main() -> None:
     for nine in requests:
         t0 = time.perf_counter()
         for raw in nine:
-            both.match(analyse_query(decode_for_matching(raw, "JPEG", side=SIDE)))
+            # Described as the service decides for a catalog this size (describes_queries).
+            both.match(analyse_query(decode_for_matching(raw, "JPEG", side=SIDE),
+                                     describe=len(both) >= DESCRIPTOR_MIN_CATALOG))
         t1 = time.perf_counter()
         for raw in nine:
             hashes_only.match(decode_for_matching(raw, "JPEG"), PREVIOUS_MATCHER_MAX_SCORE)

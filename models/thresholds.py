@@ -111,6 +111,11 @@ LOCAL_MIN_OVERLAP = 0.2  # share of the catalog thumbnail the fit must place ins
 # the keypoint stage's cost does not grow with the catalog.
 DESCRIPTOR_TOP_K = 16  # catalog images verified per query photo, by descriptor similarity
 DESCRIPTOR_MAX_REGIONS = 10  # descriptors per query photo: the whole photo and nine grid cells
+# Below this many catalog images a query is not described and its keypoints are searched
+# against the whole catalog: that search costs ~0.7 ms a catalog image (69 ms at 104,
+# reports/matching/paths-holdout3.md), describing a photo 30 ms and a nine-photo grid ~200 ms,
+# so candidates pay off from a few hundred images on. Quality was the same either way at 104.
+DESCRIPTOR_MIN_CATALOG = 300
 # Calibrated by training/calibrate_matching.py (its defaults) on the seed-0, 1, 5, 6 and 8
 # dev splits together, on evidence of the current EVIDENCE_VERSION (models/hashing/
 # pipeline.py); seeds 3, 7, 9 and 10 are the hold-outs the reports are measured on

@@ -23,7 +23,7 @@ from models.hashing.pipeline import (
     analyse_query,
 )
 from models.hashing.views import WORK_SIDE, work_image
-from models.thresholds import LOCAL_QUERY_MAX_SIDE
+from models.thresholds import DESCRIPTOR_MIN_CATALOG, LOCAL_QUERY_MAX_SIDE
 from service.catalog.tables import CatalogImage
 from service.core.state import CoreState
 from service.images.gate import DecodedImage, ImageLimits, decode_image
@@ -35,7 +35,7 @@ from service.matching.schemas import ImageMatches, MatchOut
 # scorer's per-photo cache) are not reused: the stored evidence's version and the acceptance
 # rules are part of it, so recalibrating or re-hashing changes it by itself; bump the
 # number for any other change to how matches are made.
-MATCHER_LOGIC = 6  # the history of this number is in reports/matching/HISTORY.md
+MATCHER_LOGIC = 7  # the history of this number is in reports/matching/HISTORY.md
 
 
 def matcher_version(rules: Rules | None = None) -> str:
@@ -119,7 +119,7 @@ def gate_side(local_stage: bool) -> int:
 
 
 def query_evidence(decoded: DecodedImage, *, hash_stage: bool = True,
-                   local_stage: bool = True) -> QueryEvidence:
+                   local_stage: bool = True, describe: bool = True) -> QueryEvidence:
     """CPU-bound analysis of one image gated with ``draft_side=gate_side(local_stage)``.
 
     Each stage sees the image exactly as the evaluator decodes it: the local stage reads the
@@ -129,14 +129,23 @@ def query_evidence(decoded: DecodedImage, *, hash_stage: bool = True,
     if not local_stage:
         return analyse_query(decoded.image if hash_stage else None, local=False)
     hash_image = decode_for_matching(decoded.data) if hash_stage else None
-    return analyse_query(hash_image, work_image(decoded.image, LOCAL_QUERY_MAX_SIDE))
+    return analyse_query(hash_image, work_image(decoded.image, LOCAL_QUERY_MAX_SIDE),
+                         describe=describe)
 
 
 def analyse_queries(decoded: Sequence[DecodedImage], *, hash_stage: bool = True,
-                    local_stage: bool = True) -> list[QueryEvidence]:
-    """Region recovery and hashes and/or keypoints of each validated query image."""
-    return [query_evidence(d, hash_stage=hash_stage, local_stage=local_stage)
-            for d in decoded]
+                    local_stage: bool = True, describe: bool = True) -> list[QueryEvidence]:
+    """Region recovery and hashes and/or keypoints (and descriptors, for the keypoint
+    stage's candidates) of each validated query image."""
+    return [query_evidence(d, hash_stage=hash_stage, local_stage=local_stage,
+                           describe=describe) for d in decoded]
+
+
+def describes_queries(index: MatchIndex, min_catalog: int = DESCRIPTOR_MIN_CATALOG) -> bool:
+    """Whether queries against this index are described (descriptor candidates for the
+    keypoint stage) or searched against the whole catalog: the cheaper of the two at this
+    catalog size (thresholds.DESCRIPTOR_MIN_CATALOG)."""
+    return len(index.matcher) >= min_catalog
 
 
 def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[QueryEvidence],
@@ -157,7 +166,8 @@ def match_decoded(index: MatchIndex, session: Session, decoded: Sequence[Decoded
     A stage left out contributes no matches: the listing scorer runs the hash stage in the
     request and the local stage afterwards.
     """
-    evidence = analyse_queries(decoded, hash_stage=hash_stage, local_stage=local_stage)
+    evidence = analyse_queries(decoded, hash_stage=hash_stage, local_stage=local_stage,
+                               describe=describes_queries(index))
     return match_hashed(session, index, evidence, sync_seconds)
 
 
