@@ -1,0 +1,158 @@
+"""Candidate retrieval at catalog scale: does the right photo stay among the 16 candidates?
+
+The keypoint stage verifies only the ``DESCRIPTOR_TOP_K`` catalog images nearest a query by
+global descriptor (models/hashing/pipeline.py), so its cost no longer grows with the catalog
+but its recall is bounded by this retrieval. Catalog: hold-out seed 3's 104 catalog photos
+plus N generated distractor products (seeds no split uses), each enrolled as the served
+pipeline enrols it (photo, mirror, centre). Queries: every hard edit of those 104 photos and
+two mild ones, described as the service describes them (whole photo + recovered regions).
+Reported for each N: candidate recall@16 by edit, the HNSW search time for one query photo
+(p50 / p99), and the index's bytes per catalog photo, next to exact brute-force search
+(faiss IndexFlatIP) on the same vectors in the same run. The distractors' descriptors are
+cached under var/bench/ (computing 10,000 takes a few minutes on two cores), so reruns take
+seconds. ``TRUST_BENCH_SCALE=1000,10000,100000`` sets the sizes (default 1000,10000).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+from trustdata.copydetect.build import build as build_split
+from trustdata.copydetect.sources import product_shots
+
+from models.descriptor.index import DescriptorIndex
+from models.hashing.decode import decode_for_matching
+from models.hashing.matcher import recover_query
+from models.hashing.pipeline import catalog_descriptors, query_descriptors
+from models.thresholds import DESCRIPTOR_TOP_K, LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
+
+ROOT = Path("var/bench/descriptor-scale")
+SPLIT = Path("var/copydetect/holdout3")
+DISTRACTOR_SEED = 90_000_000  # the same distractors as training.evaluate_matching_paths
+MILD_SAMPLE = ("recompress", "overlay_text")
+
+
+def _init_worker() -> None:
+    faiss.omp_set_num_threads(1)
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _distractor(seed: int) -> np.ndarray:
+    shot = next(iter(product_shots(seed, 1)))
+    buffer = io.BytesIO()
+    shot.image.convert("RGB").save(buffer, "JPEG", quality=92)
+    return catalog_descriptors(decode_for_matching(buffer.getvalue(), side=LOCAL_CATALOG_SIDE))
+
+
+def _catalog(path: str) -> np.ndarray:
+    return catalog_descriptors(decode_for_matching(Path(path).read_bytes(),
+                                                   side=LOCAL_CATALOG_SIDE))
+
+
+def _query(path: str) -> np.ndarray:
+    data = Path(path).read_bytes()
+    return query_descriptors(recover_query(decode_for_matching(data, "JPEG")),
+                             decode_for_matching(data, "JPEG", side=LOCAL_QUERY_MAX_SIDE))
+
+
+def _distractors(n: int, pool: multiprocessing.pool.Pool) -> np.ndarray:
+    """(n, views, 256) float16, computed once and extended as larger sizes are asked for."""
+    cache = ROOT / "distractors.npy"
+    have = np.load(cache) if cache.exists() else np.zeros((0, 3, 256), np.float16)
+    ROOT.mkdir(parents=True, exist_ok=True)
+    with tqdm(total=n, initial=min(n, len(have)), desc="describe distractors") as bar:
+        while len(have) < n:  # saved every 5,000, so an interrupted run keeps its work
+            seeds = range(DISTRACTOR_SEED + len(have),
+                          DISTRACTOR_SEED + min(n, len(have) + 5_000))
+            fresh = []
+            for views in pool.imap(_distractor, seeds, chunksize=8):
+                fresh.append(views)
+                bar.update()
+            have = np.concatenate([have, np.stack(fresh).astype(np.float16)])
+            np.save(cache, have)
+    return have[:n]
+
+
+def main() -> None:
+    sizes = [int(s) for s in os.environ.get("TRUST_BENCH_SCALE", "1000,10000").split(",")]
+    if not (SPLIT / "manifest.json").exists():
+        build_split(SPLIT, 3, 80)
+    import json
+
+    manifest = json.loads((SPLIT / "manifest.json").read_text())
+    catalog = manifest["catalog"]
+    index_of = {c: i for i, c in enumerate(catalog)}
+    queries = [q for q in manifest["queries"] if q["expected"]
+               and (q["family"] == "hard" or q["transform"] in MILD_SAMPLE)]
+    with multiprocessing.get_context("fork").Pool(2, _init_worker) as pool:
+        cat = list(pool.imap(_catalog, [str(SPLIT / "catalog" / f"{c}.jpg") for c in catalog]))
+        described = list(tqdm(pool.imap(_query, [str(SPLIT / q["file"]) for q in queries],
+                                         chunksize=4), total=len(queries), desc="queries"))
+        extra = _distractors(max(sizes), pool)
+    expected = [index_of[q["expected"]] for q in queries]
+    faiss.omp_set_num_threads(1)
+
+    print(f"Hold-out seed 3: {len(catalog)} catalog photos + N distractor products, "
+          f"{len(queries)} queries ({', '.join(MILD_SAMPLE)} and every hard edit); "
+          f"top-{DESCRIPTOR_TOP_K} candidates; one thread.\n")
+    print("| catalog photos | search | candidate recall@16 (hard) | (mild) | p50 ms a query "
+          "photo | p99 ms | index bytes a photo |")
+    print("|---|---|---|---|---|---|---|")
+    by_edit: dict[int, dict[str, list[bool]]] = {}
+    for n in sizes:
+        vectors = [(i, v.astype(np.float32)) for i, v in enumerate(cat)]
+        vectors += [(len(cat) + j, extra[j].astype(np.float32)) for j in range(n)]
+        hnsw = DescriptorIndex()
+        started = time.perf_counter()
+        hnsw.add_many(vectors)
+        build_s = time.perf_counter() - started
+        flat = faiss.IndexFlatIP(256)
+        owner = np.concatenate([np.full(len(v), i) for i, v in vectors])
+        flat.add(np.concatenate([v for _, v in vectors]))
+        for name in ("HNSW (served)", "exact brute force"):
+            hits: dict[str, list[bool]] = defaultdict(list)
+            times = []
+            for q, want, vec in zip(queries, expected, described, strict=True):
+                t0 = time.perf_counter()
+                if name.startswith("HNSW"):
+                    found = {i for i, _ in hnsw.search(vec, DESCRIPTOR_TOP_K)}
+                else:
+                    sims, rows = flat.search(vec, 64)
+                    best: dict[int, float] = {}
+                    for s, r in zip(sims.ravel(), rows.ravel(), strict=True):
+                        o = int(owner[r])
+                        best[o] = max(best.get(o, -2.0), float(s))
+                    found = set(sorted(best, key=lambda o: -best[o])[:DESCRIPTOR_TOP_K])
+                times.append((time.perf_counter() - t0) * 1e3)
+                hits[q["family"] if q["family"] == "hard" else "mild"].append(want in found)
+                if name.startswith("HNSW"):
+                    hits["edit:" + q["transform"]].append(want in found)
+            size = (len(faiss.serialize_index(hnsw._index)) if name.startswith("HNSW")
+                    else flat.ntotal * 256 * 4)
+            print(f"| {len(cat) + n:,} | {name} | {np.mean(hits['hard']):.3f} | "
+                  f"{np.mean(hits['mild']):.3f} | {np.percentile(times, 50):.2f} | "
+                  f"{np.percentile(times, 99):.2f} | {size / (len(cat) + n):,.0f} |")
+            if name.startswith("HNSW"):
+                by_edit[n] = {k[5:]: v for k, v in hits.items() if k.startswith("edit:")}
+        print(f"|  | (HNSW build of {len(cat) + n:,} photos: {build_s:.1f} s) | | | | | |")
+    edits = sorted(by_edit[sizes[0]])
+    print("\nHNSW candidate recall@16 by edit:\n")
+    print("| edit | " + " | ".join(f"{len(cat) + n:,} photos" for n in sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+    for edit in edits:
+        print(f"| {edit} | " + " | ".join(f"{np.mean(by_edit[n][edit]):.3f}" for n in sizes)
+              + " |")
+
+
+if __name__ == "__main__":
+    main()
