@@ -15,7 +15,7 @@ seconds. ``TRUST_BENCH_SCALE=1000,10000,100000`` sets the sizes (default 1000,10
 
 from __future__ import annotations
 
-import io
+import json
 import multiprocessing
 import os
 import time
@@ -26,7 +26,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 from trustdata.copydetect.build import build as build_split
-from trustdata.copydetect.sources import product_shots
+from trustdata.copydetect.sources import distractor_jpeg
 
 from models.descriptor.index import DescriptorIndex
 from models.hashing.decode import decode_for_matching
@@ -36,7 +36,6 @@ from models.thresholds import DESCRIPTOR_TOP_K, LOCAL_CATALOG_SIDE, LOCAL_QUERY_
 
 ROOT = Path("var/bench/descriptor-scale")
 SPLIT = Path("var/copydetect/holdout3")
-DISTRACTOR_SEED = 90_000_000  # the same distractors as training.evaluate_matching_paths
 MILD_SAMPLE = ("recompress", "overlay_text")
 
 
@@ -47,16 +46,16 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
-def _distractor(seed: int) -> np.ndarray:
-    shot = next(iter(product_shots(seed, 1)))
-    buffer = io.BytesIO()
-    shot.image.convert("RGB").save(buffer, "JPEG", quality=92)
-    return catalog_descriptors(decode_for_matching(buffer.getvalue(), side=LOCAL_CATALOG_SIDE))
+def _describe(data: bytes) -> np.ndarray:
+    return catalog_descriptors(decode_for_matching(data, side=LOCAL_CATALOG_SIDE))
+
+
+def _distractor(index: int) -> np.ndarray:
+    return _describe(distractor_jpeg(index))
 
 
 def _catalog(path: str) -> np.ndarray:
-    return catalog_descriptors(decode_for_matching(Path(path).read_bytes(),
-                                                   side=LOCAL_CATALOG_SIDE))
+    return _describe(Path(path).read_bytes())
 
 
 def _query(path: str) -> np.ndarray:
@@ -72,10 +71,9 @@ def _distractors(n: int, pool: multiprocessing.pool.Pool) -> np.ndarray:
     ROOT.mkdir(parents=True, exist_ok=True)
     with tqdm(total=n, initial=min(n, len(have)), desc="describe distractors") as bar:
         while len(have) < n:  # saved every 5,000, so an interrupted run keeps its work
-            seeds = range(DISTRACTOR_SEED + len(have),
-                          DISTRACTOR_SEED + min(n, len(have) + 5_000))
+            indices = range(len(have), min(n, len(have) + 5_000))
             fresh = []
-            for views in pool.imap(_distractor, seeds, chunksize=8):
+            for views in pool.imap(_distractor, indices, chunksize=8):
                 fresh.append(views)
                 bar.update()
             have = np.concatenate([have, np.stack(fresh).astype(np.float16)])
@@ -87,8 +85,6 @@ def main() -> None:
     sizes = [int(s) for s in os.environ.get("TRUST_BENCH_SCALE", "1000,10000").split(",")]
     if not (SPLIT / "manifest.json").exists():
         build_split(SPLIT, 3, 80)
-    import json
-
     manifest = json.loads((SPLIT / "manifest.json").read_text())
     catalog = manifest["catalog"]
     index_of = {c: i for i, c in enumerate(catalog)}

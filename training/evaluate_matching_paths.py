@@ -35,7 +35,7 @@ import cv2
 import faiss
 import numpy as np
 from tqdm import tqdm
-from trustdata.copydetect.sources import product_shots
+from trustdata.copydetect.sources import distractor_jpeg
 
 from models.hashing.decode import decode_for_matching
 from models.hashing.pipeline import (
@@ -46,8 +46,6 @@ from models.hashing.pipeline import (
     analyse_query,
 )
 from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
-
-DISTRACTOR_SEED = 90_000_000  # far from every split's product seeds (1e6 * (seed + 1) ...)
 
 
 def _init_worker() -> None:
@@ -63,13 +61,8 @@ def _enrol_path(path: str) -> CatalogEvidence:
     return _enrol_bytes(Path(path).read_bytes())
 
 
-def _distractor(seed: int) -> CatalogEvidence:
-    import io
-
-    shot = next(iter(product_shots(seed, 1)))
-    buffer = io.BytesIO()
-    shot.image.convert("RGB").save(buffer, "JPEG", quality=92)
-    return _enrol_bytes(buffer.getvalue())
+def _distractor(index: int) -> CatalogEvidence:
+    return _enrol_bytes(distractor_jpeg(index))
 
 
 def _query(path: str) -> tuple[QueryEvidence, float]:
@@ -107,8 +100,7 @@ def evaluate(root: Path, distractors: int, workers: int) -> dict[str, Any]:
         enrolled = list(tqdm(pool.imap(_enrol_path, [str(root / "catalog" / f"{c}.jpg")
                                                      for c in catalog]),
                              total=len(catalog), desc="enrol catalog"))
-        extra = list(tqdm(pool.imap(_distractor, range(DISTRACTOR_SEED,
-                                                        DISTRACTOR_SEED + distractors)),
+        extra = list(tqdm(pool.imap(_distractor, range(distractors)),
                           total=distractors, desc="enrol distractors"))
         analysed = list(tqdm(pool.imap(_query, [str(root / q["file"]) for q in queries],
                                        chunksize=4), total=len(queries), desc="queries"))

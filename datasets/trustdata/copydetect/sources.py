@@ -14,6 +14,7 @@ Two families, both hermetic (nothing is downloaded):
 from __future__ import annotations
 
 import glob
+import io
 import os
 import random
 from collections.abc import Iterator
@@ -214,3 +215,15 @@ def product_shot(seed: int, size: int = 640) -> Image.Image:
 def product_shots(start_seed: int, count: int, size: int = 640) -> Iterator[SourceImage]:
     for seed in range(start_seed, start_seed + count):
         yield SourceImage(f"product-{seed}", product_shot(seed, size))
+
+
+# Seeds of the distractor products enrolled beside a split's catalog to measure matching at
+# catalog scale, far from every split's own product seeds (1e6 * (split seed + 1) onwards).
+DISTRACTOR_SEED = 90_000_000
+
+
+def distractor_jpeg(index: int) -> bytes:
+    """The ``index``-th distractor product shot as a catalog upload (JPEG, quality 92)."""
+    buffer = io.BytesIO()
+    product_shot(DISTRACTOR_SEED + index).convert("RGB").save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
