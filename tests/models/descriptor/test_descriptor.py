@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,8 +41,19 @@ def mild_edit(image: Image.Image) -> Image.Image:
     return Image.open(buf).convert("RGB")
 
 
-def test_artifact_reproduces_its_fixture_embeddings(descriptor: Descriptor) -> None:
-    stored = load_file(str(ARTIFACT_DIR / FIXTURES_FILE))["embeddings"].numpy()
+# every committed descriptor artifact: the served one and the baseline it was trained from
+ARTIFACTS = sorted(ARTIFACT_DIR.parent.glob("descriptor-v*"))
+
+
+def test_the_served_artifact_is_committed() -> None:
+    assert ARTIFACT_DIR in ARTIFACTS
+
+
+@pytest.mark.parametrize("directory", ARTIFACTS, ids=lambda d: d.name)
+def test_artifact_reproduces_its_fixture_embeddings(directory: Path) -> None:
+    descriptor = Descriptor.load(directory)
+    assert descriptor.version == directory.name
+    stored = load_file(str(directory / FIXTURES_FILE))["embeddings"].numpy()
     got = descriptor.describe(fixture_images())
     assert got.shape == stored.shape == (4, descriptor.dims)
     cosine = (got * stored).sum(axis=1)
@@ -55,12 +67,14 @@ def test_eager_and_traced_networks_agree(descriptor: Descriptor) -> None:
     assert cosine.min() >= 0.9999, cosine
 
 
-def test_config_and_size() -> None:
-    config = json.loads((ARTIFACT_DIR / "config.json").read_text())
+@pytest.mark.parametrize("directory", ARTIFACTS, ids=lambda d: d.name)
+def test_config_and_size(directory: Path) -> None:
+    config = json.loads((directory / "config.json").read_text())
     assert config["dims"] == 256 and config["gem_p"] == 3.0 and config["side"] in (160, 192, 224)
-    size = sum(p.stat().st_size for p in ARTIFACT_DIR.iterdir())
+    size = sum(p.stat().st_size for p in directory.iterdir())
     assert size < 20e6
-    assert not list(ARTIFACT_DIR.glob("*.pth")) and not list(ARTIFACT_DIR.glob("*.pt"))
+    assert not list(directory.glob("*.pth")) and not list(directory.glob("*.pt"))
+    assert not list(directory.glob("*.pkl"))
 
 
 def test_descriptors_are_l2_normalised_float32(descriptor: Descriptor,

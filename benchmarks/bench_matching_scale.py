@@ -1,0 +1,195 @@
+"""Both matching stages at catalog scale, next to today's matcher at 1,000 photos, same run.
+
+Catalog: hold-out seed 3's 104 catalog photos plus N generated distractor products (seeds no
+split uses), each enrolled as the service enrols it (hash views, ORB keypoints, three
+descriptors; cached under var/bench/matching-scale/, benchmarks/matching_cache.py). Queries:
+every hard edit and three mild ones of the split's catalog photos (recall) and of its
+distractor photos, which must match nothing (wrong matches); every query is analysed as the
+service analyses it. For each descriptor artifact (``TRUST_BENCH_DESCRIPTORS``, baseline
+first: it runs at the smallest size only) and catalog size (``TRUST_BENCH_SCALE``, default
+1000,10000), reported: recall at precision 1.0 by family and edit, wrong matches, the
+per-photo time of each stage (query analysis: hash stage, keypoints, descriptors; search:
+hash index, ANN candidates, keypoint verification), and the worker's resident memory per
+catalog photo. One thread, served rules.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+from trustdata.copydetect.build import build as build_split
+
+from benchmarks import matching_cache
+from models.hashing.decode import decode_for_matching
+from models.hashing.local import query_features
+from models.hashing.matcher import hashes_of, recover_query
+from models.hashing.pipeline import (
+    CatalogEvidence,
+    CatalogMatcher,
+    QueryEvidence,
+    analyse_catalog,
+    query_descriptors,
+)
+from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
+
+SPLIT = Path("var/copydetect/holdout3")
+MILD_SAMPLE = ("recompress", "overlay_text", "colour")
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _catalog(path: str) -> CatalogEvidence:
+    return analyse_catalog(decode_for_matching(Path(path).read_bytes(), side=LOCAL_CATALOG_SIDE))
+
+
+def _query(path: str) -> tuple[QueryEvidence, dict[str, float]]:
+    data = Path(path).read_bytes()
+    t0 = time.perf_counter()
+    work = decode_for_matching(data, "JPEG")
+    local_image = decode_for_matching(data, "JPEG", side=LOCAL_QUERY_MAX_SIDE)
+    t1 = time.perf_counter()
+    recovered = recover_query(work)
+    hashes = hashes_of(recovered)
+    t2 = time.perf_counter()
+    features, scale = query_features(local_image)
+    t3 = time.perf_counter()
+    descriptors = query_descriptors(recovered, local_image)
+    t4 = time.perf_counter()
+    ms = {"decode": t1 - t0, "hash stage": t2 - t1, "keypoints": t3 - t2,
+          "descriptors": t4 - t3}
+    return (QueryEvidence(hashes, features, scale, descriptors),
+            {k: v * 1e3 for k, v in ms.items()})
+
+
+def _matcher(catalog: list[CatalogEvidence], n: int, artifact: str) -> tuple[CatalogMatcher, int]:
+    before = _rss()
+    matcher = CatalogMatcher()
+    for i, e in enumerate(catalog):
+        matcher.enroll(i, e.hashes, e.local, e.descriptors)
+    for j, hashes, local, desc in tqdm(matching_cache.load(n, artifact), total=n,
+                                       desc=f"enrol {n:,} distractors", leave=False):
+        matcher.enroll(len(catalog) + j, hashes, local, desc)
+    return matcher, _rss() - before
+
+
+def _run(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: list[dict[str, Any]],
+         expected: list[int]) -> dict[str, Any]:
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # found, expected, wrong
+    times: dict[str, list[float]] = defaultdict(list)
+    for q, ev, want in zip(queries, evidence, expected, strict=True):
+        t0 = time.perf_counter()
+        matcher.hashes.match_hashes(ev.hashes, 19.0)
+        t1 = time.perf_counter()
+        matcher.candidates(ev)
+        t2 = time.perf_counter()
+        accepted = {m.image_id for m in matcher.match(ev)}
+        t3 = time.perf_counter()
+        times["hash search"].append((t1 - t0) * 1e3)
+        times["ANN candidates"].append((t2 - t1) * 1e3)
+        times["whole match"].append((t3 - t2) * 1e3)
+        kind = "photo" if q["source"].startswith("photo-") else "product"
+        for key in (q["transform"], f"{kind} sources, {q['family']}"):
+            row = per[key]
+            row[0] += want in accepted
+            row[1] += want >= 0
+            row[2] += len(accepted - {want})
+    return {"per": dict(per), "times": {k: [float(np.percentile(v, 50)),
+                                            float(np.percentile(v, 99))]
+                                        for k, v in times.items()}}
+
+
+def main() -> None:
+    sizes = [int(s) for s in os.environ.get("TRUST_BENCH_SCALE", "1000,10000").split(",")]
+    artifacts = os.environ.get("TRUST_BENCH_DESCRIPTORS",
+                               "descriptor-v1,descriptor-v2").split(",")
+    if not (SPLIT / "manifest.json").exists():
+        build_split(SPLIT, 3, 80)
+    manifest = json.loads((SPLIT / "manifest.json").read_text())
+    names = manifest["catalog"]
+    index_of = {c: i for i, c in enumerate(names)}
+    queries = [q for q in manifest["queries"]
+               if q["family"] == "hard" or q["transform"] in MILD_SAMPLE]
+    expected = [index_of[q["expected"]] if q["expected"] else -1 for q in queries]
+    families = {q["transform"]: q["family"] for q in queries}
+    results: list[tuple[str, int, dict[str, Any], int, dict[str, list[float]]]] = []
+    for k, artifact in enumerate(artifacts):
+        with multiprocessing.get_context("fork").Pool(
+                2, matching_cache.init_worker, (artifact,)) as pool:
+            catalog = pool.map(_catalog, [str(SPLIT / "catalog" / f"{c}.jpg") for c in names])
+            analysed = list(tqdm(pool.imap(_query, [str(SPLIT / q["file"]) for q in queries],
+                                           chunksize=4), total=len(queries),
+                                 desc=f"{artifact}: queries"))
+            run_sizes = sizes[:1] if k == 0 and len(artifacts) > 1 else sizes
+            matching_cache.ensure(max(run_sizes), pool, artifact)
+        matching_cache.init_worker(artifact)
+        analysis = {stage: [float(np.percentile([t[stage] for _, t in analysed], p))
+                            for p in (50, 99)] for stage in analysed[0][1]}
+        evidence = [e for e, _ in analysed]
+        for n in run_sizes:
+            matcher, grown = _matcher(catalog, n, artifact)
+            results.append((artifact, len(names) + n, _run(matcher, evidence, queries, expected),
+                            grown // (len(names) + n), analysis))
+            del matcher
+    _print(results, families, len(queries))
+
+
+def _print(results: list[tuple[str, int, dict[str, Any], int, dict[str, list[float]]]],
+           families: dict[str, str], n_queries: int) -> None:
+    print(f"\nHold-out seed 3, {n_queries} queries (every hard edit and {', '.join(MILD_SAMPLE)}"
+          f", of catalog and of distractor photos); one thread; served rules.\n")
+    print("| descriptor | catalog photos | mild recall | hard recall | wrong matches | "
+          "match p50 / p99 ms a photo | worker bytes a catalog photo |")
+    print("|---|---|---|---|---|---|---|")
+    for artifact, size, run, per_photo, _ in results:
+        fam: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for transform, (found, n, wrong) in run["per"].items():
+            if transform not in families:
+                continue
+            for key in (families[transform], "all"):
+                fam[key][0] += found
+                fam[key][1] += n
+                fam[key][2] += wrong
+        whole = run["times"]["whole match"]
+        print(f"| {artifact} | {size:,} | {fam['mild'][0] / fam['mild'][1]:.3f} | "
+              f"{fam['hard'][0] / fam['hard'][1]:.3f} | {fam['all'][2]} | "
+              f"{whole[0]:.1f} / {whole[1]:.1f} | {per_photo:,} |")
+    print("\nRecall by edit (found / expected, wrong matches):\n")
+    print("| edit | " + " | ".join(f"{a} {s:,}" for a, s, *_ in results) + " |")
+    print("|---|" + "---|" * len(results))
+    for t in sorted(families, key=lambda t: (families[t], t)):
+        cells = [f"{r['per'][t][0]}/{r['per'][t][1]} ({r['per'][t][2]})" for _, _, r, *_ in
+                 results]
+        print(f"| {t} ({families[t]}) | " + " | ".join(cells) + " |")
+    print("\nRecall by source (package photos: descriptor-v2 trained on two thirds of them, "
+          "by name; product shots: seeds no training uses):\n")
+    print("| sources | " + " | ".join(f"{a} {s:,}" for a, s, *_ in results) + " |")
+    print("|---|" + "---|" * len(results))
+    for key in sorted(k for k in results[0][2]["per"] if k not in families):
+        cells = [f"{r['per'][key][0] / max(1, r['per'][key][1]):.3f} ({r['per'][key][2]})"
+                 for _, _, r, *_ in results]
+        print(f"| {key} | " + " | ".join(cells) + " |")
+    print("\nPer-photo stage times, p50 / p99 ms (one thread):\n")
+    print("| stage | " + " | ".join(f"{a} {s:,}" for a, s, *_ in results) + " |")
+    print("|---|" + "---|" * len(results))
+    for stage in results[0][4]:
+        print(f"| analysis: {stage} | " + " | ".join(
+            f"{r[4][stage][0]:.1f} / {r[4][stage][1]:.1f}" for r in results) + " |")
+    for stage in results[0][2]["times"]:
+        print(f"| search: {stage} | " + " | ".join(
+            f"{r[2]['times'][stage][0]:.1f} / {r[2]['times'][stage][1]:.1f}"
+            for r in results) + " |")
+
+
+if __name__ == "__main__":
+    main()

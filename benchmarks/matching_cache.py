@@ -1,0 +1,113 @@
+"""Cached enrolment evidence of generated distractor products, for the scale benchmarks.
+
+Enrolling a photo costs about a tenth of a second on one core (hashes of every view, ORB
+keypoints, three descriptors), so 10,000 distractors take minutes and 100,000 over an hour:
+the evidence is computed once, in chunks of ``CHUNK``, and read back on later runs. Files
+under ``var/bench/matching-scale/``: ``evidence-<hash/keypoint version>-<chunk>.npz`` (hash
+sets as JSON text, offsets of each photo's ORB features), ``keypoints-<version>-<chunk>.npy``
+(the ORB features' bytes, memory-mapped when read: a keypoint store on disk) and
+``<descriptor version>-<chunk>.npy`` (the three view descriptors, float16), so a new
+descriptor re-describes without re-hashing. Everything is a plain array: no pickles.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing.pool
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import faiss
+import numpy as np
+from tqdm import tqdm
+from trustdata.copydetect.sources import distractor_jpeg
+
+from models.descriptor.model import ARTIFACT_DIR, serve_artifact
+from models.hashing.decode import decode_for_matching
+from models.hashing.local import LocalFeatures, catalog_features
+from models.hashing.matcher import HashSet, enrollment_hashes
+from models.hashing.pipeline import EVIDENCE_VERSION, catalog_descriptors
+from models.thresholds import LOCAL_CATALOG_SIDE
+
+ROOT = Path("var/bench/matching-scale")
+CHUNK = 1000
+STAGES_VERSION = ".".join(EVIDENCE_VERSION.split(".")[:2])  # hashes and keypoints only
+
+
+def init_worker(artifact: str) -> None:
+    cv2.setNumThreads(1)
+    faiss.omp_set_num_threads(1)
+    import torch
+
+    torch.set_num_threads(1)
+    serve_artifact(ARTIFACT_DIR.parent / artifact)
+
+
+def _image(index: int) -> object:
+    return decode_for_matching(distractor_jpeg(index), side=LOCAL_CATALOG_SIDE)
+
+
+def _stages(index: int) -> tuple[str, bytes]:
+    image = _image(index)
+    hashes = [{"name": h.name, "phash": h.phash.hex(), "dhash": h.dhash.hex(),
+               "pdq": h.pdq.hex(), "quality": h.quality, "colour": h.colour.hex()}
+              for h in enrollment_hashes(image)]  # type: ignore[arg-type]
+    return json.dumps(hashes), catalog_features(image).to_bytes()  # type: ignore[arg-type]
+
+
+def _describe(index: int) -> np.ndarray:
+    return catalog_descriptors(_image(index))  # type: ignore[arg-type]
+
+
+def _stage_file(chunk: int) -> Path:
+    return ROOT / f"evidence-{STAGES_VERSION}-{chunk}.npz"
+
+
+def _keypoint_file(chunk: int) -> Path:
+    return ROOT / f"keypoints-{STAGES_VERSION}-{chunk}.npy"
+
+
+def _desc_file(version: str, chunk: int) -> Path:
+    return ROOT / f"{version}-{chunk}.npy"
+
+
+def ensure(n: int, pool: multiprocessing.pool.Pool, artifact: str) -> None:
+    """Compute whatever of the first ``n`` distractors' evidence is not cached yet."""
+    ROOT.mkdir(parents=True, exist_ok=True)
+    version = artifact
+    chunks = range((n + CHUNK - 1) // CHUNK)
+    todo = [c for c in chunks if not (_stage_file(c).exists() and _keypoint_file(c).exists())]
+    for c in tqdm(todo, desc="distractor hashes + keypoints (chunks of 1,000)"):
+        rows = pool.map(_stages, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
+        blobs = [b for _, b in rows]
+        offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
+        np.save(_keypoint_file(c), np.frombuffer(b"".join(blobs), dtype=np.uint8))
+        np.savez(_stage_file(c), hashes=np.array([h for h, _ in rows]), offsets=offsets)
+    todo = [c for c in chunks if not _desc_file(version, c).exists()]
+    for c in tqdm(todo, desc=f"distractor descriptors, {version} (chunks of 1,000)"):
+        views = pool.map(_describe, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
+        np.save(_desc_file(version, c), np.stack(views).astype(np.float16))
+
+
+def _hashset(d: dict[str, object]) -> HashSet:
+    return HashSet(str(d["name"]), bytes.fromhex(str(d["phash"])),
+                   bytes.fromhex(str(d["dhash"])), bytes.fromhex(str(d["pdq"])),
+                   int(d["quality"]), bytes.fromhex(str(d["colour"])))  # type: ignore[call-overload]
+
+
+def load(n: int, artifact: str,
+         ) -> Iterator[tuple[int, list[HashSet], LocalFeatures, np.ndarray]]:
+    """(distractor index, hash sets, keypoints, view descriptors) of the first ``n``."""
+    for c in range((n + CHUNK - 1) // CHUNK):
+        stages = np.load(_stage_file(c))
+        desc = np.load(_desc_file(artifact, c))
+        local, offsets = np.load(_keypoint_file(c), mmap_mode="r"), stages["offsets"]
+        for j, text in enumerate(stages["hashes"]):
+            index = c * CHUNK + j
+            if index >= n:
+                return
+            features = LocalFeatures.from_bytes(local[offsets[j]:offsets[j + 1]].tobytes())
+            yield (index, [_hashset(d) for d in json.loads(str(text))], features,
+                   desc[j].astype(np.float32))
+
