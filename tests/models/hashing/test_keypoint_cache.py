@@ -123,6 +123,28 @@ def test_whole_catalog_scan_reads_past_the_cache_in_chunks(
     assert stored.cached <= CAPACITY
 
 
+def test_a_scan_never_fits_keypoints_re_stored_since_it_read_them(
+        features: list[LocalFeatures], queries: list[Query]) -> None:
+    """Image 0 is re-stored (fewer keypoints) between the scan's read and the fit's: its
+    matched rows would index the new keypoints. It is left out until it is read again."""
+    stored, source = _stored(features)
+    first = features[0]
+    fewer = LocalFeatures(first.width, first.height, first.points[:50], first.descriptors[:50],
+                          first.mirrored[:50], first.pixels)
+    chunk_reads = -(-len(features) // CAPACITY)
+    load = source.load
+
+    def restoring(image_ids: Collection[int]) -> dict[int, LocalFeatures]:
+        if len(source.loads) == chunk_reads:
+            source.store.put(0, fewer)
+        return load(image_ids)
+
+    source.load = restoring  # type: ignore[method-assign]
+    assert _found(stored, queries[0], None) == set()
+    assert source.loads[-1][0] == 0  # it was matched, and read again for the fit
+    assert len(stored.features(0)) == 50  # what is stored now is what is cached
+
+
 @pytest.mark.parametrize("capacity", [CAPACITY, 20])
 def test_re_enrolled_keypoints_replace_the_cached_ones(
         features: list[LocalFeatures], queries: list[Query], capacity: int) -> None:
@@ -132,7 +154,7 @@ def test_re_enrolled_keypoints_replace_the_cached_ones(
         assert _found(stored, astronaut, candidates) == {0}  # now cached
     source.store.put(0, features[2])  # image 0 is re-stored with chelsea's keypoints
     stored.enroll(0, IN_SOURCE)
-    for candidates in (None, {0, 1}):
+    for candidates in ({0, 1}, None):  # the candidates first: a scan could evict it
         assert _found(stored, astronaut, candidates) == set()
         assert _found(stored, chelsea, candidates) == {0}
     stored.enroll(0, features[0])  # given keypoints are cached as they are
@@ -144,8 +166,10 @@ def test_a_removed_image_is_never_matched_or_read(
         features: list[LocalFeatures], queries: list[Query], capacity: int) -> None:
     stored, source = _stored(features, capacity)
     astronaut = queries[0]
-    assert _found(stored, astronaut, None) == {0}
+    assert _found(stored, astronaut, None) == _found(stored, astronaut, {0, 1}) == {0}
+    cached = stored.cached
     assert stored.remove(0) and not stored.remove(0)
+    assert stored.cached == cached - 1  # its keypoints are dropped, not left to age out
     read = len(source.loads)
     for candidates in (None, {0, 1}, {0}):  # the source still has it: a stale replica's case
         assert 0 not in _found(stored, astronaut, candidates)

@@ -153,7 +153,7 @@ def test_a_catalog_that_fits_the_cache_is_read_once_at_start_up(
 
 
 def test_replicas_follow_enrolment_re_enrolment_and_deletion(
-        factory: sessionmaker[Session], evidence: list[CatalogEvidence],
+        engine: Engine, factory: sessionmaker[Session], evidence: list[CatalogEvidence],
         photos: list[Image.Image]) -> None:
     _add(factory, evidence[1])
     a = _loaded(MatchIndex.on_database(factory), factory)
@@ -166,7 +166,11 @@ def test_replicas_follow_enrolment_re_enrolment_and_deletion(
     _sync(b, factory)
     assert _matched(b, astronaut) == {image_id}  # B now caches its keypoints
     _restore(factory, image_id, evidence[2])  # the same image id, other keypoints
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: statements.append(statement))
     _sync(b, factory)
+    assert not any("matching_features.data" in s for s in statements)  # sync reads no blobs
     assert image_id not in _matched(b, astronaut)
     assert _matched(b, chelsea) == {image_id}
     with factory() as session:
