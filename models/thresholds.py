@@ -116,6 +116,14 @@ DESCRIPTOR_MAX_REGIONS = 10  # descriptors per query photo: the whole photo and 
 # reports/matching/paths-holdout3.md), describing a photo 30 ms and a nine-photo grid ~200 ms,
 # so candidates pay off from a few hundred images on. Quality was the same either way at 104.
 DESCRIPTOR_MIN_CATALOG = 300
+# Catalog photos whose keypoints a service worker keeps in memory (models/hashing/
+# keypoints.py); the rest stay in the database and are read when they are candidates. One
+# photo's keypoints take ~49 KB, so 1,000 take ~52 MB (benchmarks/bench_keypoint_memory.py):
+# 0.5 KB a photo at 100,000 photos, of the 8 KB a photo a worker may spend. That is over 3x
+# DESCRIPTOR_MIN_CATALOG, so a catalog searched whole stays resident, and the candidates of
+# ~50 query photos (DESCRIPTOR_TOP_K plus the hash stage's finds), so a burst of listings
+# of one product reads its photos once.
+LOCAL_CACHE_IMAGES = 1000
 # Calibrated by training/calibrate_matching.py (its defaults) on the seed-0, 1, 5, 6 and 8
 # dev splits together, on evidence of the current EVIDENCE_VERSION (models/hashing/
 # pipeline.py); seeds 3, 7, 9 and 10 are the hold-outs the reports are measured on

@@ -39,6 +39,7 @@ from PIL import Image
 from models import thresholds
 from models.descriptor.index import DescriptorIndex
 from models.descriptor.model import load_descriptor
+from models.hashing.keypoints import InSource, KeypointSource
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.matcher import (
@@ -285,11 +286,18 @@ def local_match(v: Verified, score: float) -> Match:
 
 
 class CatalogMatcher:
-    """The stages' in-memory catalogs, kept in step: hashes, keypoints, descriptors."""
+    """The stages' catalogs, kept in step: hashes, keypoints, descriptors.
 
-    def __init__(self, top_k: int = thresholds.DESCRIPTOR_TOP_K) -> None:
+    Hashes and descriptors are held in memory. Keypoints are too unless ``keypoints`` names
+    where they are stored (the service: the database); the local index then holds their ids
+    and a cache of ``cache_images`` photos' (models/hashing/local_index.py).
+    """
+
+    def __init__(self, top_k: int = thresholds.DESCRIPTOR_TOP_K,
+                 keypoints: KeypointSource | None = None,
+                 cache_images: int = thresholds.LOCAL_CACHE_IMAGES) -> None:
         self.hashes = Matcher()
-        self.local = LocalIndex()
+        self.local = LocalIndex(keypoints, cache_images)
         self.descriptors = DescriptorIndex()
         self.top_k = top_k
         self._undescribed: set[int] = set()  # keypoints but no descriptors: always verified
@@ -301,7 +309,10 @@ class CatalogMatcher:
         return image_id in self.hashes or image_id in self.local
 
     def enroll(self, image_id: int, hashes: Sequence[HashSet],
-               local: LocalFeatures | None, descriptors: np.ndarray | None = None) -> None:
+               local: LocalFeatures | InSource | None,
+               descriptors: np.ndarray | None = None) -> None:
+        """Add or replace one image; ``local`` None: no keypoints, ``IN_SOURCE``: stored in
+        the ``keypoints`` source (models/hashing/keypoints.py)."""
         self.hashes.enroll(image_id, hashes)
         if local is not None:
             self.local.enroll(image_id, local)

@@ -9,14 +9,16 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.descriptor.index import pack_views, unpack_views
+from models.hashing.keypoints import IN_SOURCE, InSource
 from models.hashing.local import LocalFeatures
 from models.hashing.matcher import HashSet
 from models.hashing.pipeline import EVIDENCE_VERSION, CatalogEvidence
 from service.catalog.tables import CatalogImage, Product
 from service.matching.tables import MatchingChange, MatchingFeatures, MatchingHash
 
-# what one enrolled image holds: hashes, keypoints, view descriptors
-Stored = tuple[list[HashSet], LocalFeatures | None, np.ndarray | None]
+# what one enrolled image holds: hashes, keypoints (IN_SOURCE: left in the database, see
+# stored_of), view descriptors
+Stored = tuple[list[HashSet], LocalFeatures | InSource | None, np.ndarray | None]
 
 LOAD_BATCH = 5000
 
@@ -91,8 +93,28 @@ def hashes_of(session: Session, image_ids: Iterable[int]) -> dict[int, list[Hash
 
 
 def features_of(session: Session, image_ids: Iterable[int]) -> dict[int, LocalFeatures]:
-    stmt = select(MatchingFeatures).where(MatchingFeatures.image_id.in_(list(image_ids)))
-    return {row.image_id: LocalFeatures.from_bytes(row.data) for row in session.scalars(stmt)}
+    """The keypoints of those of the given images that have them, in one SELECT (columns,
+    not entities: the session's identity map keeps nothing)."""
+    ids = list(image_ids)
+    if not ids:
+        return {}
+    stmt = (select(MatchingFeatures.image_id, MatchingFeatures.data)
+            .where(MatchingFeatures.image_id.in_(ids)))
+    return {int(i): LocalFeatures.from_bytes(data) for i, data in session.execute(stmt)}
+
+
+def feature_ids(session: Session, image_ids: Iterable[int]) -> set[int]:
+    """Those of the given images that have keypoints stored (without reading them)."""
+    stmt = select(MatchingFeatures.image_id).where(
+        MatchingFeatures.image_id.in_(list(image_ids)))
+    return {int(i) for i in session.scalars(stmt)}
+
+
+def iter_feature_ids(session: Session) -> Iterator[int]:
+    """Every image with keypoints stored, in image order (start-up, keypoints left stored)."""
+    stmt = select(MatchingFeatures.image_id).order_by(MatchingFeatures.image_id)
+    for image_id in session.scalars(stmt.execution_options(yield_per=LOAD_BATCH)):
+        yield int(image_id)
 
 
 def iter_all_features(session: Session) -> Iterator[tuple[int, LocalFeatures]]:
@@ -118,12 +140,17 @@ def descriptors_of(session: Session, image_ids: Iterable[int]) -> dict[int, np.n
     return {int(i): unpack_views(data) for i, data in session.execute(stmt) if data is not None}
 
 
-def stored_of(session: Session, image_ids: Iterable[int]) -> dict[int, Stored]:
+def stored_of(session: Session, image_ids: Iterable[int],
+              keypoints: bool = True) -> dict[int, Stored]:
     """Hashes, local features and descriptors of the given images (absent: not enrolled
-    any more)."""
+    any more). ``keypoints=False`` reads no keypoints: IN_SOURCE stands for stored ones."""
     ids = list(image_ids)
     hashes = hashes_of(session, ids)
-    features = features_of(session, ids)
+    features: dict[int, LocalFeatures | InSource] = {}
+    if keypoints:
+        features.update(features_of(session, ids))
+    else:
+        features.update((i, IN_SOURCE) for i in feature_ids(session, ids))
     descriptors = descriptors_of(session, ids)
     return {i: (hashes.get(i, []), features.get(i), descriptors.get(i))
             for i in hashes.keys() | features.keys()}

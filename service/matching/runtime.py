@@ -9,13 +9,19 @@ before serving a match when its own process committed a change, or when
 ``matching_sync_seconds`` have passed since the last sync, so another process's enrollment
 or deletion is visible within that delay. Sequence numbers can commit out of order on
 PostgreSQL, so gaps are re-read for a while instead of being skipped for good.
+
+Keypoints stay in the database (``MatchIndex.on_database``, what the service builds): the
+index holds their image ids and a bounded cache, and reads a query's candidates when it
+matches (service/matching/keypoints.py). Start-up and sync therefore read no keypoint
+blobs; a sync drops the cached keypoints of every image it touches.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Annotated, Protocol
 
@@ -24,8 +30,10 @@ from sqlalchemy.orm import Session
 
 from models.hashing.matcher import Match
 from models.hashing.pipeline import CatalogMatcher, QueryEvidence
+from models.thresholds import LOCAL_CACHE_IMAGES
 from service.core.state import Component
 from service.matching import repository
+from service.matching.keypoints import DatabaseKeypoints
 
 GAP_RETRY_SECONDS = 60.0  # an uncommitted (or rolled back) seq is re-read this long
 
@@ -47,16 +55,31 @@ class MatchIndex:
     synced_at: float = 0.0
     generation: int = -1
     lock: threading.Lock = field(default_factory=threading.Lock)
+    keypoints: DatabaseKeypoints | None = None  # where the matcher reads keypoints, if stored
+
+    @classmethod
+    def on_database(cls, session_factory: Callable[[], Session],
+                    cache_images: int = LOCAL_CACHE_IMAGES) -> MatchIndex:
+        """An index whose keypoints stay in the database, ``cache_images`` photos' cached."""
+        keypoints = DatabaseKeypoints(session_factory)
+        return cls(CatalogMatcher(keypoints=keypoints, cache_images=cache_images),
+                   keypoints=keypoints)
 
     def load(self, session: Session) -> None:
         start = repository.last_change(session)
         for image_id, hashes in repository.iter_all_hashes(session):
             self.matcher.hashes.enroll(image_id, hashes)
-        for image_id, features in repository.iter_all_features(session):
-            self.matcher.local.enroll(image_id, features)
+        local = self.matcher.local
+        if local.resident:
+            for image_id, features in repository.iter_all_features(session):
+                local.enroll(image_id, features)
+        else:
+            local.enroll_stored(repository.iter_feature_ids(session))
         self.matcher.enroll_descriptors(repository.iter_all_descriptors(session))
         self.seq = start
         self.sync(session)  # whatever committed while we were loading
+        with self._locked():
+            local.warm()  # a catalog that fits the cache is read now, not by a query
 
     def needs_sync(self, interval: float) -> bool:
         return self.generation != _generation or time.monotonic() - self.synced_at >= interval
@@ -69,7 +92,8 @@ class MatchIndex:
                    if c[0] > self.seq or c[0] in self.gaps]
         now = time.monotonic()
         touched = {image_id for _, image_id, _ in changes}
-        fresh = repository.stored_of(session, touched) if touched else {}
+        fresh = repository.stored_of(session, touched, keypoints=self.matcher.local.resident) \
+            if touched else {}
         with self.lock:
             for image_id in touched:
                 if image_id in fresh:
@@ -89,8 +113,16 @@ class MatchIndex:
             self.generation = generation
         return len(touched)
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The lock, for work that may read keypoints: their connection is taken first
+        (service/matching/keypoints.py says why)."""
+        with self.keypoints.reading() if self.keypoints is not None else nullcontext(), \
+                self.lock:
+            yield
+
     def match(self, queries: Sequence[QueryEvidence]) -> list[list[Match]]:
-        with self.lock:
+        with self._locked():
             return [self.matcher.match(q) for q in queries]
 
 

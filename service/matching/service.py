@@ -99,7 +99,8 @@ def build_index(state: CoreState) -> MatchIndex:
     database (at start-up).
 
     Stale evidence (computed by an older pipeline) would still load but match worse than
-    it should, silently; `trustd matching reindex` does the same ahead of a deploy.
+    it should, silently; `trustd matching reindex` does the same ahead of a deploy. The
+    keypoints stay in the database, read per query for the candidates (runtime.py).
     """
     started = time.monotonic()
     load_descriptor()  # read (and traced) before readiness, not by the first request
@@ -107,7 +108,7 @@ def build_index(state: CoreState) -> MatchIndex:
     if redone:
         log.warning("re-enrolled %d catalog images stored by an older matching pipeline "
                     "in %.1f s", redone, time.monotonic() - started)
-    index = MatchIndex()
+    index = MatchIndex.on_database(state.session_factory)
     with state.session_factory() as session:
         index.load(session)
     return index
