@@ -143,10 +143,16 @@ class Matcher:
         self._alive = np.zeros(0, dtype=bool)
         self._codes = {k: np.zeros((0, KINDS[k].bits // 64), dtype=np.uint64)
                        for k in KIND_NAMES}
-        self._quality = np.zeros(0, dtype=np.int64)
-        self._colour = np.zeros((0, colour.LAYOUT_BYTES), dtype=np.uint8)
-        self._has_colour = np.zeros(0, dtype=bool)
-        self._views: list[str] = []
+        self._quality = np.zeros(0, dtype=np.int16)
+        # Only a few views of a photo carry a colour layout (192 bytes): they are kept apart,
+        # row -> slot (-1: none), so the other rows cost nothing for it.
+        self._colour_slot = np.zeros(0, dtype=np.int32)
+        self._colours = np.zeros((0, colour.LAYOUT_BYTES), dtype=np.uint8)
+        self._n_colours = 0
+        # View names repeat across photos: a row stores the name's number (2 bytes).
+        self._view = np.zeros(0, dtype=np.uint16)
+        self._view_names: list[str] = []
+        self._view_number: dict[str, int] = {}
         self._rows_of: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -170,8 +176,8 @@ class Matcher:
         self._image = np.resize(self._image, cap)
         self._alive = np.resize(self._alive, cap)
         self._quality = np.resize(self._quality, cap)
-        self._colour = np.resize(self._colour, (cap, colour.LAYOUT_BYTES))
-        self._has_colour = np.resize(self._has_colour, cap)
+        self._colour_slot = np.resize(self._colour_slot, cap)
+        self._view = np.resize(self._view, cap)
         for k in KIND_NAMES:
             self._codes[k] = np.resize(self._codes[k], (cap, self._codes[k].shape[1]))
         self._cap = cap
@@ -188,17 +194,29 @@ class Matcher:
         self._image[lo:hi] = image_id
         self._alive[lo:hi] = True
         self._quality[lo:hi] = [h.quality for h in hashes]
-        self._has_colour[lo:hi] = [len(h.colour) == colour.LAYOUT_BYTES for h in hashes]
         for row, h in enumerate(hashes, start=lo):
-            if self._has_colour[row]:
-                self._colour[row] = np.frombuffer(h.colour, dtype=np.uint8)
+            self._colour_slot[row] = self._store_colour(h.colour)
+            self._view[row] = self._view_number.setdefault(h.name, len(self._view_names))
+            if self._view[row] == len(self._view_names):
+                self._view_names.append(h.name)
         for k in KIND_NAMES:
             self._codes[k][lo:hi] = pack([getattr(h, k) for h in hashes])
-        self._views.extend(h.name for h in hashes)
         self._n = hi
         self._rows_of[image_id] = rows
         for k, index in self._index.items():
             index.add(rows, self._codes[k][lo:hi])
+
+    def _store_colour(self, layout: bytes) -> int:
+        """The slot of a stored colour layout, -1 for a row without one. Slots of removed
+        rows are not reused: removals are rare and a re-enrolment stores anew."""
+        if len(layout) != colour.LAYOUT_BYTES:
+            return -1
+        if self._n_colours == len(self._colours):
+            self._colours = np.resize(self._colours, (max(1024, 2 * len(self._colours)),
+                                                      colour.LAYOUT_BYTES))
+        self._colours[self._n_colours] = np.frombuffer(layout, dtype=np.uint8)
+        self._n_colours += 1
+        return self._n_colours - 1
 
     def enroll_many(self, items: Iterable[tuple[int, Sequence[HashSet]]]) -> None:
         for image_id, hashes in items:
@@ -217,13 +235,14 @@ class Matcher:
                          image_ids: Iterable[int]) -> dict[int, float]:
         """Smallest colour-layout distance from any query region to each given image."""
         query = [r.colour for r in regions if len(r.colour) == colour.LAYOUT_BYTES]
-        rows_of = [(i, r[self._has_colour[r]]) for i in image_ids
+        rows_of = [(i, r[self._colour_slot[r] >= 0]) for i in image_ids
                    if (r := self._rows_of.get(i)) is not None]
         rows_of = [(i, r) for i, r in rows_of if r.size]
         if not query or not rows_of:
             return {}
         rows = np.concatenate([r for _, r in rows_of])
-        d = colour.distances(colour.decode(query), colour.decode(self._colour[rows])).min(0)
+        d = colour.distances(colour.decode(query),
+                             colour.decode(self._colours[self._colour_slot[rows]])).min(0)
         out, at = {}, 0
         for image_id, r in rows_of:
             out[image_id] = float(d[at:at + r.size].min())
@@ -273,6 +292,6 @@ class Matcher:
             else:
                 kind, dist = "dhash", int(dd[i])
             s = float(score[i])
-            out.append(Match(image_id, kind, dist, region.name, self._views[row], s,
+            out.append(Match(image_id, kind, dist, region.name, self._view_names[self._view[row]], s,
                              hash_confidence(s, max_score)))
         return out
