@@ -116,6 +116,10 @@ DESCRIPTOR_MAX_REGIONS = 10  # descriptors per query photo: the whole photo and 
 # reports/matching/paths-holdout3.md), describing a photo 30 ms and a nine-photo grid ~200 ms,
 # so candidates pay off from a few hundred images on. Quality was the same either way at 104.
 DESCRIPTOR_MIN_CATALOG = 300
+# What the keypoint stage is assumed to cost a listing photo before this process has timed it
+# (service/listings/inline.py): benchmarks/bench_match_api.py measured 555 ms for nine
+# photos against 53.5 ms for their hash stage alone, ~55 ms a photo on this machine.
+LISTING_LOCAL_MS_PER_PHOTO_PRIOR = 55.0
 # Catalog photos whose keypoints a service worker keeps in memory (models/hashing/
 # keypoints.py); the rest stay in the database and are read when they are candidates. One
 # photo's keypoints take ~49 KB, so 1,000 take ~52 MB (benchmarks/bench_keypoint_memory.py):

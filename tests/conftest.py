@@ -132,7 +132,10 @@ def redis_client(redis_url: str) -> Iterator[Redis]:
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def build(**overrides: object) -> Settings:
-        values: dict[str, object] = {"env": "test", "var_dir": tmp_path / "var", "log_json": False}
+        # Listing photos the hash stage leaves go to a deep check, as the deep-check tests
+        # need; tests/service/listings/test_listing_inline_local.py sets the inline budget.
+        values: dict[str, object] = {"env": "test", "var_dir": tmp_path / "var", "log_json": False,
+                                     "listing_inline_local_budget_ms": 0.0}
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
 

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
 
     # Listings, review queue, webhooks and batch jobs.
     listing_image_cache_seconds: int = Field(default=7 * 86400, ge=0)  # per-image work by sha256
+    # The keypoint stage runs inside `POST /v1/listings/score` when the photos the hash stage
+    # left unmatched are expected to take at most this long (service/listings/inline.py);
+    # otherwise they wait for a deep check. 0: always a deep check.
+    listing_inline_local_budget_ms: float = Field(default=100.0, ge=0, le=10_000)
     # Per-platform decision thresholds, e.g. {"shop-a": {"review": 0.2, "block": 0.9}};
     # platforms not listed use RISK_REVIEW_AT / RISK_BLOCK_AT from models/thresholds.py.
     platform_risk_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)

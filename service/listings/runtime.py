@@ -4,7 +4,7 @@ and the review queue, built at start-up into the app's `listings` component."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Protocol
 
@@ -16,6 +16,7 @@ from models.risk import RiskModel, RiskThresholds, load_model
 from service.captions.runtime import CaptionRuntime
 from service.core.state import Component
 from service.kit.settings import Settings
+from service.listings.inline import LocalStageCost
 from service.listings.photos import PhotoMatcher
 from service.listings.tables import Listing, ListingAssessment
 
@@ -46,6 +47,8 @@ class ListingsRuntime:
     # model loads or after it failed to.
     captions: Component[CaptionRuntime]
     review: ReviewQueue
+    # what the keypoint stage costs a photo here: whether it fits inside a request
+    local_cost: LocalStageCost = field(default_factory=LocalStageCost)
 
 
 def thresholds_for(settings: Settings, platform_id: str) -> RiskThresholds:

@@ -7,9 +7,10 @@ assessment version. Flagged assessments (review/block) enter the review queue in
 transaction.
 
 Photos are matched in two stages (photos.py). The request runs the hash stage; photos it
-left without a match get the local stage either in the request, when the caller waits for
-it (`deep_backend=None`), or afterwards as a deep check (deep_check.py) stored with the
-assessment, whose id the caller hands to a runner once the transaction has committed.
+left without a match get the local stage in the request when the caller waits for it
+(`deep_backend=None`) or when they fit the inline budget (inline.py: few photos on a catalog
+where the stage is cheap), otherwise afterwards as a deep check (deep_check.py) stored with
+the assessment, whose id the caller hands to a runner once the transaction has committed.
 """
 
 from __future__ import annotations
@@ -72,11 +73,14 @@ def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: 
     by_hash = photos.run_stage(session, runtime.matcher, "hash", version, every, cache, ttl,
                                gated(False))
     unmatched = [p for p in every if not by_hash[p.index]]
-    if wait:
-        by_local = photos.run_stage(session, runtime.matcher, "local", version, unmatched,
-                                    cache, ttl, gated(True))
-    else:
-        by_local = photos.cached_results(cache, "local", version, unmatched)
+    by_local = photos.cached_results(cache, "local", version, unmatched)
+    left = [p for p in unmatched if p.index not in by_local]
+    if left and (wait or runtime.local_cost.fits(
+            len(left), state.settings.listing_inline_local_budget_ms)):
+        t0 = time.perf_counter()
+        by_local |= photos.run_stage(session, runtime.matcher, "local", version, left, cache,
+                                     ttl, gated(True))
+        runtime.local_cost.observe((time.perf_counter() - t0) * 1e3, len(left))
     waiting = [p for p in unmatched if p.index not in by_local]
     found = {i: m for i, m in by_hash.items() if m}
     for index, matches in by_local.items():
