@@ -9,8 +9,9 @@ two mild ones, described as the service describes them (whole photo + recovered 
 Reported for each N: candidate recall@16 by edit, the HNSW search time for one query photo
 (p50 / p99), and the index's bytes per catalog photo, next to exact brute-force search
 (faiss IndexFlatIP) on the same vectors in the same run. The distractors' descriptors are
-cached under var/bench/ (computing 10,000 takes a few minutes on two cores), so reruns take
-seconds. ``TRUST_BENCH_SCALE=1000,10000,100000`` sets the sizes (default 1000,10000);
+cached under var/bench/matching-scale/ (benchmarks/matching_cache.py, shared with
+bench_matching_scale; 10,000 take a few minutes on two cores), so reruns take seconds.
+``TRUST_BENCH_SCALE=1000,10000,100000`` sets the sizes (default 1000,10000);
 ``TRUST_BENCH_DESCRIPTORS=descriptor-v1,descriptor-v2`` the artifacts compared in the same run
 (default: those two; each has its own cache).
 """
@@ -28,37 +29,20 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 from trustdata.copydetect.build import build as build_split
-from trustdata.copydetect.sources import distractor_jpeg
 
+from benchmarks import matching_cache
 from models.descriptor.index import DescriptorIndex
-from models.descriptor.model import ARTIFACT_DIR, serve_artifact
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import recover_query
 from models.hashing.pipeline import catalog_descriptors, query_descriptors
 from models.thresholds import DESCRIPTOR_TOP_K, LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
 
-ROOT = Path("var/bench/descriptor-scale")
 SPLIT = Path("var/copydetect/holdout3")
 MILD_SAMPLE = ("recompress", "overlay_text")
 
 
-ARTIFACTS = ARTIFACT_DIR.parent
-
-
-def _init_worker(artifact: str) -> None:
-    faiss.omp_set_num_threads(1)
-    import torch
-
-    torch.set_num_threads(1)
-    serve_artifact(ARTIFACTS / artifact)
-
-
 def _describe(data: bytes) -> np.ndarray:
     return catalog_descriptors(decode_for_matching(data, side=LOCAL_CATALOG_SIDE))
-
-
-def _distractor(index: int) -> np.ndarray:
-    return _describe(distractor_jpeg(index))
 
 
 def _catalog(path: str) -> np.ndarray:
@@ -71,31 +55,15 @@ def _query(path: str) -> np.ndarray:
                              decode_for_matching(data, "JPEG", side=LOCAL_QUERY_MAX_SIDE))
 
 
-def _distractors(n: int, pool: multiprocessing.pool.Pool, artifact: str) -> np.ndarray:
-    """(n, views, 256) float16, computed once and extended as larger sizes are asked for."""
-    cache = ROOT / artifact / "distractors.npy"
-    have = np.load(cache) if cache.exists() else np.zeros((0, 3, 256), np.float16)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    with tqdm(total=n, initial=min(n, len(have)), desc=f"{artifact}: distractors") as bar:
-        while len(have) < n:  # saved every 5,000, so an interrupted run keeps its work
-            indices = range(len(have), min(n, len(have) + 5_000))
-            fresh = []
-            for views in pool.imap(_distractor, indices, chunksize=8):
-                fresh.append(views)
-                bar.update()
-            have = np.concatenate([have, np.stack(fresh).astype(np.float16)])
-            np.save(cache, have)
-    return have[:n]
-
-
 def _described(artifact: str, catalog: list[str], queries: list[dict[str, str]], n: int,
                ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
-    with multiprocessing.get_context("fork").Pool(2, _init_worker, (artifact,)) as pool:
+    with multiprocessing.get_context("fork").Pool(2, matching_cache.init_worker, (artifact,)) as pool:
         cat = list(pool.imap(_catalog, [str(SPLIT / "catalog" / f"{c}.jpg") for c in catalog]))
         described = list(tqdm(pool.imap(_query, [str(SPLIT / q["file"]) for q in queries],
                                          chunksize=4), total=len(queries),
                               desc=f"{artifact}: queries"))
-        extra = _distractors(n, pool, artifact)
+        matching_cache.ensure_descriptors(n, pool, artifact)
+    extra = matching_cache.descriptors(n, artifact)
     return cat, described, extra
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing.pool
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import cv2
@@ -74,8 +74,8 @@ def _desc_file(version: str, chunk: int) -> Path:
 
 def ensure(n: int, pool: multiprocessing.pool.Pool, artifact: str) -> None:
     """Compute whatever of the first ``n`` distractors' evidence is not cached yet."""
+    ensure_descriptors(n, pool, artifact)
     ROOT.mkdir(parents=True, exist_ok=True)
-    version = artifact
     chunks = range((n + CHUNK - 1) // CHUNK)
     todo = [c for c in chunks if not (_stage_file(c).exists() and _keypoint_file(c).exists())]
     for c in tqdm(todo, desc="distractor hashes + keypoints (chunks of 1,000)"):
@@ -84,10 +84,22 @@ def ensure(n: int, pool: multiprocessing.pool.Pool, artifact: str) -> None:
         offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
         np.save(_keypoint_file(c), np.frombuffer(b"".join(blobs), dtype=np.uint8))
         np.savez(_stage_file(c), hashes=np.array([h for h, _ in rows]), offsets=offsets)
-    todo = [c for c in chunks if not _desc_file(version, c).exists()]
-    for c in tqdm(todo, desc=f"distractor descriptors, {version} (chunks of 1,000)"):
+
+
+def ensure_descriptors(n: int, pool: multiprocessing.pool.Pool, artifact: str) -> None:
+    """The view descriptors alone (``pool`` serves ``artifact``: ``init_worker``)."""
+    ROOT.mkdir(parents=True, exist_ok=True)
+    chunks = range((n + CHUNK - 1) // CHUNK)
+    todo = [c for c in chunks if not _desc_file(artifact, c).exists()]
+    for c in tqdm(todo, desc=f"distractor descriptors, {artifact} (chunks of 1,000)"):
         views = pool.map(_describe, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
-        np.save(_desc_file(version, c), np.stack(views).astype(np.float16))
+        np.save(_desc_file(artifact, c), np.stack(views).astype(np.float16))
+
+
+def descriptors(n: int, artifact: str) -> np.ndarray:
+    """(n, views, dims) float16 view descriptors of the first ``n`` distractors."""
+    chunks = [np.load(_desc_file(artifact, c)) for c in range((n + CHUNK - 1) // CHUNK)]
+    return np.concatenate(chunks)[:n] if chunks else np.zeros((0, 3, 256), np.float16)
 
 
 def _hashset(d: dict[str, object]) -> HashSet:
@@ -111,3 +123,29 @@ def load(n: int, artifact: str,
             yield (index, [_hashset(d) for d in json.loads(str(text))], features,
                    desc[j].astype(np.float32))
 
+
+
+class DiskKeypoints:
+    """The cached distractors' keypoints as a ``KeypointSource``: read from the memory-mapped
+    chunk files when the keypoint stage asks for a candidate, as the service reads its
+    database. Image ids are ``first_id + distractor index``."""
+
+    def __init__(self, first_id: int, n: int) -> None:
+        self.first_id, self.n = first_id, n
+        self._chunks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _chunk(self, c: int) -> tuple[np.ndarray, np.ndarray]:
+        if c not in self._chunks:
+            self._chunks[c] = (np.load(_keypoint_file(c), mmap_mode="r"),
+                               np.load(_stage_file(c))["offsets"])
+        return self._chunks[c]
+
+    def load(self, image_ids: Collection[int]) -> dict[int, LocalFeatures]:
+        out = {}
+        for image_id in image_ids:
+            index = image_id - self.first_id
+            if 0 <= index < self.n:
+                blob, offsets = self._chunk(index // CHUNK)
+                j = index % CHUNK
+                out[image_id] = LocalFeatures.from_bytes(blob[offsets[j]:offsets[j + 1]].tobytes())
+        return out

@@ -26,6 +26,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -47,7 +49,7 @@ from models.descriptor.model import (
 from models.descriptor.network import WHITEN_MEAN, WHITEN_PROJ, DescriptorNet, gem, load_state
 from training.build_descriptor import BuildConfig
 from training.descriptor_card import trained_card
-from training.descriptor_eval import held_out_eval, time_one
+from training.descriptor_eval import held_out_eval
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,20 @@ def _stored(net: DescriptorNet, dtype: torch.dtype) -> dict[str, torch.Tensor]:
     return tensors
 
 
+def speed_in_fresh_process(directory: Path) -> dict[str, float]:
+    """One-thread timings of the stored artifact, taken in a new interpreter: after training,
+    this process's thread pools make one-thread timings meaningless (100x off here)."""
+    code = ("import json, sys; from pathlib import Path; "
+            "from models.descriptor.model import Descriptor, fixture_images; "
+            "from training.descriptor_eval import time_one; "
+            "print(json.dumps(time_one(Descriptor.load(Path(sys.argv[1])), "
+            "fixture_images()[0], 40)))")
+    out = subprocess.run([sys.executable, "-P", "-c", code, str(directory)], check=True,
+                         capture_output=True, text=True)
+    speed: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return speed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--views", type=Path, default=Path("var/descriptor/views"))
@@ -242,7 +258,7 @@ def main() -> None:
     save_file({"embeddings": torch.from_numpy(served.describe(fixture_images()))},
               str(args.out / FIXTURES_FILE), metadata={"version": cfg.version})
     evaluation = held_out_eval({base_config.version: base, cfg.version: served}, BuildConfig())
-    speed = time_one(served, fixture_images()[0], 40)
+    speed = speed_in_fresh_process(args.out)
     size_mb = sum(p.stat().st_size for p in args.out.glob("*.safetensors")) / 1e6
     metrics: dict[str, object] = {
         "version": cfg.version, "base": base_config.version, "side": dconfig.side,
