@@ -45,10 +45,14 @@ STEPS: dict[str, list[list[str]]] = {
          "--artifact", "models/artifacts/caption-context", "--risk", "models/artifacts/risk-v1",
          "--risk", "models/artifacts/risk-v2", "--report", "reports/captions/listings.md"],
     ],
-    # the global copy-detection descriptor: ImageNet trunk converted to safetensors, its
-    # whitening fitted on generated views, fixtures, metrics and the card
+    # the global copy-detection descriptor: ImageNet trunk converted to safetensors and its
+    # whitening fitted on generated views (descriptor-v1, the pretrained baseline), then its
+    # last blocks trained for copy detection on prepared views (descriptor-v2, served)
     "descriptor": [
         ["training.build_descriptor", "--out", "models/artifacts/descriptor-v1"],
+        ["training.prepare_descriptor_views", "--out", "var/descriptor/views"],
+        ["training.train_descriptor", "--views", "var/descriptor/views", "--base",
+         "models/artifacts/descriptor-v1", "--out", "models/artifacts/descriptor-v2"],
     ],
     # copy-detection calibration splits, the thresholds calibrated on them, and the reports
     # on the hold-out splits (seed 3, then seeds 7, 9 and 10); which seed is which, and why,
