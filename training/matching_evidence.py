@@ -70,14 +70,14 @@ def save_evidence(scored: Sequence[Scored], path: Path) -> None:
 
 
 def load_evidence(path: Path, fits_only: bool = False) -> list[Scored]:
-    """Saved evidence; ``fits_only``: only its keypoint fits will be used, so only the
-    keypoint part of the version (``.l1``) has to match."""
+    """Saved evidence; only the parts of the version it depends on have to match: the hash
+    and keypoint parts (``h5.l1``; the evaluator verifies every catalog image, so the
+    global descriptor's part does not enter), or with ``fits_only`` (only its keypoint fits
+    will be used) the keypoint part alone."""
     doc = json.loads(path.read_text())
-    version = doc["evidence_version"]
-    if fits_only:
-        version, current = version.split(".")[-1], EVIDENCE_VERSION.split(".")[-1]
-    else:
-        current = EVIDENCE_VERSION
+    parts = slice(1, 2) if fits_only else slice(0, 2)
+    version = ".".join(doc["evidence_version"].split(".")[parts])
+    current = ".".join(EVIDENCE_VERSION.split(".")[parts])
     if version != current:
         raise SystemExit(f"{path} holds evidence {doc['evidence_version']}, this code "
                          f"computes {EVIDENCE_VERSION}: re-run the evaluator")
