@@ -1,4 +1,4 @@
-"""Serving side of the global copy-detection descriptor (models/artifacts/descriptor-v1).
+"""Serving side of the global copy-detection descriptor (models/artifacts/descriptor-v2).
 
 ``load_descriptor()`` reads the artifact once per process (config.json and
 weights.safetensors; never a pickle) and ``Descriptor.describe`` turns PIL images into
@@ -30,7 +30,7 @@ from safetensors.torch import load_file
 
 from models.descriptor.network import DescriptorNet, fold_batchnorm, load_state
 
-ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "descriptor-v1"
+ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "descriptor-v2"
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
 FIXTURES_FILE = "fixtures.safetensors"

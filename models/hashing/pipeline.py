@@ -57,9 +57,9 @@ from models.hashing.regions import Region
 # views and colour layouts) and the local stage's (ORB features). Stored evidence of another
 # version is recomputed from the stored image bytes (start-up, or `trustd matching
 # reindex`), so any change to what either stage stores bumps its part; what each version
-# changed is in reports/matching/HISTORY.md. The ".d1" part: the global descriptors of
-# the photo, its mirror and its centre (models/artifacts/descriptor-v1).
-EVIDENCE_VERSION = "h5.l1.d1"
+# changed is in reports/matching/HISTORY.md. The ".d2" part: the global descriptors of
+# the photo, its mirror and its centre (models/artifacts/descriptor-v2).
+EVIDENCE_VERSION = "h5.l1.d2"
 
 
 @dataclass(frozen=True)
