@@ -268,6 +268,14 @@ def _time_one(descriptor: Descriptor, image: Image.Image, runs: int) -> dict[str
             "ms_per_photo_batched16": round(batched, 2)}
 
 
+def seed_all(seed: int, threads: int) -> None:
+    """Seed every generator the descriptor scripts draw from; set torch's threads."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=Path("models/artifacts/descriptor-v1"))
@@ -276,10 +284,7 @@ def main() -> None:
     cfg = BuildConfig()
     if args.config is not None:
         cfg = replace(cfg, **json.loads(args.config.read_text()))
-    random.seed(cfg.seed)
-    np.random.seed(cfg.seed % 2**32)
-    torch.manual_seed(cfg.seed)
-    torch.set_num_threads(cfg.threads)
+    seed_all(cfg.seed, cfg.threads)
     started = time.perf_counter()
 
     dtype = {"float16": torch.float16, "float32": torch.float32}[cfg.storage]

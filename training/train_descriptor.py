@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import subprocess
 import sys
 import time
@@ -47,7 +46,7 @@ from models.descriptor.model import (
     fixture_images,
 )
 from models.descriptor.network import WHITEN_MEAN, WHITEN_PROJ, DescriptorNet, gem, load_state
-from training.build_descriptor import BuildConfig
+from training.build_descriptor import BuildConfig, seed_all
 from training.descriptor_card import trained_card
 from training.descriptor_eval import held_out_eval
 
@@ -218,10 +217,7 @@ def main() -> None:
     cfg = TrainConfig()
     if args.config is not None:
         cfg = replace(cfg, **json.loads(args.config.read_text()))
-    random.seed(cfg.seed)
-    np.random.seed(cfg.seed % 2**32)
-    torch.manual_seed(cfg.seed)
-    torch.set_num_threads(cfg.threads)
+    seed_all(cfg.seed, cfg.threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     started = time.perf_counter()
 
