@@ -91,19 +91,36 @@ class _Keypoints:
         return out | self.disk.load([i for i in image_ids if i not in self.resident])
 
 
-def _matcher(catalog: list[CatalogEvidence], n: int, artifact: str) -> tuple[CatalogMatcher, int]:
+def _matcher(catalog: list[CatalogEvidence], n: int, artifact: str) -> CatalogMatcher:
     """The served layout: hashes and view descriptors in the worker, keypoints read for a
-    query's candidates through a bounded cache; the bytes it grew by, per catalog photo."""
-    gc.collect()
-    before = _rss()
+    query's candidates through a bounded cache."""
     matcher = CatalogMatcher(keypoints=_Keypoints(catalog, n))
     for i, e in enumerate(catalog):
         matcher.enroll(i, e.hashes, IN_SOURCE, e.descriptors)
     for j, hashes, _, desc in tqdm(matching_cache.load(n, artifact), total=n,
                                    desc=f"enrol {n:,} distractors", leave=False):
         matcher.enroll(len(catalog) + j, hashes, IN_SOURCE, desc)
+    return matcher
+
+
+def _grown(job: tuple[list[CatalogEvidence], int, str]) -> int:
+    """Bytes the resident set grows by while a matcher of the catalog is built, in a fresh
+    forked process (a process that built one before reuses its freed heap)."""
+    catalog, n, artifact = job
     gc.collect()
-    return matcher, _rss() - before
+    before = _rss()
+    matcher = _matcher(catalog, n, artifact)
+    gc.collect()
+    grown = _rss() - before
+    del matcher
+    return grown
+
+
+def memory_per_photo(catalog: list[CatalogEvidence], n: int, artifact: str) -> int:
+    with multiprocessing.get_context("fork").Pool(1, matching_cache.init_worker,
+                                                  (artifact,)) as pool:
+        grown: int = pool.apply(_grown, ((catalog, n, artifact),))
+    return grown // (len(catalog) + n)
 
 
 def _run(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: list[dict[str, Any]],
@@ -160,9 +177,10 @@ def main() -> None:
                             for p in (50, 99)] for stage in analysed[0][1]}
         evidence = [e for e, _ in analysed]
         for n in run_sizes:
-            matcher, grown = _matcher(catalog, n, artifact)
+            per_photo = memory_per_photo(catalog, n, artifact)
+            matcher = _matcher(catalog, n, artifact)
             results.append((artifact, len(names) + n, _run(matcher, evidence, queries, expected),
-                            grown // (len(names) + n), analysis))
+                            per_photo, analysis))
             del matcher
     _print(results, families, len(queries))
 
