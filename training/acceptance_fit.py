@@ -8,9 +8,10 @@ L-BFGS-B with the weights bounded at 0 and an L2 penalty, which keeps it monoton
 construction and smooth between the knots the wrong pairs happen to sit on.
 
 Precision, not likelihood, sets the operating point: the threshold is put above the logit
-of every wrong pair of the calibration splits, each first made stronger by the margins in
-``Margins`` (the same kind of relative margin the hand-written rules had: one split's
-strongest wrong pair is a noisy estimate of the next split's).
+of every wrong pair of the calibration splits, each first made stronger by ``Margins``
+(the same kind of relative margin the hand-written rules had: one split's strongest wrong
+pair is a noisy estimate of the next split's). How much stronger is chosen by
+leave-one-split-out in training/calibrate_matching.py.
 """
 
 from __future__ import annotations
@@ -143,30 +144,39 @@ def fit(model: AcceptanceModel, table: PairTable, l2: float, smoothness: float,
 class Margins:
     """How much stronger every wrong pair is made before the threshold is put above it."""
 
-    hash_factor: float = 0.8  # hash score x this
-    inlier_factor: float = 1.2  # inliers x this
-    agreement_add: float = 0.05  # agreement + this (at most 1)
-    spread_factor: float = 1.5  # inlier-hull share x this (at most 1)
-    colour_factor: float = 0.8  # colour distance x this
+    hash_factor: float = 1.0  # hash score x this
+    inlier_factor: float = 1.0  # inliers x this, rounded up
+    agreement_add: float = 0.0  # agreement + this (at most 1)
+    spread_factor: float = 1.0  # inlier-hull share x this (at most 1)
+    colour_factor: float = 1.0  # colour distance x this
+
+    def times(self, steps: int) -> Margins:
+        """This margin applied ``steps`` times over."""
+        return Margins(self.hash_factor ** steps, self.inlier_factor ** steps,
+                       round(self.agreement_add * steps, 6), self.spread_factor ** steps,
+                       self.colour_factor ** steps)
 
 
 def strengthened(rows: np.ndarray, m: Margins) -> np.ndarray:
     out = rows.copy()
     out[:, 0] *= m.hash_factor
     fitted = out[:, 1] > 0
-    out[fitted, 1] = np.floor(out[fitted, 1] * m.inlier_factor)
+    out[fitted, 1] = np.ceil(np.round(out[fitted, 1] * m.inlier_factor, 6))
     out[:, 2] = np.minimum(out[:, 2] + m.agreement_add, 1.0)
     out[:, 3] = np.minimum(out[:, 3] * m.spread_factor, 1.0)
     out[:, 4] *= m.colour_factor
     return out
 
 
-def set_threshold(model: AcceptanceModel, wrong: np.ndarray, margins: Margins,
-                  logit_margin: float) -> AcceptanceModel:
-    """Just above the strongest wrong pair made stronger by ``margins``, plus
-    ``logit_margin``, rounded up to 1e-4."""
-    top = float(model.logits(strengthened(wrong, margins)).max()) if len(wrong) else 0.0
-    return replace(model, threshold=math.ceil((top + logit_margin) * 1e4 + 1) / 1e4)
+def set_threshold(model: AcceptanceModel, wrong: np.ndarray,
+                  margins: Margins) -> AcceptanceModel:
+    """Just above the strongest wrong pair made stronger by ``margins``, rounded up to
+    1e-4 (at least 1e-4 above it). Pairs still without evidence for the model (a hash
+    score past its bound and no fit) are left out: the matcher never scores them."""
+    rows = strengthened(wrong, margins)
+    rows = rows[(rows[:, 0] < model.max_hash_score) | (rows[:, 1] >= model.min_inliers)]
+    top = float(model.logits(rows).max()) if len(rows) else 0.0
+    return replace(model, threshold=math.ceil(top * 1e4 + 1) / 1e4)
 
 
 def accepted(model: AcceptanceModel, table: PairTable) -> np.ndarray:

@@ -27,6 +27,7 @@ accepts and lower is stronger; a pair with neither hash nor keypoint evidence sc
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections.abc import Sequence
@@ -55,6 +56,18 @@ class Feature:
         u = np.interp(x, self.knots, self.levels)
         return np.where(np.isnan(x), 0.0, u)
 
+    def strength_of(self, x: float) -> float:
+        """``strength`` of one value, without numpy's per-call cost (the served path)."""
+        k, v = self.knots, self.levels
+        if math.isnan(x):
+            return 0.0
+        if x <= k[0]:
+            return v[0]
+        if x >= k[-1]:
+            return v[-1]
+        j = bisect.bisect_right(k, x) - 1
+        return v[j] + (x - k[j]) * (v[j + 1] - v[j]) / (k[j + 1] - k[j])
+
 
 @dataclass(frozen=True)
 class Term:
@@ -67,6 +80,15 @@ class Term:
     def ramps(self, u: np.ndarray) -> np.ndarray:
         b = np.asarray(self.breaks)
         return np.clip((u[:, None] - b[:-1]) / np.diff(b), 0.0, 1.0)
+
+    def value_of(self, u: float) -> float:
+        """The term at one strength: ``ramps`` times the weights, without numpy."""
+        b, total = self.breaks, 0.0
+        for j, w in enumerate(self.weights):
+            if u <= b[j]:
+                break
+            total += w * min((u - b[j]) / (b[j + 1] - b[j]), 1.0)
+        return total
 
 
 @dataclass(frozen=True)
@@ -138,8 +160,20 @@ class AcceptanceModel:
 
     def score(self, hash_score: float | None, inliers: int | None, agreement: float | None,
               spread: float | None, colour: float | None) -> float:
-        return float(self.scores(feature_row(hash_score, inliers, agreement, spread,
-                                             colour))[0])
+        """``scores`` of one pair, computed without numpy: the matcher scores every catalog
+        image either stage found, inside the request (tests/models/hashing/
+        test_acceptance.py checks both paths agree)."""
+        row = feature_row(hash_score, inliers, agreement, spread, colour)[0].tolist()
+        fitted = row[1] >= self.min_inliers
+        if not (row[0] < self.max_hash_score or fitted):
+            return math.inf
+        u = {f.name: f.strength_of(x) for f, x in zip(self.features, row, strict=True)}
+        if not fitted:
+            for name in _FIT_FEATURES:
+                u[name] = 0.0
+        z = self.bias + sum(t.value_of(math.prod(u[f] for f in t.features))
+                            for t in self.terms)
+        return math.exp(min(self.threshold - z, 700.0))
 
     def hash_alone_bound(self, step: float = 0.125) -> float | None:
         """The loosest hash pair score accepted with no other evidence (scores come in
