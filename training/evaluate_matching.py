@@ -2,9 +2,10 @@
 
 Commands (from the repo root)::
 
-    make train ONLY=matching  # builds the splits, calibrates on seeds 0, 1, 5, 6, 8, then:
+    make train ONLY=matching  # every split and its evidence, the model, these reports
     python -P -m trustdata.copydetect.build --seed 3 --out var/copydetect/holdout3
-    python -P -m training.evaluate_matching --data var/copydetect/holdout3 --out reports/matching
+    python -P -m training.evaluate_matching --data var/copydetect/holdout3 --out reports/matching \
+        --evidence-out var/evidence/holdout3.json
     python -P -m trustdata.copydetect.build --seed 9 --out var/copydetect/holdout9  # 7, 10
     python -P -m training.evaluate_matching --data var/copydetect/holdout9 --out reports/matching/holdout9
 
