@@ -22,8 +22,8 @@ from models.hashing.index import HammingIndex
 from models.hashing.pipeline import Rules
 
 QUERIES = 200
-# 5 and 8 as before; the radius the committed rules search each 64-bit index with (half the
-# loosest hash score any rule accepts); 12, what an uncapped colour-confirmed rule would need.
+# 5 and 8 as before; the radius the committed matcher searches each 64-bit index with (half
+# the hash score past which its acceptance model reads nothing); 12, a wider search.
 RADII = tuple(sorted({5, 8, int(Rules().candidate_score) // 2, 12}))
 
 

@@ -92,9 +92,8 @@ MATCH_INFORMATION_RANGE = 128
 MATCH_INFORMATION_MAX_GAIN = 4.0
 
 
-# --- Image matching: local-feature verification and acceptance rules ----------------------
-# ORB keypoints + RANSAC similarity fit (models/hashing/local.py); the acceptance
-# thresholds further down are calibrated by training/calibrate_matching.py.
+# --- Image matching: local-feature verification and acceptance ----------------------------
+# ORB keypoints + RANSAC similarity fit (models/hashing/local.py); acceptance at the end.
 LOCAL_CATALOG_SIDE = 640  # catalog photos are described at this long side
 LOCAL_CATALOG_FEATURES = 500  # keypoints per catalog photo, and as many again for its mirror
 LOCAL_QUERY_MIN_SIDE = 512  # queries are rescaled so their long side lies in [MIN, MAX]:
@@ -128,58 +127,9 @@ LISTING_LOCAL_MS_PER_PHOTO_PRIOR = 55.0
 # ~50 query photos (DESCRIPTOR_TOP_K plus the hash stage's finds), so a burst of listings
 # of one product reads its photos once.
 LOCAL_CACHE_IMAGES = 1000
-# Calibrated by training/calibrate_matching.py (its defaults) on the seed-0, 1, 5, 6 and 8
-# dev splits together, on evidence of the current EVIDENCE_VERSION (models/hashing/
-# pipeline.py); seeds 3, 7, 9 and 10 are the hold-outs the reports are measured on
-# (reports/matching/HISTORY.md: which split shaped what). The wrong pairs of the five
-# splits set every value, each with a relative margin, since one split's extreme is a noisy
-# estimate of the next one's. The hash stage alone: 0.6 x the first false hash match
-# (11.25, seed 6), rounded down to a half step.
-MATCH_HASH_MAX_SCORE = 6.5  # hash stage alone accepts a pair score <= this
-# The gate is the strictest one (0..0.95) whose rules recall within half a point of the
-# best one's (0.25: 0.934 of all positives on the five splits; 0.5: 0.930); the inliers are
-# 1.25 x the most of a wrong fit agreeing within 0.1 below it (34, seed 8: a green bag and
-# an orange bag of one shape, agreement 0.74), rounded up.
-LOCAL_MIN_AGREEMENT = 0.5  # photometric gate: per-cell gradient agreement (local.agreement)
-LOCAL_MIN_INLIERS = 43  # local stage alone accepts a gated fit with >= this many inliers
-# Stricter gates, each calibrated alone the same way, accept with fewer inliers (agreement
-# >=, inliers >=): no wrong fit agreeing 0.75 or more had over 27 inliers, none at 0.8 or
-# more over 26 (a staircase, as MATCH_COLOUR_STEPS below; covered steps dropped).
-LOCAL_STRICTER_GATES: tuple[tuple[float, int], ...] = ((0.85, 34), (0.9, 33))
-# A fit whose inliers' convex hull covers less than LOCAL_SLIVER_SPREAD of the catalog photo
-# is placed by one small detail; it passes the gate only at LOCAL_SLIVER_MIN_AGREEMENT.
-# Overlaid words sharing letters with another product's label gave wrong fits of 36 and 40
-# inliers within 0.49 % and 0.66 % of the photo, agreeing at 0.71 and 0.79 (seeds 5 and 6:
-# the similar layouts around the words agree), while true copies placed by their label
-# agree at 0.9-1.0. LOCAL_SLIVER_SPREAD is set by hand (1.5 x the wider of the two, rounded
-# to 0.01); the agreement is 0.1 above the best-agreeing wrong sliver fit with enough
-# inliers for a gated rule (0.79, seed 6), rounded up to 0.05.
-LOCAL_SLIVER_SPREAD = 0.01
-LOCAL_SLIVER_MIN_AGREEMENT = 0.9
-# A fit failing the gate (a collage tile: neighbours hide part of the photo) needs 1.25 x
-# the most inliers of any wrong fit (74, seed 6: a resized distractor, agreement 0.12, all
-# within 1.9 % of the photo), and, since one shared word can give any number of inliers in
-# a sliver of the photo, inliers spread over 2 x the largest hull share of a wrong fit
-# failing the gate with >= LOCAL_JOINT_MIN_INLIERS inliers (0.0275, seed 0); both rounded up.
-LOCAL_UNCHECKED_MIN_INLIERS = 93  # local stage alone accepts an ungated fit with >= this
-LOCAL_UNCHECKED_MIN_SPREAD = 0.06  # many inliers, and their convex hull >= this share
-# Joint rule, both stages on the same catalog image: half the local evidence, and a hash
-# score 0.6 x the lowest one of a wrong pair that also had such a gated fit (27.0, seed 8).
-LOCAL_JOINT_MIN_INLIERS = 22  # joint rule: a gated fit with >= this many inliers and
-MATCH_JOINT_HASH_MAX_SCORE = 16.0  # a hash pair score <= this, on the same image
-# Colour-confirmed rules (models/hashing/colour.py), a staircase of (colour distance <=,
-# hash score <=, inliers >=): a catalog image whose colour layout is within a step's
-# distance of the query's is accepted with that step's hash score or a keypoint fit of its
-# inliers, photometric gate or not. Each step is calibrated alone on the five splits: its
-# hash score 0.6 x the lowest one of a wrong pair within 1.5 x its distance (capped at 19,
-# the indexes' search radius 9), its inliers 1.25 x the most of a wrong fit within it (at
-# least the fewest any fit is verified with); steps another step covers are dropped. The
-# wrong pairs that set them: the lowest hash scores 34.0 within 0.06 (capped at 19; seed
-# 5), 24.0 within 0.09 (seed 5), 20.75 within 0.12 (seed 6: a mirrored product shot
-# against a side crop of another), 17.0 within 0.15-0.225 (seed 8), 13.0 within 0.3
-# (seed 1); wrong fits of 15 and 31 inliers within 0.375 and 0.45 (seed 8). On the five
-# splits the staircase recalls 0.942 of all positives, its best single step 0.940, no
-# colour rule 0.936.
-MATCH_COLOUR_STEPS: tuple[tuple[float, float, int], ...] = (
-    (0.04, 19.0, 12), (0.06, 14.0, 12), (0.08, 12.0, 12), (0.15, 10.0, 12), (0.2, 7.5, 12),
-    (0.25, 7.5, 19), (0.3, 7.5, 39))
+# Which matches are accepted is decided by one calibrated model,
+# models/artifacts/match-acceptance-v1 (models/hashing/acceptance.py; fitted by
+# training/calibrate_matching.py, its card in the artifact's README.md). Its weakest hash
+# knot is the hash stage's search bound and its weakest inlier knot the fewest inliers the
+# local stage reports. The rules and thresholds it replaced, and how each was calibrated:
+# reports/matching/CALIBRATION.md.

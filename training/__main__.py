@@ -10,9 +10,11 @@ import subprocess
 import sys
 import time
 
-# The copy-detection splits training.calibrate_matching sets the matching thresholds on.
+# The copy-detection splits training.calibrate_matching fits the acceptance model on, and
+# the hold-outs it is only measured on.
 CALIBRATION_SPLITS = (("0", "calib"), ("1", "eval"), ("5", "calib5"), ("6", "calib6"),
                       ("8", "calib8"))
+HOLDOUT_SPLITS = (("3", "holdout3"), ("7", "holdout7"), ("9", "holdout9"), ("10", "holdout10"))
 
 # group -> steps in order; `make train ONLY=<group>` runs one group.
 STEPS: dict[str, list[list[str]]] = {
@@ -54,22 +56,22 @@ STEPS: dict[str, list[list[str]]] = {
         ["training.train_descriptor", "--views", "var/descriptor/views", "--base",
          "models/artifacts/descriptor-v1", "--out", "models/artifacts/descriptor-v2"],
     ],
-    # copy-detection calibration splits, the thresholds calibrated on them, and the reports
-    # on the hold-out splits (seed 3, then seeds 7, 9 and 10); which seed is which, and why,
-    # is in reports/matching/HISTORY.md
+    # copy-detection calibration and hold-out splits and the evidence of both stages on each
+    # (a quarter hour of keypoint matching a split), the acceptance model fitted on the
+    # calibration splits' evidence, then the hold-out reports re-scored from theirs; which
+    # seed is which, and why, is in reports/matching/HISTORY.md
     "matching": [
-        *[["trustdata.copydetect.build", "--seed", seed, "--out", f"var/copydetect/{name}"]
-          for seed, name in CALIBRATION_SPLITS],
-        ["training.calibrate_matching", "--data",
-         *[f"var/copydetect/{name}" for _, name in CALIBRATION_SPLITS]],
-        ["trustdata.copydetect.build", "--seed", "3", "--out", "var/copydetect/holdout3"],
-        ["training.evaluate_matching", "--data", "var/copydetect/holdout3", "--out",
-         "reports/matching"],
-        *[step for seed in ("7", "9", "10") for step in (
-            ["trustdata.copydetect.build", "--seed", seed, "--out",
-             f"var/copydetect/holdout{seed}"],
-            ["training.evaluate_matching", "--data", f"var/copydetect/holdout{seed}", "--out",
-             f"reports/matching/holdout{seed}"])],
+        *[step for seed, name in (*CALIBRATION_SPLITS, *HOLDOUT_SPLITS) for step in (
+            ["trustdata.copydetect.build", "--seed", seed, "--out", f"var/copydetect/{name}"],
+            ["training.evaluate_matching", "--data", f"var/copydetect/{name}", "--out",
+             f"var/matching/{name}", "--evidence-out", f"var/evidence/{name}.json"])],
+        ["training.calibrate_matching",
+         "--evidence", *[f"var/evidence/{name}.json" for _, name in CALIBRATION_SPLITS],
+         "--holdout", *[f"var/evidence/{name}.json" for _, name in HOLDOUT_SPLITS]],
+        *[["training.evaluate_matching", "--data", f"var/copydetect/{name}", "--evidence",
+           f"var/evidence/{name}.json", "--out",
+           "reports/matching" if name == "holdout3" else f"reports/matching/{name}"]
+          for _, name in HOLDOUT_SPLITS],
     ],
 }
 

@@ -1,278 +1,234 @@
-"""Calibrate the matching rules on dev splits so that precision stays 1.0.
+"""Fit the match-acceptance model on calibration splits' evidence; report it on hold-outs.
 
-Command (from the repo root, after building the splits with trustdata.copydetect.build)::
+Command (from the repo root; the evidence is what training.evaluate_matching saves with
+``--evidence-out`` for each split built by trustdata.copydetect.build)::
 
-    python -P -m training.calibrate_matching --data var/copydetect/calib var/copydetect/eval \
-        var/copydetect/calib5 var/copydetect/calib6 var/copydetect/calib8
+    python -P -m training.calibrate_matching \
+        --evidence var/evidence/calib.json var/evidence/eval.json var/evidence/calib5.json \
+            var/evidence/calib6.json var/evidence/calib8.json \
+        --holdout var/evidence/holdout3.json var/evidence/holdout7.json \
+            var/evidence/holdout9.json var/evidence/holdout10.json \
+        --out models/artifacts/match-acceptance-v1 --report reports/matching/acceptance.md
 
-(seeds 0, 1, 5, 6 and 8; training/__main__.py builds them), or, from the evidence the
-evaluator saved (``--evidence-out``), without recomputing it::
+(calibration seeds 0, 1, 5, 6, 8 and hold-outs 3, 7, 9, 10: training/__main__.py; a split's
+name is its evidence file's stem). Deterministic: the same evidence and config give the
+same artifact, byte for byte (L-BFGS-B from zeros, weights rounded to 6 decimals).
 
-    python -P -m training.calibrate_matching --evidence var/evidence/calib.json \
-        var/evidence/eval.json var/evidence/calib5.json var/evidence/calib6.json \
-        var/evidence/calib8.json
+What it does (models/hashing/acceptance.py is the model; training/acceptance_fit.py the fit):
 
-Every rule is set from the wrong (query, catalog image) pairs of all the given splits
-together, with a relative margin, because one split's extreme is a noisy estimate of the
-next one's (the first false hash match scored 15.75 on seed 0 and 11.25 on seed 6; the most
-inliers of a wrong local fit were 40 on seed 1 and 74 on seed 6):
+1. every pair either stage found on the calibration splits becomes a feature row;
+2. the monotone additive logistic model of ``--config`` is fitted on all of them together;
+3. the threshold goes just above the strongest wrong pair of any calibration split after
+   that pair was made stronger by a margin (``margin_step`` of the config: hash score
+   x0.95, inliers x1.05, colour distance x0.95, inlier hull x1.1, applied some number of
+   times): no wrong calibration pair is accepted, and none would be with somewhat more of
+   the same evidence. The fit's photometric agreement is not inflated: it says what kind
+   of fit it is rather than how much of it there is, and inflating it (with the hull,
+   x1.25) made seed 1's same-shape watches (26 inliers, agreement 0.88) into clean
+   copies, costing recall for no fewer wrong pairs on left-out splits; the hull is, a
+   little, since one shared word in a larger font spreads its inliers wider
+   (reports/matching/HISTORY.md);
+4. how many steps: leave-one-split-out, the same fit and threshold on all calibration
+   splits but one, measured on the one left out, for each number in ``margin_steps``; the
+   fewest at which no left-out split has a wrong pair accepted, then ``extra_steps`` more
+   along the grid (that fewest was itself chosen on these splits);
+5. the hold-outs are scored by the model and, on the same evidence, by the hand-written
+   rules it replaces (training/legacy_rules.py), side by side in ``--report``.
 
-* hash stage alone: ``MATCH_HASH_MAX_SCORE`` is the largest half step at most
-  ``--hash-ratio`` times the lowest score of a wrong pair;
-* local stage alone: for a photometric gate ``LOCAL_MIN_AGREEMENT``, ``LOCAL_MIN_INLIERS``
-  is ``--inlier-factor`` times the most inliers of a wrong fit agreeing within
-  ``GATE_MARGIN`` below the gate (a margin on that axis too); a fit
-  failing it needs ``LOCAL_UNCHECKED_MIN_INLIERS``, ``--inlier-factor`` times the most
-  inliers of any wrong fit, spread over ``LOCAL_UNCHECKED_MIN_SPREAD`` of the photo, twice
-  the widest inlier hull of a wrong fit failing the gate (rounded up to 0.01);
-* joint rule (both stages on the same image): with ``LOCAL_JOINT_MIN_INLIERS`` gated
-  inliers (``--joint-inliers``, default half of ``LOCAL_MIN_INLIERS``),
-  ``MATCH_JOINT_HASH_MAX_SCORE`` is ``--hash-ratio`` times the lowest hash score of a wrong
-  pair that also has such a fit;
-* stricter gates whose own inlier count is lower join as ``LOCAL_STRICTER_GATES`` (a
-  staircase: each step holds alone);
-* the gate (0 to 0.95) is the strictest one whose rules recall within
-  ``GATE_RECALL_TOLERANCE`` of the best gate's on these splits; a fit whose inliers lie in
-  a sliver (hull under ``LOCAL_SLIVER_SPREAD``, set by hand) passes only at
-  ``LOCAL_SLIVER_MIN_AGREEMENT``, ``SLIVER_MARGIN`` above the best-agreeing wrong sliver fit;
-* colour-confirmed rules (models/hashing/colour.py), ``MATCH_COLOUR_STEPS``: for each
-  colour-layout distance bound in ``COLOUR_BOUNDS``, a hash score ``--hash-ratio`` times
-  the lowest one of a wrong pair within ``COLOUR_MARGIN`` times that bound and an inlier
-  count ``--inlier-factor`` times the most inliers of a wrong fit (gate or not) within it
-  (at least the fewest inliers any fit is verified with; the hash score at most
-  ``HASH_SEARCH_MAX_SCORE``); every step no other step covers is kept.
-
-Commit the printed values in models/thresholds.py, then evaluate on a split that was not
-used here (seeds 3, 7, 9, 10) with training.evaluate_matching: those are the hold-outs.
+The artifact directory gets model.json (what serving reads), metrics.json, fixtures.json
+(feature rows with their stored logits and scores; tests/models/hashing/test_acceptance.py
+checks the artifact reproduces them), training_config.json and README.md (the card).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import math
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from models.hashing.pipeline import Rules
-from models.thresholds import LOCAL_MIN_CANDIDATE_MATCHES
-from training.evaluate_matching import CURVE_MAX_SCORE, run_matcher
-from training.matching_evidence import Scored, load_evidence, pair_score, stage_score
+from models.hashing.acceptance import FEATURES, AcceptanceModel
+from models.hashing.pipeline import EVIDENCE_VERSION
+from training import acceptance_report
+from training.acceptance_fit import (
+    Margins,
+    PairTable,
+    figures,
+    fit,
+    pair_table,
+    set_threshold,
+    structure,
+    summarise,
+)
+from training.legacy_rules import legacy_score
+from training.matching_evidence import Scored, load_evidence
 
-GATES = np.round(np.arange(0.0, 0.96, 0.05), 2)
-COLOUR_BOUNDS = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3)
-# No rule accepts a hash score above this: the hash indexes are searched to radius 9 (a
-# pair score of 19 needs a pHash or dHash distance <= 9); radius 12 costs 3x per query at
-# 1M hashes (benchmarks/bench_search.py: 0.60 vs 0.21 ms) and bought one positive on seeds
-# 0 and 1 when the colour rule wanted it.
-HASH_SEARCH_MAX_SCORE = 19.0
-GATE_MARGIN = 0.1  # inlier counts for a gate come from wrong fits agreeing >= gate - this
-SLIVER_MARGIN = 0.1  # agreement a sliver fit needs above the best-agreeing wrong one
-GATE_RECALL_TOLERANCE = 0.005  # recall a stricter photometric gate may give up
-COLOUR_MARGIN = 1.5  # thresholds for a colour bound come from wrong pairs within 1.5 x it
-
-
-def half_step_below(score: float, ratio: float) -> float:
-    return math.floor(min(score, CURVE_MAX_SCORE) * ratio * 2) / 2
+DEFAULT_CONFIG = Path("training/configs/match-acceptance-v1.json")
+STRONGEST_WRONG = 5  # wrong pairs per calibration split kept in metrics.json, strongest first
 
 
-def first_false_hash(scored: Sequence[Scored]) -> float:
-    return min((v for s in scored for c, v in s.hash_scores.items() if c != s.expected),
-               default=np.inf)
+def margins(config: dict, steps: int) -> Margins:
+    return Margins(**config["margin_step"]).times(steps)
 
 
-def _gated(fit: tuple[int, float, float], rules: Rules) -> bool:
-    """Rules.gated for a saved fit (inliers, agreement, hull share)."""
-    return rules.gated(fit[1], fit[2])
+def fit_on(config: dict, splits: Sequence[Sequence[Scored]]) -> tuple[AcceptanceModel,
+                                                                       np.ndarray]:
+    """The model fitted on ``splits`` together (threshold not set yet), and their wrong
+    pairs, out to where the widest margin could bring one within the model's bounds."""
+    model = structure(config)
+    scored = [s for split in splits for s in split]
+    table = pair_table(scored, model.max_hash_score, model.min_inliers)
+    model = fit(model, table, float(config["l2"]), float(config["smoothness"]),
+                float(config["negative_weight"]))
+    widest = margins(config, max(config["margin_steps"]))
+    wider = pair_table(scored, model.max_hash_score / widest.hash_factor,
+                       math.floor(model.min_inliers / widest.inlier_factor))
+    return model, wider.wrong
 
 
-def most_false_inliers(scored: Sequence[Scored], rules: Rules | None) -> int:
-    """Most inliers of a wrong fit passing ``rules``' gate (None: of any wrong fit)."""
-    return max((f[0] for s in scored for c, f in s.fits.items()
-                if c != s.expected and (rules is None or _gated(f, rules))), default=0)
+def fitted(config: dict, splits: Sequence[Sequence[Scored]],
+           steps: int | None = None) -> AcceptanceModel:
+    """Fitted on ``splits``, the threshold above their wrong pairs made stronger by
+    ``steps`` margin steps (default: the config's ``chosen_steps``)."""
+    model, wrong = fit_on(config, splits)
+    steps = int(config["chosen_steps"]) if steps is None else steps
+    return set_threshold(model, wrong, margins(config, steps))
 
 
-def widest_false_unchecked(scored: Sequence[Scored], rules: Rules, min_inliers: int) -> float:
-    """Largest inlier-hull share of a wrong fit failing the gate with ``min_inliers``."""
-    return max((f[2] for s in scored for c, f in s.fits.items()
-                if c != s.expected and not _gated(f, rules) and f[0] >= min_inliers),
-               default=0.0)
+def leave_one_split_out(config: dict, calib: dict[str, list[Scored]],
+                        tables: dict[str, PairTable]) -> dict[int, dict[str, dict]]:
+    """Per margin step, per calibration split: fitted on the others, measured on it."""
+    out: dict[int, dict[str, dict]] = {t: {} for t in config["margin_steps"]}
+    for name in calib if len(calib) > 1 else []:
+        model, wrong = fit_on(config, [s for other, s in calib.items() if other != name])
+        top = float(model.logits(tables[name].wrong).max(initial=-math.inf))
+        for t in config["margin_steps"]:
+            m = set_threshold(model, wrong, margins(config, t))
+            out[t][name] = {"threshold": m.threshold, "strongest_wrong_logit": round(top, 4),
+                            **figures(m, tables[name])["all"]}
+    return out
 
 
-def first_false_joint(scored: Sequence[Scored], min_inliers: int, rules: Rules) -> float:
-    """Lowest hash score of a wrong pair that also has a gated fit of ``min_inliers``."""
-    return min((v for s in scored for c, v in s.hash_scores.items()
-                if c != s.expected and c in s.fits and s.fits[c][0] >= min_inliers
-                and _gated(s.fits[c], rules)), default=np.inf)
+def choose_steps(config: dict, loso: dict[int, dict[str, dict]]) -> int:
+    """The fewest margin steps at which no split left out of the fit had a wrong pair
+    accepted, then ``extra_steps`` further along the grid: that fewest is itself chosen
+    on these splits, so it is an optimistic estimate of what a new split needs."""
+    steps = sorted(loso)
+    if not any(loso.values()):  # one calibration split: nothing to leave out
+        return steps[-1]
+    clean = [t for t in steps if all(f["wrong"] == 0 for f in loso[t].values())]
+    # Every later step is at least as strict, so the first clean one is the boundary.
+    first = steps.index(clean[0]) if clean else len(steps) - 1
+    return steps[min(first + int(config["extra_steps"]), len(steps) - 1)]
 
 
-def sliver_agreement(scored: Sequence[Scored], sliver_spread: float, min_inliers: int,
-                     gate: float) -> float:
-    """The gate for sliver fits: ``SLIVER_MARGIN`` above the best-agreeing wrong sliver fit
-    with ``min_inliers`` (fewer pass no gated rule), up to 0.05, between ``gate`` and 0.95."""
-    worst = max((f[1] for s in scored for c, f in s.fits.items()
-                 if c != s.expected and f[2] < sliver_spread and f[0] >= min_inliers),
-                default=0.0)
-    return max(min(math.ceil(round((worst + SLIVER_MARGIN) * 20, 6)) / 20, 0.95), gate)
+def legacy_figures(table: PairTable, by: str = "family") -> dict[str, dict[str, float | int]]:
+    """The hand-written rules on the same evidence: every pair the evaluator scored."""
+    queries = table.queries
+    hit = np.zeros(len(queries), dtype=bool)
+    wrong = np.zeros(len(queries), dtype=int)
+    for i, s in enumerate(queries):
+        for c in s.hash_scores.keys() | s.fits.keys():
+            n, a, spread = s.fits.get(c, (None, 1.0, 1.0))
+            v = legacy_score(s.hash_scores.get(c), n, a, spread, s.colours.get(c))
+            if v <= 1.0:
+                hit[i] |= c == s.expected
+                wrong[i] += c != s.expected
+    return summarise(queries, hit, wrong, by)
 
 
-def first_false_colour_hash(scored: Sequence[Scored], bound: float) -> float:
-    """Lowest hash score of a wrong pair whose colour layouts are within ``bound``."""
-    return min((v for s in scored for c, v in s.hash_scores.items()
-                if c != s.expected and s.colours.get(c, np.inf) <= bound), default=np.inf)
+def strongest_wrong(model: AcceptanceModel, table: PairTable, n: int) -> list[dict]:
+    logits = model.logits(table.wrong)
+    order = np.argsort(-logits, kind="stable")[:n]
+    return [{"features": _row(table.wrong[i]), "logit": round(float(logits[i]), 6)}
+            for i in order]
 
 
-def most_false_colour_inliers(scored: Sequence[Scored], bound: float) -> int:
-    """Most inliers of a wrong fit (gate or not) whose colour layouts are within ``bound``."""
-    return max((n for s in scored for c, (n, _, _) in s.fits.items()
-                if c != s.expected and s.colours.get(c, np.inf) <= bound), default=0)
+def _row(row: np.ndarray) -> list[float | None]:
+    return [None if math.isnan(v) else float(v) for v in row]
 
 
-def colour_step(scored: Sequence[Scored], bound: float, factor: float, hash_ratio: float,
-                colour_margin: float = COLOUR_MARGIN) -> tuple[float, float, int]:
-    """One step of the colour-confirmed staircase, (bound, hash score <=, inliers >=), set
-    from the wrong pairs within ``colour_margin`` times the bound: a margin on that axis."""
-    wider = bound * colour_margin
-    need = max(math.ceil(most_false_colour_inliers(scored, wider) * factor),
-               2 * LOCAL_MIN_CANDIDATE_MATCHES)
-    max_hash = min(half_step_below(first_false_colour_hash(scored, wider), hash_ratio),
-                   HASH_SEARCH_MAX_SCORE)
-    return (bound, max_hash, need)
+def fixtures(model: AcceptanceModel, tables: dict[str, PairTable]) -> list[dict]:
+    """Feature rows to pin the artifact: every split's strongest wrong pairs and weakest
+    accepted positives, and a fixed draw of the rest (seeded)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for table in tables.values():
+        logits = model.logits(table.rows)
+        wrong = np.flatnonzero(~table.label)
+        pos = np.flatnonzero(table.label & (logits >= model.threshold))
+        picks = [*wrong[np.argsort(-logits[wrong], kind="stable")[:3]],
+                 *pos[np.argsort(logits[pos], kind="stable")[:3]],
+                 *rng.choice(len(table.rows), size=min(10, len(table.rows)), replace=False)]
+        rows += [table.rows[i] for i in picks]
+    out = np.array(rows)
+    logits, scores = model.logits(out), model.scores(out)
+    return [{"features": _row(r), "logit": round(float(z), 9), "score": float(f"{s:.9g}")}
+            for r, z, s in zip(out, logits, scores, strict=True)]
 
 
-def staircase(steps: Sequence[tuple[float, float, int]]) -> tuple[tuple[float, float, int], ...]:
-    """The steps no other step covers (a wider bound with as loose a hash and inlier need)."""
-    def covers(a: tuple[float, float, int], b: tuple[float, float, int]) -> bool:
-        return a != b and a[0] >= b[0] and a[1] >= b[1] and a[2] <= b[2]
-    return tuple(sorted({s for s in steps if not any(covers(o, s) for o in steps)}))
-
-
-def rules_for_gate(scored: Sequence[Scored], gate: float, max_hash: float, factor: float,
-                   hash_ratio: float, joint_inliers: int | None) -> Rules:
-    """Every threshold, given the photometric gate, from the wrong pairs of ``scored``."""
-    # The inlier count comes from wide wrong fits agreeing within GATE_MARGIN below the
-    # gate, a margin on the agreement axis too (a wrong 34-inlier fit at 0.74 once sat just
-    # under a 0.75 gate whose count was set by the 27-inlier fits above it); then the sliver
-    # gate goes above every wrong sliver fit with enough inliers for a gated rule, so it
-    # lets none in and the counts stand.
-    near_gate = Rules(min_agreement=float(gate) - GATE_MARGIN, sliver_min_agreement=math.inf)
-    need = max(math.ceil(most_false_inliers(scored, near_gate) * factor),
-               2 * LOCAL_MIN_CANDIDATE_MATCHES)
-    joint_n = math.ceil(need / 2) if joint_inliers is None else joint_inliers
-    sliver = sliver_agreement(scored, Rules().sliver_spread, min(need, joint_n), float(gate))
-    gating = Rules(min_agreement=float(gate), sliver_min_agreement=sliver)
-    unchecked = max(math.ceil(most_false_inliers(scored, None) * factor), need)
-    joint_hash = min(half_step_below(first_false_joint(scored, joint_n, gating), hash_ratio),
-                     HASH_SEARCH_MAX_SCORE)
-    spread = math.ceil(2 * widest_false_unchecked(scored, gating, joint_n) * 100) / 100
-    return Rules(max_hash=max_hash, min_inliers=need, min_agreement=float(gate),
-                 unchecked_min_inliers=unchecked, unchecked_min_spread=spread,
-                 joint_max_hash=max(joint_hash, max_hash), joint_min_inliers=joint_n,
-                 colour_steps=(), sliver_min_agreement=sliver, stricter_gates=())
-
-
-def calibrate(scored: Sequence[Scored], hash_ratio: float, inlier_factor: float,
-              joint_inliers: int | None = None) -> tuple[Rules, list[str]]:
-    """Rules from the wrong pairs of ``scored``; the gate and colour bound by recall.
-
-    ``joint_inliers`` defaults to half of ``LOCAL_MIN_INLIERS``: each stage brings about
-    half the evidence it needs alone.
-    """
-    max_hash = min(half_step_below(first_false_hash(scored), hash_ratio), HASH_SEARCH_MAX_SCORE)
-    lines = []
-    by_gate = []
-    for gate in GATES:
-        rules = rules_for_gate(scored, gate, max_hash, inlier_factor, hash_ratio,
-                               joint_inliers)
-        rec = recall(scored, rules)
-        lines.append(f"agreement >= {gate:.2f}: inliers >= {rules.min_inliers} (else "
-                     f"{rules.unchecked_min_inliers}), joint {rules.joint_min_inliers} "
-                     f"inliers + hash <= {rules.joint_max_hash}, slivers agreement >= "
-                     f"{rules.sliver_min_agreement}: recall {rec:.3f}")
-        by_gate.append((rec, rules))
-    # The strictest gate within GATE_RECALL_TOLERANCE of the best: a looser gate's few
-    # extra positives on these splits are not worth its wider door (gate 0.2 beat 0.65 by
-    # 0.003 here once, and let a wrong pair through on another split).
-    top = max(rec for rec, _ in by_gate)
-    gated = max((r for rec, r in by_gate if rec >= top - GATE_RECALL_TOLERANCE),
-                key=lambda r: r.min_agreement)
-    # Each stricter gate's own inlier count, where lower: a staircase like the colour one
-    # (each step rejects every wrong fit by itself, so all of them together do too; a step
-    # is judged with the chosen sliver gate, so one that needed a stricter one is left out).
-    stricter = [(rules.min_agreement, rules.min_inliers) for _, rules in by_gate
-                if rules.min_agreement > gated.min_agreement
-                and rules.min_inliers < gated.min_inliers
-                and rules.sliver_min_agreement <= max(rules.min_agreement,
-                                                      gated.sliver_min_agreement)]
-    gated = replace(gated, stricter_gates=tuple(
-        (gate, need) for gate, need in stricter
-        if not any(g <= gate and n <= need and (g, n) != (gate, need) for g, n in stricter)))
-    without_colour = recall(scored, gated)
-    lines.append(f"stricter gates {gated.stricter_gates}: recall {without_colour:.3f}")
-    # Every step holds by itself (each rejects every wrong pair, with its margins), so all
-    # of them together do too: a staircase rather than one bound.
-    steps = [colour_step(scored, bound, inlier_factor, hash_ratio) for bound in COLOUR_BOUNDS]
-    for step in steps:
-        rec = recall(scored, replace(gated, colour_steps=(step,)))
-        lines.append(f"colour <= {step[0]:.2f}: hash <= {step[1]} or inliers >= {step[2]}: "
-                     f"recall {rec:.3f} with the gated rules")
-    rules = replace(gated, colour_steps=staircase(steps))
-    lines.append(f"all steps: recall {recall(scored, rules):.3f} (without colour "
-                 f"{without_colour:.3f})")
-    return rules, lines
-
-
-def recall(scored: Sequence[Scored], rules: Rules, family: str | None = None,
-           stage: str | None = None) -> float:
-    """Share of the positives (of one edit family, or all) that ``rules`` accept: all of
-    them, or one ``stage`` alone (matching_evidence.stage_score)."""
-    pos = [s for s in scored if s.expected >= 0 and family in (None, s.family)]
-    hit = sum((pair_score(s, s.expected, rules) if stage is None else
-               stage_score(s, s.expected, stage, rules)) <= 1.0 for s in pos)
-    return hit / max(len(pos), 1)
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, nargs="+",
-                    default=[Path(f"var/copydetect/{n}")
-                             for n in ("calib", "eval", "calib5", "calib6", "calib8")])
-    ap.add_argument("--hash-ratio", type=float, default=0.6)
-    ap.add_argument("--inlier-factor", type=float, default=1.25)
-    ap.add_argument("--joint-inliers", type=int, default=None,
-                    help="gated inliers of the joint rule (default: half the local one)")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--evidence", type=Path, nargs="+", default=None,
-                    help="evidence saved by training.evaluate_matching --evidence-out, "
-                         "instead of recomputing it from --data")
+    ap.add_argument("--evidence", type=Path, nargs="+", required=True,
+                    help="calibration splits' evidence (evaluate_matching --evidence-out)")
+    ap.add_argument("--holdout", type=Path, nargs="*", default=[],
+                    help="hold-out splits' evidence, only measured")
+    ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    ap.add_argument("--out", type=Path, default=Path("models/artifacts/match-acceptance-v1"))
+    ap.add_argument("--report", type=Path, default=Path("reports/matching/acceptance.md"))
     args = ap.parse_args()
-    if args.evidence:
-        scored = [s for path in args.evidence for s in load_evidence(path)]
-    else:
-        scored = [s for root in args.data for s in run_matcher(root, args.workers)[0]]
-    rules, lines = calibrate(scored, args.hash_ratio, args.inlier_factor, args.joint_inliers)
-    print("\n".join(lines))
-    no_colour = replace(rules, colour_steps=())
-    for family in ("mild", "hard"):
-        print(f"{family}: recall {recall(scored, rules, family):.3f} (without colour "
-              f"{recall(scored, no_colour, family):.3f}, hash stage alone "
-              f"{recall(scored, rules, family, 'hash'):.3f}, local stage alone "
-              f"{recall(scored, rules, family, 'local'):.3f})")
-    gate = rules.min_agreement
-    print(f"first false hash match at score {first_false_hash(scored)}; most inliers of a "
-          f"wrong fit {most_false_inliers(scored, None)}, of one passing the gate "
-          f"{most_false_inliers(scored, rules)}; first false joint pair at hash score "
-          f"{first_false_joint(scored, rules.joint_min_inliers, rules)}")
-    print(f"commit MATCH_HASH_MAX_SCORE = {rules.max_hash}, LOCAL_MIN_AGREEMENT = {gate}, "
-          f"LOCAL_MIN_INLIERS = {rules.min_inliers}, LOCAL_UNCHECKED_MIN_INLIERS = "
-          f"{rules.unchecked_min_inliers}, LOCAL_UNCHECKED_MIN_SPREAD = "
-          f"{rules.unchecked_min_spread}, MATCH_JOINT_HASH_MAX_SCORE = "
-          f"{rules.joint_max_hash}, LOCAL_JOINT_MIN_INLIERS = {rules.joint_min_inliers}, "
-          f"LOCAL_SLIVER_MIN_AGREEMENT = {rules.sliver_min_agreement}, "
-          f"LOCAL_STRICTER_GATES = {rules.stricter_gates}, "
-          f"MATCH_COLOUR_STEPS = {rules.colour_steps}")
+    config = json.loads(args.config.read_text())
+    calib = {p.stem: load_evidence(p) for p in args.evidence}
+    holdout = {p.stem: load_evidence(p) for p in args.holdout}
+    shape = structure(config)
+
+    def table(scored: Sequence[Scored]) -> PairTable:
+        return pair_table(scored, shape.max_hash_score, shape.min_inliers)
+
+    calib_tables = {name: table(s) for name, s in calib.items()}
+    loso = leave_one_split_out(config, calib, calib_tables)
+    config = {**config, "chosen_steps": choose_steps(config, loso)}
+    model = fitted(config, list(calib.values()))
+    holdout_tables = {name: table(s) for name, s in holdout.items()}
+    metrics = {
+        "model": f"match-acceptance-{model.version}", "evidence_version": EVIDENCE_VERSION,
+        "threshold": model.threshold,
+        "calibration": {name: {"figures": figures(model, t),
+                               "strongest_wrong": strongest_wrong(model, t, STRONGEST_WRONG)}
+                        for name, t in calib_tables.items()},
+        "margin_step": config["margin_step"], "margin_steps": config["chosen_steps"],
+        "margins": asdict(margins(config, config["chosen_steps"])),
+        "leave_one_split_out": {str(t): v for t, v in loso.items()},
+        "holdout": {name: {"model": figures(model, t), "rules": legacy_figures(t),
+                           "model_by_transform": figures(model, t, "transform"),
+                           "rules_by_transform": legacy_figures(t, "transform")}
+                    for name, t in holdout_tables.items()},
+    }
+    training = {"config": config, "features": list(FEATURES),
+                "evidence_version": EVIDENCE_VERSION,
+                "calibration": {p.stem: {"file": str(p), "sha256": _sha(p)}
+                                for p in args.evidence},
+                "holdout": {p.stem: {"file": str(p), "sha256": _sha(p)} for p in args.holdout},
+                "command": "python -P -m training.calibrate_matching (see its docstring)"}
+    args.out.mkdir(parents=True, exist_ok=True)
+    dump = lambda doc: json.dumps(doc, indent=1) + "\n"  # noqa: E731
+    (args.out / "model.json").write_text(dump(model.to_json()))
+    (args.out / "metrics.json").write_text(dump(metrics))
+    (args.out / "fixtures.json").write_text(dump(fixtures(model, calib_tables)))
+    (args.out / "training_config.json").write_text(dump(training))
+    (args.out / "README.md").write_text(acceptance_report.card(model, metrics, training))
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(acceptance_report.report(model, metrics, training))
+    print(acceptance_report.summary(metrics))
 
 
 if __name__ == "__main__":

@@ -2,21 +2,23 @@
 
 Commands (from the repo root)::
 
-    make train ONLY=matching  # builds the splits, calibrates on seeds 0, 1, 5, 6, 8, then:
+    make train ONLY=matching  # every split and its evidence, the model, these reports
     python -P -m trustdata.copydetect.build --seed 3 --out var/copydetect/holdout3
-    python -P -m training.evaluate_matching --data var/copydetect/holdout3 --out reports/matching
+    python -P -m training.evaluate_matching --data var/copydetect/holdout3 --out reports/matching \
+        --evidence-out var/evidence/holdout3.json
     python -P -m trustdata.copydetect.build --seed 9 --out var/copydetect/holdout9  # 7, 10
     python -P -m training.evaluate_matching --data var/copydetect/holdout9 --out reports/matching/holdout9
 
 ``--evidence-out F`` saves every query's raw evidence; ``--evidence F`` re-scores it with the
-committed rules instead of recomputing it (minutes instead of a quarter of an hour, no
-timings), and training.calibrate_matching ``--evidence`` calibrates from it;
+committed acceptance model instead of recomputing it (minutes instead of a quarter of an
+hour, no timings), and training.calibrate_matching ``--evidence`` fits the model from it;
 ``--fits-from F`` recomputes the hash stage only, reusing F's keypoint fits.
 
 Both stages run on every query: the hash stage (regions vs enrolled views) and the local
 stage (ORB keypoints, kNN over all catalog descriptors, RANSAC, photometric agreement). Per
-transform it reports recall and precision at the committed rules (models/hashing/pipeline
-``Rules``, calibrated on seeds 0, 1, 5, 6, 8; seeds 3, 7, 9, 10 are hold-outs), each
+transform it reports recall and precision at the committed acceptance model
+(models/artifacts/match-acceptance-v1, calibrated on seeds 0, 1, 5, 6, 8 by
+training.calibrate_matching; seeds 3, 7, 9, 10 are hold-outs), each
 stage's recall alone, the wrong pairs accepted, recall at precision 1.0 on the unified score (the
 threshold just below this split's first false match, i.e. an oracle) and micro-AP over all
 (query, catalog image) pairs. The baseline, measured in the same run, is one plain pHash of
@@ -206,7 +208,7 @@ def summarise(scored: Sequence[Scored], threshold: float) -> dict[str, dict[str,
 
 
 def stage_recalls(scored: Sequence[Scored]) -> dict[str, float | int]:
-    """Committed rules: recall of each stage alone, and wrong pairs accepted (any rule)."""
+    """Committed model: recall of each stage alone, and wrong pairs accepted."""
     rules = Rules()
     pos = [s for s in scored if s.expected >= 0]
     n = max(len(pos), 1)
@@ -232,7 +234,7 @@ def wrong_pairs(scored: Sequence[Scored], catalog: Sequence[str]) -> list[str]:
 
 def most_missed(scored: Sequence[Scored], catalog: Sequence[str],
                 top: int = 10) -> list[dict[str, object]]:
-    """The catalog images missed most often at the committed rules, with the edits missed:
+    """The catalog images missed most often by the committed model, with the edits missed:
     where a new kind of evidence would pay off."""
     missed: dict[int, list[str]] = {}
     for s in scored:
@@ -256,7 +258,7 @@ def main() -> None:
                     help="also save every query's raw evidence here (JSON)")
     ap.add_argument("--evidence", type=Path, default=None,
                     help="re-score evidence saved from --data by --evidence-out instead of "
-                         "recomputing it (the committed rules apply; no stage timings)")
+                         "recomputing it (the committed model applies; no stage timings)")
     ap.add_argument("--fits-from", type=Path, default=None,
                     help="evidence saved from --data: reuse its keypoint fits, recompute "
                          "the hash stage (hashes, colour layouts) only")
@@ -280,15 +282,9 @@ def main() -> None:
     meta: dict[str, object] = {
         "data": str(args.data), "seed": man["seed"], "catalog": len(man["catalog"]),
         "distractors": len(man["distractors"]), "queries": len(man["queries"]),
-        "hash_threshold": rules.max_hash, "min_inliers": rules.min_inliers,
-        "min_agreement": rules.min_agreement, "sliver_spread": rules.sliver_spread,
-        "sliver_min_agreement": rules.sliver_min_agreement,
-        "unchecked_min_inliers": rules.unchecked_min_inliers,
-        "unchecked_min_spread": rules.unchecked_min_spread,
-        "joint_hash_threshold": rules.joint_max_hash,
-        "joint_min_inliers": rules.joint_min_inliers,
-        "colour_steps": [list(step) for step in rules.colour_steps],
-        "stricter_gates": [list(step) for step in rules.stricter_gates],
+        "acceptance": f"match-acceptance-{rules.model.version}",
+        "acceptance_threshold": rules.model.threshold,
+        "hash_search_bound": rules.candidate_score, "fewest_inliers": rules.fewest_inliers,
         "first_false": first_false(ours),
         "wrong_pairs": wrong_pairs(ours, man["catalog"]),
         "most_missed": most_missed(ours, man["catalog"]),

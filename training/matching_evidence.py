@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.hashing.pipeline import EVIDENCE_VERSION, Rules, unified_score
@@ -46,7 +46,7 @@ def stage_score(s: Scored, image_id: int, stage: str, rules: Rules | None = None
     """Unified score of one stage's evidence alone (``"hash"`` or ``"local"``): the other
     stage and the colour layout left out, rather than switched off by a tiny threshold (an
     exact copy's hash score of 0 would pass any threshold above 0)."""
-    r = replace(rules or Rules(), colour_steps=())
+    r = rules or Rules()
     if stage == "hash":
         return unified_score(s.hash_scores.get(image_id), None, rules=r)
     fit = s.fits.get(image_id)

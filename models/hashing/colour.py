@@ -9,7 +9,7 @@ tube, and both survive recompression, resizing, blur and noise nearly unchanged.
 The layout is deliberately weak evidence: it never accepts a match by itself (the seeds-0/1
 dev splits hold wrong pairs of dark photos and of white-background products at small
 distances). It only confirms a catalog image that the hash stage or the keypoint stage
-already found with evidence too weak to accept alone (models/hashing/pipeline.py).
+already found with evidence too weak to accept alone (models/hashing/acceptance.py).
 
 Distance: the Euclidean CIELAB difference of each of the 64 cells, the worst tenth of the
 cells dropped (a sticker, emoji or text covers a few), averaged, and divided by the catalog

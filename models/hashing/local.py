@@ -16,8 +16,8 @@ Hamming kNN, faiss binary flat); a match survives Lowe's ratio test against the 
 descriptor of a *different* catalog image, so shared generic corners (text strokes, bottle
 shoulders) do not count. Each catalog image with enough survivors gets a RANSAC fit of a
 partial affine (similarity) transform; its inlier count, counted over distinct keypoints
-on both sides, is the evidence ``LOCAL_MIN_INLIERS`` is calibrated on. A photometric check
-follows (``agreement``, ``LOCAL_MIN_AGREEMENT``): the stored catalog thumbnail against the
+on both sides, is the main evidence the acceptance model reads. A photometric check
+follows (``agreement``, another of its features): the stored catalog thumbnail against the
 query warped by the fit, cell by cell on gradients, because keypoints can agree on one
 shared detail (the same brand word on two products) while the rest of the photo does not.
 """

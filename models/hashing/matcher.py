@@ -11,8 +11,8 @@ dHash carry crops, overlays and shifts; PDQ's 256 bits separate near-exact copie
 look-alikes. Regions and views with too little structure to hash reliably (PDQ quality
 below the information floor) are skipped: flat crops of white studio backgrounds collide
 with each other. A catalog image is returned when its best pair scores at most the bound
-the caller passes; the pipeline passes the loosest hash score any of its rules accepts
-(``Rules.candidate_score``) and its rules decide (models/hashing/pipeline.py).
+the caller passes; the pipeline passes the loosest hash score its acceptance model reads
+(``Rules.candidate_score``) and the model decides (models/hashing/pipeline.py).
 
 Search is exact for that bound: score <= S implies d_phash + d_dhash <= S, so at least one
 of them is <= S // 2 (pigeonhole), and the two 64-bit indexes are range-searched with that

@@ -1,22 +1,17 @@
-"""Two-stage catalog matching: hash stage or verified local features, either one accepts.
+"""Two-stage catalog matching: hash stage and verified local features, one model accepts.
 
 Stage 1 (models/hashing/matcher.py) compares hashes of recovered query regions with hashes
 of enrolled views; it is fast and carries near-copies (recompression, colour, blur, noise,
 padding, rotations the views cover). Stage 2 (models/hashing/local.py) fits catalog ORB
 keypoints into the query; it carries what whole-region hashes cannot: grid and collage
-cells, photos inside screenshots, deep crops, occlusions. Both stages are calibrated on the
-dev splits for precision 1.0 (``MATCH_HASH_MAX_SCORE``; ``LOCAL_MIN_INLIERS`` with the
-photometric gate ``LOCAL_MIN_AGREEMENT``, ``LOCAL_SLIVER_MIN_AGREEMENT`` for inliers in a
-sliver, ``LOCAL_UNCHECKED_MIN_INLIERS`` without it; the
-joint rule's ``MATCH_JOINT_HASH_MAX_SCORE`` and ``LOCAL_JOINT_MIN_INLIERS``).
+cells, photos inside screenshots, deep crops, occlusions.
 
 One unified score ranks the matches of both stages (``unified_score``), accepted when <= 1:
-the smallest of hash score / MATCH_HASH_MAX_SCORE, the local threshold / inliers, for an
-image both stages found, the larger of the two joint-rule ratios, and for an image whose
-colour layout (models/hashing/colour.py) is close to the query's, the larger of the colour
-ratio and either stage's colour-confirmed ratio, over a staircase of colour bounds (the
-closer the layouts, the weaker the hash or keypoint evidence they may confirm). The layout
-never accepts by itself.
+the calibrated, monotone acceptance model (models/hashing/acceptance.py, the artifact
+models/artifacts/match-acceptance-v1) over the pair's hash score, keypoint inliers,
+photometric agreement, inlier spread and colour-layout distance (models/hashing/colour.py),
+fitted for zero wrong matches on the calibration splits. The colour layout never accepts
+by itself.
 
 Candidates for the local stage come from a global descriptor (models/descriptor): each
 catalog image enrols the descriptors of the photo, its mirror and its centre in an HNSW
@@ -31,7 +26,7 @@ verified against the whole catalog, as is any catalog image stored without descr
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -39,6 +34,7 @@ from PIL import Image
 from models import thresholds
 from models.descriptor.index import DescriptorIndex
 from models.descriptor.model import load_descriptor
+from models.hashing.acceptance import AcceptanceModel, load_acceptance
 from models.hashing.keypoints import InSource, KeypointSource
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
@@ -189,92 +185,36 @@ def analyse_query(image: Image.Image | None, local_image: Image.Image | None = N
 
 @dataclass(frozen=True)
 class Rules:
-    """The acceptance thresholds (models/thresholds.py unless a calibration passes others)."""
+    """What decides acceptance: the acceptance model (the committed artifact unless a
+    calibration passes another), and the search bounds it implies."""
 
-    max_hash: float = thresholds.MATCH_HASH_MAX_SCORE
-    min_inliers: int = thresholds.LOCAL_MIN_INLIERS
-    min_agreement: float = thresholds.LOCAL_MIN_AGREEMENT
-    unchecked_min_inliers: int = thresholds.LOCAL_UNCHECKED_MIN_INLIERS
-    unchecked_min_spread: float = thresholds.LOCAL_UNCHECKED_MIN_SPREAD
-    joint_max_hash: float = thresholds.MATCH_JOINT_HASH_MAX_SCORE
-    joint_min_inliers: int = thresholds.LOCAL_JOINT_MIN_INLIERS
-    # (colour distance <=, and hash score <= or inliers >=): () switches the rule off
-    colour_steps: tuple[tuple[float, float, int], ...] = thresholds.MATCH_COLOUR_STEPS
-    sliver_spread: float = thresholds.LOCAL_SLIVER_SPREAD
-    sliver_min_agreement: float = thresholds.LOCAL_SLIVER_MIN_AGREEMENT
-    # (agreement >=, inliers >=): stricter gates that accept a fit with fewer inliers
-    stricter_gates: tuple[tuple[float, int], ...] = thresholds.LOCAL_STRICTER_GATES
-
-    def gated(self, agreement: float, spread: float, gate: float | None = None) -> bool:
-        """Whether a fit passes the photometric gate; a sliver fit needs more agreement.
-
-        A fit whose inliers all lie in a sliver of the photo (under ``sliver_spread`` of
-        it: the same letters on two labels) is placed by that sliver alone, and the gate
-        then compares two similar layouts (a product centred on white) that can agree
-        fairly well with the wrong photo; a true copy placed by its label agrees almost
-        perfectly.
-        """
-        gate = self.min_agreement if gate is None else gate
-        if spread < self.sliver_spread:
-            return agreement >= max(gate, self.sliver_min_agreement)
-        return agreement >= gate
+    model: AcceptanceModel = field(default_factory=load_acceptance)
 
     @property
     def candidate_score(self) -> float:
-        """The loosest hash score any rule accepts: the hash stage's search bound."""
-        return max(self.max_hash, self.joint_max_hash,
-                   *(max_hash for _, max_hash, _ in self.colour_steps))
+        """Hash scores from here on carry nothing for the model: the hash search bound."""
+        return self.model.max_hash_score
 
     @property
     def fewest_inliers(self) -> int:
-        """The fewest inliers any rule accepts: what the local stage must report."""
-        return min(self.min_inliers, self.joint_min_inliers,
-                   *(n for _, n in self.stricter_gates), *(n for _, _, n in self.colour_steps))
+        """Fits with fewer inliers carry nothing: what the local stage must report."""
+        return self.model.min_inliers
 
 
 def unified_score(hash_score: float | None, inliers: int | None, agreement: float = 1.0,
                   rules: Rules | None = None, spread: float = 1.0,
                   colour: float | None = None) -> float:
-    """<= 1 exactly when a rule accepts; lower is stronger evidence.
+    """<= 1 exactly when the acceptance model accepts; lower is stronger evidence.
 
-    The hash stage alone; the local stage alone, with ``min_inliers`` when the fit passes
-    the photometric check (``Rules.gated``: ``agreement``, more of it for inliers in a
-    sliver of the photo; fewer inliers past each of ``stricter_gates``) and, when it does
-    not (a collage tile hides part of the photo behind its neighbours, which the check
-    counts against it),
-    ``unchecked_min_inliers`` spread over ``unchecked_min_spread`` of the photo (one shared
-    word can give any number of inliers, all in a sliver); and the joint rule: both stages
-    pointing at the same catalog image with weaker evidence each, the fit photometrically
-    checked (a wrong image rarely comes close in both, so each may be looser than alone;
-    it recovers mild edits of flat catalog photos that neither stage carries by itself).
+    ``hash_score`` None: the hash stage did not find the image; ``inliers`` None or 0: no
+    keypoint fit (its ``agreement`` and ``spread`` are then ignored); ``colour`` None: no
+    colour layouts to compare. Neither stage's evidence scores inf.
     """
-    r = rules or Rules()
-    checked = r.gated(agreement, spread)
-    by_hash = hash_score / r.max_hash if hash_score is not None else float("inf")
-    by_local = float("inf")
-    if inliers and checked:
-        by_local = min([r.min_inliers / inliers] + [
-            need / inliers for gate, need in r.stricter_gates
-            if r.gated(agreement, spread, gate)])
-    elif inliers and spread >= r.unchecked_min_spread:
-        by_local = r.unchecked_min_inliers / inliers
-    joint = max(hash_score / r.joint_max_hash, r.joint_min_inliers / inliers) \
-        if hash_score is not None and inliers and checked else float("inf")
-    by_colour = float("inf")
-    # A staircase: the closer the layouts, the weaker the other evidence may be.
-    for max_colour, max_hash, min_inliers in r.colour_steps:
-        if colour is None or colour > max_colour:
-            continue
-        c = colour / max_colour
-        if hash_score is not None:
-            by_colour = min(by_colour, max(c, hash_score / max_hash))
-        if inliers:
-            by_colour = min(by_colour, max(c, min_inliers / inliers))
-    return min(by_hash, by_local, joint, by_colour)
+    return (rules or Rules()).model.score(hash_score, inliers, agreement, spread, colour)
 
 
 def unified_confidence(score: float) -> float:
-    """The confidence reported for a unified score: 1 at 0, 0.5 where the rules stop
+    """The confidence reported for a unified score: 1 at 0, 0.5 where the model stops
     accepting (1), 0 from 2 on."""
     return round(max(0.0, min(1.0, 1.0 - score / 2.0)), 3)
 
@@ -369,10 +309,9 @@ class CatalogMatcher:
                               colours.get(image_id))
             if s > 1.0:
                 continue
-            # Report the stage whose own evidence is stronger (the box when it is local).
-            by_hash = m.score / r.max_hash if m else float("inf")
-            if v is not None and (m is None or unified_score(
-                    None, v.inliers, v.agreement, r, v.spread) < by_hash):
+            # Report the hash stage when its evidence alone is accepted (it names the view
+            # and region of a near-copy), else the keypoint fit's box.
+            if v is not None and (m is None or unified_score(m.score, None, rules=r) > 1.0):
                 out.append(local_match(v, s))
             elif m is not None:
                 out.append(Match(m.image_id, m.hash_kind, m.distance, m.region, m.view, s,

@@ -3,8 +3,8 @@
 The catalog matcher (`service.matching`) has two stages: the cheap hash stage runs inside
 the scoring request; the keypoint ("local") stage, whose cost grows with the catalog, runs
 afterwards as a deep check (see `deep_check.py`) for the photos the hash stage left without
-a match, unless the caller asked to wait for it; it repeats the hash stage, so the rules
-that need both kinds of evidence apply. Each stage's result is cached per photo
+a match, unless the caller asked to wait for it; it repeats the hash stage, so the
+acceptance model sees both kinds of evidence. Each stage's result is cached per photo
 under a key naming the stage, the matcher version and the catalog state, so a result is
 never reused after the catalog changed.
 """
@@ -74,8 +74,8 @@ class CatalogPhotoMatcher:
     def match(self, session: Session, decoded: Sequence[DecodedImage],
               stage: Stage) -> PerPhoto:
         # The "local" stage runs both stages together, as POST /v1/images/match does: the
-        # joint and colour-confirmed rules need the hash evidence and the keypoint fit of
-        # the same photo, and the hash stage costs a few ms beside the keypoints.
+        # acceptance model weighs the hash evidence and the keypoint fit of the same photo
+        # together, and the hash stage costs a few ms beside the keypoints.
         results = match_decoded(self._index.get(), session, decoded,
                                 self._state.settings.matching_sync_seconds, hash_stage=True,
                                 local_stage=stage == "local")

@@ -32,8 +32,8 @@ from service.matching.runtime import MatchIndex, note_local_change
 from service.matching.schemas import ImageMatches, MatchOut
 
 # Names what produces matches, so results cached under another version (the listing
-# scorer's per-photo cache) are not reused: the stored evidence's version and the acceptance
-# rules are part of it, so recalibrating or re-hashing changes it by itself; bump the
+# scorer's per-photo cache) are not reused: the stored evidence's version and the whole
+# acceptance model are part of it, so a refit or a re-hash changes it by itself; bump the
 # number for any other change to how matches are made.
 MATCHER_LOGIC = 7  # the history of this number is in reports/matching/HISTORY.md
 

@@ -1,155 +1,137 @@
-"""Calibration of the matching rules from wrong pairs (training/calibrate_matching)."""
+"""Fitting the match-acceptance model from saved evidence (training/calibrate_matching,
+training/acceptance_fit) on small synthetic splits: monotone weights, a threshold above
+every wrong pair with its margins, and a deterministic artifact and report."""
 
 from __future__ import annotations
 
-from models.hashing.pipeline import Rules
-from models.thresholds import LOCAL_MIN_CANDIDATE_MATCHES, LOCAL_SLIVER_SPREAD
-from training.calibrate_matching import (
-    COLOUR_MARGIN,
-    GATE_MARGIN,
-    GATE_RECALL_TOLERANCE,
-    HASH_SEARCH_MAX_SCORE,
-    calibrate,
-    colour_step,
-    recall,
-    rules_for_gate,
-    staircase,
-)
-from training.matching_evidence import (
-    Scored,
-    load_evidence,
-    pair_score,
-    save_evidence,
-    stage_score,
-)
+import json
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.hashing.acceptance import AcceptanceModel
+from training import calibrate_matching
+from training.acceptance_fit import Margins, figures, pair_table, strengthened
+from training.calibrate_matching import DEFAULT_CONFIG, fitted, legacy_figures
+from training.legacy_rules import legacy_score
+from training.matching_evidence import Scored, load_evidence, save_evidence, stage_score
+
+CONFIG = json.loads(Path(__file__).resolve().parents[2].joinpath(DEFAULT_CONFIG).read_text())
 
 
-def _wrong(hash_score: float | None, fit: tuple[int, float, float] | None,
-           colour: float) -> Scored:
-    """A distractor query whose only candidate is catalog image 7."""
-    s = Scored("blur", "mild", -1)
-    if hash_score is not None:
-        s.hash_scores[7] = hash_score
-    if fit is not None:
-        s.fits[7] = fit
-    s.colours[7] = colour
-    return s
+def _split(seed: int, n: int = 120) -> list[Scored]:
+    """Copies with strong evidence (hash or a wide, agreeing fit), wrong pairs with weak
+    evidence, in one generator's proportions."""
+    rng = random.Random(seed)
+    out = []
+    for q in range(n):
+        s = Scored(rng.choice(["blur", "grid9"]), "mild", q % 10)
+        if rng.random() < 0.5:
+            s.hash_scores[s.expected] = rng.choice([0.0, 1.0, 2.5, 4.0, 6.0])
+        if rng.random() < 0.7 or not s.hash_scores:
+            s.fits[s.expected] = (rng.randint(30, 200), rng.uniform(0.6, 1.0),
+                                  rng.uniform(0.05, 0.6))
+        wrong = (s.expected + 1) % 10
+        if rng.random() < 0.5:
+            s.hash_scores[wrong] = rng.uniform(13.0, 19.0)
+        else:
+            s.fits[wrong] = (rng.randint(12, 24), rng.uniform(0.1, 0.8), rng.uniform(0, 0.05))
+        s.colours = {c: rng.uniform(0.2, 2.0) for c in range(10)}
+        s.colours[s.expected] = rng.uniform(0.0, 0.3)
+        out.append(s)
+    return out
 
 
-def test_a_colour_step_comes_from_wrong_pairs_within_the_wider_bound() -> None:
-    bound = 0.1
-    scored = [
-        _wrong(20.0, None, bound * COLOUR_MARGIN * 0.99),  # inside the margin: counts
-        _wrong(10.0, (40, 0.1, 0.5), bound * COLOUR_MARGIN * 1.01),  # outside: ignored
-        _wrong(None, (16, 0.2, 0.3), bound * 0.5),
-    ]
-    step = colour_step(scored, bound, factor=1.25, hash_ratio=0.6)
-    assert step == (bound, 12.0, 20)  # 0.6 x 20 to the half step below; 1.25 x 16
-    # Every wrong pair is rejected by the rules calibrated on it.
-    rules = Rules(colour_steps=(step,))
-    assert all(pair_score(s, 7, rules) > 1.0 for s in scored)
+def test_a_pair_table_holds_what_either_stage_found_within_the_models_bounds() -> None:
+    s = Scored("blur", "mild", 1, hash_scores={1: 2.0, 2: 19.0, 3: 25.0},
+               fits={1: (40, 0.9, 0.3), 4: (11, 0.9, 0.3), 5: (12, 0.2, 0.01)},
+               colours={1: 0.01, 2: 0.5, 5: 0.9})
+    table = pair_table([s], 19.0, 12)
+    # 2 and 3: hash scores at or past the bound; 4: too few inliers
+    assert table.label.tolist() == [True, False]
+    np.testing.assert_array_equal(table.rows[0], [2.0, 40, 0.9, 0.3, 0.01])
+    np.testing.assert_array_equal(table.rows[1, 1:4], [12, 0.2, 0.01])
+    assert math.isnan(table.rows[1, 0])
 
 
-def test_without_wrong_pairs_the_floors_apply() -> None:
-    far = [_wrong(5.0, (90, 0.9, 0.9), 0.5)]
-    _, max_hash, need = colour_step(far, 0.05, 1.25, 0.6)
-    assert need == 2 * LOCAL_MIN_CANDIDATE_MATCHES
-    # 0.6 x the evaluator's 40 cap would be 24: never past the hash indexes' search radius.
-    assert max_hash == HASH_SEARCH_MAX_SCORE < 24.0
-    assert colour_step(far, 0.05, 1.25, 0.3)[1] == 12.0
+def test_the_fit_is_monotone_and_its_threshold_rejects_every_wrong_pair() -> None:
+    splits = [_split(seed) for seed in (1, 2, 3)]
+    model = fitted(CONFIG, splits, steps=4)
+    assert (model.weights >= 0).all()
+    margins = Margins(**CONFIG["margin_step"]).times(4)
+    for split in splits:
+        table = pair_table(split, model.max_hash_score, model.min_inliers)
+        assert not (model.scores(table.wrong) <= 1.0).any()
+        assert not (model.scores(strengthened(table.wrong, margins)) <= 1.0).any()
+        assert figures(model, table)["all"]["recall"] > 0.9
+    # The strongest wrong pair, made stronger, sits just under the threshold.
+    every = pair_table([s for split in splits for s in split], 19.0 / margins.hash_factor,
+                       math.floor(12 / margins.inlier_factor))
+    top = model.logits(strengthened(every.wrong, margins)).max()
+    assert top < model.threshold <= top + 2e-4
 
 
-def test_the_staircase_keeps_only_steps_no_other_covers() -> None:
-    steps = [(0.02, 19.0, 12), (0.04, 19.0, 12), (0.06, 14.0, 12), (0.1, 14.0, 12),
-             (0.2, 7.5, 12), (0.25, 7.5, 19)]
-    assert staircase(steps) == ((0.04, 19.0, 12), (0.1, 14.0, 12), (0.2, 7.5, 12),
-                                (0.25, 7.5, 19))
+def test_margins_make_every_axis_stronger() -> None:
+    row = np.array([[10.0, 20, 0.5, 0.1, 0.4]])
+    assert np.array_equal(strengthened(row, Margins()), row)  # no margin
+    m = Margins(0.9, 1.1, 0.05, 1.5, 0.8).times(2)
+    out = strengthened(row, m)[0]
+    assert out.tolist() == pytest.approx([8.1, 25, 0.6, 0.225, 0.256])  # inliers rounded up
+    assert strengthened(np.array([[1.0, 100, 0.99, 0.9, 0.1]]), m)[0, 2:4].tolist() == [1, 1]
+    # The committed step leaves the fit's agreement alone (what kind of fit, not how much).
+    step = Margins(**CONFIG["margin_step"])
+    assert step.agreement_add == 0.0 and step.hash_factor < 1 < step.inlier_factor
 
 
-def test_stricter_gates_accept_fewer_inliers_only_where_no_wrong_fit_agrees() -> None:
-    wrong = [_wrong(None, (34, 0.74, 0.3), 0.9), _wrong(None, (26, 0.8, 0.3), 0.9)]
-    # Positives that only a loose gate with many inliers, or a strict one with few, keeps.
-    loose = [_positive((60, 0.55, 0.5))] * 40
-    sharp = [_positive((36, 0.95, 0.5))] * 30
-    rules, _ = calibrate(wrong + loose + sharp, 0.6, 1.25)
-    assert rules.min_agreement < 0.74 and rules.min_inliers == 43  # 1.25 x 34
-    # From 0.85 up only the 26-inlier fit agrees within the margin; from 0.95 up none.
-    assert rules.stricter_gates == ((0.85, 33), (0.95, 12))
-    assert all(pair_score(s, s.expected, rules) <= 1.0 for s in loose + sharp)
-    assert all(pair_score(s, 7, rules) > 1.0 for s in wrong)
-
-
-def test_saved_evidence_scores_exactly_as_computed(tmp_path) -> None:
-    queries = [_wrong(20.0, (16, 0.25, 0.125), 0.5), Scored("grid9", "hard", 3)]
-    queries[1].fits[3] = (40, 0.7, 0.2)
-    queries[1].colours[3] = 0.03
-    path = tmp_path / "evidence.json"
-    save_evidence(queries, path)
-    loaded = load_evidence(path)
-    assert [(s.transform, s.family, s.expected) for s in loaded] == \
-        [(s.transform, s.family, s.expected) for s in queries]
-    for a, b in zip(queries, loaded, strict=True):
-        for image_id in a.hash_scores.keys() | a.fits.keys():
-            assert pair_score(a, image_id) == pair_score(b, image_id)
-        assert (a.hash_scores, a.fits, a.colours) == (b.hash_scores, b.fits, b.colours)
-
-
-def _positive(fit: tuple[int, float, float]) -> Scored:
-    s = Scored("grid9", "hard", 0)
-    s.fits[0] = fit
-    return s
-
-
-def test_the_strictest_gate_near_the_best_recall_is_kept() -> None:
-    clear = [_positive((40, 0.9, 0.5))]
-    dim = [_positive((40, 0.25, 0.5))]  # only a loose gate (0.25) passes it
-    wrong = [_wrong(None, (45, 0.1, 0.5), 0.9)]  # ungated fits need 57 inliers
-    # One positive in 101 (0.0099 of recall) is worth a loose gate ...
-    rules, _ = calibrate(clear * 100 + dim + wrong, hash_ratio=0.6, inlier_factor=1.25)
-    assert rules.min_agreement == 0.25
-    # ... one in 301 (0.0033) is within GATE_RECALL_TOLERANCE: the strictest gate stays.
-    assert 1 / 301 < GATE_RECALL_TOLERANCE < 1 / 101
-    rules, _ = calibrate(clear * 300 + dim + wrong, hash_ratio=0.6, inlier_factor=1.25)
-    assert rules.min_agreement == 0.9
-
-
-def test_a_sliver_fit_must_agree_more_than_any_wrong_one() -> None:
-    sliver = _wrong(None, (60, 0.72, LOCAL_SLIVER_SPREAD / 2), 0.9)
-    wide = _wrong(None, (20, 0.95, 0.3), 0.9)
-    label = _positive((90, 0.97, LOCAL_SLIVER_SPREAD / 2))  # a copy placed by its label
-    rules, _ = calibrate([sliver, wide, label, _positive((40, 0.6, 0.5))], 0.6, 1.25)
-    assert rules.min_agreement == 0.6  # the strictest gate that keeps both positives
-    assert rules.sliver_min_agreement == 0.85  # 0.72 + SLIVER_MARGIN, up to 0.05
-    assert rules.min_inliers == 25  # 1.25 x the wide one: the sliver fails its gate
-    assert rules.unchecked_min_inliers == 75  # 1.25 x the sliver's 60
-    assert pair_score(sliver, 7, rules) > 1.0 and pair_score(wide, 7, rules) > 1.0
-    assert pair_score(label, 0, rules) <= 1.0
-
-
-def test_a_wrong_fit_just_under_the_gate_still_sets_its_inlier_count() -> None:
-    under = _wrong(None, (34, 0.74, 0.3), 0.9)  # the seed-8 bag: fails a 0.75 gate by 0.01
-    above = _wrong(None, (27, 0.78, 0.3), 0.9)
-    positives = [_positive((60, 0.9, 0.5))] * 10
-    rules, _ = calibrate([under, above, *positives], 0.6, 1.25)
-    assert rules.min_agreement == 0.9  # every gate keeps the positives: the strictest
-    assert rules.min_inliers == 12  # nothing wrong agrees within GATE_MARGIN of 0.9
-    forced = rules_for_gate([under, above], 0.75, 6.5, 1.25, 0.6, None)
-    assert forced.min_agreement - GATE_MARGIN <= 0.74
-    assert forced.min_inliers == 43  # 1.25 x the 34 just under the gate, not x 27
+def test_the_legacy_rules_score_as_the_committed_rules_did() -> None:
+    assert legacy_score(6.5, None) <= 1.0 < legacy_score(7.0, None)  # hash stage alone
+    assert legacy_score(None, 43, 0.5, 0.5) <= 1.0 < legacy_score(None, 42, 0.5, 0.5)
+    assert legacy_score(None, 60, 0.85, 0.005) > 1.0  # a sliver needs 0.9 agreement
+    assert legacy_score(15.0, 22, 0.6, 0.5) <= 1.0  # the joint rule
+    assert legacy_score(18.0, None, colour=0.03) <= 1.0  # colour-confirmed
+    assert math.isinf(legacy_score(None, None, colour=0.0))
+    copy = Scored("blur", "mild", 0, hash_scores={0: 6.0, 1: 9.0}, colours={1: 0.5})
+    table = pair_table([copy], 19.0, 12)
+    assert legacy_figures(table)["all"] == {"queries": 1, "positives": 1, "recall": 1.0,
+                                            "wrong": 0}
 
 
 def test_each_stage_alone_ignores_the_other_stage_and_the_colour() -> None:
-    # An exact copy (hash score 0) with a weak fit: the hash stage alone accepts it, the
-    # local stage alone must not (a tiny hash threshold would have passed the 0 through).
-    rules = Rules()
-    copy = Scored("recompress", "mild", 3, hash_scores={3: 0.0}, fits={3: (20, 0.99, 0.5)},
+    copy = Scored("recompress", "mild", 3, hash_scores={3: 0.0}, fits={3: (13, 0.3, 0.01)},
                   colours={3: 0.0})
-    assert pair_score(copy, 3, rules) <= 1.0
-    assert stage_score(copy, 3, "hash", rules) == 0.0
-    assert stage_score(copy, 3, "local", rules) > 1.0
-    strong_fit = Scored("recompress", "mild", 3, fits={3: (rules.min_inliers, 0.99, 0.5)})
-    assert stage_score(strong_fit, 3, "local", rules) <= 1.0
-    assert stage_score(strong_fit, 3, "hash", rules) == float("inf")
-    assert recall([copy, strong_fit], rules, "mild", "local") == 0.5
-    assert recall([copy, strong_fit], rules, "mild", "hash") == 0.5
-    assert recall([copy, strong_fit], rules, "mild") == 1.0
+    assert stage_score(copy, 3, "hash") <= 1.0
+    assert stage_score(copy, 3, "local") > 1.0
+    assert stage_score(Scored("blur", "mild", 3, hash_scores={3: 1.0}), 3, "local") == math.inf
+
+
+def test_calibration_writes_a_deterministic_artifact_and_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    args = []
+    for name, seed in (("calib", 1), ("eval", 2), ("holdout3", 3)):
+        save_evidence(_split(seed), tmp_path / f"{name}.json")
+        args.append(str(tmp_path / f"{name}.json"))
+    outputs = []
+    for run in ("a", "b"):
+        out, report = tmp_path / run, tmp_path / f"{run}.md"
+        monkeypatch.setattr("sys.argv", ["calibrate", "--evidence", *args[:2], "--holdout",
+                                         args[2], "--out", str(out), "--report", str(report)])
+        calibrate_matching.main()
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())}
+                       | {"report": report.read_bytes()})
+    assert outputs[0] == outputs[1]
+    assert set(outputs[0]) == {"model.json", "metrics.json", "fixtures.json",
+                               "training_config.json", "README.md", "report"}
+    model = AcceptanceModel.from_json(json.loads(outputs[0]["model.json"]))
+    metrics = json.loads(outputs[0]["metrics.json"])
+    assert metrics["threshold"] == model.threshold
+    steps = {str(t) for t in CONFIG["margin_steps"]}
+    assert set(metrics["leave_one_split_out"]) == steps
+    assert all(set(folds) == {"calib", "eval"} for folds in metrics["leave_one_split_out"].values())
+    assert str(metrics["margin_steps"]) in steps
+    held = metrics["holdout"]["holdout3"]
+    assert held["model"]["all"]["positives"] == 120 and "rules" in held
+    assert b"| holdout3 |" in outputs[0]["report"]
+    assert load_evidence(Path(args[0]))[0].hash_scores == _split(1)[0].hash_scores

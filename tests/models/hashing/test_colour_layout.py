@@ -1,10 +1,10 @@
-"""Colour layouts: what they are computed on, their distance, and the rules that use them."""
+"""Colour layouts: what they are computed on, their distance, and how acceptance uses them."""
 
 from __future__ import annotations
 
 import hashlib
 import io
-import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,6 +13,7 @@ from skimage import data
 from trustdata.copydetect.sources import product_shot
 
 from models.hashing import colour
+from models.hashing.acceptance import load_acceptance
 from models.hashing.matcher import Matcher, enrollment_hashes, query_hashes
 from models.hashing.pipeline import (
     CatalogMatcher,
@@ -22,7 +23,6 @@ from models.hashing.pipeline import (
     unified_score,
 )
 from models.hashing.views import colour_boxes
-from models.thresholds import LOCAL_MIN_AGREEMENT, MATCH_COLOUR_STEPS, MATCH_HASH_MAX_SCORE
 
 NEAR_COPY = 0.08  # colour distance: a blurred, recompressed copy lies well within this
 
@@ -110,44 +110,49 @@ def test_layouts_are_stored_for_whole_views_and_read_from_whole_regions() -> Non
     assert 3 not in matcher.colour_distances(query, [3, 4])
 
 
+def _without_colour() -> Rules:
+    """The committed model with its colour terms switched off."""
+    model = load_acceptance()
+    return Rules(replace(model, terms=tuple(
+        replace(t, weights=(0.0,) * len(t.weights)) if "colour" in t.features else t
+        for t in model.terms)))
+
+
 def test_colour_confirms_weak_evidence_but_never_accepts_alone() -> None:
-    # Two steps: close layouts confirm weaker evidence than farther ones.
-    rules = Rules(colour_steps=((0.05, 15.0, 12), (0.2, 8.0, 20)))
-    assert MATCH_HASH_MAX_SCORE < 8.0 and rules.candidate_score >= 15.0  # searched for
-    assert unified_score(15.0, None, rules=rules) > 1.0
-    assert unified_score(15.0, None, rules=rules, colour=0.04) <= 1.0
-    assert unified_score(15.0, None, rules=rules, colour=0.06) > 1.0  # the wider step: <= 8
-    assert unified_score(8.0, None, rules=rules, colour=0.19) <= 1.0
-    assert unified_score(8.0, None, rules=rules, colour=0.21) > 1.0
-    assert unified_score(15.5, None, rules=rules, colour=0.0) > 1.0
-    assert unified_score(None, None, rules=rules, colour=0.0) > 1.0  # colour alone: never
-    off = Rules(colour_steps=())  # how the evaluator and calibrator switch the rule off
-    assert unified_score(8.0, None, rules=off, colour=0.0) > 1.0
-    # A fit failing the photometric gate counts, with the colour's confirmation.
-    failing = LOCAL_MIN_AGREEMENT - 0.3
-    assert unified_score(None, 12, failing, rules, 0.0) > 1.0
-    assert unified_score(None, 12, failing, rules, 0.0, 0.04) <= 1.0
-    assert unified_score(None, 12, failing, rules, 0.0, 0.1) > 1.0
-    assert unified_score(None, 20, failing, rules, 0.0, 0.1) <= 1.0
-    assert unified_score(None, 11, failing, rules, 0.0, 0.04) > 1.0
-    # The committed staircase: each step looser on colour is stricter on the rest.
-    for (d0, h0, n0), (d1, h1, n1) in itertools.pairwise(MATCH_COLOUR_STEPS):
-        assert d0 < d1 and h1 <= h0 and n1 >= n0 and (h1 < h0 or n1 > n0)
+    model = load_acceptance()
+    bound = model.hash_alone_bound()
+    assert bound is not None
+    weak = bound + 2.0  # rejected alone...
+    assert unified_score(weak, None) > 1.0
+    assert unified_score(weak, None, colour=0.02) <= 1.0  # ...confirmed by a close layout
+    assert unified_score(weak, None, colour=1.0) > 1.0  # not by a far one
+    assert unified_score(weak, None, rules=_without_colour(), colour=0.0) > 1.0
+    assert unified_score(None, None, colour=0.0) > 1.0  # colour alone: never
+    # Closer layouts confirm weaker evidence: monotone in the distance.
+    scores = [unified_score(weak, None, colour=d) for d in (0.0, 0.05, 0.1, 0.2, 0.4, 0.8)]
+    assert scores == sorted(scores)
+    # A keypoint fit failing the photometric check counts with a close layout's confirmation.
+    few = model.min_inliers
+    assert unified_score(None, few, 0.2, spread=0.05) > 1.0
+    needs = next(n for n in range(few, 200)
+                 if unified_score(None, n, 0.2, spread=0.05, colour=0.02) <= 1.0)
+    assert unified_score(None, needs, 0.2, spread=0.05) > 1.0
 
 
 def test_blurred_flat_products_are_found_only_with_their_colour() -> None:
     """Heavily blurred plain product shots: too little structure for either stage alone.
 
     Picked by a scan of 30 shots under three edits (blur 4 and 6, a 120 px thumbnail) for
-    the ones only the colour-confirmed rules find (all three such cases at the committed
-    thresholds); no edit of any of them matched a wrong product.
+    the ones found only with the colour layout's evidence: the same three under the
+    hand-written rules and under match-acceptance-v1; no edit of any of them matched a
+    wrong product.
     """
     cases = [(500, 6), (504, 4), (504, 6)]  # (product seed, blur radius)
     catalog = CatalogMatcher()
     for seed in range(500, 530):
         evidence = analyse_catalog(product_shot(seed, size=640))
         catalog.enroll(seed, evidence.hashes, evidence.local)
-    without = Rules(colour_steps=())
+    without = _without_colour()
     for seed, radius in cases:
         query = analyse_query(_jpeg(product_shot(seed, size=640).filter(
             ImageFilter.GaussianBlur(radius))))

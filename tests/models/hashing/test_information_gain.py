@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
 
+from models.hashing.acceptance import load_acceptance
 from models.hashing.detail import information_gain, luma_range
 from models.hashing.kinds import hash_thumbnails, pdq_bits, thumbnail
 from models.hashing.matcher import Matcher, enrollment_hashes, query_hashes
 from models.thresholds import (
-    MATCH_HASH_MAX_SCORE,
     MATCH_INFORMATION_MAX_GAIN,
     MATCH_INFORMATION_RANGE,
     MATCH_PDQ_MIN_QUALITY,
@@ -70,8 +70,10 @@ def test_dim_copies_of_pale_catalog_photos_match_by_their_hashes(
     # Pale product shots (a narrow luma range, as a quarter of the dev set's catalog photos
     # have) and dimmed, lower-contrast reposts of them. PDQ rates most reposts below its
     # usable quality at their own contrast; with the PDQ cap in their score (no PDQ
-    # evidence) none would score within MATCH_HASH_MAX_SCORE, rated at the contrast gain
-    # half or more do.
+    # evidence) none scored within the rules' hash bound (6.5), rated at the contrast gain
+    # half or more score within what the acceptance model takes from the hash stage alone.
+    alone = load_acceptance().hash_alone_bound()
+    assert alone is not None
     pale = [_faded(p, 1.0, 0.6) for p in products]
     matcher = Matcher()
     for i, img in enumerate(pale):
@@ -81,7 +83,7 @@ def test_dim_copies_of_pale_catalog_photos_match_by_their_hashes(
         repost = _faded(img, 0.7, 0.7)
         work = repost.convert("L")
         unusable += pdq_bits(thumbnail(work)[None])[1][0] < MATCH_PDQ_MIN_QUALITY
-        accepted = {m.image_id for m in matcher.match(repost, MATCH_HASH_MAX_SCORE)}
+        accepted = {m.image_id for m in matcher.match(repost, alone)}
         assert accepted <= {i}, f"repost {i} matched another catalog photo: {accepted}"
         matched += accepted == {i}
     assert unusable >= len(pale) // 2

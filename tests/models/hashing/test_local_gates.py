@@ -1,4 +1,6 @@
-"""Acceptance rules of the matcher: the photometric gate and the joint (two-stage) rule."""
+"""Acceptance of keypoint fits by the acceptance model: a shared detail (one brand word on
+two products) gives many inliers but neither the photometric agreement nor the spread of a
+copy, and both stages together accept what neither does alone."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 from trustdata.copydetect.sources import load_font, product_shot
 
-from models.hashing.local import LocalFeatures, catalog_features, query_features
+from models.hashing.acceptance import load_acceptance
+from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.pipeline import (
     CatalogMatcher,
@@ -17,17 +20,13 @@ from models.hashing.pipeline import (
     analyse_query,
     unified_score,
 )
-from models.thresholds import (
-    LOCAL_JOINT_MIN_INLIERS,
-    LOCAL_MIN_AGREEMENT,
-    LOCAL_MIN_INLIERS,
-    LOCAL_SLIVER_MIN_AGREEMENT,
-    LOCAL_SLIVER_SPREAD,
-    LOCAL_UNCHECKED_MIN_INLIERS,
-    LOCAL_UNCHECKED_MIN_SPREAD,
-    MATCH_HASH_MAX_SCORE,
-    MATCH_JOINT_HASH_MAX_SCORE,
-)
+
+MODEL = load_acceptance()
+
+
+def _alone(v: Verified) -> float:
+    """The unified score of a fit with no other evidence."""
+    return unified_score(None, v.inliers, v.agreement, spread=v.spread)
 
 
 def _with_word(seed: int, at: tuple[int, int]) -> Image.Image:
@@ -46,39 +45,39 @@ def _catalog_with(photo: Image.Image) -> CatalogMatcher:
     return matcher
 
 
+def _fit_on(matcher: CatalogMatcher, query: Image.Image, image_id: int = 0) -> Verified:
+    evidence = analyse_query(query)
+    assert evidence.local is not None
+    [fit] = [v for v in matcher.local.verify(evidence.local, evidence.scale,
+                                             Rules().fewest_inliers) if v.image_id == image_id]
+    return fit
+
+
 def test_shared_word_on_another_product_is_rejected_while_a_crop_is_accepted() -> None:
     photo = _with_word(503, (150, 300))
     matcher = _catalog_with(photo)
     other = _with_word(604, (120, 200))  # a different product, the same word and font
-    query = analyse_query(other)
-    assert query.local is not None
-    fits = {f.image_id: f for f in matcher.local.fits(query.local)}
-    # Without the photometric gate this would be a match: the word alone gives enough
-    # inliers (but fewer than a fit that skips the gate needs)...
-    assert LOCAL_MIN_INLIERS <= fits[0].inliers < LOCAL_UNCHECKED_MIN_INLIERS
-    # ...but the gate sees that the rest of the photo is not there.
-    [checked] = matcher.local.verify(query.local, query.scale, LOCAL_MIN_INLIERS)
-    assert checked.image_id == 0 and checked.agreement < LOCAL_MIN_AGREEMENT
-    assert matcher.match(query) == []
+    fit = _fit_on(matcher, other)
+    # The word alone gives as many inliers as a fit that agreed with the photo would need...
+    assert fit.inliers >= MODEL.inliers_alone(1.0, fit.spread)
+    # ...but the photometric check sees that the rest of the photo is not there.
+    assert fit.agreement < 0.5 and _alone(fit) > 1.0
+    assert matcher.match(analyse_query(other)) == []
     w, h = photo.size
     crop = photo.crop((int(w * .2), int(h * .2), int(w * .8), int(h * .8)))
     genuine = matcher.match(analyse_query(crop))
     assert [m.image_id for m in genuine] == [0]
-    [fit] = matcher.local.verify(*query_features(crop), LOCAL_MIN_INLIERS)
-    assert fit.agreement > 0.9  # accepted by the gate: a flat product need not spread
+    assert _fit_on(matcher, crop).agreement > 0.9  # a flat product need not spread much
 
 
-def test_many_inliers_on_one_shared_word_are_not_enough_without_the_gate() -> None:
-    """A fit failing the gate needs its inliers spread over the photo, not only many."""
+def test_many_inliers_on_one_shared_word_are_not_enough() -> None:
+    """More inliers than any copy needs, but all on the word: neither agreement nor spread."""
     matcher = _catalog_with(_with_word(505, (150, 300)))
-    query = analyse_query(_with_word(606, (120, 200)))
-    assert query.local is not None
-    [fit] = [v for v in matcher.local.verify(query.local, query.scale, LOCAL_MIN_INLIERS)
-             if v.image_id == 0]
-    # Enough inliers for the ungated path, and the gate fails, but all on the word:
-    assert fit.inliers >= LOCAL_UNCHECKED_MIN_INLIERS and fit.agreement < LOCAL_MIN_AGREEMENT
-    assert fit.spread < LOCAL_UNCHECKED_MIN_SPREAD
-    assert matcher.match(query) == []
+    query = _with_word(606, (120, 200))
+    fit = _fit_on(matcher, query)
+    assert fit.inliers >= 2 * MODEL.inliers_alone(1.0, 0.2)
+    assert fit.agreement < 0.5 and fit.spread < 0.03 and _alone(fit) > 1.0
+    assert matcher.match(analyse_query(query)) == []
 
 
 def test_flat_photo_without_keypoints_round_trips() -> None:
@@ -93,51 +92,25 @@ def test_flat_photo_without_keypoints_round_trips() -> None:
     assert index.verify(*query_features(flat)) == []
 
 
-def test_joint_rule_needs_both_stages_on_the_same_image() -> None:
-    rules = Rules()
-    weak_hash = (MATCH_HASH_MAX_SCORE + MATCH_JOINT_HASH_MAX_SCORE) / 2
-    weak_fit = (LOCAL_JOINT_MIN_INLIERS + LOCAL_MIN_INLIERS) // 2
-    ok = LOCAL_MIN_AGREEMENT  # a fit that passes the photometric gate
-    assert MATCH_HASH_MAX_SCORE < weak_hash <= MATCH_JOINT_HASH_MAX_SCORE
-    assert LOCAL_JOINT_MIN_INLIERS <= weak_fit < LOCAL_MIN_INLIERS
-    assert unified_score(weak_hash, None, rules=rules) > 1.0  # neither stage alone accepts
-    assert unified_score(None, weak_fit, ok, rules) > 1.0
-    assert unified_score(weak_hash, weak_fit, ok, rules) <= 1.0  # together they do
-    assert unified_score(MATCH_JOINT_HASH_MAX_SCORE + 0.5, weak_fit, ok, rules) > 1.0
-    assert unified_score(weak_hash, LOCAL_JOINT_MIN_INLIERS - 1, ok, rules) > 1.0
-    # A fit that fails the photometric gate never joins the joint rule.
-    assert unified_score(weak_hash, weak_fit, ok - 0.01, rules) > 1.0
-    # Each stage alone still accepts at its own threshold, whatever the other says.
-    assert unified_score(MATCH_HASH_MAX_SCORE, None, rules=rules) <= 1.0
-    assert unified_score(40.0, LOCAL_MIN_INLIERS, ok, rules) <= 1.0
-    assert np.isinf(unified_score(None, None, rules=rules))
-
-
-def test_unchecked_fit_needs_more_inliers_and_spread() -> None:
-    rules = Rules()
-    failing = LOCAL_MIN_AGREEMENT - 0.01
-    wide, narrow = LOCAL_UNCHECKED_MIN_SPREAD, LOCAL_UNCHECKED_MIN_SPREAD - 0.01
-    assert LOCAL_MIN_INLIERS < LOCAL_UNCHECKED_MIN_INLIERS
-    assert unified_score(None, LOCAL_MIN_INLIERS, LOCAL_MIN_AGREEMENT, rules, narrow) <= 1.0
-    assert unified_score(None, LOCAL_UNCHECKED_MIN_INLIERS - 1, failing, rules, wide) > 1.0
-    assert unified_score(None, LOCAL_UNCHECKED_MIN_INLIERS, failing, rules, wide) <= 1.0
-    assert unified_score(None, 10 * LOCAL_UNCHECKED_MIN_INLIERS, failing, rules, narrow) > 1.0
+def test_both_stages_together_accept_what_neither_does_alone() -> None:
+    bound = MODEL.hash_alone_bound()
+    fit_needs = MODEL.inliers_alone(0.8, 0.2)
+    assert bound is not None and fit_needs is not None
+    weak_hash, weak_fit = bound + 2.0, fit_needs - 4
+    assert unified_score(weak_hash, None) > 1.0  # neither stage alone accepts
+    assert unified_score(None, weak_fit, 0.8, spread=0.2) > 1.0
+    assert unified_score(weak_hash, weak_fit, 0.8, spread=0.2) <= 1.0  # together they do
+    # Each stage alone still accepts at its own bound, whatever the other says.
+    assert unified_score(bound, None) <= 1.0
+    assert unified_score(None, fit_needs, 0.8, spread=0.2) <= 1.0
+    assert np.isinf(unified_score(None, None))
 
 
 def test_a_fit_in_a_sliver_of_the_photo_must_agree_more() -> None:
     # The seed-6 wrong pair: overlaid words sharing letters with another product's label,
-    # 40 inliers within 0.66 % of the photo, agreement 0.79 (similar layouts agree).
-    rules = Rules()
-    many = max(40, LOCAL_MIN_INLIERS)
-    sliver, wide = LOCAL_SLIVER_SPREAD * 0.66, LOCAL_SLIVER_SPREAD
-    fair, strong = LOCAL_SLIVER_MIN_AGREEMENT - 0.01, LOCAL_SLIVER_MIN_AGREEMENT
-    assert fair >= LOCAL_MIN_AGREEMENT
-    assert rules.gated(fair, wide) and not rules.gated(fair, sliver)
-    assert rules.gated(strong, sliver)
-    assert unified_score(None, many, fair, rules, sliver) > 1.0
-    assert unified_score(None, many, fair, rules, wide) <= 1.0
-    assert unified_score(None, many, strong, rules, sliver) <= 1.0  # a label, near-perfect
-    # Nor does a fairly agreeing sliver join the joint rule.
-    weak_hash = (MATCH_HASH_MAX_SCORE + MATCH_JOINT_HASH_MAX_SCORE) / 2
-    assert unified_score(weak_hash, LOCAL_MIN_INLIERS - 1, fair, rules, sliver) > 1.0
-    assert unified_score(weak_hash, LOCAL_MIN_INLIERS - 1, fair, rules, wide) <= 1.0
+    # 40 inliers within 0.66 % of the photo, agreement 0.79 (similar layouts agree); the
+    # same fit spread over the photo is a copy.
+    assert unified_score(None, 40, 0.79, spread=0.0066) > 1.0
+    assert unified_score(None, 40, 0.79, spread=0.1) <= 1.0
+    sliver, wide = MODEL.inliers_alone(0.79, 0.0066), MODEL.inliers_alone(0.79, 0.1)
+    assert wide is not None and (sliver is None or sliver > wide)

@@ -10,10 +10,15 @@ from PIL import Image
 from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
-from models.hashing.local import LocalFeatures, catalog_features, query_features
+from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
-from models.hashing.pipeline import CatalogMatcher, analyse_catalog, analyse_query
-from models.thresholds import LOCAL_MIN_AGREEMENT, LOCAL_MIN_INLIERS
+from models.hashing.pipeline import (
+    CatalogMatcher,
+    Rules,
+    analyse_catalog,
+    analyse_query,
+    unified_score,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +31,18 @@ def catalog(astronaut: Image.Image, coffee: Image.Image,
     return index, enrolled
 
 
-def _verified(index: LocalIndex, query: Image.Image) -> dict[int, int]:
+def _alone(v: Verified) -> bool:
+    """Whether the served acceptance model accepts this fit with no other evidence."""
+    return unified_score(None, v.inliers, v.agreement, spread=v.spread) <= 1.0
+
+
+def _accepted(index: LocalIndex, query: Image.Image) -> list[Verified]:
     features, scale = query_features(query)
-    return {v.image_id: v.inliers
-            for v in index.verify(features, scale, LOCAL_MIN_INLIERS, LOCAL_MIN_AGREEMENT)}
+    return [v for v in index.verify(features, scale, Rules().fewest_inliers) if _alone(v)]
+
+
+def _verified(index: LocalIndex, query: Image.Image) -> dict[int, int]:
+    return {v.image_id: v.inliers for v in _accepted(index, query)}
 
 
 def test_features_round_trip_through_bytes(astronaut: Image.Image) -> None:
@@ -65,8 +78,7 @@ def test_grid_cell_is_verified_and_located(catalog: tuple[LocalIndex, list[Image
                                            products: list[Image.Image]) -> None:
     index, enrolled = catalog
     grid = layouts.grid(enrolled[1], random.Random(3), products[10:], 3)
-    features, scale = query_features(grid)
-    verified = index.verify(features, scale, LOCAL_MIN_INLIERS, LOCAL_MIN_AGREEMENT)
+    verified = _accepted(index, grid)
     assert [v.image_id for v in verified] == [1]
     x0, y0, x1, y1 = verified[0].box
     # The box is one cell of the 3x3 grid: about a third of the side, inside the image.
@@ -89,7 +101,7 @@ def test_photometric_check_tells_a_shared_detail_from_the_photo(
     query.paste(detail, (220, 220))
     fits = {v.image_id: v for v in index.verify(*query_features(query))}
     assert 0 in fits and fits[0].inliers >= 20  # the detail itself is found...
-    assert fits[0].agreement < LOCAL_MIN_AGREEMENT  # ...but the rest of the photo is not there
+    assert not _alone(fits[0]) and fits[0].agreement < 0.5  # ...but the rest is not there
     w, h = enrolled[0].size
     crop = enrolled[0].crop((int(w * .2), int(h * .2), int(w * .8), int(h * .8)))
     genuine = {v.image_id: v for v in index.verify(*query_features(crop))}

@@ -11,8 +11,8 @@ from service.matching.service import gate_side, match_decoded
 from tests.service.matching.conftest import jpeg
 from tests.service.matching.test_match_api import match
 
-# Plain product shots that, blurred this hard, only the colour-confirmed rule finds
-# (tests/models/hashing/test_colour_layout.py scans them without the rule).
+# Plain product shots that, blurred this hard, are found only with the colour layout's
+# evidence (tests/models/hashing/test_colour_layout.py scans them without it).
 FLAT_SEEDS = (501, 517)
 CATALOG_SEEDS = sorted({*range(500, 508), *FLAT_SEEDS})  # with look-alike products
 

@@ -1,0 +1,244 @@
+"""Match acceptance: one calibrated, monotone model over a (query, catalog image) pair.
+
+The evidence of a pair is what the two stages and the colour layout measured (``FEATURES``):
+the hash stage's pair score (lower is stronger; none when it did not find the image), the
+keypoint fit's inliers, photometric agreement and inlier spread (none without a fit), and
+the colour-layout distance (lower is stronger; none without layouts). Each feature maps to
+a strength in [0, 1] through its knots (piecewise linear, 0 for "no evidence" and for
+anything at or past the weakest knot); the logit is a bias plus a sum of terms, each a
+non-negative combination of ramps over one strength or over the product of several (an
+interaction: a fit's inliers and its agreement, both stages, strong together). Products of
+non-negative, non-decreasing strengths are non-decreasing, and non-negative weights over
+non-decreasing ramps keep them so: the model is monotone, stronger evidence on any axis
+never lowers the logit, so never raises the score.
+
+The global descriptor's similarity is deliberately not a feature: the descriptor only
+proposes which catalog images the keypoint stage verifies, and it is retrained on its own
+schedule (descriptor-v1 -> v2). A model that never reads it stays valid when the candidate
+generator changes; only the evidence it reads (hash, keypoint and colour stages,
+``pipeline.EVIDENCE_VERSION`` h5.l1) would call for a refit.
+
+The public contract of ``pipeline.unified_score`` is kept: ``score = exp(threshold -
+logit)``, the pair's odds of being wrong relative to the odds at the threshold, so <= 1
+accepts and lower is stronger; a pair with neither hash nor keypoint evidence scores inf
+(the colour layout never accepts alone). The artifact is plain JSON
+(models/artifacts/match-acceptance-v1/model.json), fitted by training/calibrate_matching.py.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acceptance-v1"
+# Column order of a feature row; "no evidence" is NaN (inliers: 0).
+FEATURES = ("hash", "inliers", "agreement", "spread", "colour")
+_FIT_FEATURES = ("agreement", "spread")  # measured on a keypoint fit: none without one
+
+
+@dataclass(frozen=True)
+class Feature:
+    """How one raw feature maps to a strength: ``knots`` ascending, ``levels`` the strength
+    at each (ascending, or descending where lower is stronger), clamped outside."""
+
+    name: str
+    knots: tuple[float, ...]
+    levels: tuple[float, ...]
+
+    def strength(self, x: np.ndarray) -> np.ndarray:
+        u = np.interp(x, self.knots, self.levels)
+        return np.where(np.isnan(x), 0.0, u)
+
+    def strength_of(self, x: float) -> float:
+        """``strength`` of one value, without numpy's per-call cost (the served path)."""
+        k, v = self.knots, self.levels
+        if math.isnan(x):
+            return 0.0
+        if x <= k[0]:
+            return v[0]
+        if x >= k[-1]:
+            return v[-1]
+        j = bisect.bisect_right(k, x) - 1
+        return v[j] + (x - k[j]) * (v[j + 1] - v[j]) / (k[j + 1] - k[j])
+
+
+@dataclass(frozen=True)
+class Term:
+    """Ramps over the strength of one feature, or over the product of several's."""
+
+    features: tuple[str, ...]
+    breaks: tuple[float, ...]  # ascending, in [0, 1]
+    weights: tuple[float, ...]  # one per ramp (len(breaks) - 1), all >= 0
+
+    def ramps(self, u: np.ndarray) -> np.ndarray:
+        b = np.asarray(self.breaks)
+        return np.clip((u[:, None] - b[:-1]) / np.diff(b), 0.0, 1.0)
+
+    def value_of(self, u: float) -> float:
+        """The term at one strength: ``ramps`` times the weights, without numpy."""
+        b, total = self.breaks, 0.0
+        for j, w in enumerate(self.weights):
+            if u <= b[j]:
+                break
+            total += w * min((u - b[j]) / (b[j + 1] - b[j]), 1.0)
+        return total
+
+
+@dataclass(frozen=True)
+class AcceptanceModel:
+    version: str
+    features: tuple[Feature, ...]
+    terms: tuple[Term, ...]
+    bias: float
+    threshold: float  # logit at and above which a pair is accepted
+
+    def __post_init__(self) -> None:
+        names = tuple(f.name for f in self.features)
+        if names != FEATURES:
+            raise ValueError(f"features {names}, expected {FEATURES}")
+        for f in self.features:
+            if list(f.knots) != sorted(f.knots) or len(f.knots) != len(f.levels) or \
+                    not all(0.0 <= v <= 1.0 for v in f.levels):
+                raise ValueError(f"feature {f.name}: knots must ascend, levels lie in [0, 1]")
+            step = np.diff(f.levels)
+            if not (np.all(step >= 0) or np.all(step <= 0)):
+                raise ValueError(f"feature {f.name}: strength must be monotone")
+        for t in self.terms:
+            if any(w < 0 for w in t.weights) or len(t.weights) != len(t.breaks) - 1 or \
+                    list(t.breaks) != sorted(set(t.breaks)) or not set(t.features) <= set(names):
+                raise ValueError(f"term {t.features}: weights >= 0 over ascending breaks")
+
+    def feature(self, name: str) -> Feature:
+        return self.features[FEATURES.index(name)]
+
+    @property
+    def max_hash_score(self) -> float:
+        """Hash scores at or past this carry nothing: the hash stage's search bound."""
+        return float(self.feature("hash").knots[-1])
+
+    @property
+    def min_inliers(self) -> int:
+        """Fits with fewer inliers carry nothing: the fewest the local stage must report."""
+        return math.ceil(self.feature("inliers").knots[0])
+
+    def strengths(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        rows = np.atleast_2d(np.asarray(rows, dtype=float))
+        u = {f.name: f.strength(rows[:, i]) for i, f in enumerate(self.features)}
+        no_fit = ~(rows[:, FEATURES.index("inliers")] >= self.min_inliers)
+        for name in _FIT_FEATURES:
+            u[name] = np.where(no_fit, 0.0, u[name])
+        return u
+
+    def design(self, rows: np.ndarray) -> np.ndarray:
+        """(n, number of weights): every term's ramps, the columns ``weights`` multiplies."""
+        u = self.strengths(rows)
+        return np.hstack([t.ramps(np.prod([u[f] for f in t.features], axis=0))
+                          for t in self.terms])
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.array([w for t in self.terms for w in t.weights], dtype=float)
+
+    def logits(self, rows: np.ndarray) -> np.ndarray:
+        return self.bias + self.design(rows) @ self.weights
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """exp(threshold - logit); inf where neither stage has evidence."""
+        rows = np.atleast_2d(np.asarray(rows, dtype=float))
+        z = self.logits(rows)
+        hashed = rows[:, 0] < self.max_hash_score
+        fitted = rows[:, 1] >= self.min_inliers
+        with np.errstate(over="ignore"):
+            return np.where(hashed | fitted, np.exp(self.threshold - z), np.inf)
+
+    def score(self, hash_score: float | None, inliers: int | None, agreement: float | None,
+              spread: float | None, colour: float | None) -> float:
+        """``scores`` of one pair, computed without numpy: the matcher scores every catalog
+        image either stage found, inside the request (tests/models/hashing/
+        test_acceptance.py checks both paths agree)."""
+        row = feature_row(hash_score, inliers, agreement, spread, colour)[0].tolist()
+        fitted = row[1] >= self.min_inliers
+        if not (row[0] < self.max_hash_score or fitted):
+            return math.inf
+        u = {f.name: f.strength_of(x) for f, x in zip(self.features, row, strict=True)}
+        if not fitted:
+            for name in _FIT_FEATURES:
+                u[name] = 0.0
+        z = self.bias + sum(t.value_of(math.prod(u[f] for f in t.features))
+                            for t in self.terms)
+        return math.exp(min(self.threshold - z, 700.0))
+
+    def hash_alone_bound(self, step: float = 0.125) -> float | None:
+        """The loosest hash pair score accepted with no other evidence (scores come in
+        eighths); None if none is. Monotone, so everything at or below it is accepted."""
+        ok = [h * step for h in range(int(self.max_hash_score / step))
+              if self.score(h * step, None, None, None, None) <= 1.0]
+        return max(ok, default=None)
+
+    def inliers_alone(self, agreement: float, spread: float, most: int = 1000) -> int | None:
+        """The fewest inliers a fit of this agreement and spread needs with no other
+        evidence; None if no count up to ``most`` is enough."""
+        counts = np.arange(self.min_inliers, most + 1)
+        rows = np.column_stack([np.full(len(counts), np.nan), counts,
+                                np.full(len(counts), agreement), np.full(len(counts), spread),
+                                np.full(len(counts), np.nan)])
+        ok = counts[self.scores(rows) <= 1.0]
+        return int(ok[0]) if len(ok) else None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": "match-acceptance", "version": self.version,
+            "score": "exp(threshold - logit): <= 1 accepts, lower is stronger",
+            "features": [{"name": f.name, "knots": list(f.knots), "levels": list(f.levels)}
+                         for f in self.features],
+            "terms": [{"features": list(t.features), "breaks": list(t.breaks),
+                       "weights": list(t.weights)} for t in self.terms],
+            "bias": self.bias, "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict) -> AcceptanceModel:
+        return cls(str(doc["version"]),
+                   tuple(Feature(f["name"], tuple(map(float, f["knots"])),
+                                 tuple(map(float, f["levels"]))) for f in doc["features"]),
+                   tuple(Term(tuple(t["features"]), tuple(map(float, t["breaks"])),
+                              tuple(map(float, t["weights"]))) for t in doc["terms"]),
+                   float(doc["bias"]), float(doc["threshold"]))
+
+
+def feature_row(hash_score: float | None, inliers: int | None, agreement: float | None = None,
+                spread: float | None = None, colour: float | None = None) -> np.ndarray:
+    """One pair's evidence as a feature row (``FEATURES``); None is no evidence."""
+    def val(x: float | None) -> float:
+        return math.nan if x is None else float(x)
+    fit = bool(inliers)
+    return np.array([[val(hash_score), float(inliers or 0), val(agreement) if fit else math.nan,
+                      val(spread) if fit else math.nan, val(colour)]])
+
+
+def feature_rows(pairs: Sequence[tuple[float | None, tuple[int, float, float] | None,
+                                       float | None]]) -> np.ndarray:
+    """(hash score, fit (inliers, agreement, spread), colour distance) per pair -> rows."""
+    out = np.full((len(pairs), len(FEATURES)), np.nan)
+    out[:, 1] = 0.0
+    for i, (h, fit, c) in enumerate(pairs):
+        n, a, s = fit if fit is not None else (None, None, None)
+        out[i] = feature_row(h, n, a, s, c)[0]
+    return out
+
+
+def load_acceptance(path: Path | None = None) -> AcceptanceModel:
+    """The committed artifact (or ``path``'s), read once per process."""
+    return _load(str(path or ARTIFACT_DIR / "model.json"))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> AcceptanceModel:
+    return AcceptanceModel.from_json(json.loads(Path(path).read_text()))

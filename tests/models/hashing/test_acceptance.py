@@ -1,0 +1,158 @@
+"""The match-acceptance artifact (models/artifacts/match-acceptance-v1): it reproduces its
+stored calibration, it is monotone in every feature, and it is plain data that round-trips."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.hashing.acceptance import (
+    ARTIFACT_DIR,
+    FEATURES,
+    AcceptanceModel,
+    feature_row,
+    load_acceptance,
+)
+from models.hashing.pipeline import Rules, unified_confidence, unified_score
+from models.thresholds import LOCAL_MIN_CANDIDATE_MATCHES
+from training.acceptance_fit import Margins, strengthened
+from training.evaluate_matching import CURVE_MAX_SCORE
+
+
+def _doc(name: str) -> dict:
+    return json.loads((ARTIFACT_DIR / name).read_text())
+
+
+def _rows(features: list[list[float | None]]) -> np.ndarray:
+    return np.array([[math.nan if v is None else v for v in f] for f in features], dtype=float)
+
+
+MODEL = load_acceptance()
+
+
+def test_artifact_reproduces_its_stored_fixture_scores() -> None:
+    fixtures = _doc("fixtures.json")
+    assert len(fixtures) >= 20
+    rows = _rows([f["features"] for f in fixtures])
+    np.testing.assert_allclose(MODEL.logits(rows), [f["logit"] for f in fixtures],
+                               rtol=0, atol=1e-8)
+    np.testing.assert_allclose(MODEL.scores(rows), [f["score"] for f in fixtures], rtol=1e-8)
+    # The fixtures hold both sides of the threshold: wrong pairs and accepted copies.
+    scores = MODEL.scores(rows)
+    assert (scores <= 1.0).any() and (scores > 1.0).any()
+
+
+def test_threshold_rejects_every_calibration_wrong_pair_with_its_margins() -> None:
+    metrics, training = _doc("metrics.json"), _doc("training_config.json")
+    margins = Margins(**training["config"]["margin_step"]).times(metrics["margin_steps"])
+    assert Margins(**metrics["margins"]) == margins
+    assert metrics["threshold"] == MODEL.threshold
+    assert set(metrics["calibration"]) == set(training["calibration"])
+    for split, calibration in metrics["calibration"].items():
+        assert calibration["figures"]["all"]["wrong"] == 0, split
+        wrong = calibration["strongest_wrong"]
+        assert wrong, f"{split}: no stored wrong pairs"
+        rows = _rows([w["features"] for w in wrong])
+        np.testing.assert_allclose(MODEL.logits(rows), [w["logit"] for w in wrong], atol=1e-6)
+        assert (MODEL.scores(rows) > 1.0).all(), split
+        assert (MODEL.scores(strengthened(rows, margins)) > 1.0).all(), split
+
+
+def test_refit_from_the_saved_evidence_gives_the_committed_artifact() -> None:
+    """Needs the calibration evidence (var/evidence, a quarter hour per split to compute)."""
+    training = _doc("training_config.json")
+    files = [Path(c["file"]) for c in training["calibration"].values()]
+    root = Path(__file__).resolve().parents[3]
+    if not all((root / f).exists() for f in files):
+        pytest.skip("calibration evidence not computed here (training.evaluate_matching "
+                    "--evidence-out)")
+    from training.calibrate_matching import fitted
+    from training.matching_evidence import load_evidence
+
+    refit = fitted(training["config"], [load_evidence(root / f) for f in files])
+    assert refit.to_json() == MODEL.to_json()
+
+
+GRID = {
+    "hash": [None, 18.0, 14.0, 10.0, 7.0, 4.0, 0.0],
+    "inliers": [None, 12, 16, 24, 34, 50, 90, 200],
+    "agreement": [0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0],
+    "spread": [0.0, 0.004, 0.01, 0.03, 0.08, 0.3, 1.0],
+    "colour": [None, 1.5, 0.5, 0.25, 0.12, 0.05, 0.0],
+}
+
+
+def test_stronger_evidence_on_any_axis_never_raises_the_score() -> None:
+    # Each axis of GRID goes from weaker to stronger evidence.
+    values = [GRID[f] for f in FEATURES]
+    rows = np.concatenate([feature_row(*combo) for combo in itertools.product(*values)])
+    scores = MODEL.scores(rows).reshape([len(v) for v in values])
+    for axis, name in enumerate(FEATURES):
+        with np.errstate(invalid="ignore"):  # inf - inf where neither stage has evidence
+            step = np.diff(scores, axis=axis)
+        both_inf = np.isinf(np.delete(scores, 0, axis)) & np.isinf(np.delete(scores, -1, axis))
+        assert np.all((step <= 1e-12) | both_inf), f"a stronger {name} raised the score"
+    assert (scores <= 1.0).any() and (scores > 1.0).any()
+
+
+def test_no_evidence_from_either_stage_never_accepts() -> None:
+    assert math.isinf(MODEL.score(None, None, None, None, 0.0))  # colour alone
+    assert math.isinf(MODEL.score(MODEL.max_hash_score, MODEL.min_inliers - 1, 1.0, 1.0, 0.0))
+    assert math.isinf(unified_score(None, None))
+    assert unified_score(0.0, None) <= 1.0  # an exact copy
+
+
+def test_json_round_trip_is_exact() -> None:
+    doc = _doc("model.json")
+    assert MODEL.to_json() == doc
+    again = AcceptanceModel.from_json(json.loads(json.dumps(MODEL.to_json())))
+    assert again == MODEL
+
+
+def test_loader_rejects_a_model_that_is_not_monotone() -> None:
+    doc = _doc("model.json")
+    doc["terms"][0]["weights"][0] = -0.1
+    with pytest.raises(ValueError, match="weights >= 0"):
+        AcceptanceModel.from_json(doc)
+    doc = _doc("model.json")
+    doc["features"][1]["levels"][1], doc["features"][1]["levels"][2] = 0.9, 0.1
+    with pytest.raises(ValueError, match="monotone"):
+        AcceptanceModel.from_json(doc)
+
+
+def test_search_bounds_are_the_models_and_within_the_saved_evidence() -> None:
+    rules = Rules()
+    assert rules.candidate_score == MODEL.max_hash_score <= CURVE_MAX_SCORE
+    # The evaluator saves fits from 2 x LOCAL_MIN_CANDIDATE_MATCHES inliers: the model can
+    # have learnt nothing about fewer.
+    assert rules.fewest_inliers == MODEL.min_inliers >= 2 * LOCAL_MIN_CANDIDATE_MATCHES
+    bound = MODEL.hash_alone_bound()
+    assert bound is not None and unified_score(bound, None) <= 1.0
+    assert unified_score(bound + 0.125, None) > 1.0
+
+
+def test_confidence_is_one_half_at_the_threshold() -> None:
+    rows = _rows([f["features"] for f in _doc("fixtures.json")])
+    z = MODEL.logits(rows)
+    at = MODEL.scores(rows) * np.exp(z - MODEL.threshold)  # exp(threshold - z) undone: 1
+    np.testing.assert_allclose(at[np.isfinite(at)], 1.0)
+    assert unified_confidence(1.0) == 0.5
+
+
+def test_the_served_scalar_path_agrees_with_the_vectorised_one() -> None:
+    values = [GRID[f] for f in FEATURES]
+    combos = list(itertools.product(*values))
+    rows = np.concatenate([feature_row(*combo) for combo in combos])
+    fixtures = _doc("fixtures.json")
+    rows = np.vstack([rows, _rows([f["features"] for f in fixtures])])
+    combos += [tuple(None if v is None else v for v in f["features"]) for f in fixtures]
+    vectorised = MODEL.scores(rows)
+    scalar = np.array([MODEL.score(*combo) for combo in combos])
+    assert np.array_equal(np.isinf(vectorised), np.isinf(scalar))
+    finite = np.isfinite(vectorised)
+    np.testing.assert_allclose(scalar[finite], vectorised[finite], rtol=1e-12)
