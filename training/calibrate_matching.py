@@ -11,7 +11,8 @@ Command (from the repo root; the evidence is what training.evaluate_matching sav
         --out models/artifacts/match-acceptance-v1 --report reports/matching/acceptance.md
 
 (calibration seeds 0, 1, 5, 6, 8 and hold-outs 3, 7, 9, 10: training/__main__.py; a split's
-name is its evidence file's stem). Deterministic: the same evidence and config give the
+name is its evidence file's stem; ``--looked-at`` takes seeds 2 and 4, which shaped the
+rules but are neither, and reports them apart). Deterministic: the same evidence and config give the
 same artifact, byte for byte (L-BFGS-B from zeros, weights rounded to 6 decimals).
 
 What it does (models/hashing/acceptance.py is the model; training/acceptance_fit.py the fit):
@@ -182,6 +183,9 @@ def main() -> None:
                     help="calibration splits' evidence (evaluate_matching --evidence-out)")
     ap.add_argument("--holdout", type=Path, nargs="*", default=[],
                     help="hold-out splits' evidence, only measured")
+    ap.add_argument("--looked-at", type=Path, nargs="*", default=[],
+                    help="evidence of splits the rules were designed on that are neither "
+                         "calibration nor hold-out (seeds 2 and 4), measured apart")
     ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     ap.add_argument("--out", type=Path, default=Path("models/artifacts/match-acceptance-v1"))
     ap.add_argument("--report", type=Path, default=Path("reports/matching/acceptance.md"))
@@ -189,6 +193,7 @@ def main() -> None:
     config = json.loads(args.config.read_text())
     calib = {p.stem: load_evidence(p) for p in args.evidence}
     holdout = {p.stem: load_evidence(p) for p in args.holdout}
+    looked_at = {p.stem: load_evidence(p) for p in args.looked_at}
     shape = structure(config)
 
     def table(scored: Sequence[Scored]) -> PairTable:
@@ -198,7 +203,12 @@ def main() -> None:
     loso = leave_one_split_out(config, calib, calib_tables)
     config = {**config, "chosen_steps": choose_steps(config, loso)}
     model = fitted(config, list(calib.values()))
-    holdout_tables = {name: table(s) for name, s in holdout.items()}
+    def compared(tables: dict[str, PairTable]) -> dict[str, dict]:
+        return {name: {"model": figures(model, t), "rules": legacy_figures(t),
+                       "model_by_transform": figures(model, t, "transform"),
+                       "rules_by_transform": legacy_figures(t, "transform")}
+                for name, t in tables.items()}
+
     metrics = {
         "model": f"match-acceptance-{model.version}", "evidence_version": EVIDENCE_VERSION,
         "threshold": model.threshold,
@@ -208,16 +218,16 @@ def main() -> None:
         "margin_step": config["margin_step"], "margin_steps": config["chosen_steps"],
         "margins": asdict(margins(config, config["chosen_steps"])),
         "leave_one_split_out": {str(t): v for t, v in loso.items()},
-        "holdout": {name: {"model": figures(model, t), "rules": legacy_figures(t),
-                           "model_by_transform": figures(model, t, "transform"),
-                           "rules_by_transform": legacy_figures(t, "transform")}
-                    for name, t in holdout_tables.items()},
+        "holdout": compared({name: table(s) for name, s in holdout.items()}),
+        "looked_at": compared({name: table(s) for name, s in looked_at.items()}),
     }
     training = {"config": config, "features": list(FEATURES),
                 "evidence_version": EVIDENCE_VERSION,
                 "calibration": {p.stem: {"file": str(p), "sha256": _sha(p)}
                                 for p in args.evidence},
-                "holdout": {p.stem: {"file": str(p), "sha256": _sha(p)} for p in args.holdout},
+                **{key: {p.stem: {"file": str(p), "sha256": _sha(p)} for p in paths}
+                   for key, paths in (("holdout", args.holdout),
+                                      ("looked_at", args.looked_at))},
                 "command": "python -P -m training.calibrate_matching (see its docstring)"}
     args.out.mkdir(parents=True, exist_ok=True)
     dump = lambda doc: json.dumps(doc, indent=1) + "\n"  # noqa: E731

@@ -10,7 +10,10 @@ non-negative combination of ramps over one strength or over the product of sever
 interaction: a fit's inliers and its agreement, both stages, strong together). Products of
 non-negative, non-decreasing strengths are non-decreasing, and non-negative weights over
 non-decreasing ramps keep them so: the model is monotone, stronger evidence on any axis
-never lowers the logit, so never raises the score.
+never lowers the logit, so never raises the score. Which terms exist is the training
+config's choice (training/configs/match-acceptance-v1.json): a fit's inliers enter only
+with its agreement, its spread, a hash score or the colour layout, never alone, since one
+detail shared by two products (a brand word) gives any number of inliers.
 
 The global descriptor's similarity is deliberately not a feature: the descriptor only
 proposes which catalog images the keypoint stage verifies, and it is retrained on its own

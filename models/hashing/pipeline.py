@@ -208,7 +208,7 @@ def unified_score(hash_score: float | None, inliers: int | None, agreement: floa
 
     ``hash_score`` None: the hash stage did not find the image; ``inliers`` None or 0: no
     keypoint fit (its ``agreement`` and ``spread`` are then ignored); ``colour`` None: no
-    colour layouts to compare. Neither stage's evidence scores inf.
+    colour layouts to compare. A pair with evidence from neither stage scores inf.
     """
     return (rules or Rules()).model.score(hash_score, inliers, agreement, spread, colour)
 
