@@ -54,7 +54,6 @@ from pathlib import Path
 import numpy as np
 
 from models.hashing.acceptance import FEATURES, AcceptanceModel
-from models.hashing.pipeline import EVIDENCE_VERSION
 from training import acceptance_report
 from training.acceptance_fit import (
     Margins,
@@ -173,8 +172,19 @@ def fixtures(model: AcceptanceModel, tables: dict[str, PairTable]) -> list[dict]
             for r, z, s in zip(out, logits, scores, strict=True)]
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _source(path: Path) -> dict[str, str]:
+    return {"file": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def evidence_version(paths: Sequence[Path]) -> str:
+    """The hash and keypoint parts of the version the evidence was computed with: all the
+    model reads (the descriptor part names only what chose the keypoint candidates, and
+    the evaluator verifies every catalog image)."""
+    parts = {".".join(json.loads(p.read_text())["evidence_version"].split(".")[:2])
+             for p in paths}
+    if len(parts) != 1:
+        raise SystemExit(f"evidence of different versions: {sorted(parts)}")
+    return parts.pop()
 
 
 def main() -> None:
@@ -209,8 +219,9 @@ def main() -> None:
                        "rules_by_transform": legacy_figures(t, "transform")}
                 for name, t in tables.items()}
 
+    version = evidence_version([*args.evidence, *args.holdout, *args.looked_at])
     metrics = {
-        "model": f"match-acceptance-{model.version}", "evidence_version": EVIDENCE_VERSION,
+        "model": f"match-acceptance-{model.version}", "evidence_version": version,
         "threshold": model.threshold,
         "calibration": {name: {"figures": figures(model, t),
                                "strongest_wrong": strongest_wrong(model, t, STRONGEST_WRONG)}
@@ -222,10 +233,9 @@ def main() -> None:
         "looked_at": compared({name: table(s) for name, s in looked_at.items()}),
     }
     training = {"config": config, "features": list(FEATURES),
-                "evidence_version": EVIDENCE_VERSION,
-                "calibration": {p.stem: {"file": str(p), "sha256": _sha(p)}
-                                for p in args.evidence},
-                **{key: {p.stem: {"file": str(p), "sha256": _sha(p)} for p in paths}
+                "evidence_version": version,
+                "calibration": {p.stem: _source(p) for p in args.evidence},
+                **{key: {p.stem: _source(p) for p in paths}
                    for key, paths in (("holdout", args.holdout),
                                       ("looked_at", args.looked_at))},
                 "command": "python -P -m training.calibrate_matching (see its docstring)"}
