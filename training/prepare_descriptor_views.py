@@ -25,6 +25,7 @@ source in a batch is a negative.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import multiprocessing
 import random
@@ -58,8 +59,6 @@ KIND_WEIGHTS = (0.0, 0.3, 0.08, 0.3, 0.22, 0.1)
 
 
 def _jpeg(img: Image.Image, rng: random.Random) -> Image.Image:
-    import io
-
     buf = io.BytesIO()
     img.convert("RGB").save(buf, "JPEG", quality=rng.randint(55, 92))
     buf.seek(0)
