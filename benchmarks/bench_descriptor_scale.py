@@ -9,7 +9,7 @@ two mild ones, described as the service describes them (whole photo + recovered 
 Reported for each N: candidate recall@16 by edit, the HNSW search time for one query photo
 (p50 / p99), and the index's bytes per catalog photo, next to exact brute-force search
 (faiss IndexFlatIP) on the same vectors in the same run. The distractors' descriptors are
-cached under var/bench/matching-scale/ (benchmarks/matching_cache.py, shared with
+cached under var/bench/matching-scale/ (training/distractor_cache.py, shared with
 bench_matching_scale; 10,000 take a few minutes on two cores), so reruns take seconds.
 ``TRUST_BENCH_SCALE=1000,10000,100000`` sets the sizes (default 1000,10000);
 ``TRUST_BENCH_DESCRIPTORS=descriptor-v1,descriptor-v2`` the artifacts compared in the same run
@@ -30,12 +30,12 @@ import numpy as np
 from tqdm import tqdm
 from trustdata.copydetect.build import build as build_split
 
-from benchmarks import matching_cache
 from models.descriptor.index import DescriptorIndex
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import recover_query
 from models.hashing.pipeline import catalog_descriptors, query_descriptors
 from models.thresholds import DESCRIPTOR_TOP_K, LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
+from training import distractor_cache as matching_cache
 
 SPLIT = Path("var/copydetect/holdout3")
 MILD_SAMPLE = ("recompress", "overlay_text")

@@ -11,7 +11,7 @@ the lead's validating decode add; the hash stage alone (the matcher before local
 verification) is timed too.
 
 ``TRUST_BENCH_MATCH_DISTRACTORS=10000`` also enrols that many generated distractor products
-(their evidence from benchmarks/matching_cache.py, written straight into the database as the
+(their evidence from training/distractor_cache.py, written straight into the database as the
 catalog API would store it; their image bytes are a placeholder, since matching reads only
 the stored evidence) before the requests, so the API is timed at catalog scale.
 """
@@ -33,7 +33,6 @@ from skimage import data
 from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
-from benchmarks import matching_cache
 from models.descriptor.model import load_descriptor
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Matcher, enrollment_hashes
@@ -50,6 +49,7 @@ from service.catalog.tables import CatalogImage
 from service.kit.migrate import upgrade
 from service.kit.settings import Settings
 from service.matching import repository as matching_repository
+from training import distractor_cache as matching_cache
 
 REQUESTS = 30
 SIDE = 800

@@ -2,7 +2,7 @@
 
 Catalog: hold-out seed 3's 104 catalog photos plus N generated distractor products (seeds no
 split uses), each enrolled as the service enrols it (hash views, ORB keypoints, three
-descriptors; cached under var/bench/matching-scale/, benchmarks/matching_cache.py). Queries:
+descriptors; cached under var/bench/matching-scale/, training/distractor_cache.py). Queries:
 every hard edit and three mild ones of the split's catalog photos (recall) and of its
 distractor photos, which must match nothing (wrong matches); every query is analysed as the
 service analyses it. For each descriptor artifact (``TRUST_BENCH_DESCRIPTORS``, baseline
@@ -32,7 +32,6 @@ import numpy as np
 from tqdm import tqdm
 from trustdata.copydetect.build import build as build_split
 
-from benchmarks import matching_cache
 from models.hashing.decode import decode_for_matching
 from models.hashing.keypoints import IN_SOURCE
 from models.hashing.local import LocalFeatures, query_features
@@ -46,6 +45,7 @@ from models.hashing.pipeline import (
     query_descriptors,
 )
 from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
+from training import distractor_cache as matching_cache
 
 SPLIT = Path("var/copydetect/holdout3")
 MILD_SAMPLE = ("recompress", "overlay_text", "colour")

@@ -40,6 +40,42 @@ def holdout_table(metrics: dict, key: str = "holdout") -> str:
     return "\n".join(lines) + "\n"
 
 
+def baseline_table(metrics: dict) -> str:
+    """The earlier acceptance model (``--baseline``) and this one on the same hold-outs."""
+    base, new = metrics["baseline"], metrics["model"]
+    lines = [f"| split | {base}: mild recall | {new}: mild recall | {base}: hard recall | "
+             f"{new}: hard recall | {base}: wrong pairs | {new}: wrong pairs |",
+             "|---|---|---|---|---|---|---|"]
+    for name, h in metrics.get("holdout", {}).items():
+        b, m = h["baseline"], h["model"]
+        lines.append(f"| {name} | {_rec(b, 'mild')} | {_rec(m, 'mild')} | "
+                     f"{_rec(b, 'hard')} | {_rec(m, 'hard')} | "
+                     f"{b['all']['wrong']} | {m['all']['wrong']} |")
+    return "\n".join(lines) + "\n"
+
+
+def baseline_transform_table(metrics: dict) -> str:
+    names = list(metrics["holdout"])
+    head = "| transform | " + " | ".join(
+        f"{n} {metrics['baseline']} | {n} {metrics['model']}" for n in names) + " |"
+    lines = [head, "|---|" + "---|---|" * len(names)]
+    first = metrics["holdout"][names[0]]["model_by_transform"] if names else {}
+    for t in sorted(k for k in first if k != "all"):
+        cells = []
+        for n in names:
+            h = metrics["holdout"][n]
+            cells += [_rec(h["baseline_by_transform"], t), _rec(h["model_by_transform"], t)]
+        lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _baseline_part(metrics: dict) -> list[str]:
+    if not metrics.get("baseline"):
+        return []
+    return [f"The same hold-out evidence scored by {metrics['baseline']} (the model this one "
+            "follows) and by this one:", "", baseline_table(metrics)]
+
+
 def transform_table(metrics: dict) -> str:
     names = list(metrics["holdout"])
     head = "| transform | " + " | ".join(f"{n} rules | {n} model" for n in names) + " |"
@@ -133,6 +169,7 @@ def card(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         "weights make the model monotone: stronger evidence on any axis never lowers the "
         "logit. It replaces five hand-written rules, two staircases and a sliver gate "
         "(history: reports/matching/CALIBRATION.md).", "",
+        *([cfg["about"], ""] if cfg.get("about") else []),
         NOT_A_FEATURE, "",
         "**Score.** `exp(threshold - logit)`, the pair's odds of being wrong relative to the "
         "odds at the threshold: <= 1 accepts, lower is stronger, as `pipeline.unified_score` "
@@ -151,7 +188,8 @@ def card(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         "either stage found (hash score under "
         f"{model.max_hash_score}, or a fit of {model.min_inliers}+ inliers) are the rows, "
         "labelled by whether the catalog image is the one copied. Hold-outs, only measured: "
-        f"{_splits(hold) or 'none'}.", "",
+        f"{_splits(hold) or 'none'}." + (f" {cfg['data_note']}" if cfg.get("data_note") else ""),
+        "",
         "**Threshold.** Just above the strongest wrong calibration pair after that pair's "
         "evidence was made stronger (hash score x{hash_factor:.3f}, inliers "
         "x{inlier_factor:.3f}, colour distance x{colour_factor:.3f}; agreement "
@@ -165,13 +203,18 @@ def card(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         f"{TARGETS['mild']}, hard {TARGETS['hard']}). Hold-outs, the same evidence scored by "
         "the hand-written rules and by this model:", "",
         holdout_table(metrics),
+        *_baseline_part(metrics),
         "Calibration splits (in-sample), and each one left out of its own fit:", "",
         calibration_table(metrics),
-        "**Limits.** Fitted on a few hundred wrong pairs per split from one generator of "
-        "products and photos; the threshold rests on the strongest few. A catalog far larger "
-        "than ~100 images offers more chances of a strong wrong pair and needs calibration "
-        "splits of that size. The features are the h5.l1 evidence: a change to hashing, "
-        "keypoints or colour layouts (EVIDENCE_VERSION) needs new evidence and a refit.", ""])
+        "**Limits.** " + cfg.get("limits", DEFAULT_LIMITS), ""])
+
+
+DEFAULT_LIMITS = (
+    "Fitted on a few hundred wrong pairs per split from one generator of products and "
+    "photos; the threshold rests on the strongest few. A catalog far larger than ~100 images "
+    "offers more chances of a strong wrong pair and needs calibration splits of that size. "
+    "The features are the h5.l1 evidence: a change to hashing, keypoints or colour layouts "
+    "(EVIDENCE_VERSION) needs new evidence and a refit.")
 
 
 def report(model: AcceptanceModel, metrics: dict, training: dict) -> str:
@@ -186,7 +229,10 @@ def report(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         "rules it replaces are frozen in training/legacy_rules.py and scored here on the same "
         "saved evidence. Recall counts a copy the stages never found as a miss.", "",
         "## Hold-outs", "", holdout_table(metrics),
+        *_baseline_part(metrics),
         "Per transform (recall):", "", transform_table(metrics),
+        *(["Per transform, the earlier model and this one (recall):", "",
+           baseline_transform_table(metrics)] if metrics.get("baseline") else []),
         *(["Splits the rules were designed on that are neither calibration nor hold-out "
            "(seeds 2 and 4, reports/matching/HISTORY.md): the model never saw them, the "
            "rules partly did.", "", holdout_table(metrics, "looked_at")]

@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.hashing.acceptance import FEATURES, AcceptanceModel
+from models.hashing.acceptance import FEATURES, AcceptanceModel, load_acceptance
 from training import acceptance_report
 from training.acceptance_fit import (
     Margins,
@@ -196,6 +196,8 @@ def main() -> None:
     ap.add_argument("--looked-at", type=Path, nargs="*", default=[],
                     help="evidence of splits the rules were designed on that are neither "
                          "calibration nor hold-out (seeds 2 and 4), measured apart")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="an earlier acceptance artifact, scored on the same hold-out evidence")
     ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     ap.add_argument("--out", type=Path, default=Path("models/artifacts/match-acceptance-v1"))
     ap.add_argument("--report", type=Path, default=Path("reports/matching/acceptance.md"))
@@ -213,15 +215,23 @@ def main() -> None:
     loso = leave_one_split_out(config, calib, calib_tables)
     config = {**config, "chosen_steps": choose_steps(config, loso)}
     model = fitted(config, list(calib.values()))
+    baseline = load_acceptance(args.baseline / "model.json") if args.baseline else None
+
     def compared(tables: dict[str, PairTable]) -> dict[str, dict]:
-        return {name: {"model": figures(model, t), "rules": legacy_figures(t),
-                       "model_by_transform": figures(model, t, "transform"),
-                       "rules_by_transform": legacy_figures(t, "transform")}
-                for name, t in tables.items()}
+        out = {name: {"model": figures(model, t), "rules": legacy_figures(t),
+                      "model_by_transform": figures(model, t, "transform"),
+                      "rules_by_transform": legacy_figures(t, "transform")}
+               for name, t in tables.items()}
+        if baseline is not None:
+            for name, t in tables.items():
+                out[name] |= {"baseline": figures(baseline, t),
+                              "baseline_by_transform": figures(baseline, t, "transform")}
+        return out
 
     version = evidence_version([*args.evidence, *args.holdout, *args.looked_at])
     metrics = {
         "model": f"match-acceptance-{model.version}", "evidence_version": version,
+        "baseline": f"match-acceptance-{baseline.version}" if baseline else None,
         "threshold": model.threshold,
         "calibration": {name: {"figures": figures(model, t),
                                "strongest_wrong": strongest_wrong(model, t, STRONGEST_WRONG)}

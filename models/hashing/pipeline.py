@@ -291,18 +291,24 @@ class CatalogMatcher:
         nearest = self.descriptors.search(query.descriptors, self.top_k)
         return {i for i, _ in nearest} | set(found) | self._undescribed
 
+    def evidence(self, query: QueryEvidence, max_hash_score: float, min_inliers: int,
+                 ) -> tuple[dict[int, Match], dict[int, Verified], dict[int, float]]:
+        """Both stages' raw evidence as served: hash matches up to ``max_hash_score``,
+        keypoint fits of at least ``min_inliers`` among the candidates, colour distances of
+        every image either found. ``match`` judges it; calibration records it wider."""
+        hashed = {m.image_id: m for m in self.hashes.match_hashes(query.hashes, max_hash_score)}
+        verified = {} if query.local is None else {v.image_id: v for v in self.local.verify(
+            query.local, query.scale, min_inliers,
+            candidates=self.candidates(query, hashed.keys()))}
+        colours = self.hashes.colour_distances(query.hashes, hashed.keys() | verified.keys())
+        return hashed, verified, colours
+
     def match(self, query: QueryEvidence, rules: Rules | None = None) -> list[Match]:
         """Accepted catalog images, best first; the stronger stage's evidence is reported."""
         r = rules or Rules()
-        hashed = {m.image_id: m for m in self.hashes.match_hashes(
-            query.hashes, r.candidate_score)}
-        verified = {} if query.local is None else {v.image_id: v for v in self.local.verify(
-            query.local, query.scale, r.fewest_inliers,
-            candidates=self.candidates(query, hashed.keys()))}
-        found = hashed.keys() | verified.keys()
-        colours = self.hashes.colour_distances(query.hashes, found)
+        hashed, verified, colours = self.evidence(query, r.candidate_score, r.fewest_inliers)
         out = []
-        for image_id in found:
+        for image_id in hashed.keys() | verified.keys():
             m, v = hashed.get(image_id), verified.get(image_id)
             s = unified_score(m.score if m else None, v.inliers if v else None,
                               v.agreement if v else 1.0, r, v.spread if v else 1.0,

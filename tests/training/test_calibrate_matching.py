@@ -135,3 +135,27 @@ def test_calibration_writes_a_deterministic_artifact_and_report(
     assert held["model"]["all"]["positives"] == 120 and "rules" in held
     assert b"| holdout3 |" in outputs[0]["report"]
     assert load_evidence(Path(args[0]))[0].hash_scores == _split(1)[0].hash_scores
+
+
+def test_a_baseline_model_is_scored_on_the_same_holdout_evidence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = []
+    for name, seed in (("calib", 1), ("eval", 2), ("holdout3", 3)):
+        save_evidence(_split(seed), tmp_path / f"{name}.json")
+        paths.append(str(tmp_path / f"{name}.json"))
+    first, second = tmp_path / "first", tmp_path / "second"
+    monkeypatch.setattr("sys.argv", ["calibrate", "--evidence", paths[0], "--holdout", paths[2],
+                                     "--out", str(first), "--report", str(tmp_path / "1.md")])
+    calibrate_matching.main()
+    monkeypatch.setattr("sys.argv", ["calibrate", "--evidence", *paths[:2], "--holdout",
+                                     paths[2], "--baseline", str(first), "--out", str(second),
+                                     "--report", str(tmp_path / "2.md")])
+    calibrate_matching.main()
+    metrics = json.loads((second / "metrics.json").read_text())
+    earlier = json.loads((first / "metrics.json").read_text())
+    held = metrics["holdout"]["holdout3"]
+    # the baseline's figures are its own, recomputed: equal to what its own run measured
+    assert held["baseline"] == earlier["holdout"]["holdout3"]["model"]
+    assert metrics["baseline"] == earlier["model"]
+    report = (tmp_path / "2.md").read_text()
+    assert f"{earlier['model']}: hard recall" in report

@@ -1,4 +1,5 @@
-"""Cached enrolment evidence of generated distractor products, for the scale benchmarks.
+"""Cached enrolment evidence of generated distractor products: large catalogs for the scale
+benchmarks and for calibrating match acceptance at scale.
 
 Enrolling a photo costs about a tenth of a second on one core (hashes of every view, ORB
 keypoints, three descriptors), so 10,000 distractors take minutes and 100,000 over an hour:
@@ -8,6 +9,10 @@ sets as JSON text, offsets of each photo's ORB features), ``keypoints-<version>-
 (the ORB features' bytes, memory-mapped when read: a keypoint store on disk) and
 ``<descriptor version>-<chunk>.npy`` (the three view descriptors, float16), so a new
 descriptor re-describes without re-hashing. Everything is a plain array: no pickles.
+
+Distractors are numbered; a range starts at ``first`` (a multiple of ``CHUNK``). The
+benchmarks use the range from 0; calibration uses ``CALIBRATION_FIRST`` on, so no catalog
+photo a model was fitted against is one it is measured against.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from models.thresholds import LOCAL_CATALOG_SIDE
 
 ROOT = Path("var/bench/matching-scale")
 CHUNK = 1000
+CALIBRATION_FIRST = 1_000_000
 STAGES_VERSION = ".".join(EVIDENCE_VERSION.split(".")[:2])  # hashes and keypoints only
 
 
@@ -72,11 +78,17 @@ def _desc_file(version: str, chunk: int) -> Path:
     return ROOT / f"{version}-{chunk}.npy"
 
 
-def ensure(n: int, pool: multiprocessing.pool.Pool, artifact: str) -> None:
-    """Compute whatever of the first ``n`` distractors' evidence is not cached yet."""
-    ensure_descriptors(n, pool, artifact)
+def _chunks(n: int, first: int) -> range:
+    if first % CHUNK:
+        raise ValueError(f"a distractor range starts at a multiple of {CHUNK}, not {first}")
+    return range(first // CHUNK, (first + n + CHUNK - 1) // CHUNK)
+
+
+def ensure(n: int, pool: multiprocessing.pool.Pool, artifact: str, first: int = 0) -> None:
+    """Compute whatever of distractors ``first`` .. ``first + n - 1`` is not cached yet."""
+    ensure_descriptors(n, pool, artifact, first)
     ROOT.mkdir(parents=True, exist_ok=True)
-    chunks = range((n + CHUNK - 1) // CHUNK)
+    chunks = _chunks(n, first)
     todo = [c for c in chunks if not (_stage_file(c).exists() and _keypoint_file(c).exists())]
     for c in tqdm(todo, desc="distractor hashes + keypoints (chunks of 1,000)"):
         rows = pool.map(_stages, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
@@ -86,19 +98,20 @@ def ensure(n: int, pool: multiprocessing.pool.Pool, artifact: str) -> None:
         np.savez(_stage_file(c), hashes=np.array([h for h, _ in rows]), offsets=offsets)
 
 
-def ensure_descriptors(n: int, pool: multiprocessing.pool.Pool, artifact: str) -> None:
+def ensure_descriptors(n: int, pool: multiprocessing.pool.Pool, artifact: str,
+                       first: int = 0) -> None:
     """The view descriptors alone (``pool`` serves ``artifact``: ``init_worker``)."""
     ROOT.mkdir(parents=True, exist_ok=True)
-    chunks = range((n + CHUNK - 1) // CHUNK)
+    chunks = _chunks(n, first)
     todo = [c for c in chunks if not _desc_file(artifact, c).exists()]
     for c in tqdm(todo, desc=f"distractor descriptors, {artifact} (chunks of 1,000)"):
         views = pool.map(_describe, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
         np.save(_desc_file(artifact, c), np.stack(views).astype(np.float16))
 
 
-def descriptors(n: int, artifact: str) -> np.ndarray:
-    """(n, views, dims) float16 view descriptors of the first ``n`` distractors."""
-    chunks = [np.load(_desc_file(artifact, c)) for c in range((n + CHUNK - 1) // CHUNK)]
+def descriptors(n: int, artifact: str, first: int = 0) -> np.ndarray:
+    """(n, views, dims) float16 view descriptors of distractors ``first`` .. on."""
+    chunks = [np.load(_desc_file(artifact, c)) for c in _chunks(n, first)]
     return np.concatenate(chunks)[:n] if chunks else np.zeros((0, 3, 256), np.float16)
 
 
@@ -108,15 +121,16 @@ def _hashset(d: dict[str, object]) -> HashSet:
                    int(d["quality"]), bytes.fromhex(str(d["colour"])))  # type: ignore[call-overload]
 
 
-def load(n: int, artifact: str,
+def load(n: int, artifact: str, first: int = 0,
          ) -> Iterator[tuple[int, list[HashSet], LocalFeatures, np.ndarray]]:
-    """(distractor index, hash sets, keypoints, view descriptors) of the first ``n``."""
-    for c in range((n + CHUNK - 1) // CHUNK):
+    """(position in the range, hash sets, keypoints, view descriptors) of distractors
+    ``first`` .. ``first + n - 1``."""
+    for c in _chunks(n, first):
         stages = np.load(_stage_file(c))
         desc = np.load(_desc_file(artifact, c))
         local, offsets = np.load(_keypoint_file(c), mmap_mode="r"), stages["offsets"]
         for j, text in enumerate(stages["hashes"]):
-            index = c * CHUNK + j
+            index = c * CHUNK + j - first
             if index >= n:
                 return
             features = LocalFeatures.from_bytes(local[offsets[j]:offsets[j + 1]].tobytes())
@@ -128,10 +142,10 @@ def load(n: int, artifact: str,
 class DiskKeypoints:
     """The cached distractors' keypoints as a ``KeypointSource``: read from the memory-mapped
     chunk files when the keypoint stage asks for a candidate, as the service reads its
-    database. Image ids are ``first_id + distractor index``."""
+    database. Image ids are ``first_id`` + position in the range from distractor ``first``."""
 
-    def __init__(self, first_id: int, n: int) -> None:
-        self.first_id, self.n = first_id, n
+    def __init__(self, first_id: int, n: int, first: int = 0) -> None:
+        self.first_id, self.n, self.first = first_id, n, first
         self._chunks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _chunk(self, c: int) -> tuple[np.ndarray, np.ndarray]:
@@ -145,6 +159,7 @@ class DiskKeypoints:
         for image_id in image_ids:
             index = image_id - self.first_id
             if 0 <= index < self.n:
+                index += self.first
                 blob, offsets = self._chunk(index // CHUNK)
                 j = index % CHUNK
                 out[image_id] = LocalFeatures.from_bytes(blob[offsets[j]:offsets[j + 1]].tobytes())

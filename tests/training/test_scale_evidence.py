@@ -1,0 +1,81 @@
+"""Matching evidence as served in a large catalog (training/scale_evidence.py) and the
+distractor cache's ranges (training/distractor_cache.py), on a few generated photos."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from trustdata.copydetect.sources import product_shot
+
+from models.hashing.decode import decode_for_matching
+from models.hashing.local import LocalFeatures
+from models.hashing.pipeline import CatalogMatcher, analyse_catalog, analyse_query
+from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
+from training import distractor_cache, scale_evidence
+
+
+def _jpeg(image: Image.Image, quality: int = 92) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def test_collect_records_both_stages_wider_than_served_and_labels_the_copy() -> None:
+    catalog = [analyse_catalog(decode_for_matching(_jpeg(product_shot(seed)),
+                                                   side=LOCAL_CATALOG_SIDE))
+               for seed in (11, 12, 13)]
+    matcher = CatalogMatcher()
+    for i, e in enumerate(catalog):
+        matcher.enroll(i, e.hashes, e.local, e.descriptors)
+    data = _jpeg(product_shot(12), quality=60)  # a recompressed repost of catalog photo 1
+    query = analyse_query(decode_for_matching(data, "JPEG"),
+                          decode_for_matching(data, "JPEG", side=LOCAL_QUERY_MAX_SIDE))
+    [scored] = scale_evidence.collect(matcher, [query], [{"transform": "recompress",
+                                                          "family": "mild"}], [1])
+    assert scored.expected == 1 and scored.transform == "recompress"
+    assert 1 in scored.hash_scores and 1 in scored.fits
+    assert set(scored.colours) == scored.hash_scores.keys() | scored.fits.keys()
+    # the served matcher accepts the same copy from the same evidence
+    assert [m.image_id for m in matcher.match(query)][:1] == [1]
+
+
+def test_sample_takes_every_hard_edit_and_the_repost_like_mild_ones() -> None:
+    manifest = {"queries": [{"family": "hard", "transform": "grid9"},
+                            {"family": "mild", "transform": "recompress"},
+                            {"family": "mild", "transform": "mirror"}]}
+    assert [q["transform"] for q in scale_evidence.sample(manifest)] == ["grid9", "recompress"]
+
+
+def _fake_chunk(root: Path, chunk: int, blobs: list[bytes]) -> None:
+    offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
+    np.save(root / f"keypoints-{distractor_cache.STAGES_VERSION}-{chunk}.npy",
+            np.frombuffer(b"".join(blobs), dtype=np.uint8))
+    np.savez(root / f"evidence-{distractor_cache.STAGES_VERSION}-{chunk}.npz",
+             hashes=np.array([json.dumps([]) for _ in blobs]), offsets=offsets)
+    np.save(root / f"descriptor-test-{chunk}.npy",
+            np.full((len(blobs), 3, 4), chunk, dtype=np.float16))
+
+
+def test_a_range_from_an_offset_reads_its_own_chunks(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(distractor_cache, "ROOT", tmp_path)
+    monkeypatch.setattr(distractor_cache, "CHUNK", 2)
+    features = [LocalFeatures.from_bytes(analyse_catalog(decode_for_matching(
+        _jpeg(product_shot(seed)), side=LOCAL_CATALOG_SIDE)).local.to_bytes())
+        for seed in (21, 22, 23)]
+    _fake_chunk(tmp_path, 0, [features[0].to_bytes()] * 2)
+    _fake_chunk(tmp_path, 5, [features[1].to_bytes(), features[2].to_bytes()])
+    rows = list(distractor_cache.load(2, "descriptor-test", first=10))
+    assert [r[0] for r in rows] == [0, 1]
+    assert all(float(r[3][0, 0]) == 5.0 for r in rows)  # chunk 5's descriptors, not chunk 0's
+    disk = distractor_cache.DiskKeypoints(100, 2, first=10)
+    loaded = disk.load([100, 101, 102])
+    assert set(loaded) == {100, 101}
+    assert loaded[101].to_bytes() == features[2].to_bytes()
+    with pytest.raises(ValueError, match="multiple"):
+        list(distractor_cache.load(1, "descriptor-test", first=3))

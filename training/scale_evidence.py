@@ -1,0 +1,139 @@
+"""A split's matching evidence as served in a large catalog: what calibration at scale reads.
+
+Commands (from the repo root; the split from trustdata.copydetect.build)::
+
+    python -P -m training.scale_evidence --data var/copydetect/calib --distractors 10000 \
+        --out var/evidence/scale/calib.json
+
+The catalog is the split's catalog photos plus ``--distractors`` generated distractor
+products from ``training.distractor_cache.CALIBRATION_FIRST`` on (a range no benchmark
+uses), each enrolled as the service enrols it. Every query of the split's sample (every hard
+edit and ``MILD_SAMPLE``, of its catalog photos and of its distractor photos) is analysed as
+the service analyses it and searched as served: the hash stage over the whole catalog, the
+keypoint stage over the descriptor's candidates (``CatalogMatcher.evidence``). What either
+stage finds is saved in training.matching_evidence's format, with bounds wider than any
+acceptance model's (hash scores up to ``CURVE_MAX_SCORE``, fits from
+``2 * LOCAL_MIN_CANDIDATE_MATCHES`` inliers), so training.calibrate_matching ``--evidence``
+can fit on it. Wrong pairs against the distractors are what a 100-photo split cannot show:
+look-alike products within the hash stage's bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+from collections.abc import Collection
+from pathlib import Path
+
+from tqdm import tqdm
+
+from models.hashing.decode import decode_for_matching
+from models.hashing.keypoints import IN_SOURCE
+from models.hashing.local import LocalFeatures
+from models.hashing.pipeline import (
+    CatalogEvidence,
+    CatalogMatcher,
+    QueryEvidence,
+    analyse_catalog,
+    analyse_query,
+)
+from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_MIN_CANDIDATE_MATCHES, LOCAL_QUERY_MAX_SIDE
+from training import distractor_cache
+from training.matching_evidence import Scored, save_evidence
+
+MILD_SAMPLE = ("recompress", "overlay_text", "colour")
+CURVE_MAX_SCORE = 40.0  # as training.evaluate_matching: past any model's hash bound
+MIN_INLIERS = 2 * LOCAL_MIN_CANDIDATE_MATCHES
+
+
+def sample(manifest: dict) -> list[dict]:
+    """The queries searched: every hard edit and the mild ones most like a repost."""
+    return [q for q in manifest["queries"]
+            if q["family"] == "hard" or q["transform"] in MILD_SAMPLE]
+
+
+def _catalog(path: str) -> CatalogEvidence:
+    return analyse_catalog(decode_for_matching(Path(path).read_bytes(), side=LOCAL_CATALOG_SIDE))
+
+
+def _query(path: str) -> QueryEvidence:
+    data = Path(path).read_bytes()
+    return analyse_query(decode_for_matching(data, "JPEG"),
+                         decode_for_matching(data, "JPEG", side=LOCAL_QUERY_MAX_SIDE))
+
+
+class SplitKeypoints:
+    """The split's catalog keypoints in memory, the distractors' read from the cache files."""
+
+    def __init__(self, catalog: list[CatalogEvidence], disk: distractor_cache.DiskKeypoints,
+                 ) -> None:
+        self.resident = {i: e.local for i, e in enumerate(catalog)}
+        self.disk = disk
+
+    def load(self, image_ids: Collection[int]) -> dict[int, LocalFeatures]:
+        out = {i: self.resident[i] for i in image_ids if i in self.resident}
+        return out | self.disk.load([i for i in image_ids if i not in self.resident])
+
+
+def served_matcher(catalog: list[CatalogEvidence], n: int, artifact: str,
+                   first: int = 0) -> CatalogMatcher:
+    """The split's catalog as ids 0.., then ``n`` cached distractors from ``first``, in the
+    served layout (hashes and view descriptors held, keypoints read for candidates)."""
+    disk = distractor_cache.DiskKeypoints(len(catalog), n, first)
+    matcher = CatalogMatcher(keypoints=SplitKeypoints(catalog, disk))
+    for i, e in enumerate(catalog):
+        matcher.enroll(i, e.hashes, IN_SOURCE, e.descriptors)
+    for j, hashes, _, desc in tqdm(distractor_cache.load(n, artifact, first), total=n,
+                                   desc=f"enrol {n:,} distractors", leave=False):
+        matcher.enroll(len(catalog) + j, hashes, IN_SOURCE, desc)
+    return matcher
+
+
+def collect(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: list[dict],
+            expected: list[int]) -> list[Scored]:
+    out = []
+    for q, ev, want in tqdm(list(zip(queries, evidence, expected, strict=True)),
+                            desc="search", leave=False):
+        hashed, verified, colours = matcher.evidence(ev, CURVE_MAX_SCORE, MIN_INLIERS)
+        s = Scored(q["transform"], q["family"], want)
+        s.hash_scores = {i: m.score for i, m in hashed.items()}
+        s.fits = {i: (v.inliers, v.agreement, v.spread) for i, v in verified.items()}
+        s.colours = colours
+        out.append(s)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--distractors", type=int, default=10_000)
+    ap.add_argument("--first", type=int, default=distractor_cache.CALIBRATION_FIRST)
+    ap.add_argument("--descriptor", default="descriptor-v2")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    manifest = json.loads((args.data / "manifest.json").read_text())
+    names = manifest["catalog"]
+    index_of = {c: i for i, c in enumerate(names)}
+    queries = sample(manifest)
+    expected = [index_of[q["expected"]] if q["expected"] else -1 for q in queries]
+    with multiprocessing.get_context("fork").Pool(
+            args.workers, distractor_cache.init_worker, (args.descriptor,)) as pool:
+        catalog = pool.map(_catalog, [str(args.data / "catalog" / f"{c}.jpg") for c in names])
+        evidence = list(tqdm(pool.imap(_query, [str(args.data / q["file"]) for q in queries],
+                                       chunksize=4), total=len(queries), desc="analyse queries"))
+        distractor_cache.ensure(args.distractors, pool, args.descriptor, args.first)
+    distractor_cache.init_worker(args.descriptor)
+    matcher = served_matcher(catalog, args.distractors, args.descriptor, args.first)
+    scored = collect(matcher, evidence, queries, expected)
+    save_evidence(scored, args.out)
+    pairs = sum(len(s.hash_scores.keys() | s.fits.keys()) for s in scored)
+    wrong = sum(len((s.hash_scores.keys() | s.fits.keys()) - {s.expected}) for s in scored)
+    print(f"{args.data.name}: {len(scored):,} queries against {len(names):,} + "
+          f"{args.distractors:,} distractors; {pairs:,} pairs found, {wrong:,} of them wrong; "
+          f"evidence in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
