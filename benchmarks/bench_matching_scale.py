@@ -1,7 +1,8 @@
 """Both matching stages at catalog scale, next to today's matcher at 1,000 photos, same run.
 
 Catalog: hold-out seed 3's 104 catalog photos plus N generated distractor products (seeds no
-split uses), each enrolled as the service enrols it (hash views, ORB keypoints, three
+split uses; from ``TRUST_BENCH_FIRST`` on, default 0: ``training.distractor_cache``), each
+enrolled as the service enrols it (hash views, ORB keypoints, three
 descriptors; cached under var/bench/matching-scale/, training/distractor_cache.py). Queries:
 every hard edit and three mild ones of the split's catalog photos (recall) and of its
 distractor photos, which must match nothing (wrong matches); every query is analysed as the
@@ -13,7 +14,9 @@ hash index, ANN candidates, keypoint verification), and the worker's resident me
 catalog photo as served (hashes and view descriptors held, keypoints read for each query's
 candidates through the bounded cache: here from the cache files, in the service from the
 database; the bytes the catalog's matcher grew by while enrolling, before any query).
-One thread, served rules.
+Each acceptance model of ``TRUST_BENCH_ACCEPTANCE`` (default match-acceptance-v1,
+match-acceptance-v2: the one calibrated on ~100-photo splits, then the one calibrated with
+5,000 distractors enrolled, training/scale_evidence.py) judges the same searches. One thread.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import multiprocessing
 import os
 import time
 from collections import defaultdict
-from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +34,10 @@ import numpy as np
 from tqdm import tqdm
 from trustdata.copydetect.build import build as build_split
 
+from models.hashing.acceptance import ARTIFACT_DIR as ACCEPTANCE_DIR
+from models.hashing.acceptance import load_acceptance
 from models.hashing.decode import decode_for_matching
-from models.hashing.keypoints import IN_SOURCE
-from models.hashing.local import LocalFeatures, query_features
+from models.hashing.local import query_features
 from models.hashing.matcher import hashes_of, recover_query
 from models.hashing.pipeline import (
     CatalogEvidence,
@@ -46,9 +49,11 @@ from models.hashing.pipeline import (
 )
 from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
 from training import distractor_cache as matching_cache
+from training.scale_evidence import MILD_SAMPLE, sample, served_matcher
 
 SPLIT = Path("var/copydetect/holdout3")
-MILD_SAMPLE = ("recompress", "overlay_text", "colour")
+# Where the distractor range starts: 0, or one no calibration used (training/distractor_cache.py)
+FIRST = int(os.environ.get("TRUST_BENCH_FIRST", "0"))
 
 
 def _rss() -> int:
@@ -79,28 +84,10 @@ def _query(path: str) -> tuple[QueryEvidence, dict[str, float]]:
             {k: v * 1e3 for k, v in ms.items()})
 
 
-class _Keypoints:
-    """The split's catalog keypoints in memory, the distractors' read from disk."""
-
-    def __init__(self, catalog: list[CatalogEvidence], n: int) -> None:
-        self.resident = {i: e.local for i, e in enumerate(catalog)}
-        self.disk = matching_cache.DiskKeypoints(len(catalog), n)
-
-    def load(self, image_ids: Collection[int]) -> dict[int, LocalFeatures]:
-        out = {i: self.resident[i] for i in image_ids if i in self.resident}
-        return out | self.disk.load([i for i in image_ids if i not in self.resident])
-
-
 def _matcher(catalog: list[CatalogEvidence], n: int, artifact: str) -> CatalogMatcher:
     """The served layout: hashes and view descriptors in the worker, keypoints read for a
     query's candidates through a bounded cache."""
-    matcher = CatalogMatcher(keypoints=_Keypoints(catalog, n))
-    for i, e in enumerate(catalog):
-        matcher.enroll(i, e.hashes, IN_SOURCE, e.descriptors)
-    for j, hashes, _, desc in tqdm(matching_cache.load(n, artifact), total=n,
-                                   desc=f"enrol {n:,} distractors", leave=False):
-        matcher.enroll(len(catalog) + j, hashes, IN_SOURCE, desc)
-    return matcher
+    return served_matcher(catalog, n, artifact, FIRST)
 
 
 def _grown(job: tuple[list[CatalogEvidence], int, str]) -> int:
@@ -124,16 +111,16 @@ def memory_per_photo(catalog: list[CatalogEvidence], n: int, artifact: str) -> i
 
 
 def _run(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: list[dict[str, Any]],
-         expected: list[int]) -> dict[str, Any]:
+         expected: list[int], rules: Rules) -> dict[str, Any]:
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # found, expected, wrong
     times: dict[str, list[float]] = defaultdict(list)
     for q, ev, want in zip(queries, evidence, expected, strict=True):
         t0 = time.perf_counter()
-        matcher.hashes.match_hashes(ev.hashes, Rules().candidate_score)
+        matcher.hashes.match_hashes(ev.hashes, rules.candidate_score)
         t1 = time.perf_counter()
         matcher.candidates(ev)
         t2 = time.perf_counter()
-        accepted = {m.image_id for m in matcher.match(ev)}
+        accepted = {m.image_id for m in matcher.match(ev, rules)}
         t3 = time.perf_counter()
         times["hash search"].append((t1 - t0) * 1e3)
         times["ANN candidates"].append((t2 - t1) * 1e3)
@@ -153,13 +140,15 @@ def main() -> None:
     sizes = [int(s) for s in os.environ.get("TRUST_BENCH_SCALE", "1000,10000").split(",")]
     artifacts = os.environ.get("TRUST_BENCH_DESCRIPTORS",
                                "descriptor-v1,descriptor-v2").split(",")
+    acceptance = {name: Rules(load_acceptance(ACCEPTANCE_DIR.parent / name / "model.json"))
+                  for name in os.environ.get("TRUST_BENCH_ACCEPTANCE",
+                                             "match-acceptance-v1,match-acceptance-v2").split(",")}
     if not (SPLIT / "manifest.json").exists():
         build_split(SPLIT, 3, 80)
     manifest = json.loads((SPLIT / "manifest.json").read_text())
     names = manifest["catalog"]
     index_of = {c: i for i, c in enumerate(names)}
-    queries = [q for q in manifest["queries"]
-               if q["family"] == "hard" or q["transform"] in MILD_SAMPLE]
+    queries = sample(manifest)
     expected = [index_of[q["expected"]] if q["expected"] else -1 for q in queries]
     families = {q["transform"]: q["family"] for q in queries}
     results: list[tuple[str, int, dict[str, Any], int, dict[str, list[float]]]] = []
@@ -171,7 +160,7 @@ def main() -> None:
                                            chunksize=4), total=len(queries),
                                  desc=f"{artifact}: queries"))
             run_sizes = sizes[:1] if k == 0 and len(artifacts) > 1 else sizes
-            matching_cache.ensure(max(run_sizes), pool, artifact)
+            matching_cache.ensure(max(run_sizes), pool, artifact, FIRST)
         matching_cache.init_worker(artifact)
         analysis = {stage: [float(np.percentile([t[stage] for _, t in analysed], p))
                             for p in (50, 99)] for stage in analysed[0][1]}
@@ -179,8 +168,10 @@ def main() -> None:
         for n in run_sizes:
             per_photo = memory_per_photo(catalog, n, artifact)
             matcher = _matcher(catalog, n, artifact)
-            results.append((artifact, len(names) + n, _run(matcher, evidence, queries, expected),
-                            per_photo, analysis))
+            for name, rules in acceptance.items():
+                results.append((f"{artifact}, {name}", len(names) + n,
+                                _run(matcher, evidence, queries, expected, rules), per_photo,
+                                analysis))
             del matcher
     _print(results, families, len(queries))
 
@@ -188,8 +179,8 @@ def main() -> None:
 def _print(results: list[tuple[str, int, dict[str, Any], int, dict[str, list[float]]]],
            families: dict[str, str], n_queries: int) -> None:
     print(f"\nHold-out seed 3, {n_queries} queries (every hard edit and {', '.join(MILD_SAMPLE)}"
-          f", of catalog and of distractor photos); one thread; served rules.\n")
-    print("| descriptor | catalog photos | mild recall | hard recall | wrong matches | "
+          f", of catalog and of distractor photos); one thread.\n")
+    print("| descriptor, acceptance | catalog photos | mild recall | hard recall | wrong matches | "
           "match p50 / p99 ms a photo | worker bytes a catalog photo |")
     print("|---|---|---|---|---|---|---|")
     for artifact, size, run, per_photo, _ in results:

@@ -11,8 +11,9 @@ sets as JSON text, offsets of each photo's ORB features), ``keypoints-<version>-
 descriptor re-describes without re-hashing. Everything is a plain array: no pickles.
 
 Distractors are numbered; a range starts at ``first`` (a multiple of ``CHUNK``). The
-benchmarks use the range from 0; calibration uses ``CALIBRATION_FIRST`` on, so no catalog
-photo a model was fitted against is one it is measured against.
+benchmarks use the range from 0; calibration uses ``CALIBRATION_FIRST`` .. + 4,999 and the
+hold-out measured beside it the next 5,000 (``HOLDOUT_FIRST``), so no catalog photo a model
+was fitted against is one it is measured against.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from models.thresholds import LOCAL_CATALOG_SIDE
 ROOT = Path("var/bench/matching-scale")
 CHUNK = 1000
 CALIBRATION_FIRST = 1_000_000
+HOLDOUT_FIRST = 1_005_000
 STAGES_VERSION = ".".join(EVIDENCE_VERSION.split(".")[:2])  # hashes and keypoints only
 
 

@@ -2,7 +2,7 @@
 
 Commands (from the repo root; the split from trustdata.copydetect.build)::
 
-    python -P -m training.scale_evidence --data var/copydetect/calib --distractors 10000 \
+    python -P -m training.scale_evidence --data var/copydetect/calib --distractors 5000 \
         --out var/evidence/scale/calib.json
 
 The catalog is the split's catalog photos plus ``--distractors`` generated distractor
@@ -108,7 +108,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--distractors", type=int, default=10_000)
+    ap.add_argument("--distractors", type=int, default=5_000)
     ap.add_argument("--first", type=int, default=distractor_cache.CALIBRATION_FIRST)
     ap.add_argument("--descriptor", default="descriptor-v2")
     ap.add_argument("--workers", type=int, default=2)
