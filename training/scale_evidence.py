@@ -10,12 +10,13 @@ products from ``training.distractor_cache.CALIBRATION_FIRST`` on (a range no ben
 uses), each enrolled as the service enrols it. Every query of the split's sample (every hard
 edit and ``MILD_SAMPLE``, of its catalog photos and of its distractor photos) is analysed as
 the service analyses it and searched as served: the hash stage over the whole catalog, the
-keypoint stage over the descriptor's candidates (``CatalogMatcher.evidence``). What either
-stage finds is saved in training.matching_evidence's format, with bounds wider than any
-acceptance model's (hash scores up to ``CURVE_MAX_SCORE``, fits from
-``2 * LOCAL_MIN_CANDIDATE_MATCHES`` inliers), so training.calibrate_matching ``--evidence``
-can fit on it. Wrong pairs against the distractors are what a 100-photo split cannot show:
-look-alike products within the hash stage's bounds.
+keypoint stage over the descriptor's candidates and the hash matches within the served bound
+(``CatalogMatcher.evidence``). What either stage finds is saved in
+training.matching_evidence's format, with bounds wider than any acceptance model's (hash
+scores up to ``CURVE_MAX_SCORE``, fits from ``2 * LOCAL_MIN_CANDIDATE_MATCHES`` inliers), so
+training.calibrate_matching ``--evidence`` can fit on it. Wrong pairs against the
+distractors are what a 100-photo split cannot show: look-alike products within the hash
+stage's bounds.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from models.hashing.pipeline import (
     CatalogEvidence,
     CatalogMatcher,
     QueryEvidence,
+    Rules,
     analyse_catalog,
     analyse_query,
 )
@@ -92,10 +94,15 @@ def served_matcher(catalog: list[CatalogEvidence], n: int, artifact: str,
 
 def collect(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: list[dict],
             expected: list[int]) -> list[Scored]:
+    # The keypoint stage verifies what it would verify when served (the descriptor's
+    # candidates and the hash matches within the served bound): a hash bound of 40 finds
+    # hundreds of look-alikes in a large catalog, which serving never verifies.
+    verify = Rules().candidate_score
     out = []
     for q, ev, want in tqdm(list(zip(queries, evidence, expected, strict=True)),
                             desc="search", leave=False):
-        hashed, verified, colours = matcher.evidence(ev, CURVE_MAX_SCORE, MIN_INLIERS)
+        hashed, verified, colours = matcher.evidence(ev, CURVE_MAX_SCORE, MIN_INLIERS,
+                                                     verify_hash_score=verify)
         s = Scored(q["transform"], q["family"], want)
         s.hash_scores = {i: m.score for i, m in hashed.items()}
         s.fits = {i: (v.inliers, v.agreement, v.spread) for i, v in verified.items()}

@@ -292,14 +292,18 @@ class CatalogMatcher:
         return {i for i, _ in nearest} | set(found) | self._undescribed
 
     def evidence(self, query: QueryEvidence, max_hash_score: float, min_inliers: int,
+                 verify_hash_score: float | None = None,
                  ) -> tuple[dict[int, Match], dict[int, Verified], dict[int, float]]:
         """Both stages' raw evidence as served: hash matches up to ``max_hash_score``,
-        keypoint fits of at least ``min_inliers`` among the candidates, colour distances of
-        every image either found. ``match`` judges it; calibration records it wider."""
+        keypoint fits of at least ``min_inliers`` among the candidates (the descriptor's and
+        the hash matches up to ``verify_hash_score``, default ``max_hash_score``), colour
+        distances of every image either found. ``match`` judges it; calibration records
+        hash scores wider than the served bound without verifying every one of them."""
         hashed = {m.image_id: m for m in self.hashes.match_hashes(query.hashes, max_hash_score)}
+        bound = max_hash_score if verify_hash_score is None else verify_hash_score
         verified = {} if query.local is None else {v.image_id: v for v in self.local.verify(
             query.local, query.scale, min_inliers,
-            candidates=self.candidates(query, hashed.keys()))}
+            candidates=self.candidates(query, [i for i, m in hashed.items() if m.score <= bound]))}
         colours = self.hashes.colour_distances(query.hashes, hashed.keys() | verified.keys())
         return hashed, verified, colours
 

@@ -1,5 +1,6 @@
-"""The match-acceptance artifact (models/artifacts/match-acceptance-v1): it reproduces its
-stored calibration, it is monotone in every feature, and it is plain data that round-trips."""
+"""The match-acceptance artifacts (models/artifacts/match-acceptance-v*, the served one and
+the ones kept as baselines): each reproduces its stored calibration, is monotone in every
+feature, and is plain data that round-trips."""
 
 from __future__ import annotations
 
@@ -24,58 +25,75 @@ from training.acceptance_fit import Margins, strengthened
 from training.evaluate_matching import CURVE_MAX_SCORE
 
 
-def _doc(name: str) -> dict:
-    return json.loads((ARTIFACT_DIR / name).read_text())
+ARTIFACTS = sorted(ARTIFACT_DIR.parent.glob("match-acceptance-v*"))
+
+
+@pytest.fixture(params=ARTIFACTS, ids=[a.name for a in ARTIFACTS])
+def artifact(request: pytest.FixtureRequest) -> Path:
+    return request.param
+
+
+def _doc(name: str, artifact: Path = ARTIFACT_DIR) -> dict:
+    return json.loads((artifact / name).read_text())
 
 
 def _rows(features: list[list[float | None]]) -> np.ndarray:
     return np.array([[math.nan if v is None else v for v in f] for f in features], dtype=float)
 
 
-MODEL = load_acceptance()
+MODEL = load_acceptance()  # the served one
 
 
-def test_artifact_reproduces_its_stored_fixture_scores() -> None:
-    fixtures = _doc("fixtures.json")
+def test_the_served_artifact_is_the_newest_and_the_baselines_are_kept() -> None:
+    assert len(ARTIFACTS) >= 2
+    assert ARTIFACT_DIR == ARTIFACTS[-1]
+
+
+def test_artifact_reproduces_its_stored_fixture_scores(artifact: Path) -> None:
+    model = load_acceptance(artifact / "model.json")
+    fixtures = _doc("fixtures.json", artifact)
     assert len(fixtures) >= 20
     rows = _rows([f["features"] for f in fixtures])
-    np.testing.assert_allclose(MODEL.logits(rows), [f["logit"] for f in fixtures],
+    np.testing.assert_allclose(model.logits(rows), [f["logit"] for f in fixtures],
                                rtol=0, atol=1e-8)
-    np.testing.assert_allclose(MODEL.scores(rows), [f["score"] for f in fixtures], rtol=1e-8)
+    np.testing.assert_allclose(model.scores(rows), [f["score"] for f in fixtures], rtol=1e-8)
     # The fixtures hold both sides of the threshold: wrong pairs and accepted copies.
-    scores = MODEL.scores(rows)
+    scores = model.scores(rows)
     assert (scores <= 1.0).any() and (scores > 1.0).any()
 
 
-def test_threshold_rejects_every_calibration_wrong_pair_with_its_margins() -> None:
-    metrics, training = _doc("metrics.json"), _doc("training_config.json")
+def test_threshold_rejects_every_calibration_wrong_pair_with_its_margins(artifact: Path) -> None:
+    model = load_acceptance(artifact / "model.json")
+    metrics, training = _doc("metrics.json", artifact), _doc("training_config.json", artifact)
     margins = Margins(**training["config"]["margin_step"]).times(metrics["margin_steps"])
     assert Margins(**metrics["margins"]) == margins
-    assert metrics["threshold"] == MODEL.threshold
+    assert metrics["threshold"] == model.threshold
     assert set(metrics["calibration"]) == set(training["calibration"])
     for split, calibration in metrics["calibration"].items():
         assert calibration["figures"]["all"]["wrong"] == 0, split
         wrong = calibration["strongest_wrong"]
         assert wrong, f"{split}: no stored wrong pairs"
         rows = _rows([w["features"] for w in wrong])
-        np.testing.assert_allclose(MODEL.logits(rows), [w["logit"] for w in wrong], atol=1e-6)
-        assert (MODEL.scores(rows) > 1.0).all(), split
-        assert (MODEL.scores(strengthened(rows, margins)) > 1.0).all(), split
+        np.testing.assert_allclose(model.logits(rows), [w["logit"] for w in wrong], atol=1e-6)
+        assert (model.scores(rows) > 1.0).all(), split
+        assert (model.scores(strengthened(rows, margins)) > 1.0).all(), split
 
 
-def test_refit_from_the_saved_evidence_gives_the_committed_artifact() -> None:
-    """Needs the calibration evidence (var/evidence, a quarter hour per split to compute)."""
-    training = _doc("training_config.json")
+def test_refit_from_the_saved_evidence_gives_the_committed_artifact(artifact: Path) -> None:
+    """Needs the calibration evidence (var/evidence: training.evaluate_matching for v1, a
+    quarter hour a split; training.scale_evidence for v2)."""
+    model = load_acceptance(artifact / "model.json")
+    training = _doc("training_config.json", artifact)
     files = [Path(c["file"]) for c in training["calibration"].values()]
     root = Path(__file__).resolve().parents[3]
     if not all((root / f).exists() for f in files):
-        pytest.skip("calibration evidence not computed here (training.evaluate_matching "
-                    "--evidence-out)")
+        pytest.skip(f"{artifact.name}: calibration evidence not computed here "
+                    "(make train ONLY=matching)")
     from training.calibrate_matching import fitted
     from training.matching_evidence import load_evidence
 
     refit = fitted(training["config"], [load_evidence(root / f) for f in files])
-    assert refit.to_json() == MODEL.to_json()
+    assert refit.to_json() == model.to_json()
 
 
 GRID = {
@@ -87,11 +105,12 @@ GRID = {
 }
 
 
-def test_stronger_evidence_on_any_axis_never_raises_the_score() -> None:
+def test_stronger_evidence_on_any_axis_never_raises_the_score(artifact: Path) -> None:
+    model = load_acceptance(artifact / "model.json")
     # Each axis of GRID goes from weaker to stronger evidence.
     values = [GRID[f] for f in FEATURES]
     rows = np.concatenate([feature_row(*combo) for combo in itertools.product(*values)])
-    scores = MODEL.scores(rows).reshape([len(v) for v in values])
+    scores = model.scores(rows).reshape([len(v) for v in values])
     for axis, name in enumerate(FEATURES):
         with np.errstate(invalid="ignore"):  # inf - inf where neither stage has evidence
             step = np.diff(scores, axis=axis)
@@ -107,19 +126,21 @@ def test_no_evidence_from_either_stage_never_accepts() -> None:
     assert unified_score(0.0, None) <= 1.0  # an exact copy
 
 
-def test_json_round_trip_is_exact() -> None:
-    doc = _doc("model.json")
-    assert MODEL.to_json() == doc
-    again = AcceptanceModel.from_json(json.loads(json.dumps(MODEL.to_json())))
-    assert again == MODEL
+def test_json_round_trip_is_exact(artifact: Path) -> None:
+    model = load_acceptance(artifact / "model.json")
+    doc = _doc("model.json", artifact)
+    assert model.to_json() == doc
+    again = AcceptanceModel.from_json(json.loads(json.dumps(model.to_json())))
+    assert again == model
 
 
-def test_loader_rejects_a_model_that_is_not_monotone() -> None:
-    doc = _doc("model.json")
+def test_loader_rejects_a_model_that_is_not_monotone(artifact: Path) -> None:
+    model = load_acceptance(artifact / "model.json")
+    doc = _doc("model.json", artifact)
     doc["terms"][0]["weights"][0] = -0.1
     with pytest.raises(ValueError, match="weights >= 0"):
         AcceptanceModel.from_json(doc)
-    doc = _doc("model.json")
+    doc = _doc("model.json", artifact)
     doc["features"][1]["levels"][1], doc["features"][1]["levels"][2] = 0.9, 0.1
     with pytest.raises(ValueError, match="monotone"):
         AcceptanceModel.from_json(doc)
@@ -136,23 +157,25 @@ def test_search_bounds_are_the_models_and_within_the_saved_evidence() -> None:
     assert unified_score(bound + 0.125, None) > 1.0
 
 
-def test_confidence_is_one_half_at_the_threshold() -> None:
-    rows = _rows([f["features"] for f in _doc("fixtures.json")])
-    z = MODEL.logits(rows)
-    at = MODEL.scores(rows) * np.exp(z - MODEL.threshold)  # exp(threshold - z) undone: 1
+def test_confidence_is_one_half_at_the_threshold(artifact: Path) -> None:
+    model = load_acceptance(artifact / "model.json")
+    rows = _rows([f["features"] for f in _doc("fixtures.json", artifact)])
+    z = model.logits(rows)
+    at = model.scores(rows) * np.exp(z - model.threshold)  # exp(threshold - z) undone: 1
     np.testing.assert_allclose(at[np.isfinite(at)], 1.0)
     assert unified_confidence(1.0) == 0.5
 
 
-def test_the_served_scalar_path_agrees_with_the_vectorised_one() -> None:
+def test_the_served_scalar_path_agrees_with_the_vectorised_one(artifact: Path) -> None:
+    model = load_acceptance(artifact / "model.json")
     values = [GRID[f] for f in FEATURES]
     combos = list(itertools.product(*values))
     rows = np.concatenate([feature_row(*combo) for combo in combos])
-    fixtures = _doc("fixtures.json")
+    fixtures = _doc("fixtures.json", artifact)
     rows = np.vstack([rows, _rows([f["features"] for f in fixtures])])
     combos += [tuple(None if v is None else v for v in f["features"]) for f in fixtures]
-    vectorised = MODEL.scores(rows)
-    scalar = np.array([MODEL.score(*combo) for combo in combos])
+    vectorised = model.scores(rows)
+    scalar = np.array([model.score(*combo) for combo in combos])
     assert np.array_equal(np.isinf(vectorised), np.isinf(scalar))
     finite = np.isfinite(vectorised)
     np.testing.assert_allclose(scalar[finite], vectorised[finite], rtol=1e-12)
