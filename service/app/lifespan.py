@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from redis import Redis
+
 from service.app.state import AppState
 from service.badges.runtime import build_runtime as build_badges
 from service.captions.runtime import build_runtime as build_captions
@@ -20,8 +22,16 @@ from service.core.state import Component
 from service.images.fetch import ImageFetcher
 from service.images.gate import ImageLimits
 from service.jobs.backends import JobRunner
-from service.kit.cache import Cache, MemoryCache, RedisCache, connect_redis
+from service.kit.cache import (
+    Cache,
+    InvalidationBus,
+    MemoryCache,
+    RedisCache,
+    SharedCache,
+    connect_redis,
+)
 from service.kit.db import create_db_engine, make_session_factory
+from service.kit.redis_guard import RedisBreaker
 from service.kit.settings import Settings
 from service.listings.deep_runner import DeepCheckRunner
 from service.listings.photos import CatalogPhotoMatcher
@@ -36,14 +46,23 @@ log = logging.getLogger("trustd.app")
 
 def build_state(settings: Settings) -> AppState:
     engine = create_db_engine(settings.database_url)
-    redis = connect_redis(settings.redis_url) if settings.redis_url else None
-    cache: Cache = RedisCache(redis) if redis is not None else MemoryCache()
+    breaker = RedisBreaker(settings.redis_retry_seconds)
+    redis: Redis | None = None
+    bus: InvalidationBus | None = None
+    cache: Cache = MemoryCache()
+    if settings.redis_url:
+        redis = connect_redis(settings.redis_url, settings.redis_timeout_seconds)
+        bus = InvalidationBus(settings.redis_url, breaker, settings.redis_timeout_seconds)
+        cache = SharedCache(RedisCache(redis), breaker, bus)
+        bus.start()
     return AppState(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
         cache=cache,
         redis=redis,
+        redis_breaker=breaker,
+        invalidations=bus,
         image_limits=ImageLimits(
             max_bytes=settings.max_image_bytes,
             max_pixels=settings.max_image_pixels,
@@ -81,7 +100,8 @@ def steps(runners: bool) -> tuple[Step, ...]:
     threads that work in the background (webhook retries, in-process deep checks and batch
     jobs), as an app process does; an RQ worker or a CLI command loads the rest only."""
     loaded: tuple[Step, ...] = (
-        (lambda s: s.sellers, lambda s: build_sellers(s.settings)),  # secrets refused if weak
+        (lambda s: s.sellers,  # secrets refused if weak
+         lambda s: build_sellers(s.settings, s.cache, s.redis_breaker)),
         (lambda s: s.badges, lambda s: build_badges(s.settings, s.sellers.get())),
         (lambda s: s.matching, build_index),
         (lambda s: s.captions, lambda s: build_captions(s.settings)),
@@ -115,6 +135,8 @@ def close_components(state: AppState) -> None:
 
 def close_core(state: AppState) -> None:
     state.engine.dispose()
+    if state.invalidations is not None:
+        state.invalidations.close()
     if state.redis is not None:
         state.redis.close()
     if state.image_fetcher is not None:
