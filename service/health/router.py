@@ -24,9 +24,8 @@ def live() -> dict[str, str]:
                          "backlog no worker takes (see `checks`)"},
     503: {"description": "`not_ready`: still loading, or the database is down"}})
 def ready(state: StateDep) -> JSONResponse:
-    status, checks = readiness(state)
-    return JSONResponse({"status": status, "checks": checks},
-                        status_code=503 if status == "not_ready" else 200)
+    body = readiness(state)
+    return JSONResponse(body, status_code=503 if body["status"] == "not_ready" else 200)
 
 
 class _OperationsCollector(Collector):

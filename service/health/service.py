@@ -61,8 +61,8 @@ def backlog(state: CoreState, now: dt.datetime | None = None) -> Backlog:
     return Backlog(pending, age, seen_ago, worker_needed, live, stalled)
 
 
-def readiness(state: CoreState) -> tuple[str, dict[str, Any]]:
-    """(`ready` | `degraded` | `not_ready`, the checks behind it)."""
+def readiness(state: CoreState) -> dict[str, Any]:
+    """{"status": ready | degraded | not_ready, "checks": {...}, "degraded": [why]}."""
     checks: dict[str, Any] = {}
     degraded: list[str] = []
     try:
@@ -93,9 +93,8 @@ def readiness(state: CoreState) -> tuple[str, dict[str, Any]]:
     failing = [name for name, value in checks.items()
                if name not in ("redis", "deep_checks") and value != "ok"]
     if failing:
-        return "not_ready", checks
+        return {"status": "not_ready", "checks": checks}
     if degraded:
-        checks["degraded"] = degraded
-        return "degraded", checks
-    return "ready", checks
+        return {"status": "degraded", "checks": checks, "degraded": degraded}
+    return {"status": "ready", "checks": checks}
 

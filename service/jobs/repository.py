@@ -70,5 +70,9 @@ def beat(session: Session, name: str, started_at: dt.datetime, now: dt.datetime,
     session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < forget_before))
 
 
-def last_worker_seen(session: Session) -> dt.datetime | None:
-    return session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
+def last_worker_seen(session: Session, name_prefix: str = "") -> dt.datetime | None:
+    """When a worker (whose name starts with `name_prefix`) was last seen."""
+    query = select(func.max(WorkerHeartbeat.seen_at))
+    if name_prefix:
+        query = query.where(WorkerHeartbeat.name.startswith(name_prefix, autoescape=True))
+    return session.scalar(query)

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     # Redis is a cache, a rate limiter and a queue, never the system of record: a call that
     # takes longer than this fails, and Redis is then skipped for `redis_retry_seconds`
     # (local cache and limits; deep checks wait in the database) before it is tried again.
-    redis_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    redis_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     redis_retry_seconds: float = Field(default=2.0, gt=0, le=300)
     # If set, an admin key with exactly this value exists (for automation); never logged.
     admin_key: SecretStr | None = None
