@@ -14,17 +14,17 @@ from service.kit.db import utcnow
 from service.listings.tables import Listing, ListingAssessment, ListingDeepCheck
 
 
-def _pending_checks(state, count: int, age: dt.timedelta) -> None:
+def _pending_checks(state, count: int, age: dt.timedelta, prefix: str = "B") -> None:
     """Deep checks as a request stores them, `age` ago (the rows only: nothing runs them)."""
     created = utcnow() - age
     with state.session_factory() as session:
         for n in range(count):
-            listing = Listing(platform_id="shop-a", listing_id=f"B-{n}", seller_id="s",
+            listing = Listing(platform_id="shop-a", listing_id=f"{prefix}-{n}", seller_id="s",
                               current_version=1)
             session.add(listing)
             session.flush()
             assessment = ListingAssessment(listing_pk=listing.id, version=1,
-                                           content_hash=f"{n:064d}", risk=0.1, level="low",
+                                           content_hash=f"{prefix}{n:063d}", risk=0.1, level="low",
                                            decision="allow", reason_codes=[], result={})
             session.add(assessment)
             session.flush()
@@ -57,7 +57,7 @@ def test_an_old_backlog_with_no_worker_is_degraded_until_a_worker_beats(
         assert young["status"] == "ready"
         assert young["checks"]["deep_checks"]["pending"] == 3
 
-        _pending_checks(state, 2, dt.timedelta(minutes=15))
+        _pending_checks(state, 2, dt.timedelta(minutes=15), prefix="C")
         stalled = client.get("/health/ready")
         assert stalled.status_code == 200  # degraded, still serving (see health/service.py)
         body = stalled.json()
