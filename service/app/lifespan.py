@@ -89,6 +89,9 @@ def _deep_checks(state: AppState) -> DeepCheckRunner:
 def _jobs(state: AppState) -> JobRunner:
     runner = JobRunner(state, state.listings.get())
     runner.resume()
+    sweep = state.deep_checks.get().sweep if state.deep_checks.ready else None
+    if sweep is not None:  # rq batch jobs lost with Redis are queued again with the checks
+        sweep.add_task(runner.requeue_lost)
     return runner
 
 

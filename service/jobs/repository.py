@@ -53,9 +53,12 @@ def items_of(session: Session, job_id: str) -> list[BatchJobItem]:
     return list(session.scalars(query.order_by(BatchJobItem.position)))
 
 
-def unfinished_jobs(session: Session, backend: str) -> list[str]:
+def unfinished_jobs(session: Session, backend: str,
+                    created_before: dt.datetime | None = None) -> list[str]:
     query = select(BatchJob.id).where(BatchJob.backend == backend,
                                       BatchJob.status.in_(("queued", "running")))
+    if created_before is not None:
+        query = query.where(BatchJob.created_at < created_before)
     return list(session.scalars(query.order_by(BatchJob.created_at)))
 
 

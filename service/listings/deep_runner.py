@@ -23,6 +23,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Annotated, Protocol
 
@@ -97,6 +98,8 @@ class RequeueSweep:
         self._state, self._period = state, period
         self._stop, self._due = threading.Event(), threading.Event()
         self.requeued = 0
+        # More lost work to queue again (batch jobs: the jobs domain adds its own).
+        self._tasks: list[Callable[[Redis, float], int]] = []
         state.redis_breaker.on_recovery(self._due.set)
         self._thread = threading.Thread(target=self._run, name="deep-check-sweep", daemon=True)
         self._thread.start()
@@ -111,8 +114,14 @@ class RequeueSweep:
             return 0
         count = breaker.call(lambda: requeue_unheld_rq_checks(
             self._state.session_factory, redis, self._period))
+        for task in list(self._tasks):
+            count += breaker.call(lambda task=task: task(redis, self._period))  # type: ignore[misc]
         self.requeued += count
         return count
+
+    def add_task(self, task: Callable[[Redis, float], int]) -> None:
+        """`task(connection, older_than_seconds)` queues lost work again; returns how much."""
+        self._tasks.append(task)
 
     def _run(self) -> None:
         while not self._stop.is_set():
