@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from redis import Redis
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 FAMILIES = ("score", "feedback", "badge")
 
 
@@ -112,7 +112,7 @@ class Deployment:
                "PYTHONPATH": f"{self.code_root}:{self.code_root / 'datasets'}",
                "TRUST_ENV": "test", "TRUST_DATABASE_URL": self.database_url,
                "TRUST_VAR_DIR": str(self.workdir / "var"), "TRUST_LOG_JSON": "false",
-               "TRUST_LOG_LEVEL": "WARNING",
+               "TRUST_LOG_LEVEL": "INFO",
                # Every unmatched photo waits for a deep check: they are what a lost queue loses.
                "TRUST_LISTING_INLINE_LOCAL_BUDGET_MS": "0",
                "TRUST_FEEDBACK_RATE_LIMIT": "100000/minute",
@@ -146,15 +146,21 @@ class Deployment:
             start_new_session=True)
 
     def start_server(self, timeout: float = 600) -> None:
+        log = self.workdir / "server.log"
+        already = _loaded_lines(log)
         self.server = self._spawn(["serve", "--port", str(self.port), "--workers",
                                    str(self.processes)], "server.log")
-        ready = wait_until(self._ready, timeout=timeout, every=0.5)
+        # Every process has loaded its models (each logs it), not just the first to answer.
+        ready = wait_until(lambda: self._ready(_loaded_lines(log) - already), timeout=timeout,
+                           every=0.5)
         assert ready, f"server not ready: {self.log('server.log')}"
 
-    def _ready(self) -> bool:
+    def _ready(self, loaded: int) -> bool:
         assert self.server is not None
         if self.server.poll() is not None:
             raise AssertionError(f"server exited: {self.log('server.log')}")
+        if loaded < self.processes:
+            return False
         try:
             response = httpx.get(self.base_url + "/health/ready", timeout=2)
         except httpx.HTTPError:
@@ -176,6 +182,12 @@ class Deployment:
     def log(self, name: str) -> str:
         path = self.workdir / name
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+
+def _loaded_lines(log: Path) -> int:
+    if not log.exists():
+        return 0
+    return log.read_text(errors="replace").count("start-up complete")
 
 
 def _kill(process: subprocess.Popen[bytes] | None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -126,6 +127,8 @@ def load_components(state: AppState, freeze_heap: bool = False, runners: bool = 
             slot.fail(type(exc).__name__)
     if freeze_heap:
         freeze_loaded_heap()
+    log.info("start-up complete", extra={"fields": {"pid": os.getpid(),
+                                                    "ready": state.is_ready}})
 
 
 def close_components(state: AppState) -> None:
