@@ -237,7 +237,7 @@ def worker(burst: bool) -> None:
 def worker_alive() -> None:
     """Exit 0 when a `trustd worker` on this host wrote its heartbeat recently (a container
     healthcheck); 1 otherwise."""
-    from service.app.worker import worker_alive_here
+    from service.app.healthcheck import worker_alive_here
 
     if not worker_alive_here(get_settings()):
         click.echo("no recent heartbeat from a worker on this host", err=True)

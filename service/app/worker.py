@@ -148,14 +148,3 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-
-def worker_alive_here(settings: Settings) -> bool:
-    """Whether a worker process on this host wrote its heartbeat within three periods."""
-    engine = create_db_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            seen = jobs_repository.last_worker_seen(session, socket.gethostname() + ":")
-    finally:
-        engine.dispose()
-    limit = dt.timedelta(seconds=settings.worker_heartbeat_seconds * 3)
-    return seen is not None and utcnow() - seen <= limit

@@ -88,3 +88,13 @@ def test_in_process_checks_need_no_worker(client: TestClient) -> None:
     assert body["status"] == "ready"  # the runner is this process's thread
     assert body["checks"]["deep_checks"]["pending"] == 1
     assert "trustd_worker_last_seen_seconds" not in client.get("/metrics").text
+
+
+def test_worker_healthcheck_reads_this_hosts_heartbeat(client: TestClient, settings) -> None:
+    from service.app.healthcheck import main, worker_alive_here
+
+    state = client.app.state.trust  # type: ignore[attr-defined]
+    assert not worker_alive_here(settings)
+    Heartbeat(state.session_factory, settings.worker_heartbeat_seconds).beat()
+    assert worker_alive_here(settings)
+    assert main([]) == 2  # usage
