@@ -26,6 +26,7 @@ from service.jobs import repository as jobs_repository
 from service.kit.db import utcnow
 from service.listings import repository as listings_repository
 
+BACKLOG = "deep_check_backlog"  # its key in the checks (`deep_checks` is the runner's)
 WORKER_LIVE_BEATS = 3  # a worker missing this many heartbeats in a row is taken for dead
 
 
@@ -85,13 +86,13 @@ def readiness(state: CoreState) -> dict[str, Any]:
     if checks["database"] == "ok":
         try:
             found = backlog(state)
-            checks["deep_checks"] = found.as_check()
+            checks[BACKLOG] = found.as_check()
             if found.stalled:
-                degraded.append("deep_checks")
+                degraded.append(BACKLOG)
         except Exception as exc:  # a table not migrated yet, or the database went away
-            checks["deep_checks"] = {"status": f"error: {type(exc).__name__}"}
+            checks[BACKLOG] = {"status": f"error: {type(exc).__name__}"}
     failing = [name for name, value in checks.items()
-               if name not in ("redis", "deep_checks") and value != "ok"]
+               if name not in ("redis", BACKLOG) and value != "ok"]
     if failing:
         return {"status": "not_ready", "checks": checks}
     if degraded:

@@ -50,20 +50,21 @@ def test_an_old_backlog_with_no_worker_is_degraded_until_a_worker_beats(
         state = client.app.state.trust  # type: ignore[attr-defined]
         ready = client.get("/health/ready")
         assert ready.status_code == 200 and ready.json()["status"] == "ready"
-        assert ready.json()["checks"]["deep_checks"]["pending"] == 0
+        assert ready.json()["checks"]["deep_check_backlog"]["pending"] == 0
 
         _pending_checks(state, 3, dt.timedelta(seconds=30))  # young: not an alert yet
         young = client.get("/health/ready").json()
         assert young["status"] == "ready"
-        assert young["checks"]["deep_checks"]["pending"] == 3
+        assert young["checks"]["deep_check_backlog"]["pending"] == 3
 
         _pending_checks(state, 2, dt.timedelta(minutes=15), prefix="C")
         stalled = client.get("/health/ready")
         assert stalled.status_code == 200  # degraded, still serving (see health/service.py)
         body = stalled.json()
         assert body["status"] == "degraded"
-        assert body["degraded"] == ["deep_checks"]
-        checks = body["checks"]["deep_checks"]
+        assert body["degraded"] == ["deep_check_backlog"]
+        assert body["checks"]["deep_checks"] == "ok"  # the runner component, loaded
+        checks = body["checks"]["deep_check_backlog"]
         assert checks["status"] == "stalled" and checks["pending"] == 5
         assert checks["oldest_age_seconds"] >= 15 * 60
         assert checks["worker_seen_seconds_ago"] is None
@@ -77,7 +78,7 @@ def test_an_old_backlog_with_no_worker_is_degraded_until_a_worker_beats(
         Heartbeat(state.session_factory, settings.worker_heartbeat_seconds).beat()
         live = client.get("/health/ready").json()
         assert live["status"] == "ready"  # a worker is alive: the backlog is being taken
-        assert live["checks"]["deep_checks"]["worker_seen_seconds_ago"] < 60
+        assert live["checks"]["deep_check_backlog"]["worker_seen_seconds_ago"] < 60
         assert _gauge(client.get("/metrics").text, "trustd_deep_checks_stalled") == 0
 
 
@@ -86,7 +87,7 @@ def test_in_process_checks_need_no_worker(client: TestClient) -> None:
     _pending_checks(state, 1, dt.timedelta(hours=1))
     body = client.get("/health/ready").json()
     assert body["status"] == "ready"  # the runner is this process's thread
-    assert body["checks"]["deep_checks"]["pending"] == 1
+    assert body["checks"]["deep_check_backlog"]["pending"] == 1
     assert "trustd_worker_last_seen_seconds" not in client.get("/metrics").text
 
 
