@@ -28,6 +28,7 @@ from redis import Redis
 
 REPO = Path(__file__).resolve().parents[1]
 FAMILIES = ("score", "feedback", "badge")
+READY_STREAK = 40
 
 
 def free_port() -> int:
@@ -97,6 +98,7 @@ class Deployment:
     port: int = field(default_factory=free_port)
     server: subprocess.Popen[bytes] | None = None
     worker: subprocess.Popen[bytes] | None = None
+    _ready_streak: int = 0
 
     @property
     def database_url(self) -> str:
@@ -150,22 +152,26 @@ class Deployment:
         already = _loaded_lines(log)
         self.server = self._spawn(["serve", "--port", str(self.port), "--workers",
                                    str(self.processes)], "server.log")
-        # Every process has loaded its models (each logs it), not just the first to answer.
+        # Every process has loaded its models (each logs it), not just the first to answer;
+        # code that does not log it (an older checkout): many fresh connections in a row
+        # answered ready, which the kernel spreads over the processes.
+        self._ready_streak = 0
         ready = wait_until(lambda: self._ready(_loaded_lines(log) - already), timeout=timeout,
-                           every=0.5)
+                           every=0.2)
         assert ready, f"server not ready: {self.log('server.log')}"
 
     def _ready(self, loaded: int) -> bool:
         assert self.server is not None
         if self.server.poll() is not None:
             raise AssertionError(f"server exited: {self.log('server.log')}")
-        if loaded < self.processes:
-            return False
         try:
             response = httpx.get(self.base_url + "/health/ready", timeout=2)
         except httpx.HTTPError:
+            self._ready_streak = 0
             return False
-        return response.status_code == 200
+        self._ready_streak = self._ready_streak + 1 if response.status_code == 200 else 0
+        return self._ready_streak > 0 and (loaded >= self.processes or
+                                           self._ready_streak >= READY_STREAK)
 
     def start_worker(self) -> None:
         self.worker = self._spawn(["worker"], "worker.log")
