@@ -92,6 +92,7 @@ def test_compose_runs_the_production_shape() -> None:
             assert name not in env
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert worker["depends_on"]["api"]["condition"] == "service_healthy"  # migrated first
     declared = set(compose["volumes"])
     used = {volume.split(":")[0] for service in services.values()
             for volume in service.get("volumes", [])}
