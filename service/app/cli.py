@@ -11,6 +11,7 @@ import click
 from tqdm import tqdm
 
 from service.app.lifespan import build_state, load_components
+from service.app.preflight import GENERATORS, check_prod_secrets, generated_line
 from service.app.state import AppState
 from service.auth import service as keys
 from service.auth.service import Role
@@ -51,6 +52,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     import uvicorn
 
     settings = get_settings()
+    check_prod_secrets(settings)  # before anything else: one message naming every gap
     state = _state_for_cli(settings)
     if demo:
         _seed_demo(state)
@@ -226,5 +228,31 @@ def worker(burst: bool) -> None:
     from service.app.worker import run_worker
 
     settings = get_settings()
+    check_prod_secrets(settings)
     upgrade(settings.database_url)
     run_worker(settings, burst=burst)
+
+
+@main.command("worker-alive")
+def worker_alive() -> None:
+    """Exit 0 when a `trustd worker` on this host wrote its heartbeat recently (a container
+    healthcheck); 1 otherwise."""
+    from service.app.healthcheck import worker_alive_here
+
+    if not worker_alive_here(get_settings()):
+        click.echo("no recent heartbeat from a worker on this host", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def secrets() -> None:
+    """Secrets production needs (TRUST_ENV=prod refuses to start without them)."""
+
+
+@secrets.command("generate")
+@click.argument("kinds", nargs=-1, type=click.Choice(sorted(GENERATORS)))
+def secrets_generate(kinds: tuple[str, ...]) -> None:
+    """Print fresh secrets as NAME='value' lines for an env file (all of them by default):
+    `trustd secrets generate >> .env`. Keep that file out of git and out of images."""
+    for kind in kinds or sorted(GENERATORS):
+        click.echo(generated_line(kind))

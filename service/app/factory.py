@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.app.lifespan import build_state, close_components, close_core, load_components
+from service.app.preflight import check_prod_secrets
 from service.auth.service import ensure_env_admin_key
 from service.badges.router import router as badges_router
 from service.captions.router import router as captions_router
@@ -30,6 +31,7 @@ from service.kit.observability import (
 from service.kit.settings import Settings, get_settings
 from service.listings.router import router as listings_router
 from service.matching.router import router as matching_router
+from service.platforms.router import router as platforms_router
 from service.review.router import router as review_router
 from service.sellers.router import router as sellers_router
 from service.webhooks.router import router as webhooks_router
@@ -70,7 +72,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     app.add_middleware(RequestContextMiddleware)
     _install_error_handlers(app)
     for router in (health_router, catalog_router, matching_router, captions_router, listings_router, review_router,
-                   webhooks_router, jobs_router, sellers_router, badges_router):
+                   webhooks_router, jobs_router, sellers_router, badges_router, platforms_router):
         app.include_router(router)
     return app
 
@@ -120,4 +122,5 @@ def create_app_from_env() -> FastAPI:
     """Entry point for uvicorn workers (`--factory`)."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    check_prod_secrets(settings)
     return create_app(settings, freeze_heap=True)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
+
+from redis import Redis
 
 from service.app.state import AppState
 from service.badges.runtime import build_runtime as build_badges
@@ -20,8 +23,16 @@ from service.core.state import Component
 from service.images.fetch import ImageFetcher
 from service.images.gate import ImageLimits
 from service.jobs.backends import JobRunner
-from service.kit.cache import Cache, MemoryCache, RedisCache, connect_redis
+from service.kit.cache import (
+    Cache,
+    InvalidationBus,
+    MemoryCache,
+    RedisCache,
+    SharedCache,
+    connect_redis,
+)
 from service.kit.db import create_db_engine, make_session_factory
+from service.kit.redis_guard import RedisBreaker
 from service.kit.settings import Settings
 from service.listings.deep_runner import DeepCheckRunner
 from service.listings.photos import CatalogPhotoMatcher
@@ -36,14 +47,23 @@ log = logging.getLogger("trustd.app")
 
 def build_state(settings: Settings) -> AppState:
     engine = create_db_engine(settings.database_url)
-    redis = connect_redis(settings.redis_url) if settings.redis_url else None
-    cache: Cache = RedisCache(redis) if redis is not None else MemoryCache()
+    breaker = RedisBreaker(settings.redis_retry_seconds)
+    redis: Redis | None = None
+    bus: InvalidationBus | None = None
+    cache: Cache = MemoryCache()
+    if settings.redis_url:
+        redis = connect_redis(settings.redis_url, settings.redis_timeout_seconds)
+        bus = InvalidationBus(settings.redis_url, breaker, settings.redis_timeout_seconds)
+        cache = SharedCache(RedisCache(redis), breaker, bus)
+        bus.start()
     return AppState(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
         cache=cache,
         redis=redis,
+        redis_breaker=breaker,
+        invalidations=bus,
         image_limits=ImageLimits(
             max_bytes=settings.max_image_bytes,
             max_pixels=settings.max_image_pixels,
@@ -70,6 +90,9 @@ def _deep_checks(state: AppState) -> DeepCheckRunner:
 def _jobs(state: AppState) -> JobRunner:
     runner = JobRunner(state, state.listings.get())
     runner.resume()
+    sweep = state.deep_checks.get().sweep if state.deep_checks.ready else None
+    if sweep is not None:  # rq batch jobs lost with Redis are queued again with the checks
+        sweep.add_task(runner.requeue_lost)
     return runner
 
 
@@ -81,7 +104,8 @@ def steps(runners: bool) -> tuple[Step, ...]:
     threads that work in the background (webhook retries, in-process deep checks and batch
     jobs), as an app process does; an RQ worker or a CLI command loads the rest only."""
     loaded: tuple[Step, ...] = (
-        (lambda s: s.sellers, lambda s: build_sellers(s.settings)),  # secrets refused if weak
+        (lambda s: s.sellers,  # secrets refused if weak
+         lambda s: build_sellers(s.settings, s.cache, s.redis_breaker)),
         (lambda s: s.badges, lambda s: build_badges(s.settings, s.sellers.get())),
         (lambda s: s.matching, build_index),
         (lambda s: s.captions, lambda s: build_captions(s.settings)),
@@ -103,6 +127,8 @@ def load_components(state: AppState, freeze_heap: bool = False, runners: bool = 
             slot.fail(type(exc).__name__)
     if freeze_heap:
         freeze_loaded_heap()
+    log.info("start-up complete", extra={"fields": {"pid": os.getpid(),
+                                                    "ready": state.is_ready}})
 
 
 def close_components(state: AppState) -> None:
@@ -115,6 +141,8 @@ def close_components(state: AppState) -> None:
 
 def close_core(state: AppState) -> None:
     state.engine.dispose()
+    if state.invalidations is not None:
+        state.invalidations.close()
     if state.redis is not None:
         state.redis.close()
     if state.image_fetcher is not None:

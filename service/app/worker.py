@@ -10,19 +10,33 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
+import logging
 import os
+import socket
 import threading
+import time
 
 from redis import Redis
 from rq import SimpleWorker
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.app.lifespan import build_state, load_components
 from service.app.state import AppState
+from service.jobs import repository as jobs_repository
 from service.jobs.backends import QUEUE_NAME
 from service.jobs.service import ITEM_HOLD_SECONDS, process_job
+from service.kit.db import create_db_engine, make_session_factory, utcnow
+from service.kit.redis_guard import REDIS_ERRORS
 from service.kit.settings import Settings, get_settings
 from service.listings import deep_check
 from service.listings.deep_runner import DEEP_CHECK_QUEUE, requeue_unheld_rq_checks
+
+log = logging.getLogger("trustd.worker")
+# RQ waits up to a minute between tries to reach a lost Redis; deep checks must resume
+# within seconds of it coming back.
+RECONNECT_MAX_SECONDS = 5.0
+FORGET_WORKERS_AFTER = dt.timedelta(days=1)
 
 _state: AppState | None = None
 _lock = threading.Lock()
@@ -52,6 +66,40 @@ def run_queued_deep_check(check_id: int) -> str | None:
                                   deep_check.HOLD_SECONDS + 30)
 
 
+class Heartbeat:
+    """Writes this worker's row in the database every `period` seconds (readiness reads
+    it to tell whether a deep-check backlog has a live worker)."""
+
+    def __init__(self, sessions: sessionmaker[Session], period: float) -> None:
+        self.name = f"{socket.gethostname()}:{os.getpid()}"[:200]
+        self._sessions, self._period = sessions, period
+        self._started = utcnow()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="worker-heartbeat", daemon=True)
+
+    def beat(self) -> None:
+        now = utcnow()
+        with self._sessions() as session:
+            jobs_repository.beat(session, self.name, self._started, now,
+                                 now - FORGET_WORKERS_AFTER)
+            session.commit()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.beat()
+            except Exception:  # the database is back soon, or readiness says so
+                log.exception("worker heartbeat failed")
+            self._stop.wait(self._period)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def run_worker(settings: Settings, burst: bool = False) -> None:
     if not settings.redis_url:
         raise SystemExit("TRUST_REDIS_URL is not set: batch jobs run inside the app instead")
@@ -64,9 +112,30 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     if settings.worker_niceness:
         with contextlib.suppress(AttributeError, OSError):  # not POSIX: normal priority
             os.nice(settings.worker_niceness)
+    engine = create_db_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    heartbeat = Heartbeat(sessions, settings.worker_heartbeat_seconds)
+    heartbeat.start()
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
-    requeue_unheld_rq_checks(settings, connection)
-    SimpleWorker([DEEP_CHECK_QUEUE, QUEUE_NAME], connection=connection).work(burst=burst)
+    try:
+        # RQ's loop quits on some Redis errors (a timeout, an error while it records a job);
+        # this one starts it again, so a worker outlives a Redis outage instead of exiting.
+        while True:
+            try:
+                requeue_unheld_rq_checks(sessions, connection)
+                worker = SimpleWorker([DEEP_CHECK_QUEUE, QUEUE_NAME], connection=connection)
+                worker.max_connection_wait_time = RECONNECT_MAX_SECONDS
+                worker.work(burst=burst)
+                if burst or worker._stop_requested:
+                    return
+            except REDIS_ERRORS as exc:
+                if burst:
+                    raise
+                log.warning("worker lost Redis (%s); trying again", type(exc).__name__)
+            time.sleep(1.0)
+    finally:
+        heartbeat.stop()
+        engine.dispose()
 
 
 def main() -> None:
@@ -78,3 +147,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+

@@ -10,7 +10,7 @@ depends on the domains and never the other way round.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from redis import Redis
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.images.fetch import ImageFetcher
 from service.images.gate import ImageLimits
-from service.kit.cache import Cache
+from service.kit.cache import Cache, InvalidationBus
 from service.kit.errors import NotReady
+from service.kit.redis_guard import RedisBreaker
 from service.kit.settings import Settings
 
 T = TypeVar("T")
@@ -72,6 +73,9 @@ class CoreState:
     redis: Redis | None
     image_limits: ImageLimits
     image_fetcher: ImageFetcher | None = None  # None: images by URL are refused
+    # Every use of Redis in this process goes through it (service/kit/redis_guard.py).
+    redis_breaker: RedisBreaker = field(default_factory=RedisBreaker)
+    invalidations: InvalidationBus | None = None  # cache deletions, to every process
 
     def components(self) -> tuple[Component[Any], ...]:
         """Every domain runtime, in start-up order (the application state lists them)."""

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from service.core.deps import StateDep
+from service.core.state import CoreState
+from service.health.service import backlog, readiness
 from service.kit.observability import render_metrics
 
 router = APIRouter(tags=["health"])
@@ -17,28 +19,49 @@ def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health/ready", responses={503: {"description": "still loading or a dependency is down"}})
+@router.get("/health/ready", responses={
+    200: {"description": "`ready`, or `degraded`: serving without Redis, or with a deep-check "
+                         "backlog no worker takes (see `checks`)"},
+    503: {"description": "`not_ready`: still loading, or the database is down"}})
 def ready(state: StateDep) -> JSONResponse:
-    checks: dict[str, Any] = {}
-    try:
-        with state.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"error: {type(exc).__name__}"
-    if state.redis is not None:
+    body = readiness(state)
+    return JSONResponse(body, status_code=503 if body["status"] == "not_ready" else 200)
+
+
+class _OperationsCollector(Collector):
+    """Gauges read when scraped: the same in every process, so not summed across them."""
+
+    def __init__(self, state: CoreState) -> None:
+        self._state = state
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        state = self._state
+        if state.redis is not None:
+            yield GaugeMetricFamily("trustd_redis_available",
+                                    "1 while Redis answers, 0 while this process serves "
+                                    "without it", value=0 if state.redis_breaker.is_open else 1)
         try:
-            state.redis.ping()
-            checks["redis"] = "ok"
-        except Exception as exc:
-            checks["redis"] = f"error: {type(exc).__name__}"
-    checks.update(sorted(state.readiness().items()))
-    ok = all(value == "ok" for value in checks.values())
-    return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
-                        status_code=200 if ok else 503)
+            found = backlog(state)
+        except Exception:
+            return  # the database is down: /health/ready says so
+        yield GaugeMetricFamily("trustd_deep_checks_pending", "deep checks waiting to run",
+                                value=found.pending)
+        yield GaugeMetricFamily("trustd_deep_check_oldest_age_seconds",
+                                "age of the oldest pending deep check (0: none)",
+                                value=found.oldest_age_seconds or 0.0)
+        if found.worker_needed:
+            yield GaugeMetricFamily("trustd_worker_last_seen_seconds",
+                                    "seconds since a `trustd worker` heartbeat (-1: never)",
+                                    value=-1.0 if found.worker_seen_seconds_ago is None
+                                    else found.worker_seen_seconds_ago)
+        yield GaugeMetricFamily("trustd_deep_checks_stalled",
+                                "1 when old deep checks wait with no live worker",
+                                value=1 if found.stalled else 0)
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
+def metrics(state: StateDep) -> Response:
     body, content_type = render_metrics()
-    return Response(body, media_type=content_type)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_OperationsCollector(state))
+    return Response(body + generate_latest(registry), media_type=content_type)

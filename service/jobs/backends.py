@@ -8,17 +8,22 @@ The retry then finds the items already done in the database and scores only the 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
+from redis import Redis
 from rq import Queue, Retry
+from rq.registry import StartedJobRegistry
 
 from service.core.state import Component, CoreState
 from service.jobs import repository
 from service.jobs.service import process_job
 from service.jobs.tables import BatchJob
+from service.kit.db import utcnow
+from service.kit.redis_guard import RedisUnavailable
 from service.listings.runtime import ListingsRuntime
 
 log = logging.getLogger("trustd.jobs")
@@ -31,6 +36,11 @@ def rq_queue(state: CoreState) -> Queue:
     if state.redis is None:
         raise RuntimeError("the rq backend needs TRUST_REDIS_URL")
     return Queue(QUEUE_NAME, connection=state.redis)
+
+
+def _enqueue(queue: Queue, job_id: str) -> None:
+    queue.enqueue("service.app.worker.run_queued_job", job_id, job_id=job_id,
+                  retry=Retry(max=RQ_RETRIES), job_timeout=RQ_JOB_TIMEOUT_SECONDS)
 
 
 class JobRunner:
@@ -49,11 +59,32 @@ class JobRunner:
 
     def submit(self, job: BatchJob) -> None:
         if job.backend == "rq":
-            rq_queue(self._state).enqueue(
-                "service.app.worker.run_queued_job", job.id, job_id=job.id,
-                retry=Retry(max=RQ_RETRIES), job_timeout=RQ_JOB_TIMEOUT_SECONDS)
+            queue = rq_queue(self._state)
+            try:
+                self._state.redis_breaker.call(lambda: _enqueue(queue, job.id))
+            except RedisUnavailable:  # stored already: requeue_lost queues it once Redis answers
+                log.warning("batch job %s waits in the database for Redis", job.id)
             return
         self._executor.submit(self._run_in_process, job.id)
+
+    def requeue_lost(self, connection: Redis, older_than_seconds: float) -> int:
+        """Queues again every unfinished rq job that no queue entry and no running worker
+        names (Redis was down when it was stored, or restarted empty). A job run twice at
+        once is safe: its items are taken one by one under holds."""
+        now = utcnow()
+        with self._state.session_factory() as session:
+            unfinished = repository.unfinished_jobs(
+                session, "rq", now - dt.timedelta(seconds=older_than_seconds))
+        if not unfinished:
+            return 0
+        queue = Queue(QUEUE_NAME, connection=connection)
+        known = set(queue.job_ids) | set(StartedJobRegistry(queue=queue).get_job_ids())
+        missing = [job_id for job_id in unfinished if job_id not in known]
+        for job_id in missing:
+            _enqueue(queue, job_id)
+        if missing:
+            log.warning("re-queued %d batch jobs", len(missing))
+        return len(missing)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

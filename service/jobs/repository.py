@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.jobs.tables import BatchJob, BatchJobItem
+from service.jobs.tables import BatchJob, BatchJobItem, WorkerHeartbeat
 
 
 def get_job(session: Session, job_id: str) -> BatchJob | None:
@@ -53,7 +53,29 @@ def items_of(session: Session, job_id: str) -> list[BatchJobItem]:
     return list(session.scalars(query.order_by(BatchJobItem.position)))
 
 
-def unfinished_jobs(session: Session, backend: str) -> list[str]:
+def unfinished_jobs(session: Session, backend: str,
+                    created_before: dt.datetime | None = None) -> list[str]:
     query = select(BatchJob.id).where(BatchJob.backend == backend,
                                       BatchJob.status.in_(("queued", "running")))
+    if created_before is not None:
+        query = query.where(BatchJob.created_at < created_before)
     return list(session.scalars(query.order_by(BatchJob.created_at)))
+
+
+def beat(session: Session, name: str, started_at: dt.datetime, now: dt.datetime,
+         forget_before: dt.datetime) -> None:
+    """Records that worker `name` is alive; rows of workers gone long ago are deleted."""
+    row = session.get(WorkerHeartbeat, name)
+    if row is None:
+        session.add(WorkerHeartbeat(name=name, started_at=started_at, seen_at=now))
+    else:
+        row.seen_at = now
+    session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < forget_before))
+
+
+def last_worker_seen(session: Session, name_prefix: str = "") -> dt.datetime | None:
+    """When a worker (whose name starts with `name_prefix`) was last seen."""
+    query = select(func.max(WorkerHeartbeat.seen_at))
+    if name_prefix:
+        query = query.where(WorkerHeartbeat.name.startswith(name_prefix, autoescape=True))
+    return session.scalar(query)

@@ -21,7 +21,8 @@ from service.kit.db import utcnow
 from service.kit.errors import DomainError, NotFound, Unprocessable
 from service.listings import service as listings
 from service.listings.inputs import MAX_LISTING_IMAGES, parse_fields
-from service.listings.runtime import ListingsRuntime, thresholds_for
+from service.listings.runtime import ListingsRuntime
+from service.platforms.service import effective as effective_thresholds
 
 log = logging.getLogger("trustd.jobs")
 ITEM_HOLD_SECONDS = 300
@@ -65,7 +66,7 @@ def _score_item(state: CoreState, runtime: ListingsRuntime, platform_id: str,
                              state.image_limits.max_bytes, state.image_fetcher)
     # Both matching stages here (no deferred deep check): a batch result is final.
     scored = listings.score(state, runtime, platform_id, fields, blobs,
-                            thresholds_for(state.settings, platform_id), time.perf_counter())
+                            effective_thresholds(state, platform_id), time.perf_counter())
     return {key: scored.body[key] for key in ("assessment_version", "risk", "level",
                                               "decision", "review_item_id", "stored")}
 

@@ -47,3 +47,15 @@ class BatchJobItem(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkerHeartbeat(Base):
+    """A `trustd worker` process, as last seen: it writes its row every
+    `worker_heartbeat_seconds`, in the database so that readiness can tell a deep-check
+    backlog with no live worker even while Redis is down."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

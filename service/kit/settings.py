@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     database_url: str = DEFAULT_SQLITE_URL
     redis_url: str | None = None
+    # Redis is a cache, a rate limiter and a queue, never the system of record: a call that
+    # takes longer than this fails, and Redis is then skipped for `redis_retry_seconds`
+    # (local cache and limits; deep checks wait in the database) before it is tried again.
+    redis_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    redis_retry_seconds: float = Field(default=2.0, gt=0, le=300)
     # If set, an admin key with exactly this value exists (for automation); never logged.
     admin_key: SecretStr | None = None
     var_dir: Path = Path("var")
@@ -82,6 +87,13 @@ class Settings(BaseSettings):
     # work and must not slow the API on a shared host (0 on a host of its own).
     worker_niceness: int = Field(default=10, ge=0, le=19)
     score_batch_max: int = Field(default=1000, gt=0)
+    # rq deep checks pending this long with no queue entry (Redis lost it, or was down when
+    # the check was stored) are queued again; the sweep runs this often.
+    deep_check_requeue_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # /health/ready says `degraded` when a deep check has waited this long and no worker
+    # has been seen for `worker_heartbeat_seconds` x 3.
+    deep_check_backlog_alert_seconds: float = Field(default=120.0, gt=0)
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0, le=600)
 
     # Sellers and badges. Secrets are checked when the domain starts (never echoed):
     # required and strong in prod; generated once under var/secrets/ (0600) in dev; random per
@@ -95,6 +107,13 @@ class Settings(BaseSettings):
     feedback_rate_limit: str = "600/minute"  # per platform key
     public_rate_limit: str = "600/minute"  # per client address, badges and public page
     report_rate_limit: str = "5/hour;2/minute"  # per client address, anonymous reports
+
+    # Secrets TRUST_ENV=prod refuses to start without: field -> the command that makes one.
+    PROD_SECRETS: ClassVar[dict[str, str]] = {
+        "pseudonym_secret": "trustd secrets generate pseudonym-secret",
+        "badge_signing_keys": "trustd secrets generate badge-signing-keys",
+        "webhook_seal_key": "trustd secrets generate webhook-seal-key",
+    }
 
     @model_validator(mode="after")
     def _refuse_weak_secrets_outside_dev(self) -> Settings:

@@ -4,7 +4,10 @@
   to both; a deep check is one listing's photos, a batch may be a thousand listings). RQ
   carries only the check id; the check and its photo bytes are rows in the database, so a
   worker killed mid-check loses nothing: the registry cleanup re-queues the job (Retry) and
-  the check, still pending, is taken again once the dead runner's hold expires.
+  the check, still pending, is taken again once the dead runner's hold expires. Redis may
+  lose the queue (down when the check was stored, or restarted empty): each app process
+  runs a sweep (one process at a time, by a lock in Redis) that queues again every pending
+  check no runner holds and no queue entry names, once Redis answers.
 - inprocess: one background thread per app process, at a lower CPU priority than the
   request threads (the point of deferring is to keep the requests fast) for the keypoint
   stage, and one at normal priority for the short writes that record the outcome. Checks
@@ -15,20 +18,23 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from redis import Redis
 from rq import Queue, Retry
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.core.state import Component, CoreState
-from service.kit.db import create_db_engine, make_session_factory, utcnow
-from service.kit.settings import Settings
+from service.kit.db import utcnow
+from service.kit.redis_guard import RedisUnavailable
 from service.listings import deep_check, repository
 from service.listings.runtime import ListingsRuntime
 
@@ -55,21 +61,23 @@ def _enqueue_rq(connection: Redis, check_id: int) -> None:
         job_timeout=RQ_JOB_TIMEOUT_SECONDS)
 
 
-def requeue_unheld_rq_checks(settings: Settings, connection: Redis) -> int:
+def requeue_unheld_rq_checks(sessions: sessionmaker[Session], connection: Redis,
+                             older_than_seconds: float = 0.0) -> int:
     """Re-enqueues every pending rq check that no runner holds and no queue entry names.
 
-    Run when a worker starts. A worker killed after taking a job off the queue but before
-    RQ registered it as started loses the job itself (RQ's retry never sees it) while the
-    check stays pending in the database; this is what takes it again. A duplicate run is
-    harmless: a runner works on a check only through its conditional hold, and the outcome
-    is recorded once.
+    Run when a worker starts and by the app's sweep. Covers a worker killed after taking a
+    job off the queue but before RQ registered it as started (RQ's retry never sees it),
+    a check stored while Redis was down, and a Redis that restarted empty. A duplicate run
+    is harmless: a runner works on a check only through its conditional hold, and the
+    outcome is recorded once. `older_than_seconds` leaves alone checks a request has just
+    stored and is about to enqueue.
     """
-    engine = create_db_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            unheld = repository.unheld_checks(session, "rq", utcnow())
-    finally:
-        engine.dispose()
+    now = utcnow()
+    with sessions() as session:
+        unheld = repository.unheld_checks(
+            session, "rq", now, now - dt.timedelta(seconds=older_than_seconds))
+    if not unheld:
+        return 0
     queued = set(Queue(DEEP_CHECK_QUEUE, connection=connection).job_ids)
     missing = [c for c in unheld if f"deep-check-{c}" not in queued]
     for check_id in missing:
@@ -77,6 +85,61 @@ def requeue_unheld_rq_checks(settings: Settings, connection: Redis) -> int:
     if missing:
         log.warning("re-queued %d deep checks no runner held", len(missing))
     return len(missing)
+
+
+SWEEP_LOCK = "trustd:deep-check-sweep"
+
+
+class RequeueSweep:
+    """Each app process's thread that queues lost rq deep checks again (see the module
+    doc), every `period` seconds and at once when Redis answers after an outage."""
+
+    def __init__(self, state: CoreState, period: float) -> None:
+        self._state, self._period = state, period
+        self._stop, self._due = threading.Event(), threading.Event()
+        self.requeued = 0
+        # More lost work to queue again (batch jobs: the jobs domain adds its own).
+        self._tasks: list[Callable[[Redis, float], int]] = []
+        state.redis_breaker.on_recovery(self._due.set)
+        self._thread = threading.Thread(target=self._run, name="deep-check-sweep", daemon=True)
+        self._thread.start()
+
+    def sweep_once(self) -> int:
+        """Re-queues what is lost, unless another process swept within the period."""
+        redis, breaker = self._state.redis, self._state.redis_breaker
+        if redis is None:
+            return 0
+        lock_ms = max(1, int(self._period * 1000))
+        if not breaker.call(lambda: redis.set(SWEEP_LOCK, os.getpid(), nx=True, px=lock_ms)):
+            return 0
+        count = breaker.call(lambda: requeue_unheld_rq_checks(
+            self._state.session_factory, redis, self._period))
+        for task in list(self._tasks):
+            count += breaker.call(lambda task=task: task(redis, self._period))  # type: ignore[misc]
+        self.requeued += count
+        return count
+
+    def add_task(self, task: Callable[[Redis, float], int]) -> None:
+        """`task(connection, older_than_seconds)` queues lost work again; returns how much."""
+        self._tasks.append(task)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._due.wait(self._period)
+            self._due.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.sweep_once()
+            except RedisUnavailable:
+                pass  # the next period, or the recovery, tries again
+            except Exception:
+                log.exception("deep-check sweep failed")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._due.set()
+        self._thread.join(timeout=5)
 
 
 class DeepCheckRunner:
@@ -95,6 +158,8 @@ class DeepCheckRunner:
         # would hold up every request's write for as long as the scheduler keeps it waiting.
         self._finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deep-check-writes")
         self._futures: set[Future[None]] = set()
+        self.sweep = (RequeueSweep(state, state.settings.deep_check_requeue_seconds)
+                      if state.redis is not None else None)
 
     def resume(self) -> None:
         with self._state.session_factory() as session:
@@ -104,9 +169,13 @@ class DeepCheckRunner:
 
     def submit(self, check_id: int, backend: str) -> None:
         if backend == "rq":
-            if self._state.redis is None:
+            redis = self._state.redis
+            if redis is None:
                 raise RuntimeError("the rq backend needs TRUST_REDIS_URL")
-            _enqueue_rq(self._state.redis, check_id)
+            try:
+                self._state.redis_breaker.call(lambda: _enqueue_rq(redis, check_id))
+            except RedisUnavailable:  # stored already: the sweep queues it once Redis answers
+                log.warning("deep check %d waits in the database for Redis", check_id)
             return
         future = self._executor.submit(self._run_in_process, check_id)
         self._futures.add(future)
@@ -119,6 +188,8 @@ class DeepCheckRunner:
             raise TimeoutError(f"{len(pending)} deep checks still running after {timeout} s")
 
     def close(self) -> None:
+        if self.sweep is not None:
+            self.sweep.close()
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._finisher.shutdown(wait=True)
 

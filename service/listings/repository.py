@@ -12,6 +12,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    func,
     or_,
     select,
     update,
@@ -115,10 +116,21 @@ def check_photos(session: Session, check_id: int) -> list[ListingDeepCheckPhoto]
     return list(session.scalars(query.order_by(ListingDeepCheckPhoto.photo_index)))
 
 
-def unheld_checks(session: Session, backend: str, now: dt.datetime) -> list[int]:
-    """Pending checks whose runner's hold is absent or expired."""
+def unheld_checks(session: Session, backend: str, now: dt.datetime,
+                  created_before: dt.datetime | None = None) -> list[int]:
+    """Pending checks whose runner's hold is absent or expired (stored before
+    `created_before`, when given)."""
     query = select(ListingDeepCheck.id).where(ListingDeepCheck.backend == backend, _unheld(now))
+    if created_before is not None:
+        query = query.where(ListingDeepCheck.created_at < created_before)
     return list(session.scalars(query.order_by(ListingDeepCheck.id)))
+
+
+def backlog(session: Session) -> tuple[int, dt.datetime | None]:
+    """How many deep checks are pending, and when the oldest of them was stored."""
+    row = session.execute(select(func.count(), func.min(ListingDeepCheck.created_at))
+                          .where(ListingDeepCheck.status == "pending")).one()
+    return int(row[0]), row[1]
 
 
 def unfinished_checks(session: Session, backend: str) -> list[int]:

@@ -15,8 +15,9 @@ from service.kit.responses import PlainJSONResponse
 from service.listings import service
 from service.listings.deep_runner import DeepChecksDep
 from service.listings.inputs import MAX_LISTING_IMAGES, read_listing
-from service.listings.runtime import ListingsDep, thresholds_for
+from service.listings.runtime import ListingsDep
 from service.listings.schemas import ScoreOut
+from service.platforms.service import effective as effective_thresholds
 
 router = APIRouter(prefix="/v1/listings", tags=["listings"])
 __all__ = ["MAX_LISTING_IMAGES", "platform_of", "router"]
@@ -41,7 +42,7 @@ async def score(request: Request, principal: CurrentPlatform, state: StateDep,
         max_images = min(MAX_LISTING_IMAGES, state.settings.max_images_per_request)
         fields, blobs = await read_listing(request, max_images, state.image_limits.max_bytes,
                                            state.image_fetcher)
-        thresholds = thresholds_for(state.settings, platform_id)
+        thresholds = await run_in_threadpool(effective_thresholds, state, platform_id)
         deferred = state.settings.background_backend if wait == "hash" else None
         scored = await run_in_threadpool(service.score, state, runtime, platform_id, fields,
                                          blobs, thresholds, started, deferred)

@@ -19,6 +19,7 @@ from service.kit.settings import Settings
 from service.listings.inline import LocalStageCost
 from service.listings.photos import PhotoMatcher
 from service.listings.tables import Listing, ListingAssessment
+from service.platforms.service import env_thresholds
 
 
 @lru_cache(maxsize=1)
@@ -52,12 +53,9 @@ class ListingsRuntime:
 
 
 def thresholds_for(settings: Settings, platform_id: str) -> RiskThresholds:
-    custom = settings.platform_risk_thresholds.get(platform_id)
-    if not custom:
-        return RiskThresholds()
-    defaults = RiskThresholds()
-    return RiskThresholds(review=custom.get("review", defaults.review),
-                          block=custom.get("block", defaults.block))
+    """The environment's thresholds; what scoring uses is `service.platforms.service.effective`
+    (an admin's stored thresholds win over these)."""
+    return env_thresholds(settings, platform_id)
 
 
 class ListingsHost(Protocol):

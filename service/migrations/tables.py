@@ -6,11 +6,12 @@ from service.jobs import tables as jobs_tables
 from service.kit.db import Base
 from service.listings import tables as listings_tables
 from service.matching import tables as matching_tables
+from service.platforms import tables as platforms_tables
 from service.review import tables as review_tables
 from service.sellers import tables as sellers_tables
 from service.webhooks import tables as webhooks_tables
 
 __all__ = [
     "Base", "auth_tables", "catalog_tables", "jobs_tables", "listings_tables", "matching_tables",
-    "review_tables", "sellers_tables", "webhooks_tables",
+    "platforms_tables", "review_tables", "sellers_tables", "webhooks_tables",
 ]

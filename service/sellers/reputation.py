@@ -2,8 +2,11 @@
 
 Two cache levels: the app's shared cache (Redis when configured) holds the JSON summary for
 `reputation_cache_seconds`; `SummaryMemo` keeps decoded summaries in-process for the badge
-endpoints, so a cached badge costs no I/O at all. New feedback invalidates both at once in the
-process that received it; other workers' memos expire within their TTL.
+endpoints, so a cached badge costs no I/O at all. New feedback, a public report or a
+moderator's counterfeit decision deletes the shared entry; every process's memo listens to the
+cache's deletions (announced through Redis) and drops the seller at once. Where deletions do
+not reach every process (no Redis, or Redis down) both levels keep entries at most
+LOCAL_ONLY_SECONDS, so a badge lags a change in another process by that much at most.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import datetime as dt
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,6 +33,8 @@ from service.kit.db import utcnow
 from service.sellers import repository
 
 MODEL_VERSION = "reputation-v1"
+LOCAL_ONLY_SECONDS = 5
+_KEY_PREFIX = f"reputation:{MODEL_VERSION}:"
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,12 @@ def compute_summary(session: Session, seller_id: str, now: dt.datetime | None = 
 
 
 def _cache_key(seller_id: str) -> str:
-    return f"reputation:{MODEL_VERSION}:{seller_id}"
+    return _KEY_PREFIX + seller_id
+
+
+def seller_of_cache_key(key: str) -> str | None:
+    """The seller whose summary a cache key holds; None for other keys."""
+    return key.removeprefix(_KEY_PREFIX) if key.startswith(_KEY_PREFIX) else None
 
 
 def reputation_summary(
@@ -130,7 +141,8 @@ def reputation_summary(
             return ReputationSummary.from_json(raw)
     summary = compute_summary(session, seller_id)
     if cache is not None:
-        cache.set(_cache_key(seller_id), summary.to_json(), ttl_seconds)
+        ttl = ttl_seconds if cache.shared else min(ttl_seconds, LOCAL_ONLY_SECONDS)
+        cache.set(_cache_key(seller_id), summary.to_json(), ttl)
     return summary
 
 
@@ -144,25 +156,30 @@ def invalidate(cache: Cache | None, memo: SummaryMemo | None, seller_id: str) ->
 class SummaryMemo:
     """In-process, thread-safe map seller id -> summary with a short TTL and bounded size."""
 
-    def __init__(self, ttl_seconds: float, max_entries: int = 50_000) -> None:
-        self._ttl = ttl_seconds
+    def __init__(self, ttl_seconds: float | Callable[[], float], max_entries: int = 50_000) -> None:
+        self._ttl = ttl_seconds if callable(ttl_seconds) else (lambda: ttl_seconds)
         self._max = max_entries
         self._items: dict[str, tuple[float, ReputationSummary]] = {}
         self._lock = threading.Lock()
 
     def get(self, seller_id: str) -> ReputationSummary | None:
         item = self._items.get(seller_id)  # dict reads are atomic; no lock on the hot path
-        if item is None or item[0] <= time.monotonic():
+        # Stored at item[0]; how long it stands is asked now (shorter while degraded).
+        if item is None or item[0] + self._ttl() <= time.monotonic():
             return None
         return item[1]
 
     def set(self, summary: ReputationSummary) -> None:
-        if self._ttl <= 0:
+        if self._ttl() <= 0:
             return
         with self._lock:
             if len(self._items) >= self._max:
                 self._items.clear()  # rare; cheaper than LRU bookkeeping on every hit
-            self._items[summary.seller_id] = (time.monotonic() + self._ttl, summary)
+            self._items[summary.seller_id] = (time.monotonic(), summary)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
     def delete(self, seller_id: str) -> None:
         with self._lock:

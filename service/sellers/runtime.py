@@ -10,12 +10,22 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from service.core.state import Component, CoreState
+from service.kit.cache import Cache
+from service.kit.redis_guard import RedisBreaker
 from service.kit.settings import Settings
 from service.sellers.ratelimit import RateLimits
-from service.sellers.reputation import ReputationSummary, SummaryMemo, reputation_summary
+from service.sellers.reputation import (
+    LOCAL_ONLY_SECONDS,
+    ReputationSummary,
+    SummaryMemo,
+    reputation_summary,
+    seller_of_cache_key,
+)
 from service.sellers.secrets import pseudonym_secret, require_configured
 
-MEMO_MAX_SECONDS = 30  # bounds how long another worker's memo can lag behind new feedback
+# How long a memo entry stands while deletions reach every process (they drop it at once
+# then); without that (no Redis, or Redis down) entries stand LOCAL_ONLY_SECONDS.
+MEMO_MAX_SECONDS = 30
 
 
 @dataclass
@@ -25,12 +35,21 @@ class SellersRuntime:
     memo: SummaryMemo
 
 
-def build_runtime(settings: Settings) -> SellersRuntime:
+def build_runtime(settings: Settings, cache: Cache | None = None,
+                  breaker: RedisBreaker | None = None) -> SellersRuntime:
+    """`cache`: the app's; the memo listens to its deletions (a decision, a report or new
+    feedback in any process drops the seller's memoised summary here)."""
     require_configured(settings)
+    ttl = min(settings.reputation_cache_seconds, MEMO_MAX_SECONDS)
+    memo = SummaryMemo(lambda: ttl if cache is not None and cache.shared
+                       else min(ttl, LOCAL_ONLY_SECONDS))
+    if cache is not None:
+        cache.on_invalidate(lambda key: memo.clear() if key is None
+                            else memo.delete(seller_of_cache_key(key) or ""))
     return SellersRuntime(
         pseudonym_secret=pseudonym_secret(settings),
-        limits=RateLimits(settings.redis_url),
-        memo=SummaryMemo(min(settings.reputation_cache_seconds, MEMO_MAX_SECONDS)),
+        limits=RateLimits(settings.redis_url, breaker, settings.redis_timeout_seconds),
+        memo=memo,
     )
 
 
