@@ -86,7 +86,7 @@ def seller_page(
     runtime: RuntimeDep,
     badges: BadgesDep,
     token: Annotated[str | None, Query(max_length=1024)] = None,
-    reported: Annotated[int | None, Query()] = None,
+    reported: Annotated[int | None, Query(ge=0, le=1)] = None,
     nonce: Annotated[str | None, Cookie(alias=csrf.COOKIE_NAME, max_length=64)] = None,
 ) -> Response:
     try:

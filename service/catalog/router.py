@@ -21,6 +21,7 @@ from service.catalog.schemas import (
 from service.core.deps import SessionDep, StateDep
 from service.images.gate import decode_images
 from service.images.inputs import image_upload_openapi, read_images
+from service.kit.bounds import Cursor, PageSize, PathId
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 MAX_UPLOAD_IMAGES = 20
@@ -37,8 +38,8 @@ def list_products(
     session: SessionDep,
     state: StateDep,
     brand: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    cursor: Annotated[str | None, Query(max_length=32)] = None,
+    limit: PageSize | None = None,
+    cursor: Cursor | None = None,
 ) -> ProductPage:
     page_size = min(limit or state.settings.catalog_page_default, state.settings.catalog_page_max)
     items, next_cursor = service.list_products(session, page_size, cursor, brand)
@@ -46,19 +47,19 @@ def list_products(
 
 
 @router.get("/products/{product_id}", response_model=ProductDetail)
-def get_product(product_id: int, _: AnyRole, session: SessionDep) -> ProductDetail:
+def get_product(product_id: PathId, _: AnyRole, session: SessionDep) -> ProductDetail:
     return ProductDetail.model_validate(service.get_product(session, product_id, with_images=True))
 
 
 @router.patch("/products/{product_id}", response_model=ProductOut)
 def update_product(
-    product_id: int, body: ProductPatch, _: CurrentAdmin, session: SessionDep
+    product_id: PathId, body: ProductPatch, _: CurrentAdmin, session: SessionDep
 ) -> ProductOut:
     return ProductOut.model_validate(service.update_product(session, product_id, body))
 
 
 @router.delete("/products/{product_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_product(product_id: int, _: CurrentAdmin, session: SessionDep) -> Response:
+def delete_product(product_id: PathId, _: CurrentAdmin, session: SessionDep) -> Response:
     service.delete_product(session, product_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -71,7 +72,7 @@ def delete_product(product_id: int, _: CurrentAdmin, session: SessionDep) -> Res
     responses={200: {"description": "every image was already enrolled (idempotent re-upload)"}},
 )
 async def upload_images(
-    product_id: int, request: Request, response: Response, _: CurrentAdmin, state: StateDep
+    product_id: PathId, request: Request, response: Response, _: CurrentAdmin, state: StateDep
 ) -> ImageUploadResult:
     limits = state.image_limits
     max_images = min(MAX_UPLOAD_IMAGES, state.settings.max_images_per_request)
@@ -93,13 +94,13 @@ async def upload_images(
 
 
 @router.get("/images/{image_id}", response_model=ImageOut)
-def get_image(image_id: int, _: AnyRole, session: SessionDep) -> ImageOut:
+def get_image(image_id: PathId, _: AnyRole, session: SessionDep) -> ImageOut:
     return ImageOut.model_validate(service.get_image(session, image_id))
 
 
 @router.get("/images/{image_id}/content", response_class=Response,
             responses={200: {"content": {"image/*": {}}}})
-def get_image_content(image_id: int, _: AnyRole, session: SessionDep) -> Response:
+def get_image_content(image_id: PathId, _: AnyRole, session: SessionDep) -> Response:
     image = service.get_image(session, image_id)
     return Response(image.data, media_type=f"image/{image.format.lower()}",
                     headers={"Cache-Control": "private, max-age=86400",
@@ -107,6 +108,6 @@ def get_image_content(image_id: int, _: AnyRole, session: SessionDep) -> Respons
 
 
 @router.delete("/images/{image_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_image(image_id: int, _: CurrentAdmin, session: SessionDep) -> Response:
+def delete_image(image_id: PathId, _: CurrentAdmin, session: SessionDep) -> Response:
     service.delete_image(session, image_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from service.auth.deps import CurrentModerator, require_roles
 from service.auth.service import Principal, Role
 from service.core.deps import SessionDep, StateDep
+from service.kit.bounds import Cursor
 from service.sellers import service
 from service.sellers.runtime import RuntimeDep
 from service.sellers.schemas import (
@@ -90,7 +91,7 @@ def list_feedback(
     _: CurrentModerator,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=32)] = None,
+    cursor: Cursor | None = None,
 ) -> FeedbackPage:
     """Moderators only: the raw feedback with buyer pseudonyms."""
     rows, next_cursor = service.list_feedback(session, seller_id, limit, cursor)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from service.auth.deps import CurrentPlatform
 from service.auth.service import Principal
 from service.core.deps import SessionDep, StateDep
+from service.kit.bounds import PathId
 from service.kit.errors import Forbidden
 from service.webhooks import service
 from service.webhooks.schemas import (
@@ -43,7 +44,7 @@ def list_endpoints(principal: CurrentPlatform, session: SessionDep) -> EndpointL
 
 
 @router.delete("/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_endpoint(endpoint_id: int, principal: CurrentPlatform, session: SessionDep) -> Response:
+def delete_endpoint(endpoint_id: PathId, principal: CurrentPlatform, session: SessionDep) -> Response:
     service.deactivate_endpoint(session, platform_of(principal), endpoint_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
