@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Cookie, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from service.badges import csrf
+from service.badges import csrf, repository
 from service.badges.page import (
     CONTENT_SECURITY_POLICY,
     SellerPageView,
@@ -119,7 +119,10 @@ def seller_page(
         check=_token_check(runtime, badges, state, seller_id, token, now) if token else None,
         notice="Thank you: your report was filed." if reported else None,
     )
-    response = _html(render_seller_page(view))
+    return _with_nonce(_html(render_seller_page(view)), nonce, request)
+
+
+def _with_nonce(response: Response, nonce: str, request: Request) -> Response:
     response.set_cookie(
         csrf.COOKIE_NAME,
         nonce,
@@ -130,6 +133,11 @@ def seller_page(
         secure=request.url.scheme == "https",
     )
     return response
+
+
+def _reload_text(problem: str, seller_id: str) -> str:
+    return (f'<p>{problem} <a href="/s/{html.escape(seller_id)}">Reload the page</a> and try '
+            "again.</p>")
 
 
 def _retry_after(exc: RateLimited) -> dict[str, str]:
@@ -150,17 +158,19 @@ def report(
     form_token: Annotated[str | None, Form(alias="csrf", max_length=100)] = None,
     nonce: Annotated[str | None, Cookie(alias=csrf.COOKIE_NAME, max_length=64)] = None,
 ) -> Response:
-    if not csrf.check_form_token(badges.csrf_secret, nonce, seller_id, form_token, time.time()):
-        body = (
-            "<p>This form has expired or was not sent from this site. "
-            f'<a href="/s/{html.escape(seller_id)}">Reload the page</a> and try again.</p>'
-        )
-        return _html(body, 403)
+    if form_token is None or not csrf.check_form_token(badges.csrf_secret, nonce, seller_id,
+                                                       form_token, time.time()):
+        return _html(_reload_text("This form has expired or was not sent from this site.",
+                                  seller_id), 403)
     try:
         runtime.limits.check(state.settings.report_rate_limit, "report", _address(request))
     except RateLimited as exc:
         return _html(f"<p>{html.escape(exc.message)}</p>", 429, _retry_after(exc))
     with state.session_factory() as session:
+        now = datetime.now(UTC)
+        expires = datetime.fromtimestamp(csrf.expires_at(form_token), UTC)
+        if not repository.spend_form_token(session, csrf.token_id(form_token), expires, now):
+            return _html(_reload_text("This form was already sent.", seller_id), 403)
         service.file_public_report(
             session,
             seller_id=seller_id,
@@ -173,4 +183,6 @@ def report(
             cache=state.cache,
             memo=runtime.memo,
         )
-    return RedirectResponse(f"/s/{seller_id}?reported=1", status_code=303, headers=PAGE_HEADERS)
+    # A fresh nonce: the next form's token differs from the spent one even within its second.
+    return _with_nonce(RedirectResponse(f"/s/{seller_id}?reported=1", status_code=303,
+                                        headers=PAGE_HEADERS), csrf.new_nonce(), request)

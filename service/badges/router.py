@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from service.auth.deps import require_roles
+from service.auth.deps import AuthFirstRoute, require_roles
 from service.auth.service import Principal, Role
 from service.badges import service
 from service.badges.page_router import router as page_router
@@ -24,7 +24,7 @@ from service.core.state import CoreState
 from service.sellers.runtime import RuntimeDep, check_limit, summary_for
 from service.sellers.schemas import SELLER_ID_PATTERN
 
-router = APIRouter(tags=["badges"])
+router = APIRouter(tags=["badges"], route_class=AuthFirstRoute)
 router.include_router(page_router)
 
 SellerId = Annotated[str, Path(pattern=SELLER_ID_PATTERN, max_length=200)]

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import AnyRole, CurrentAdmin
+from service.auth.deps import AnyRole, AuthFirstRoute, CurrentAdmin
 from service.catalog import service
 from service.catalog.schemas import (
     ImageOut,
@@ -23,7 +23,7 @@ from service.images.gate import decode_images
 from service.images.inputs import image_upload_openapi, read_images
 from service.kit.bounds import Cursor, PageSize, PathId
 
-router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
+router = APIRouter(prefix="/v1/catalog", tags=["catalog"], route_class=AuthFirstRoute)
 MAX_UPLOAD_IMAGES = 20
 
 

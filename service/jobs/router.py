@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.core.deps import StateDep
 from service.jobs import service
 from service.jobs.backends import JobsDep
@@ -12,7 +12,7 @@ from service.jobs.tables import BatchJob, BatchJobItem
 from service.kit.errors import Unprocessable
 from service.listings.router import platform_of
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], route_class=AuthFirstRoute)
 
 
 def job_out(job: BatchJob, items: list[BatchJobItem], with_items: bool) -> JobOut:

@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.auth.service import Principal
 from service.core.deps import SessionDep, StateDep
 from service.kit.errors import Forbidden
@@ -18,7 +18,7 @@ from service.listings.inputs import MAX_LISTING_IMAGES, read_listing
 from service.listings.runtime import ListingsDep, thresholds_for
 from service.listings.schemas import ScoreOut
 
-router = APIRouter(prefix="/v1/listings", tags=["listings"])
+router = APIRouter(prefix="/v1/listings", tags=["listings"], route_class=AuthFirstRoute)
 __all__ = ["MAX_LISTING_IMAGES", "platform_of", "router"]
 
 

@@ -5,7 +5,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.core.deps import StateDep
 from service.images.gate import decode_images
 from service.images.inputs import image_upload_openapi, read_images
@@ -14,7 +14,7 @@ from service.matching import service
 from service.matching.runtime import MatchIndexDep
 from service.matching.schemas import MatchResponse
 
-router = APIRouter(prefix="/v1/images", tags=["matching"])
+router = APIRouter(prefix="/v1/images", tags=["matching"], route_class=AuthFirstRoute)
 MAX_MATCH_IMAGES = 9
 
 

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query
 
-from service.auth.deps import CurrentModerator, CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentModerator, CurrentPlatform
 from service.core.deps import SessionDep, StateDep
 from service.core.state import CoreState
 from service.kit.bounds import AfterId, AgeMinutes, Offset, PageSize, PathId, QueryId
@@ -26,7 +26,7 @@ from service.review.schemas import (
 from service.review.tables import ReviewItem
 from service.webhooks.delivery import deliver_due
 
-router = APIRouter(tags=["review"])
+router = APIRouter(tags=["review"], route_class=AuthFirstRoute)
 
 
 def item_out(item: ReviewItem) -> ReviewItemOut:

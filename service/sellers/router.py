@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import CurrentModerator, require_roles
+from service.auth.deps import AuthFirstRoute, CurrentModerator, require_roles
 from service.auth.service import Principal, Role
 from service.core.deps import SessionDep, StateDep
 from service.kit.bounds import Cursor
@@ -22,7 +22,7 @@ from service.sellers.schemas import (
     ReputationOut,
 )
 
-router = APIRouter(prefix="/v1/sellers", tags=["sellers"])
+router = APIRouter(prefix="/v1/sellers", tags=["sellers"], route_class=AuthFirstRoute)
 
 SellerId = Annotated[str, Path(pattern=SELLER_ID_PATTERN, max_length=200)]
 AnyKey = Annotated[Principal, Depends(

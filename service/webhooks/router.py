@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from service.auth.deps import CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.auth.service import Principal
 from service.core.deps import SessionDep, StateDep
 from service.kit.bounds import PathId
@@ -20,7 +20,7 @@ from service.webhooks.schemas import (
     EndpointOut,
 )
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=AuthFirstRoute)
 
 
 def platform_of(principal: Principal) -> str:
