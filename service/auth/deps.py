@@ -66,6 +66,11 @@ def _role_check(dependant: Dependant) -> RoleCheck | None:
     return None
 
 
+def is_keyed(route: APIRoute) -> bool:
+    """Whether the route needs a key (for the OpenAPI document's security and 401/403)."""
+    return _role_check(route.dependant) is not None
+
+
 class AuthFirstRoute(APIRoute):
     """Answers 401/403 before the body is parsed: FastAPI reads and decodes a JSON body before
     it resolves any dependency, so a caller without a key would otherwise learn about the

@@ -78,7 +78,13 @@ def _html(body: str, status: int = 200, extra: dict[str, str] | None = None) -> 
     return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(extra or {})})
 
 
-@router.get("/s/{seller_id}", response_class=HTMLResponse, name="seller_page")
+HTML_ERRORS = {code: {"description": text, "content": {"text/html": {}}} for code, text in (
+    (403, "the form's token is missing, expired, for another page or already used"),
+    (429, "too many requests from this address: retry after `Retry-After` seconds"))}
+
+
+@router.get("/s/{seller_id}", response_class=HTMLResponse, name="seller_page",
+            responses={429: HTML_ERRORS[429]})
 def seller_page(
     seller_id: SellerId,
     request: Request,
@@ -144,7 +150,8 @@ def _retry_after(exc: RateLimited) -> dict[str, str]:
     return {"Retry-After": str(exc.details.get("retry_after_seconds", 60))}
 
 
-@router.post("/s/{seller_id}/report", response_class=HTMLResponse)
+@router.post("/s/{seller_id}/report", response_class=HTMLResponse,
+             responses={303: {"description": "filed: back to the seller's page"}, **HTML_ERRORS})
 def report(
     seller_id: SellerId,
     request: Request,

@@ -10,6 +10,7 @@ from service.jobs.backends import JobsDep
 from service.jobs.schemas import BatchIn, JobItemOut, JobOut
 from service.jobs.tables import BatchJob, BatchJobItem
 from service.kit.errors import Unprocessable
+from service.kit.openapi import errors
 from service.listings.router import platform_of
 
 router = APIRouter(tags=["jobs"], route_class=AuthFirstRoute)
@@ -25,7 +26,7 @@ def job_out(job: BatchJob, items: list[BatchJobItem], with_items: bool) -> JobOu
 
 
 @router.post("/v1/listings/score-batch", status_code=status.HTTP_202_ACCEPTED,
-             response_model=JobOut)
+             response_model=JobOut, responses=errors(503))
 async def score_batch(body: BatchIn, principal: CurrentPlatform, state: StateDep,
                       runner: JobsDep) -> JobOut:
     platform_id = platform_of(principal)
@@ -38,7 +39,7 @@ async def score_batch(body: BatchIn, principal: CurrentPlatform, state: StateDep
     return job_out(job, [], False).model_copy(update={"pending": job.total})
 
 
-@router.get("/v1/jobs/{job_id}", response_model=JobOut)
+@router.get("/v1/jobs/{job_id}", response_model=JobOut, responses=errors(404))
 def get_job(job_id: str, principal: CurrentPlatform, state: StateDep,
             items: bool = True) -> JobOut:
     job, rows = service.get_job(state, platform_of(principal), job_id)

@@ -10,6 +10,7 @@ from service.core.state import CoreState
 from service.kit.bounds import AfterId, AgeMinutes, Offset, PageSize, PathId, QueryId
 from service.kit.db import utcnow
 from service.kit.errors import DomainError, Forbidden
+from service.kit.openapi import errors
 from service.review import repository, service
 from service.review.schemas import (
     AppealIn,
@@ -68,7 +69,7 @@ def queue(
                      next_offset=offset + limit if len(items) > limit else None)
 
 
-@router.get("/v1/review/items/{item_id}", response_model=ReviewItemDetail)
+@router.get("/v1/review/items/{item_id}", response_model=ReviewItemDetail, responses=errors(404))
 def get_item(item_id: PathId, _: CurrentModerator, session: SessionDep) -> ReviewItemDetail:
     item = service.get_item(session, item_id)
     assessment = service.assessment_of(session, item)
@@ -78,7 +79,8 @@ def get_item(item_id: PathId, _: CurrentModerator, session: SessionDep) -> Revie
                             audit=[AuditEntryOut.model_validate(a) for a in audit])
 
 
-@router.post("/v1/review/items/{item_id}/claim", response_model=ReviewItemOut)
+@router.post("/v1/review/items/{item_id}/claim", response_model=ReviewItemOut,
+             responses=errors(404, 409))
 def claim(item_id: PathId, principal: CurrentModerator, session: SessionDep,
           state: StateDep) -> ReviewItemOut:
     item = service.claim(session, item_id, service.actor_of(principal), utcnow(),
@@ -86,12 +88,14 @@ def claim(item_id: PathId, principal: CurrentModerator, session: SessionDep,
     return item_out(item)
 
 
-@router.post("/v1/review/items/{item_id}/release", response_model=ReviewItemOut)
+@router.post("/v1/review/items/{item_id}/release", response_model=ReviewItemOut,
+             responses=errors(404, 409))
 def release(item_id: PathId, principal: CurrentModerator, session: SessionDep) -> ReviewItemOut:
     return item_out(service.release(session, item_id, service.actor_of(principal), utcnow()))
 
 
-@router.post("/v1/review/items/{item_id}/decision", response_model=ReviewItemOut)
+@router.post("/v1/review/items/{item_id}/decision", response_model=ReviewItemOut,
+             responses=errors(404, 409))
 def decide(item_id: PathId, body: DecisionIn, principal: CurrentModerator, session: SessionDep,
            state: StateDep, tasks: BackgroundTasks) -> ReviewItemOut:
     item = service.decide(session, item_id, service.actor_of(principal), body.decision,
@@ -137,7 +141,8 @@ def audit(
                      next_after_id=page[-1].id if len(rows) > limit else None)
 
 
-@router.post("/v1/listings/{listing_id}/appeal", response_model=ReviewItemOut)
+@router.post("/v1/listings/{listing_id}/appeal", response_model=ReviewItemOut,
+             responses=errors(404, 409))
 def appeal(listing_id: str, body: AppealIn, principal: CurrentPlatform,
            session: SessionDep) -> ReviewItemOut:
     if principal.platform_id is None:

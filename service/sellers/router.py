@@ -11,6 +11,7 @@ from service.auth.deps import AuthFirstRoute, CurrentModerator, require_roles
 from service.auth.service import Principal, Role
 from service.core.deps import SessionDep, StateDep
 from service.kit.bounds import Cursor
+from service.kit.openapi import errors
 from service.sellers import service
 from service.sellers.runtime import RuntimeDep
 from service.sellers.schemas import (
@@ -37,6 +38,7 @@ PlatformKey = Annotated[Principal, Depends(require_roles(Role.platform))]
     response_model=FeedbackOut,
     status_code=status.HTTP_201_CREATED,
     responses={
+        **errors(429, 503),
         200: {"description": "the same feedback was already stored (idempotent retry)"},
         409: {"description": "this order already has different feedback"},
     },

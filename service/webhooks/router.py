@@ -9,6 +9,7 @@ from service.auth.service import Principal
 from service.core.deps import SessionDep, StateDep
 from service.kit.bounds import PathId
 from service.kit.errors import Forbidden
+from service.kit.openapi import errors
 from service.webhooks import service
 from service.webhooks.schemas import (
     AttemptOut,
@@ -43,7 +44,7 @@ def list_endpoints(principal: CurrentPlatform, session: SessionDep) -> EndpointL
     return EndpointList(items=[EndpointOut.model_validate(r) for r in rows])
 
 
-@router.delete("/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
 def delete_endpoint(endpoint_id: PathId, principal: CurrentPlatform, session: SessionDep) -> Response:
     service.deactivate_endpoint(session, platform_of(principal), endpoint_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
