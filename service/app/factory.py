@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.app.lifespan import build_state, close_components, close_core, load_components
@@ -116,6 +117,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             return _error_response(422, "invalid_body", str(exc.detail))
         code = _HTTP_CODES.get(exc.status_code, "error")
         return _error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every database connection stayed busy for the pool's whole timeout: overload, which
+        # the caller can retry, not a fault of this request.
+        log.warning("database connection pool exhausted: %s", exc)
+        response = _error_response(503, "overloaded", "the server is overloaded; retry shortly")
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
