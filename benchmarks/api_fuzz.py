@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 CHECKS = {
@@ -83,8 +84,12 @@ def run_fuzz(base_url: str, keys: dict[str, str], budget: int, *, seed: int = 20
              only: Callable[[str], bool] | None = None, timeout: float = 60.0) -> FuzzReport:
     """About `budget` requests, spread evenly over operations x roles x modes."""
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
-    operations = [op for op in operations if only is None or only(op.label)]
+    operations = []
+    for result in schema.get_all_operations():
+        if not isinstance(result, Ok):  # the document describes an operation wrongly
+            raise result.err()
+        if only is None or only(result.ok().label):
+            operations.append(result.ok())
     per_run = max(1, budget // max(1, len(operations) * len(keys) * len(MODES)))
     report = FuzzReport()
     session = requests.Session()

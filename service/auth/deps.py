@@ -3,8 +3,8 @@ them before anything reads the request body."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -76,7 +76,7 @@ class AuthFirstRoute(APIRoute):
     it resolves any dependency, so a caller without a key would otherwise learn about the
     body's syntax (422) and make the server parse bodies it never had to accept."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         check = _role_check(self.dependant)
         if check is None:

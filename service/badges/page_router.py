@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Cookie, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -78,7 +78,8 @@ def _html(body: str, status: int = 200, extra: dict[str, str] | None = None) -> 
     return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(extra or {})})
 
 
-HTML_ERRORS = {code: {"description": text, "content": {"text/html": {}}} for code, text in (
+HTML_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"text/html": {}}} for code, text in (
     (403, "the form's token is missing, expired, for another page or already used"),
     (429, "too many requests from this address: retry after `Retry-After` seconds"))}
 
