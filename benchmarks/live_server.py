@@ -129,12 +129,14 @@ def wait_ready(base_url: str, proc: subprocess.Popen[bytes], timeout: float) -> 
 @contextmanager
 def live_server(workdir: Path, *, workers: int = 1, code_root: Path | None = None,
                 demo: bool = True, env: dict[str, str] | None = None,
-                ready_timeout: float = 900.0) -> Iterator[LiveServer]:
-    """A server on a fresh database; generous rate limits unless `env` sets them (the runs
-    measure robustness and capacity, not the limits' policy)."""
+                database_url: str | None = None, ready_timeout: float = 900.0,
+                ) -> Iterator[LiveServer]:
+    """A server on a fresh SQLite database under `workdir`, or on `database_url` (an empty
+    one: the caller owns it); generous rate limits unless `env` sets them (the runs measure
+    robustness and capacity, not the limits' policy)."""
     code_root = code_root or REPO_ROOT
     workdir.mkdir(parents=True, exist_ok=True)
-    db_url = f"sqlite:///{workdir / 'trustd.db'}"
+    db_url = database_url or f"sqlite:///{workdir / 'trustd.db'}"
     base_env = code_env(code_root)
     prepared = subprocess.run([sys.executable, "-P", "-c", _PREPARE, db_url], env=base_env,
                               capture_output=True, check=True, timeout=600)
