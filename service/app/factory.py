@@ -11,16 +11,19 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.app.lifespan import build_state, close_components, close_core, load_components
 from service.app.preflight import check_prod_secrets
+from service.auth.deps import is_keyed
 from service.auth.service import ensure_env_admin_key
 from service.badges.router import router as badges_router
 from service.captions.router import router as captions_router
 from service.catalog.router import router as catalog_router
 from service.health.router import router as health_router
 from service.jobs.router import router as jobs_router
+from service.kit import openapi
 from service.kit.db import transaction
 from service.kit.errors import DomainError
 from service.kit.observability import (
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     for router in (health_router, catalog_router, matching_router, captions_router, listings_router, review_router,
                    webhooks_router, jobs_router, sellers_router, badges_router, platforms_router):
         app.include_router(router)
+    openapi.install(app, is_keyed)
     return app
 
 
@@ -109,8 +113,21 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # The framework's body parsers (JSON that is not UTF-8, a broken multipart body):
+            # invalid input like any other, as the raw-body routes answer it.
+            return _error_response(422, "invalid_body", str(exc.detail))
         code = _HTTP_CODES.get(exc.status_code, "error")
         return _error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every database connection stayed busy for the pool's whole timeout: overload, which
+        # the caller can retry, not a fault of this request.
+        log.warning("database connection pool exhausted: %s", exc)
+        response = _error_response(503, "overloaded", "the server is overloaded; retry shortly")
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:

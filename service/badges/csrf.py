@@ -3,7 +3,8 @@
 The page sets a random nonce in a SameSite=Strict, HttpOnly cookie and puts
 `<issued>.<HMAC(secret, nonce|seller|issued)>` in the form. A cross-site page can neither read
 nor set the cookie, so it cannot produce a matching form field; the HMAC binds the field to the
-seller and to a time, so a harvested field expires.
+seller and to a time, so a harvested field expires. A token files one report: the report
+form spends it (service/badges/repository.py), so a captured post cannot be replayed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ def _mac(secret: bytes, nonce: str, seller_id: str, issued: int) -> str:
 def form_token(secret: bytes, nonce: str, seller_id: str, now: float) -> str:
     issued = int(now)
     return f"{issued}.{_mac(secret, nonce, seller_id, issued)}"
+
+
+def token_id(token: str) -> str:
+    """What identifies a checked token among those spent: its MAC."""
+    return token.partition(".")[2]
+
+
+def expires_at(token: str) -> float:
+    """When a checked token stops being accepted (epoch seconds)."""
+    return int(token.partition(".")[0]) + MAX_AGE_SECONDS
 
 
 def check_form_token(secret: bytes, nonce: str | None, seller_id: str, token: str | None, now: float) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Cookie, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from service.badges import csrf
+from service.badges import csrf, repository
 from service.badges.page import (
     CONTENT_SECURITY_POLICY,
     SellerPageView,
@@ -78,7 +78,14 @@ def _html(body: str, status: int = 200, extra: dict[str, str] | None = None) -> 
     return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(extra or {})})
 
 
-@router.get("/s/{seller_id}", response_class=HTMLResponse, name="seller_page")
+HTML_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"text/html": {}}} for code, text in (
+    (403, "the form's token is missing, expired, for another page or already used"),
+    (429, "too many requests from this address: retry after `Retry-After` seconds"))}
+
+
+@router.get("/s/{seller_id}", response_class=HTMLResponse, name="seller_page",
+            responses={429: HTML_ERRORS[429]})
 def seller_page(
     seller_id: SellerId,
     request: Request,
@@ -86,7 +93,7 @@ def seller_page(
     runtime: RuntimeDep,
     badges: BadgesDep,
     token: Annotated[str | None, Query(max_length=1024)] = None,
-    reported: Annotated[int | None, Query()] = None,
+    reported: Annotated[int | None, Query(ge=0, le=1)] = None,
     nonce: Annotated[str | None, Cookie(alias=csrf.COOKIE_NAME, max_length=64)] = None,
 ) -> Response:
     try:
@@ -119,7 +126,10 @@ def seller_page(
         check=_token_check(runtime, badges, state, seller_id, token, now) if token else None,
         notice="Thank you: your report was filed." if reported else None,
     )
-    response = _html(render_seller_page(view))
+    return _with_nonce(_html(render_seller_page(view)), nonce, request)
+
+
+def _with_nonce(response: Response, nonce: str, request: Request) -> Response:
     response.set_cookie(
         csrf.COOKIE_NAME,
         nonce,
@@ -132,11 +142,17 @@ def seller_page(
     return response
 
 
+def _reload_text(problem: str, seller_id: str) -> str:
+    return (f'<p>{problem} <a href="/s/{html.escape(seller_id)}">Reload the page</a> and try '
+            "again.</p>")
+
+
 def _retry_after(exc: RateLimited) -> dict[str, str]:
     return {"Retry-After": str(exc.details.get("retry_after_seconds", 60))}
 
 
-@router.post("/s/{seller_id}/report", response_class=HTMLResponse)
+@router.post("/s/{seller_id}/report", response_class=HTMLResponse,
+             responses={303: {"description": "filed: back to the seller's page"}, **HTML_ERRORS})
 def report(
     seller_id: SellerId,
     request: Request,
@@ -150,17 +166,19 @@ def report(
     form_token: Annotated[str | None, Form(alias="csrf", max_length=100)] = None,
     nonce: Annotated[str | None, Cookie(alias=csrf.COOKIE_NAME, max_length=64)] = None,
 ) -> Response:
-    if not csrf.check_form_token(badges.csrf_secret, nonce, seller_id, form_token, time.time()):
-        body = (
-            "<p>This form has expired or was not sent from this site. "
-            f'<a href="/s/{html.escape(seller_id)}">Reload the page</a> and try again.</p>'
-        )
-        return _html(body, 403)
+    if form_token is None or not csrf.check_form_token(badges.csrf_secret, nonce, seller_id,
+                                                       form_token, time.time()):
+        return _html(_reload_text("This form has expired or was not sent from this site.",
+                                  seller_id), 403)
     try:
         runtime.limits.check(state.settings.report_rate_limit, "report", _address(request))
     except RateLimited as exc:
         return _html(f"<p>{html.escape(exc.message)}</p>", 429, _retry_after(exc))
     with state.session_factory() as session:
+        now = datetime.now(UTC)
+        expires = datetime.fromtimestamp(csrf.expires_at(form_token), UTC)
+        if not repository.spend_form_token(session, csrf.token_id(form_token), expires, now):
+            return _html(_reload_text("This form was already sent.", seller_id), 403)
         service.file_public_report(
             session,
             seller_id=seller_id,
@@ -173,4 +191,6 @@ def report(
             cache=state.cache,
             memo=runtime.memo,
         )
-    return RedirectResponse(f"/s/{seller_id}?reported=1", status_code=303, headers=PAGE_HEADERS)
+    # A fresh nonce: the next form's token differs from the spent one even within its second.
+    return _with_nonce(RedirectResponse(f"/s/{seller_id}?reported=1", status_code=303,
+                                        headers=PAGE_HEADERS), csrf.new_nonce(), request)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from service.auth.deps import require_roles
+from service.auth.deps import AuthFirstRoute, require_roles
 from service.auth.service import Principal, Role
 from service.badges import service
 from service.badges.page_router import router as page_router
@@ -21,10 +21,11 @@ from service.badges.runtime import BadgesDep
 from service.badges.schemas import BadgeTokenOut, VerifyIn
 from service.core.deps import StateDep
 from service.core.state import CoreState
+from service.kit.openapi import errors
 from service.sellers.runtime import RuntimeDep, check_limit, summary_for
 from service.sellers.schemas import SELLER_ID_PATTERN
 
-router = APIRouter(tags=["badges"])
+router = APIRouter(tags=["badges"], route_class=AuthFirstRoute)
 router.include_router(page_router)
 
 SellerId = Annotated[str, Path(pattern=SELLER_ID_PATTERN, max_length=200)]
@@ -66,7 +67,8 @@ def _cached_response(request: Request, body: bytes, etag: str, media_type: str, 
     "/v1/sellers/{seller_id}/badge.svg",
     response_class=Response,
     dependencies=[PublicLimited],
-    responses={200: {"content": {"image/svg+xml": {}}}, 304: {"description": "not modified"}},
+    responses={**errors(429, 503), 200: {"content": {"image/svg+xml": {}}},
+               304: {"description": "not modified"}},
 )
 async def badge_svg(seller_id: SellerId, request: Request, state: StateDep,
                     runtime: RuntimeDep) -> Response:
@@ -78,7 +80,8 @@ async def badge_svg(seller_id: SellerId, request: Request, state: StateDep,
     return response
 
 
-@router.get("/v1/sellers/{seller_id}/badge.json", dependencies=[PublicLimited])
+@router.get("/v1/sellers/{seller_id}/badge.json", dependencies=[PublicLimited],
+            responses={**errors(429, 503), 304: {"description": "not modified"}})
 async def badge_json(seller_id: SellerId, request: Request, state: StateDep,
                      runtime: RuntimeDep) -> Response:
     summary = await summary_for(state, runtime, seller_id)
@@ -93,7 +96,8 @@ def page_url(request: Request, state: CoreState, seller_id: str) -> str:
     return str(request.url_for("seller_page", seller_id=seller_id))
 
 
-@router.get("/v1/sellers/{seller_id}/badge-token", response_model=BadgeTokenOut)
+@router.get("/v1/sellers/{seller_id}/badge-token", response_model=BadgeTokenOut,
+            responses=errors(503))
 def badge_token(
     seller_id: SellerId,
     request: Request,
@@ -107,7 +111,7 @@ def badge_token(
                                page_url(request, state, seller_id), datetime.now(UTC))
 
 
-@router.post("/v1/badges/verify", dependencies=[PublicLimited])
+@router.post("/v1/badges/verify", dependencies=[PublicLimited], responses=errors(429, 503))
 async def verify(body: VerifyIn, state: StateDep, runtime: RuntimeDep,
                  badges: BadgesDep) -> dict[str, Any]:
     """Is this badge token genuine and current? Answers 200 either way; see `valid`."""
@@ -115,7 +119,7 @@ async def verify(body: VerifyIn, state: StateDep, runtime: RuntimeDep,
                                    badges.key_ring, body.token, datetime.now(UTC))
 
 
-@router.get("/v1/badges/keys", dependencies=[PublicLimited])
+@router.get("/v1/badges/keys", dependencies=[PublicLimited], responses=errors(429, 503))
 async def keys(badges: BadgesDep) -> JSONResponse:
     body = {"keys": badges.key_ring.public_keys(datetime.now(UTC))}
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=300", **SECURITY_HEADERS})

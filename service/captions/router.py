@@ -3,12 +3,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.captions import service
 from service.captions.runtime import CaptionRuntimeDep
 from service.captions.schemas import ClassifyRequest, ClassifyResponse
 
-router = APIRouter(prefix="/v1/captions", tags=["captions"])
+router = APIRouter(prefix="/v1/captions", tags=["captions"], route_class=AuthFirstRoute)
 
 
 @router.post("/classify", response_model=ClassifyResponse,

@@ -13,6 +13,7 @@ from service.catalog.hooks import CATALOG_IMAGE_HOOKS
 from service.catalog.schemas import ProductCreate, ProductPatch
 from service.catalog.tables import CatalogImage, Product
 from service.images.gate import DecodedImage
+from service.kit.bounds import parse_cursor
 from service.kit.errors import Conflict, NotFound, Unprocessable
 
 REQUIRED_FIELDS = ("brand", "name", "list_price", "currency")
@@ -70,9 +71,7 @@ def list_products(
 ) -> tuple[list[Product], str | None]:
     after_id: int | None = None
     if cursor:
-        if not cursor.isdigit():
-            raise Unprocessable("cursor must be a value returned as next_cursor", code="bad_cursor")
-        after_id = int(cursor)
+        after_id = parse_cursor(cursor)
     items = repository.list_products(session, limit + 1, after_id, brand)
     next_cursor = str(items[limit - 1].id) if len(items) > limit else None
     return items[:limit], next_cursor

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from service.kit.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, BigId, UTCDateTime, utcnow
 
 
 class Product(Base):
@@ -15,7 +15,7 @@ class Product(Base):
     # Two products of one brand cannot share a SKU (NULL SKUs are distinct on both databases).
     __table_args__ = (UniqueConstraint("brand_key", "sku"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     brand: Mapped[str] = mapped_column(String(200))
     brand_key: Mapped[str] = mapped_column(String(200), index=True)  # case-folded for filters
     name: Mapped[str] = mapped_column(String(300))
@@ -36,9 +36,9 @@ class CatalogImage(Base):
     __tablename__ = "catalog_images"
     __table_args__ = (UniqueConstraint("product_id", "sha256"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     product_id: Mapped[int] = mapped_column(
-        ForeignKey("catalog_products.id", ondelete="CASCADE"), index=True
+        BigId, ForeignKey("catalog_products.id", ondelete="CASCADE"), index=True
     )
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     byte_size: Mapped[int]

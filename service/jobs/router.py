@@ -3,16 +3,17 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.core.deps import StateDep
 from service.jobs import service
 from service.jobs.backends import JobsDep
 from service.jobs.schemas import BatchIn, JobItemOut, JobOut
 from service.jobs.tables import BatchJob, BatchJobItem
 from service.kit.errors import Unprocessable
+from service.kit.openapi import errors
 from service.listings.router import platform_of
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], route_class=AuthFirstRoute)
 
 
 def job_out(job: BatchJob, items: list[BatchJobItem], with_items: bool) -> JobOut:
@@ -25,7 +26,7 @@ def job_out(job: BatchJob, items: list[BatchJobItem], with_items: bool) -> JobOu
 
 
 @router.post("/v1/listings/score-batch", status_code=status.HTTP_202_ACCEPTED,
-             response_model=JobOut)
+             response_model=JobOut, responses=errors(503))
 async def score_batch(body: BatchIn, principal: CurrentPlatform, state: StateDep,
                       runner: JobsDep) -> JobOut:
     platform_id = platform_of(principal)
@@ -38,7 +39,7 @@ async def score_batch(body: BatchIn, principal: CurrentPlatform, state: StateDep
     return job_out(job, [], False).model_copy(update={"pending": job.total})
 
 
-@router.get("/v1/jobs/{job_id}", response_model=JobOut)
+@router.get("/v1/jobs/{job_id}", response_model=JobOut, responses=errors(404))
 def get_job(job_id: str, principal: CurrentPlatform, state: StateDep,
             items: bool = True) -> JobOut:
     job, rows = service.get_job(state, platform_of(principal), job_id)

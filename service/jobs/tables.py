@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.kit.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, BigId, UTCDateTime, utcnow
 
 
 class BatchJob(Base):
@@ -36,7 +36,7 @@ class BatchJobItem(Base):
     __tablename__ = "batch_job_items"
     __table_args__ = (Index("ix_batch_job_items_job_status", "job_id", "status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("batch_jobs.id", ondelete="CASCADE"))
     position: Mapped[int]
     listing_id: Mapped[str] = mapped_column(String(200))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, Field
+
 
 class DomainError(Exception):
     status_code: ClassVar[int] = 400
@@ -66,3 +68,22 @@ class RateLimited(DomainError):
 class NotReady(DomainError):
     status_code = 503
     code = "not_ready"
+
+
+class Problem(BaseModel):
+    loc: list[str] = Field(description="where: body, query, path or header, then the field")
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable machine-readable code, e.g. `invalid_input`")
+    message: str = Field(description="for people; may change")
+    details: dict[str, Any] | None = Field(default=None, description="facts about this error")
+    problems: list[Problem] | None = Field(default=None,
+                                           description="every invalid field (422 only)")
+
+
+class ErrorBody(BaseModel):
+    """What every error answers, whatever raised it (DomainError, validation, HTTP, size)."""
+
+    error: ErrorDetail

@@ -13,6 +13,7 @@ from service.images.fetch import ImageFetcher
 from service.images.inputs import (
     check_count,
     content_type_of,
+    image_upload_openapi,
     images_from_json,
     read_json_object,
     read_upload,
@@ -21,6 +22,20 @@ from service.kit.errors import Unprocessable, UnsupportedMediaType
 from service.listings.schemas import ListingFields
 
 MAX_LISTING_IMAGES = 9
+
+
+def listing_openapi(max_images: int) -> dict[str, Any]:
+    """The request body of `POST /v1/listings/score`, which reads it raw (one parse of up to
+    nine base64 images, fields checked before any image is decoded): the listing's fields
+    and its images, as JSON or as a multipart form."""
+    fields = ListingFields.model_json_schema()
+    extra = image_upload_openapi(max_images)
+    for media_type, images in (("application/json", "images"), ("multipart/form-data", "files")):
+        schema = extra["requestBody"]["content"][media_type]["schema"]
+        schema["properties"] = {**fields["properties"], **schema["properties"]}
+        schema["required"] = [*fields["required"], images]
+        schema["description"] = fields["description"]
+    return extra
 
 
 def parse_fields(data: dict[str, Any]) -> ListingFields:

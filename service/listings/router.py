@@ -6,20 +6,21 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.auth.service import Principal
 from service.core.deps import SessionDep, StateDep
 from service.kit.errors import Forbidden
 from service.kit.load import PROCESS_HEAVY_REQUESTS, reconnect_headers
+from service.kit.openapi import errors
 from service.kit.responses import PlainJSONResponse
 from service.listings import service
 from service.listings.deep_runner import DeepChecksDep
-from service.listings.inputs import MAX_LISTING_IMAGES, read_listing
+from service.listings.inputs import MAX_LISTING_IMAGES, listing_openapi, read_listing
 from service.listings.runtime import ListingsDep
 from service.listings.schemas import ScoreOut
 from service.platforms.service import effective as effective_thresholds
 
-router = APIRouter(prefix="/v1/listings", tags=["listings"])
+router = APIRouter(prefix="/v1/listings", tags=["listings"], route_class=AuthFirstRoute)
 __all__ = ["MAX_LISTING_IMAGES", "platform_of", "router"]
 
 
@@ -29,7 +30,8 @@ def platform_of(principal: Principal) -> str:
     return principal.platform_id
 
 
-@router.post("/score", response_model=ScoreOut)
+@router.post("/score", response_model=ScoreOut, openapi_extra=listing_openapi(MAX_LISTING_IMAGES),
+             responses=errors(415, 503))
 async def score(request: Request, principal: CurrentPlatform, state: StateDep,
                 runtime: ListingsDep, deep_checks: DeepChecksDep,
                 wait: Literal["hash", "deep"] = Query(
@@ -53,7 +55,7 @@ async def score(request: Request, principal: CurrentPlatform, state: StateDep,
     return PlainJSONResponse(scored.body, headers=headers)
 
 
-@router.get("/{listing_id}", response_model=ScoreOut)
+@router.get("/{listing_id}", response_model=ScoreOut, responses=errors(404, 503))
 def get_listing(listing_id: str, principal: CurrentPlatform, session: SessionDep,
                 runtime: ListingsDep) -> ScoreOut:
     return service.latest(session, runtime, platform_of(principal), listing_id)

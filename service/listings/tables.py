@@ -17,14 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.kit.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, BigId, UTCDateTime, utcnow
 
 
 class Listing(Base):
     __tablename__ = "listings"
     __table_args__ = (UniqueConstraint("platform_id", "listing_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform_id: Mapped[str] = mapped_column(String(100))
     listing_id: Mapped[str] = mapped_column(String(200))
     seller_id: Mapped[str] = mapped_column(String(200), index=True)
@@ -44,8 +44,8 @@ class ListingAssessment(Base):
         Index("ix_listing_assessments_listing_pk_content_hash", "listing_pk", "content_hash"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    listing_pk: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    listing_pk: Mapped[int] = mapped_column(BigId, ForeignKey("listings.id", ondelete="CASCADE"))
     version: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64))
     risk: Mapped[float] = mapped_column(Float)
@@ -69,12 +69,12 @@ class ListingDeepCheck(Base):
     __tablename__ = "listing_deep_checks"
     __table_args__ = (Index("ix_listing_deep_checks_status_backend", "status", "backend"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    listing_pk: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"),
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    listing_pk: Mapped[int] = mapped_column(BigId, ForeignKey("listings.id", ondelete="CASCADE"),
                                             index=True)
     # The hash-stage assessment this check completes.
     assessment_id: Mapped[int] = mapped_column(
-        ForeignKey("listing_assessments.id", ondelete="CASCADE"), unique=True)
+        BigId, ForeignKey("listing_assessments.id", ondelete="CASCADE"), unique=True)
     backend: Mapped[str] = mapped_column(String(20))  # rq / inprocess
     status: Mapped[str] = mapped_column(String(20))  # pending / done / failed
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)  # the listing fields, to re-score with
@@ -96,9 +96,9 @@ class ListingDeepCheckPhoto(Base):
 
     __tablename__ = "listing_deep_check_photos"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     check_id: Mapped[int] = mapped_column(
-        ForeignKey("listing_deep_checks.id", ondelete="CASCADE"), index=True)
+        BigId, ForeignKey("listing_deep_checks.id", ondelete="CASCADE"), index=True)
     photo_index: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)

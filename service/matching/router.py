@@ -5,22 +5,23 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.core.deps import StateDep
 from service.images.gate import decode_images
 from service.images.inputs import image_upload_openapi, read_images
 from service.kit.load import PROCESS_HEAVY_REQUESTS, reconnect_headers
+from service.kit.openapi import errors
 from service.matching import service
 from service.matching.runtime import MatchIndexDep
 from service.matching.schemas import MatchResponse
 
-router = APIRouter(prefix="/v1/images", tags=["matching"])
+router = APIRouter(prefix="/v1/images", tags=["matching"], route_class=AuthFirstRoute)
 MAX_MATCH_IMAGES = 9
 
 
 @router.post("/match", response_model=MatchResponse,
              openapi_extra=image_upload_openapi(MAX_MATCH_IMAGES),
-             responses={503: {"description": "the image index is still loading"}})
+             responses={**errors(415), 503: {"description": "the image index is still loading"}})
 async def match_images(request: Request, response: Response, _: CurrentPlatform,
                        state: StateDep, index: MatchIndexDep,
                        stages: Literal["all", "hash"] = Query(

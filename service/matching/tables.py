@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.kit.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, BigId, UTCDateTime, utcnow
 
 
 class MatchingHash(Base):
@@ -18,7 +18,7 @@ class MatchingHash(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True)
     image_id: Mapped[int] = mapped_column(
-        ForeignKey("catalog_images.id", ondelete="CASCADE"), index=True)
+        BigId, ForeignKey("catalog_images.id", ondelete="CASCADE"), index=True)
     view: Mapped[str] = mapped_column(String(32))
     phash: Mapped[str] = mapped_column(String(16))
     dhash: Mapped[str] = mapped_column(String(16))
@@ -35,7 +35,7 @@ class MatchingFeatures(Base):
     __tablename__ = "matching_features"
 
     image_id: Mapped[int] = mapped_column(
-        ForeignKey("catalog_images.id", ondelete="CASCADE"), primary_key=True)
+        BigId, ForeignKey("catalog_images.id", ondelete="CASCADE"), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)  # LocalFeatures.to_bytes()
     # models.descriptor.index.pack_views of the views' descriptors; NULL on rows computed by
     # an earlier pipeline version, which the service re-enrols (evidence_version differs).

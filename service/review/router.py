@@ -4,11 +4,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query
 
-from service.auth.deps import CurrentModerator, CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentModerator, CurrentPlatform
 from service.core.deps import SessionDep, StateDep
 from service.core.state import CoreState
+from service.kit.bounds import AfterId, AgeMinutes, Offset, PageSize, PathId, QueryId
 from service.kit.db import utcnow
 from service.kit.errors import DomainError, Forbidden
+from service.kit.openapi import errors
 from service.review import repository, service
 from service.review.schemas import (
     AppealIn,
@@ -25,7 +27,7 @@ from service.review.schemas import (
 from service.review.tables import ReviewItem
 from service.webhooks.delivery import deliver_due
 
-router = APIRouter(tags=["review"])
+router = APIRouter(tags=["review"], route_class=AuthFirstRoute)
 
 
 def item_out(item: ReviewItem) -> ReviewItemOut:
@@ -53,11 +55,11 @@ def queue(
     brand: Annotated[str | None, Query(max_length=200)] = None,
     reason: Annotated[str | None, Query(max_length=64)] = None,
     platform_id: Annotated[str | None, Query(max_length=100)] = None,
-    min_age_minutes: Annotated[float | None, Query(ge=0)] = None,
-    max_age_minutes: Annotated[float | None, Query(ge=0)] = None,
+    min_age_minutes: AgeMinutes | None = None,
+    max_age_minutes: AgeMinutes | None = None,
     include_claimed: bool = False,
-    limit: Annotated[int, Query(ge=1)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageSize = 50,
+    offset: Offset = 0,
 ) -> QueuePage:
     limit = min(limit, state.settings.review_page_max)
     filters = repository.QueueFilter(queue, level, brand, reason, platform_id, min_age_minutes,
@@ -67,8 +69,8 @@ def queue(
                      next_offset=offset + limit if len(items) > limit else None)
 
 
-@router.get("/v1/review/items/{item_id}", response_model=ReviewItemDetail)
-def get_item(item_id: int, _: CurrentModerator, session: SessionDep) -> ReviewItemDetail:
+@router.get("/v1/review/items/{item_id}", response_model=ReviewItemDetail, responses=errors(404))
+def get_item(item_id: PathId, _: CurrentModerator, session: SessionDep) -> ReviewItemDetail:
     item = service.get_item(session, item_id)
     assessment = service.assessment_of(session, item)
     audit = repository.audit_page(session, 1000, None, item.id, None, None)
@@ -77,21 +79,24 @@ def get_item(item_id: int, _: CurrentModerator, session: SessionDep) -> ReviewIt
                             audit=[AuditEntryOut.model_validate(a) for a in audit])
 
 
-@router.post("/v1/review/items/{item_id}/claim", response_model=ReviewItemOut)
-def claim(item_id: int, principal: CurrentModerator, session: SessionDep,
+@router.post("/v1/review/items/{item_id}/claim", response_model=ReviewItemOut,
+             responses=errors(404, 409))
+def claim(item_id: PathId, principal: CurrentModerator, session: SessionDep,
           state: StateDep) -> ReviewItemOut:
     item = service.claim(session, item_id, service.actor_of(principal), utcnow(),
                          state.settings.review_lease_seconds)
     return item_out(item)
 
 
-@router.post("/v1/review/items/{item_id}/release", response_model=ReviewItemOut)
-def release(item_id: int, principal: CurrentModerator, session: SessionDep) -> ReviewItemOut:
+@router.post("/v1/review/items/{item_id}/release", response_model=ReviewItemOut,
+             responses=errors(404, 409))
+def release(item_id: PathId, principal: CurrentModerator, session: SessionDep) -> ReviewItemOut:
     return item_out(service.release(session, item_id, service.actor_of(principal), utcnow()))
 
 
-@router.post("/v1/review/items/{item_id}/decision", response_model=ReviewItemOut)
-def decide(item_id: int, body: DecisionIn, principal: CurrentModerator, session: SessionDep,
+@router.post("/v1/review/items/{item_id}/decision", response_model=ReviewItemOut,
+             responses=errors(404, 409))
+def decide(item_id: PathId, body: DecisionIn, principal: CurrentModerator, session: SessionDep,
            state: StateDep, tasks: BackgroundTasks) -> ReviewItemOut:
     item = service.decide(session, item_id, service.actor_of(principal), body.decision,
                           body.codes(), body.note, utcnow(), state.cache)
@@ -124,10 +129,10 @@ def decide_bulk(body: BulkDecisionIn, principal: CurrentModerator, state: StateD
 def audit(
     _: CurrentModerator,
     session: SessionDep,
-    item_id: int | None = None,
+    item_id: QueryId | None = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=20)] = None,
-    after_id: Annotated[int | None, Query(ge=0)] = None,
+    after_id: AfterId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     rows = repository.audit_page(session, limit + 1, after_id, item_id, actor, action)
@@ -136,7 +141,8 @@ def audit(
                      next_after_id=page[-1].id if len(rows) > limit else None)
 
 
-@router.post("/v1/listings/{listing_id}/appeal", response_model=ReviewItemOut)
+@router.post("/v1/listings/{listing_id}/appeal", response_model=ReviewItemOut,
+             responses=errors(404, 409))
 def appeal(listing_id: str, body: AppealIn, principal: CurrentPlatform,
            session: SessionDep) -> ReviewItemOut:
     if principal.platform_id is None:

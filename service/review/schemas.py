@@ -5,6 +5,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from service.kit.bounds import Id64
+
 ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                               pattern=r"^[a-z0-9_]+$")]
 
@@ -69,7 +71,7 @@ class DecisionIn(BaseModel):
 
 
 class BulkDecisionItem(DecisionIn):
-    item_id: int
+    item_id: Id64
 
 
 class BulkDecisionIn(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.kit.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, BigId, UTCDateTime, utcnow
 
 
 class ReviewItem(Base):
@@ -17,13 +17,13 @@ class ReviewItem(Base):
         Index("ix_review_items_queue_status", "queue", "status"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform_id: Mapped[str] = mapped_column(String(100))
     listing_pk: Mapped[int] = mapped_column(
-        ForeignKey("listings.id", ondelete="CASCADE"), unique=True)
+        BigId, ForeignKey("listings.id", ondelete="CASCADE"), unique=True)
     listing_id: Mapped[str] = mapped_column(String(200))
     seller_id: Mapped[str] = mapped_column(String(200))
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("listing_assessments.id"))
+    assessment_id: Mapped[int] = mapped_column(BigId, ForeignKey("listing_assessments.id"))
     status: Mapped[str] = mapped_column(String(20))  # open / decided / withdrawn
     queue: Mapped[str] = mapped_column(String(20))  # standard / senior
     risk: Mapped[float] = mapped_column(Float)
@@ -49,8 +49,8 @@ class ReviewAudit(Base):
 
     __tablename__ = "review_audit"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), index=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("review_items.id"), index=True)
     platform_id: Mapped[str] = mapped_column(String(100))
     listing_id: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(100))  # "key:<id>" or "platform:<id>"

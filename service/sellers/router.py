@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from service.auth.deps import CurrentModerator, require_roles
+from service.auth.deps import AuthFirstRoute, CurrentModerator, require_roles
 from service.auth.service import Principal, Role
 from service.core.deps import SessionDep, StateDep
+from service.kit.bounds import Cursor
+from service.kit.openapi import errors
 from service.sellers import service
 from service.sellers.runtime import RuntimeDep
 from service.sellers.schemas import (
@@ -21,7 +23,7 @@ from service.sellers.schemas import (
     ReputationOut,
 )
 
-router = APIRouter(prefix="/v1/sellers", tags=["sellers"])
+router = APIRouter(prefix="/v1/sellers", tags=["sellers"], route_class=AuthFirstRoute)
 
 SellerId = Annotated[str, Path(pattern=SELLER_ID_PATTERN, max_length=200)]
 AnyKey = Annotated[Principal, Depends(
@@ -36,6 +38,7 @@ PlatformKey = Annotated[Principal, Depends(require_roles(Role.platform))]
     response_model=FeedbackOut,
     status_code=status.HTTP_201_CREATED,
     responses={
+        **errors(429, 503),
         200: {"description": "the same feedback was already stored (idempotent retry)"},
         409: {"description": "this order already has different feedback"},
     },
@@ -90,7 +93,7 @@ def list_feedback(
     _: CurrentModerator,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=32)] = None,
+    cursor: Cursor | None = None,
 ) -> FeedbackPage:
     """Moderators only: the raw feedback with buyer pseudonyms."""
     rows, next_cursor = service.list_feedback(session, seller_id, limit, cursor)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.kit.bounds import parse_cursor
 from service.kit.cache import Cache
 from service.kit.db import utcnow
 from service.kit.errors import Conflict, Unprocessable
@@ -208,9 +209,7 @@ def list_feedback(
 ) -> tuple[list[SellerFeedback], str | None]:
     after_id: int | None = None
     if cursor:
-        if not cursor.isdigit():
-            raise Unprocessable("cursor must be a value returned as next_cursor", code="bad_cursor")
-        after_id = int(cursor)
+        after_id = parse_cursor(cursor)
     rows = repository.page_of_feedback(session, seller_id, limit + 1, after_id)
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor

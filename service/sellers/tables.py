@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.kit.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, BigId, UTCDateTime, utcnow
 
 
 class SellerFeedback(Base):
@@ -15,7 +15,7 @@ class SellerFeedback(Base):
     __tablename__ = "seller_feedback"
     __table_args__ = (UniqueConstraint("platform_id", "order_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform_id: Mapped[str] = mapped_column(String(100))
     order_id: Mapped[str] = mapped_column(String(200))
     seller_id: Mapped[str] = mapped_column(String(200), index=True)
@@ -47,7 +47,7 @@ class ConfirmedCounterfeit(Base):
     __tablename__ = "seller_confirmed_counterfeits"
     __table_args__ = (UniqueConstraint("seller_id", "reference"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     seller_id: Mapped[str] = mapped_column(String(200), index=True)
     reference: Mapped[str] = mapped_column(String(200))  # e.g. "review:17" or a listing id
     platform_id: Mapped[str | None] = mapped_column(String(100))

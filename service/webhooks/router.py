@@ -4,10 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from service.auth.deps import CurrentPlatform
+from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.auth.service import Principal
 from service.core.deps import SessionDep, StateDep
+from service.kit.bounds import PathId
 from service.kit.errors import Forbidden
+from service.kit.openapi import errors
 from service.webhooks import service
 from service.webhooks.schemas import (
     AttemptOut,
@@ -19,7 +21,7 @@ from service.webhooks.schemas import (
     EndpointOut,
 )
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=AuthFirstRoute)
 
 
 def platform_of(principal: Principal) -> str:
@@ -42,8 +44,8 @@ def list_endpoints(principal: CurrentPlatform, session: SessionDep) -> EndpointL
     return EndpointList(items=[EndpointOut.model_validate(r) for r in rows])
 
 
-@router.delete("/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_endpoint(endpoint_id: int, principal: CurrentPlatform, session: SessionDep) -> Response:
+@router.delete("/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
+def delete_endpoint(endpoint_id: PathId, principal: CurrentPlatform, session: SessionDep) -> Response:
     service.deactivate_endpoint(session, platform_of(principal), endpoint_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.kit.db import Base, UTCDateTime, utcnow
+from service.kit.db import Base, BigId, UTCDateTime, utcnow
 
 
 class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoints"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform_id: Mapped[str] = mapped_column(String(100), index=True)
     url: Mapped[str] = mapped_column(String(2000))
     # The platform verifies signatures with it, so it is stored recoverably, but sealed
@@ -30,9 +30,9 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(
-        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
+        BigId, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
     platform_id: Mapped[str] = mapped_column(String(100))
     event_id: Mapped[str] = mapped_column(String(40), index=True)
     event_type: Mapped[str] = mapped_column(String(50))
@@ -49,9 +49,9 @@ class WebhookDelivery(Base):
 class WebhookAttempt(Base):
     __tablename__ = "webhook_attempts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     delivery_id: Mapped[int] = mapped_column(
-        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+        BigId, ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
     attempt: Mapped[int]
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     duration_ms: Mapped[float]
