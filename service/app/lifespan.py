@@ -17,6 +17,7 @@ from service.app.state import AppState
 from service.badges.runtime import build_runtime as build_badges
 from service.captions.runtime import build_runtime as build_captions
 from service.core.state import Component
+from service.images.budget import PixelBudget, pin_mmap_threshold
 from service.images.fetch import ImageFetcher
 from service.images.gate import ImageLimits
 from service.jobs.backends import JobRunner
@@ -35,6 +36,7 @@ log = logging.getLogger("trustd.app")
 
 
 def build_state(settings: Settings) -> AppState:
+    pin_mmap_threshold()  # decoded images go back to the system when freed (budget.py)
     engine = create_db_engine(settings.database_url)
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     cache: Cache = RedisCache(redis) if redis is not None else MemoryCache()
@@ -48,6 +50,9 @@ def build_state(settings: Settings) -> AppState:
             max_bytes=settings.max_image_bytes,
             max_pixels=settings.max_image_pixels,
             min_side=settings.min_image_side,
+            max_aspect_ratio=settings.max_image_aspect_ratio,
+            max_request_pixels=settings.max_request_pixels,
+            budget=PixelBudget(settings.decode_budget_pixels, settings.decode_wait_seconds),
         ),
         image_fetcher=ImageFetcher(settings.max_image_bytes, settings.image_fetch_timeout_seconds,
                                    settings.image_fetch_allow_private)
