@@ -41,7 +41,7 @@ class Hostile:
     stored_prefix: int | None = None  # how many leading bytes are the image itself
 
 
-def _photo(size: tuple[int, int] = (320, 240), seed: int = 0) -> Image.Image:
+def photo(size: tuple[int, int] = (320, 240), seed: int = 0) -> Image.Image:
     """A photo-like RGB image: smooth shapes and some texture, so every stage has work."""
     w, h = size
     rng = np.random.default_rng(seed)
@@ -70,7 +70,7 @@ def _png(width: int, height: int, idat: bytes, depth: int = 8, colour: int = 2,
             + (_chunk(b"IEND", b"") if end else b""))
 
 
-def _flat_png(width: int, height: int) -> bytes:
+def flat_png(width: int, height: int) -> bytes:
     """A flat RGB PNG, its rows compressed as the stream they are (a few KB for 36 MP)."""
     compressor = zlib.compressobj(9)
     row = b"\x00" + b"\x80\x40\x20" * width
@@ -100,7 +100,7 @@ def _webp_bomb() -> bytes:
 
 
 def _jpeg_sof_claims(width: int, height: int) -> bytes:
-    real = _save(_photo((64, 64)), "JPEG", quality=80)
+    real = _save(photo((64, 64)), "JPEG", quality=80)
     at = real.index(b"\xff\xc0")
     return real[:at + 5] + struct.pack(">HH", height, width) + real[at + 9:]
 
@@ -157,17 +157,17 @@ def _zip() -> bytes:
 
 
 def _animated_gif(frames: int, size: tuple[int, int] = (64, 64)) -> bytes:
-    images = [_photo(size, seed=i % 7).convert("P") for i in range(frames)]
+    images = [photo(size, seed=i % 7).convert("P") for i in range(frames)]
     return _save(images[0], "GIF", save_all=True, append_images=images[1:], duration=20)
 
 
 def _animated(fmt: str, frames: int = 4) -> bytes:
-    images = [_photo((96, 96), seed=i) for i in range(frames)]
+    images = [photo((96, 96), seed=i) for i in range(frames)]
     return _save(images[0], fmt, save_all=True, append_images=images[1:], duration=50)
 
 
 def _mode(mode: str, size: tuple[int, int] = (160, 120)) -> Image.Image:
-    return _photo(size).convert(mode)
+    return photo(size).convert(mode)
 
 
 def _sixteen_bit_gray() -> bytes:
@@ -189,7 +189,7 @@ def _palette_out_of_range() -> bytes:
 
 
 def _palette_trns() -> bytes:
-    img = _photo((96, 96)).convert("P")
+    img = photo((96, 96)).convert("P")
     return _save(img, "PNG", transparency=0)
 
 
@@ -200,15 +200,15 @@ def _ztxt_bomb() -> bytes:
 
 
 def _bad_crc() -> bytes:
-    good = _save(_photo((64, 64)), "PNG")
+    good = _save(photo((64, 64)), "PNG")
     return good[:29] + bytes([good[29] ^ 0xFF]) + good[30:]  # IHDR's CRC
 
 
 def _builders() -> list[tuple[str, Callable[[], Hostile]]]:
-    jpeg = _save(_photo(), "JPEG", quality=85)
-    png = _save(_photo(), "PNG")
-    gif = _save(_photo().convert("P"), "GIF")
-    webp = _save(_photo(), "WEBP", quality=80)
+    jpeg = _save(photo(), "JPEG", quality=85)
+    png = _save(photo(), "PNG")
+    gif = _save(photo().convert("P"), "GIF")
+    webp = _save(photo(), "WEBP", quality=80)
     zip_bytes = _zip()
 
     def ok(name: str, data: bytes, **kw: object) -> tuple[str, Callable[[], Hostile]]:
@@ -233,16 +233,16 @@ def _builders() -> list[tuple[str, Callable[[], Hostile]]]:
         bad("tiff_bomb", _tiff_bomb, UNSUPPORTED),
         bad("jpeg_sof_claims_65000", lambda: _jpeg_sof_claims(65_000, 65_000), TOO_LARGE),
         bad("png_ztxt_bomb", _ztxt_bomb, CORRUPT | TOO_LARGE),
-        ok("png_flat_2000", _flat_png(2000, 2000)),
-        ("png_flat_6000", lambda: Hostile("png_flat_6000", _flat_png(6000, 6000), legit=True)),
+        ok("png_flat_2000", flat_png(2000, 2000)),
+        ("png_flat_6000", lambda: Hostile("png_flat_6000", flat_png(6000, 6000), legit=True)),
         # strips
-        strip("png_strip_20000x16", lambda: _flat_png(20_000, 16)),
-        strip("jpeg_strip_40000x16", lambda: _save(_photo((40_000, 16)), "JPEG", quality=80)),
-        strip("png_strip_16x20000", lambda: _flat_png(16, 20_000)),
-        strip("webp_strip_16000x16", lambda: _save(_photo((16_000, 16)), "WEBP")),
-        strip("gif_strip_20000x16", lambda: _save(_photo((20_000, 16)).convert("P"), "GIF")),
-        strip("png_strip_2000x40", lambda: _flat_png(2000, 40)),
-        ok("png_wide_but_fine_320x16", _save(_photo((320, 16)), "PNG")),
+        strip("png_strip_20000x16", lambda: flat_png(20_000, 16)),
+        strip("jpeg_strip_40000x16", lambda: _save(photo((40_000, 16)), "JPEG", quality=80)),
+        strip("png_strip_16x20000", lambda: flat_png(16, 20_000)),
+        strip("webp_strip_16000x16", lambda: _save(photo((16_000, 16)), "WEBP")),
+        strip("gif_strip_20000x16", lambda: _save(photo((20_000, 16)).convert("P"), "GIF")),
+        strip("png_strip_2000x40", lambda: flat_png(2000, 40)),
+        ok("png_wide_but_fine_320x16", _save(photo((320, 16)), "PNG")),
         # truncated and corrupt
         bad("jpeg_truncated", lambda: jpeg[: len(jpeg) // 2], CORRUPT),
         bad("jpeg_6000_truncated_48k_closed", lambda: _truncated_jpeg_6000(True), CORRUPT),
@@ -265,14 +265,14 @@ def _builders() -> list[tuple[str, Callable[[], Hostile]]]:
         bad("svg", lambda: b'<svg xmlns="http://www.w3.org/2000/svg" width="99999" '
                            b'height="99999"><script>alert(1)</script></svg>', UNSUPPORTED),
         bad("pdf", lambda: b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", UNSUPPORTED),
-        bad("bmp", lambda: _save(_photo(), "BMP"), UNSUPPORTED),
-        bad("tiff", lambda: _save(_photo(), "TIFF"), UNSUPPORTED),
-        bad("ico", lambda: _save(_photo((64, 64)), "ICO"), UNSUPPORTED),
+        bad("bmp", lambda: _save(photo(), "BMP"), UNSUPPORTED),
+        bad("tiff", lambda: _save(photo(), "TIFF"), UNSUPPORTED),
+        bad("ico", lambda: _save(photo((64, 64)), "ICO"), UNSUPPORTED),
         bad("heic_claim", lambda: b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
                                   + b"\x00" * 200, UNSUPPORTED),
         bad("avif_claim", lambda: b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"
                                   + b"\x00" * 200, UNSUPPORTED),
-        bad("jpeg2000", lambda: _save(_photo((64, 64)), "JPEG2000"), UNSUPPORTED),
+        bad("jpeg2000", lambda: _save(photo((64, 64)), "JPEG2000"), UNSUPPORTED),
         bad("psd_magic", lambda: b"8BPS\x00\x01" + b"\x00" * 200, UNSUPPORTED),
         bad("zip", lambda: zip_bytes, UNSUPPORTED),
         bad("riff_wave", lambda: b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 40, UNSUPPORTED),
@@ -282,8 +282,8 @@ def _builders() -> list[tuple[str, Callable[[], Hostile]]]:
         bad("png_zero_width", lambda: _png(0, 16, zlib.compress(b"")), SMALL | CORRUPT),
         bad("gif_zero_size", lambda: b"GIF89a\x00\x00\x00\x00\x00\x00\x00\x3b", SMALL | CORRUPT),
         bad("png_1x1", lambda: _save(Image.new("RGB", (1, 1)), "PNG"), SMALL),
-        bad("jpeg_15x15", lambda: _save(_photo((15, 15)), "JPEG"), SMALL),
-        ok("png_16x16", _save(_photo((16, 16)), "PNG")),
+        bad("jpeg_15x15", lambda: _save(photo((15, 15)), "JPEG"), SMALL),
+        ok("png_16x16", _save(photo((16, 16)), "PNG")),
         # EXIF
         ok("jpeg_huge_exif", _with_app1(jpeg, _exif(junk=60_000))),
         ok("jpeg_exif_orientation_6", _with_app1(jpeg, _exif(orientation=6))),
@@ -294,8 +294,8 @@ def _builders() -> list[tuple[str, Callable[[], Hostile]]]:
         # colour modes and depths
         ok("jpeg_cmyk", _save(_mode("CMYK"), "JPEG")),
         ok("jpeg_gray", _save(_mode("L"), "JPEG")),
-        ok("jpeg_progressive", _save(_photo(), "JPEG", progressive=True)),
-        ok("jpeg_subsampling_444", _save(_photo(), "JPEG", subsampling=0)),
+        ok("jpeg_progressive", _save(photo(), "JPEG", progressive=True)),
+        ok("jpeg_subsampling_444", _save(photo(), "JPEG", subsampling=0)),
         ok("png_16bit_gray", _sixteen_bit_gray()),
         ok("png_16bit_rgb", _sixteen_bit_rgb()),
         ok("png_gray_alpha", _save(_mode("LA"), "PNG")),
@@ -304,12 +304,12 @@ def _builders() -> list[tuple[str, Callable[[], Hostile]]]:
         ok("png_palette_trns", _palette_trns()),
         either("png_palette_index_out_of_range", _palette_out_of_range),
         ok("png_1bit", _save(_mode("1"), "PNG")),
-        ok("png_optimized", _save(_photo(), "PNG", optimize=True)),
+        ok("png_optimized", _save(photo(), "PNG", optimize=True)),
         ok("gif_animated", _animated("GIF")),
         ok("gif_1000_frames", _animated_gif(1000, (32, 32))),
         ok("png_animated_apng", _animated("PNG")),
-        ok("webp_lossless", _save(_photo(), "WEBP", lossless=True)),
-        ok("webp_alpha", _save(_photo().convert("RGBA"), "WEBP")),
+        ok("webp_lossless", _save(photo(), "WEBP", lossless=True)),
+        ok("webp_alpha", _save(photo().convert("RGBA"), "WEBP")),
         ok("webp_animated", _animated("WEBP")),
         # polyglots and trailing bytes: stored without what follows the image
         ok("jpeg_then_zip", jpeg + zip_bytes, stored_prefix=len(jpeg)),

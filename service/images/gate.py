@@ -38,6 +38,7 @@ _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"WEBP", 8, "WEBP"),
 )
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
+_REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "CMYK", "I", "F"})  # Image.reduce's modes
 
 
 @dataclass(frozen=True)
@@ -82,17 +83,11 @@ class DecodedImage:
     full_width: int = 0  # the image's own size, after EXIF orientation (``width`` and
     full_height: int = 0  # ``height`` are smaller when it was decoded reduced)
     full_pixels: int = 0  # what a full decode of ``data`` allocates
-    budget: PixelBudget | None = field(default=None, compare=False)
 
     @property
     def byte_size(self) -> int:
         return len(self.data)
 
-    def full_decode(self) -> contextlib.AbstractContextManager[None]:
-        """Hold the budget for a caller decoding ``data`` again at full size."""
-        if self.budget is None or self.format == "JPEG":  # JPEGs are re-decoded in draft
-            return contextlib.nullcontext()
-        return self.budget.hold(self.full_pixels)
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -196,7 +191,6 @@ def decode_image(data: bytes, limits: ImageLimits, index: int = 0,
         full_width=found.height if turned else found.width,
         full_height=found.width if turned else found.height,
         full_pixels=found.pixels,
-        budget=budget,
     )
 
 
@@ -211,11 +205,15 @@ def _decode(img: ImageFile.ImageFile, data: bytes, fmt: str, draft_side: int | N
         raise _error(Unprocessable, index, "image_truncated",
                      "the JPEG data ends before the image does (truncated)")
     stored = img.size
-    rgb = to_rgb(_apply_orientation(img))
-    turned = rgb.size != stored
-    if draft_side is not None and (factor := max(rgb.size) // draft_side) >= 2:
-        rgb = rgb.reduce(factor)  # box filter, like a JPEG's DCT scaling
-    return rgb, turned
+    oriented: Image.Image = _apply_orientation(img)
+    turned = oriented.size != stored
+    if draft_side is not None and (factor := max(oriented.size) // draft_side) >= 2:
+        # A box filter, like a JPEG's DCT scaling; before the mode conversion where the
+        # mode allows it, so no full-size copy is ever made.
+        if oriented.mode not in _REDUCIBLE:
+            oriented = to_rgb(oriented)
+        oriented = oriented.reduce(factor)
+    return to_rgb(oriented), turned
 
 
 def decode_images(blobs: list[bytes], limits: ImageLimits,
@@ -239,7 +237,12 @@ def to_rgb(img: Image.Image) -> Image.Image:
     mode = img.mode
     if mode == "RGB":
         return img
-    if mode in {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}:
+    if mode.startswith("I;16"):  # in integers: floats would take 8 bytes a pixel
+        raw = np.asarray(img).astype(np.uint32)
+        if raw.max(initial=0) > 255:
+            raw = raw * 255 // 65535
+        return Image.fromarray(raw.astype(np.uint8), mode="L").convert("RGB")
+    if mode in {"I", "F"}:
         arr = np.asarray(img, dtype=np.float64)
         top = 65535.0 if mode != "F" and arr.max(initial=0) > 255 else 255.0
         if mode == "F":

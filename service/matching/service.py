@@ -124,16 +124,18 @@ def query_evidence(decoded: DecodedImage, *, hash_stage: bool = True,
                    local_stage: bool = True, describe: bool = True) -> QueryEvidence:
     """CPU-bound analysis of one image gated with ``draft_side=gate_side(local_stage)``.
 
-    Each stage sees the image exactly as the evaluator decodes it: the local stage reads the
+    Each stage sees a JPEG exactly as the evaluator decodes it: the local stage reads the
     gate's image; the hash stage reads it too when it runs alone, and otherwise decodes its
-    own draft at ``WORK_SIDE`` from the bytes (a fraction of a millisecond).
+    own draft at ``WORK_SIDE`` from the bytes (a fraction of a millisecond). Other formats
+    have no draft: both stages read the gate's image.
     """
     if not local_stage:
         return analyse_query(decoded.image if hash_stage else None, local=False)
     hash_image = None
-    if hash_stage:
-        with decoded.full_decode():  # a PNG is decoded whole again: the budget holds it
-            hash_image = decode_for_matching(decoded.data)
+    if hash_stage:  # a JPEG's draft at the hash size is cheap; any other format would be
+        # decoded whole again, so its hashes are read from the gate's (reduced) image
+        hash_image = decode_for_matching(decoded.data) if decoded.format == "JPEG" else \
+            work_image(decoded.image, WORK_SIDE)
     return analyse_query(hash_image, work_image(decoded.image, LOCAL_QUERY_MAX_SIDE),
                          describe=describe)
 
