@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from models.risk import RiskThresholds
 from service.core.state import CoreState
-from service.images.gate import decode_image
+from service.images.gate import DegenerateImage, ImageLimits, decode_image, probe
 from service.kit.db import utcnow
 from service.listings import assess, photos, repository
 from service.listings.runtime import ListingsRuntime
@@ -68,10 +68,21 @@ def _photo_count(scored: Assessment) -> int:
     return scored.photos_checked + len(scored.image_check.skipped_photos)
 
 
+def _degenerate(data: bytes, limits: ImageLimits) -> bool:
+    try:
+        probe(data, limits)
+    except DegenerateImage:
+        return True
+    return False
+
+
 def _local_stage(state: CoreState, runtime: ListingsRuntime, session: Session,
                  rows: list[CheckPhoto]) -> dict[int, list[photos.PhotoMatch]]:
-    blobs = {row.photo_index: row.data for row in rows}
     limits = state.image_limits
+    # A strip stored by a request before strips were skipped there gets no matches here
+    # rather than failing the check of every other photo.
+    rows = [row for row in rows if not _degenerate(row.data, limits)]
+    blobs = {row.photo_index: row.data for row in rows}
     # Validated again (cheaply, at the local stage's size): the bytes come from storage.
     return photos.run_stage(
         session, runtime.matcher, "local", runtime.matcher.version,
