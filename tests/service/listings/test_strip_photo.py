@@ -5,12 +5,17 @@ keypoint stage and the deep check, and the deep check completes."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from service.listings.tables import ListingDeepCheck
+from service.listings import deep_check
+from service.listings import service as listings_service
+from service.listings.runtime import thresholds_for
+from service.listings.schemas import ListingFields
+from service.listings.tables import ListingDeepCheck, ListingDeepCheckPhoto
 
 
 def _crop70(photo: bytes) -> bytes:
@@ -94,3 +99,21 @@ def test_a_strip_is_refused_where_it_is_the_whole_request(client, api_keys, offi
                              files=[("files", ("s.png", strip, "image/png"))])
         assert upload.status_code == 422, upload.text
         assert upload.json()["error"]["code"] == "image_aspect_ratio"
+
+
+def test_a_stored_strip_does_not_fail_a_deep_check(client, official, photo) -> None:
+    """A check whose photos include a strip (stored before strips were skipped at the
+    request) completes with the other photos checked."""
+    state = client.app.state.trust
+    fields = ListingFields(listing_id="legacy", seller_id="s-1", price=2_400, currency="CNY")
+    body = listings_service.score(state, state.listings.get(), "shop-a", fields, [photo(5)],
+                                  thresholds_for(state.settings, "shop-a"),
+                                  time.perf_counter(), deep_backend="inprocess").body
+    check_id = body["image_check"]["deep_check_id"]
+    assert check_id is not None
+    strip = _strip(20_000, "PNG")
+    with state.session_factory() as session:
+        session.add(ListingDeepCheckPhoto(check_id=check_id, photo_index=1, sha256="0" * 64,
+                                          data=strip))
+        session.commit()
+    assert deep_check.run(state, state.listings.get(), check_id) == "no_new_matches"
