@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import base64
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 from trustdata.hostile_images import Hostile, corpus
 
 from benchmarks.rss_server import REPO, ServerProcess, baseline_tree, mb
@@ -39,6 +41,25 @@ def _wrong(h: Hostile, status: int, inside_listing: bool) -> bool:
     return not 400 <= status < 500
 
 
+ENDPOINTS = ("catalog", "match", "listing")
+
+
+def _send(server: ServerProcess, endpoint: str, product_id: int, n: int, h: Hostile,
+          companion: bytes) -> httpx.Response:
+    b64 = base64.b64encode(h.data).decode()
+    if endpoint == "catalog":
+        return server.client.post(f"/v1/catalog/products/{product_id}/images",
+                                  headers=server.admin,
+                                  files=[("files", (h.name, h.data, "image/jpeg"))])
+    if endpoint == "match":
+        return server.client.post("/v1/images/match", headers=server.platform,
+                                  json={"images": [{"data": b64}]})
+    return server.client.post("/v1/listings/score", headers=server.platform, json={
+        "listing_id": f"hostile-{n}", "seller_id": "s-1", "caption": "bag", "price": 10,
+        "currency": "EUR",
+        "images": [{"data": base64.b64encode(companion).decode()}, {"data": b64}]})
+
+
 def _run(server: ServerProcess, hostile: list[Hostile]) -> dict[str, Any]:
     start = server.rss()
     server.reset_peak()
@@ -48,27 +69,29 @@ def _run(server: ServerProcess, hostile: list[Hostile]) -> dict[str, Any]:
     companion = next(h for h in hostile if h.name == "png_16x16").data
     classes: Counter[str] = Counter()
     wrong: list[str] = []
+    died = None
     for n, h in enumerate(hostile):
-        b64 = base64.b64encode(h.data).decode()
-        answers = {
-            "catalog": client.post(f"/v1/catalog/products/{product['id']}/images",
-                                   headers=server.admin,
-                                   files=[("files", (h.name, h.data, "image/jpeg"))]),
-            "match": client.post("/v1/images/match", headers=server.platform,
-                                 json={"images": [{"data": b64}]}),
-            "listing": client.post("/v1/listings/score", headers=server.platform, json={
-                "listing_id": f"hostile-{n}", "seller_id": "s-1", "caption": "bag",
-                "price": 10, "currency": "EUR",
-                "images": [{"data": base64.b64encode(companion).decode()}, {"data": b64}]}),
-        }
-        for endpoint, response in answers.items():
-            classes[f"{response.status_code // 100}xx"] += 1
-            if _wrong(h, response.status_code, endpoint == "listing"):
-                wrong.append(f"{endpoint}:{h.name}:{response.status_code}")
+        for endpoint in ENDPOINTS:
+            try:
+                status = _send(server, endpoint, product["id"], n, h, companion).status_code
+            except httpx.TransportError:
+                status = 0  # no answer: the connection broke
+                time.sleep(2.0)  # for the process's exit, if it died, to be seen
+            classes[f"{status // 100}xx" if status else "no answer"] += 1
+            if status == 0 or _wrong(h, status, endpoint == "listing"):
+                wrong.append(f"{endpoint}:{h.name}:{status or 'no answer'}")
+            if server.proc.poll() is not None:
+                died = f"{endpoint}:{h.name} (exit {server.proc.returncode})"
+                break
+        if died:
+            break
+    if died:
+        return {"start": start, "peak": None, "after": None, "waited": 0.0,
+                "classes": classes, "wrong": wrong, "died": died}
     peak = server.peak()
     after, waited = server.settle(start)
     return {"start": start, "peak": peak, "after": after, "waited": waited,
-            "classes": classes, "wrong": wrong}
+            "classes": classes, "wrong": wrong, "died": None}
 
 
 def main() -> None:
@@ -86,11 +109,17 @@ def main() -> None:
           "| RSS after | back within 20 % within 60 s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for label, r in results.items():
-        back = f"yes, {r['waited']:.0f} s" if r["after"] <= r["start"] * 1.2 else "no"
         c = r["classes"]
+        if r["died"]:
+            print(f"| {label} | {c['2xx']} | {c['4xx']} | {c['5xx']} | {len(r['wrong'])} | "
+                  f"{mb(r['start'])} | the process died | - | - |")
+            continue
+        back = f"yes, {r['waited']:.0f} s" if r["after"] <= r["start"] * 1.2 else "no"
         print(f"| {label} | {c['2xx']} | {c['4xx']} | {c['5xx']} | {len(r['wrong'])} | "
               f"{mb(r['start'])} | {mb(r['peak'])}"
               f"{'' if r['peak'] < PEAK_TARGET else ' (over)'} | {mb(r['after'])} | {back} |")
     for label, r in results.items():
+        if r["died"]:
+            print(f"\n{label}: the server process died at {r['died']}")
         if r["wrong"]:
             print(f"\n{label}: wrong answers: {', '.join(r['wrong'])}")
