@@ -4,16 +4,16 @@
 
 A real server process (uvicorn, SQLite) per code version: this checkout, and the baseline
 commit before the decode budget (``TRUST_BENCH_BASELINE_REF``, see rss_server.py), both in
-this run. Scenarios, one after the other on the same process:
+this run. Scenarios, each on a fresh server process:
 
 - one: ``POST /v1/images/match`` with nine flat 6000x6000 PNGs (about 1 MB in all, 324
   million pixels decoded);
 - three: three such requests at once;
 - upload: an admin upload of 20 photo-like 4000x3000 JPEGs to one product.
 
-For each: the answers' status codes, the peak resident set (VmHWM, reset before each
-scenario) over the process's RSS when it was ready, and the RSS once it came back within
-20 % of that (or after 60 s, whichever first).
+For each: the answers' status codes, the peak resident set (VmHWM) over the process's RSS
+when it was ready, and the RSS once it came back within 20 % of that (or after 60 s,
+whichever first).
 """
 
 from __future__ import annotations
@@ -44,34 +44,25 @@ def _match(server: ServerProcess, pngs: list[bytes]) -> int:
                               files=files).status_code
 
 
-def _scenarios(server: ServerProcess, pngs: list[bytes],
-               jpegs: list[bytes]) -> list[dict[str, Any]]:
+def _scenario(server: ServerProcess, name: str, pngs: list[bytes],
+              jpegs: list[bytes]) -> dict[str, Any]:
     start = server.rss()
-    product = server.client.post("/v1/catalog/products", headers=server.admin, json={
-        "brand": "Bench", "name": "memory", "list_price": 100, "currency": "EUR"}).json()
-
-    def one() -> list[int]:
-        return [_match(server, pngs)]
-
-    def three() -> list[int]:
+    server.reset_peak()
+    if name == "one":
+        statuses = [_match(server, pngs)]
+    elif name == "three":
         with ThreadPoolExecutor(3) as pool:
-            return list(pool.map(lambda _: _match(server, pngs), range(3)))
-
-    def upload() -> list[int]:
+            statuses = list(pool.map(lambda _: _match(server, pngs), range(3)))
+    else:
+        product = server.client.post("/v1/catalog/products", headers=server.admin, json={
+            "brand": "Bench", "name": "memory", "list_price": 100, "currency": "EUR"}).json()
         files = [("files", (f"{i}.jpg", d, "image/jpeg")) for i, d in enumerate(jpegs)]
-        return [server.client.post(f"/v1/catalog/products/{product['id']}/images",
-                                   headers=server.admin, files=files).status_code]
-
-    rows = []
-    for name, run in (("one", one), ("three", three), ("upload", upload)):
-        server.reset_peak()
-        before = server.rss()
-        statuses = run()
-        peak = server.peak()
-        after, waited = server.settle(start)
-        rows.append({"scenario": name, "statuses": statuses, "start": start,
-                     "before": before, "peak": peak, "after": after, "waited": waited})
-    return rows
+        statuses = [server.client.post(f"/v1/catalog/products/{product['id']}/images",
+                                       headers=server.admin, files=files).status_code]
+    peak = server.peak()
+    after, waited = server.settle(start)
+    return {"scenario": name, "statuses": statuses, "start": start, "peak": peak,
+            "after": after, "waited": waited}
 
 
 def main() -> None:
@@ -83,8 +74,10 @@ def main() -> None:
     results: dict[str, list[dict[str, Any]]] = {}
     try:
         for label, root in (("before", baseline), ("after", REPO)):
-            with ServerProcess(Path(root)) as server:
-                results[label] = _scenarios(server, pngs, jpegs)
+            results[label] = []
+            for name in ("one", "three", "upload"):  # a fresh process each
+                with ServerProcess(Path(root)) as server:
+                    results[label].append(_scenario(server, name, pngs, jpegs))
     finally:
         shutil.rmtree(baseline, ignore_errors=True)
     print("| scenario | code | answers | ready RSS | peak RSS | peak growth | RSS after "
@@ -95,5 +88,5 @@ def main() -> None:
             back = f"yes, {r['waited']:.0f} s" if r["after"] <= r["start"] * 1.2 else \
                 f"no ({r['waited']:.0f} s)"
             print(f"| {r['scenario']} | {label} | {r['statuses']} | {mb(r['start'])} | "
-                  f"{mb(r['peak'])} | {mb(r['peak'] - r['before'])} | {mb(r['after'])} | "
+                  f"{mb(r['peak'])} | {mb(r['peak'] - r['start'])} | {mb(r['after'])} | "
                   f"{back} |")
