@@ -82,12 +82,10 @@ class DecodedImage:
     image: Image.Image  # 8-bit RGB
     full_width: int = 0  # the image's own size, after EXIF orientation (``width`` and
     full_height: int = 0  # ``height`` are smaller when it was decoded reduced)
-    full_pixels: int = 0  # what a full decode of ``data`` allocates
 
     @property
     def byte_size(self) -> int:
         return len(self.data)
-
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -190,7 +188,6 @@ def decode_image(data: bytes, limits: ImageLimits, index: int = 0,
         image=rgb,
         full_width=found.height if turned else found.width,
         full_height=found.width if turned else found.height,
-        full_pixels=found.pixels,
     )
 
 
