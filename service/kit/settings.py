@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     # process holds decoded at once (service/images/budget.py; about 3 bytes a pixel). A
     # request that waits longer than decode_wait_seconds for the budget gets 503 + Retry-After.
     max_request_pixels: int = Field(default=400_000_000, gt=0)
-    decode_budget_pixels: int = Field(default=120_000_000, gt=0)
+    decode_budget_pixels: int = Field(default=80_000_000, gt=0)  # two 40 MP decodes at once
     decode_wait_seconds: float = Field(default=10.0, ge=0, le=300)
     # Images by URL ({"url": ...} in a JSON image list): off unless enabled. Only public
     # addresses are ever fetched; allowing private ones is for tests and dev, refused in prod.
