@@ -95,6 +95,10 @@ MATCH_INFORMATION_MAX_GAIN = 4.0
 # --- Image matching: local-feature verification and acceptance ----------------------------
 # ORB keypoints + RANSAC similarity fit (models/hashing/local.py); acceptance at the end.
 LOCAL_CATALOG_SIDE = 640  # catalog photos are described at this long side
+# Catalog photos are decoded (JPEG: DCT-scaled; others: box-reduced) to a long side of at
+# least this before enrolment: every view is cut from a copy of at most LOCAL_CATALOG_SIDE,
+# and a 6000x6000 upload need not be held at full size while its evidence is computed.
+CATALOG_DECODE_SIDE = 2 * LOCAL_CATALOG_SIDE
 LOCAL_CATALOG_FEATURES = 500  # keypoints per catalog photo, and as many again for its mirror
 LOCAL_QUERY_MIN_SIDE = 512  # queries are rescaled so their long side lies in [MIN, MAX]:
 LOCAL_QUERY_MAX_SIDE = 1024  # a 3x3 grid cell then still spans ~300 px

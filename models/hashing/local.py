@@ -50,6 +50,10 @@ _MAGIC = b"ORB2"
 THUMB_SIDE = 96  # catalog thumbnail the photometric check compares against
 AGREEMENT_CELLS = 4  # the photometric check's grid on the thumbnail (24 px cells)
 KNN_NEIGHBOURS = 4  # kNN depth searched for the nearest descriptor of another image
+# ORB finds nothing within its edge threshold (31 px) of a border, and its image pyramid
+# asserts on a level that rounds to zero rows: a frame whose short side is under this has
+# no keypoints and is not handed to OpenCV at all (a 20000x16 strip is 1024x1 here).
+ORB_MIN_SIDE = 63
 
 
 @dataclass(frozen=True)
@@ -136,11 +140,14 @@ def _spread(keypoints: list[cv2.KeyPoint], shape: tuple[int, int], cells: int,
 
 
 def _orb(gray: np.ndarray, budget: int, cells: int) -> tuple[np.ndarray, np.ndarray]:
+    none = np.zeros((0, 2), np.float32), np.zeros((0, DESCRIPTOR_BYTES), np.uint8)
+    if min(gray.shape[:2]) < ORB_MIN_SIDE:
+        return none
     orb = cv2.ORB_create(nfeatures=3 * budget, fastThreshold=12)  # type: ignore[attr-defined]
     keypoints = _spread(list(orb.detect(gray, None)), gray.shape[:2], cells, budget)
     keypoints, desc = orb.compute(gray, keypoints)
     if desc is None or not keypoints:
-        return np.zeros((0, 2), np.float32), np.zeros((0, DESCRIPTOR_BYTES), np.uint8)
+        return none
     return np.array([k.pt for k in keypoints], dtype=np.float32), desc
 
 

@@ -95,8 +95,9 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        response = JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+        response = JSONResponse(exc.to_body(), status_code=exc.status_code,
+                                headers={**headers, **(exc.headers or {})})
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -20,6 +20,7 @@ from service.app.state import AppState
 from service.badges.runtime import build_runtime as build_badges
 from service.captions.runtime import build_runtime as build_captions
 from service.core.state import Component
+from service.images.budget import PixelBudget, pin_mmap_threshold
 from service.images.fetch import ImageFetcher
 from service.images.gate import ImageLimits
 from service.jobs.backends import JobRunner
@@ -46,6 +47,7 @@ log = logging.getLogger("trustd.app")
 
 
 def build_state(settings: Settings) -> AppState:
+    pin_mmap_threshold()  # decoded images go back to the system when freed (budget.py)
     engine = create_db_engine(settings.database_url)
     breaker = RedisBreaker(settings.redis_retry_seconds)
     redis: Redis | None = None
@@ -68,6 +70,9 @@ def build_state(settings: Settings) -> AppState:
             max_bytes=settings.max_image_bytes,
             max_pixels=settings.max_image_pixels,
             min_side=settings.min_image_side,
+            max_aspect_ratio=settings.max_image_aspect_ratio,
+            max_request_pixels=settings.max_request_pixels,
+            budget=PixelBudget(settings.decode_budget_pixels, settings.decode_wait_seconds),
         ),
         image_fetcher=ImageFetcher(settings.max_image_bytes, settings.image_fetch_timeout_seconds,
                                    settings.image_fetch_allow_private)

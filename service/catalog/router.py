@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
+from models.thresholds import CATALOG_DECODE_SIDE
 from service.auth.deps import AnyRole, AuthFirstRoute, CurrentAdmin
 from service.catalog import service
 from service.catalog.schemas import (
@@ -84,7 +85,8 @@ async def upload_images(
     def store(blobs: list[bytes]) -> list[service.StoredImage]:
         with state.session_factory() as session:
             service.get_product(session, product_id)  # 404 before spending time on decoding
-            return service.add_images(session, product_id, decode_images(blobs, limits))
+            return service.add_images(session, product_id, decode_images(
+                blobs, limits, draft_side=CATALOG_DECODE_SIDE))
 
     blobs = await read_images(request, max_images, limits.max_bytes, state.image_fetcher)
     stored = await run_in_threadpool(store, blobs)
@@ -108,7 +110,10 @@ def get_image_content(image_id: PathId, _: AnyRole, session: SessionDep) -> Resp
     image = service.get_image(session, image_id)
     return Response(image.data, media_type=f"image/{image.format.lower()}",
                     headers={"Cache-Control": "private, max-age=86400",
-                             "ETag": f'"{image.sha256}"'})
+                             "ETag": f'"{image.sha256}"',
+                             # Opened directly, an image is never a document that runs.
+                             "Content-Security-Policy": "default-src 'none'; sandbox",
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @router.delete("/images/{image_id}", status_code=status.HTTP_204_NO_CONTENT,

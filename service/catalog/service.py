@@ -132,7 +132,8 @@ def _add_images_once(
             continue
         image = repository.add_image(session, CatalogImage(
             product_id=product_id, sha256=item.sha256, byte_size=item.byte_size,
-            format=item.format, width=item.width, height=item.height, data=item.data,
+            format=item.format, width=item.full_width, height=item.full_height,
+            data=item.data,
         ))
         seen[item.sha256] = image
         added.append((image, item))

@@ -1,8 +1,12 @@
 """The one gate every untrusted image passes through before any other code sees it.
 
-Order matters: byte limit, then format sniffing from magic bytes, then the pixel count read
-from the header (so a decompression bomb is refused before it is decoded), then the decode
-itself, EXIF orientation, and finally normalisation of every colour mode to 8-bit RGB.
+Order matters: byte limit, then format sniffing from magic bytes, then what the header
+declares (pixel count, so a decompression bomb is refused before it is decoded; side and
+aspect ratio, so a strip no stage can analyse is named before it is decoded), then the
+decode itself under the process's pixel budget (budget.py), a check that a JPEG's data
+did not run out (container.py), EXIF orientation, normalisation of every colour mode to
+8-bit RGB, and a reduction to the size the caller's stages need. Bytes after the image's
+own end (a polyglot's second file) are dropped: ``DecodedImage.data`` is what gets stored.
 """
 
 from __future__ import annotations
@@ -11,12 +15,15 @@ import contextlib
 import hashlib
 import io
 import warnings
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
 from models.hashing.decode import request_draft
+from service.images.budget import PixelBudget
+from service.images.container import image_end, scan_ran_out
 from service.kit.errors import DomainError, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -31,6 +38,7 @@ _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"WEBP", 8, "WEBP"),
 )
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
+_REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "CMYK", "I", "F"})  # Image.reduce's modes
 
 
 @dataclass(frozen=True)
@@ -38,16 +46,42 @@ class ImageLimits:
     max_bytes: int = 10 * 1024 * 1024
     max_pixels: int = 40_000_000
     min_side: int = 16
+    # Long side over short side: past this no matching stage can analyse the photo (a
+    # 20000x16 strip is 400x0.3 pixels at the hash stage's size).
+    max_aspect_ratio: float = 20.0
+    max_request_pixels: int = 400_000_000  # declared pixels of all images of one request
+    budget: PixelBudget | None = field(default=None, compare=False)  # None: unbounded
+
+
+class DegenerateImage(Unprocessable):
+    """A valid image no matching stage can analyse (a strip): a listing skips the photo."""
+
+    code = "image_aspect_ratio"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What an image's header declares, checked against the limits; nothing decoded."""
+
+    format: str
+    width: int
+    height: int
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
 
 
 @dataclass(frozen=True, eq=False)
 class DecodedImage:
-    data: bytes
+    data: bytes  # the image's own bytes (anything after its end marker dropped)
     sha256: str
     format: str  # JPEG, PNG, WEBP or GIF
     width: int  # after EXIF orientation
     height: int
     image: Image.Image  # 8-bit RGB
+    full_width: int = 0  # the image's own size, after EXIF orientation (``width`` and
+    full_height: int = 0  # ``height`` are smaller when it was decoded reduced)
 
     @property
     def byte_size(self) -> int:
@@ -65,14 +99,8 @@ def _error(cls: type[DomainError], index: int, code: str, what: str) -> DomainEr
     return cls(f"images[{index}]: {what}", code=code, index=index)
 
 
-def decode_image(data: bytes, limits: ImageLimits, index: int = 0,
-                 draft_side: int | None = None) -> DecodedImage:
-    """Validate and decode one untrusted image, or raise a DomainError naming its index.
-
-    ``draft_side``: a JPEG may be decoded at a reduced DCT scale whose long side is still at
-    least this (all of its data is still decoded and checked); ``width``/``height`` then
-    describe the reduced image. For callers that only analyse pixels, never store them.
-    """
+def probe(data: bytes, limits: ImageLimits, index: int = 0) -> Probe:
+    """Byte limit, format and the header's size, or a DomainError naming the index."""
     if not data:
         raise _error(Unprocessable, index, "image_empty", "the image is empty")
     if len(data) > limits.max_bytes:
@@ -89,32 +117,68 @@ def decode_image(data: bytes, limits: ImageLimits, index: int = 0,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data), formats=[fmt])
-            width, height = img.size
-            if width * height > limits.max_pixels:
-                raise _error(
-                    PayloadTooLarge, index, "image_too_many_pixels",
-                    f"{width}x{height} pixels exceeds the limit of {limits.max_pixels} pixels",
-                )
-            if min(width, height) < limits.min_side:
-                raise _error(
-                    Unprocessable, index, "image_too_small",
-                    f"{width}x{height} is below the minimum side of {limits.min_side} pixels",
-                )
-            img.seek(0)  # first frame of an animation
-            if draft_side is not None:
-                request_draft(img, draft_side)
-            img.load()
-    except DomainError:
-        raise
+            with Image.open(io.BytesIO(data), formats=[fmt]) as img:
+                width, height = img.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _error(PayloadTooLarge, index, "image_too_many_pixels", str(exc)) from exc
     except Exception as exc:
         raise _error(
             Unprocessable, index, "image_corrupt", f"the {fmt} data cannot be decoded"
         ) from exc
+    if width * height > limits.max_pixels:
+        raise _error(
+            PayloadTooLarge, index, "image_too_many_pixels",
+            f"{width}x{height} pixels exceeds the limit of {limits.max_pixels} pixels",
+        )
+    if min(width, height) < limits.min_side:
+        raise _error(
+            Unprocessable, index, "image_too_small",
+            f"{width}x{height} is below the minimum side of {limits.min_side} pixels",
+        )
+    if max(width, height) > limits.max_aspect_ratio * min(width, height):
+        raise _error(
+            DegenerateImage, index, "image_aspect_ratio",
+            f"{width}x{height} is more than {limits.max_aspect_ratio:g} times as long as it "
+            "is wide: too narrow to analyse",
+        )
+    return Probe(fmt, width, height)
 
-    rgb = to_rgb(_apply_orientation(img))
+
+def check_request_pixels(probes: Sequence[Probe], limits: ImageLimits) -> None:
+    total = sum(p.pixels for p in probes)
+    if total > limits.max_request_pixels:
+        raise PayloadTooLarge(
+            f"the images of this request declare {total} pixels together; at most "
+            f"{limits.max_request_pixels} per request", code="request_too_many_pixels")
+
+
+def decode_image(data: bytes, limits: ImageLimits, index: int = 0,
+                 draft_side: int | None = None) -> DecodedImage:
+    """Validate and decode one untrusted image, or raise a DomainError naming its index.
+
+    ``draft_side``: the image may be decoded at a reduced scale whose long side is still at
+    least this (a JPEG's DCT scale; other formats are reduced right after decoding, all of
+    their data decoded and checked either way); ``width``/``height`` then describe the
+    reduced image. For callers that only analyse pixels, never store them.
+    """
+    found = probe(data, limits, index)
+    fmt = found.format
+    data = data[:image_end(data, fmt)]
+    budget = limits.budget
+    try:
+        img = Image.open(io.BytesIO(data), formats=[fmt])
+        img.seek(0)  # first frame of an animation
+        if draft_side is not None:
+            request_draft(img, draft_side)
+        decoded_pixels = img.width * img.height  # after the draft
+        with budget.hold(decoded_pixels) if budget else contextlib.nullcontext():
+            rgb, turned = _decode(img, data, fmt, draft_side, index)
+    except DomainError:
+        raise
+    except Exception as exc:
+        raise _error(
+            Unprocessable, index, "image_corrupt", f"the {fmt} data cannot be decoded"
+        ) from exc
     return DecodedImage(
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -122,12 +186,38 @@ def decode_image(data: bytes, limits: ImageLimits, index: int = 0,
         width=rgb.width,
         height=rgb.height,
         image=rgb,
+        full_width=found.height if turned else found.width,
+        full_height=found.width if turned else found.height,
     )
+
+
+def _decode(img: ImageFile.ImageFile, data: bytes, fmt: str, draft_side: int | None,
+            index: int) -> tuple[Image.Image, bool]:
+    """Decode (the budget held), check, orient, convert, and reduce to ``draft_side``;
+    whether the orientation turned the image a quarter."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        img.load()
+    if fmt == "JPEG" and scan_ran_out(data, img, draft_side):
+        raise _error(Unprocessable, index, "image_truncated",
+                     "the JPEG data ends before the image does (truncated)")
+    stored = img.size
+    oriented: Image.Image = _apply_orientation(img)
+    turned = oriented.size != stored
+    if draft_side is not None and (factor := max(oriented.size) // draft_side) >= 2:
+        # A box filter, like a JPEG's DCT scaling; before the mode conversion where the
+        # mode allows it, so no full-size copy is ever made.
+        if oriented.mode not in _REDUCIBLE:
+            oriented = to_rgb(oriented)
+        oriented = oriented.reduce(factor)
+    return to_rgb(oriented), turned
 
 
 def decode_images(blobs: list[bytes], limits: ImageLimits,
                   draft_side: int | None = None) -> list[DecodedImage]:
     """Decode all or nothing: the first bad image raises before anything is stored."""
+    check_request_pixels([probe(blob, limits, index) for index, blob in enumerate(blobs)],
+                         limits)
     return [decode_image(blob, limits, index, draft_side) for index, blob in enumerate(blobs)]
 
 
@@ -144,7 +234,12 @@ def to_rgb(img: Image.Image) -> Image.Image:
     mode = img.mode
     if mode == "RGB":
         return img
-    if mode in {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}:
+    if mode.startswith("I;16"):  # in integers: floats would take 8 bytes a pixel
+        raw = np.asarray(img).astype(np.uint32)
+        if raw.max(initial=0) > 255:
+            raw = raw * 255 // 65535
+        return Image.fromarray(raw.astype(np.uint8), mode="L").convert("RGB")
+    if mode in {"I", "F"}:
         arr = np.asarray(img, dtype=np.float64)
         top = 65535.0 if mode != "F" and arr.max(initial=0) > 255 else 255.0
         if mode == "F":

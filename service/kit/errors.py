@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 class DomainError(Exception):
     status_code: ClassVar[int] = 400
     code: str = "bad_request"
+    headers: dict[str, str] | None = None  # sent with the error (e.g. Retry-After)
 
     def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
         super().__init__(message)

@@ -76,7 +76,8 @@ def _route_template(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    """Assigns the request id, times the request, logs one line and records metrics."""
+    """Assigns the request id, times the request, logs one line and records metrics; every
+    response says `X-Content-Type-Options: nosniff`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -97,7 +98,12 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                extra = [(b"x-request-id", request_id.encode())]
+                if not any(k.lower() == b"x-content-type-options" for k, _ in message["headers"]):
+                    # No response is content-sniffed: a stored image that is also valid HTML
+                    # (a polyglot) is only ever an image.
+                    extra.append((b"x-content-type-options", b"nosniff"))
+                message["headers"] = [*message["headers"], *extra]
             await send(message)
 
         try:

@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     min_image_side: int = Field(default=16, gt=0)
     max_images_per_request: int = Field(default=20, gt=0)
     max_request_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # Long side over short side an image may have (a strip no matching stage can analyse:
+    # refused by catalog upload and matching, skipped and flagged in a listing).
+    max_image_aspect_ratio: float = Field(default=20.0, ge=1)
+    # Decoded pixels: what the images of one request may declare together, and what this
+    # process holds decoded at once (service/images/budget.py; about 3 bytes a pixel). A
+    # request that waits longer than decode_wait_seconds for the budget gets 503 + Retry-After.
+    max_request_pixels: int = Field(default=400_000_000, gt=0)
+    decode_budget_pixels: int = Field(default=80_000_000, gt=0)  # two 40 MP decodes at once
+    decode_wait_seconds: float = Field(default=10.0, ge=0, le=300)
     # Images by URL ({"url": ...} in a JSON image list): off unless enabled. Only public
     # addresses are ever fetched; allowing private ones is for tests and dev, refused in prod.
     image_fetch_enabled: bool = False

@@ -66,6 +66,7 @@ def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields:
            image_check: ImageCheckOut) -> Scoring:
     """The listing's assessment from its per-photo matches and the other signals."""
     settings = state.settings
+    checked = len(per_photo) - len(image_check.skipped_photos)  # a skipped photo has no say
     matches = signals.resolve_matches(session, per_photo, fields.seller_id)
     try:
         captions = runtime.captions.get()
@@ -78,14 +79,14 @@ def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields:
     seller_signal, seller_out, reputation_version = signals.seller_signal(
         session, fields.seller_id, state.cache, settings.reputation_cache_seconds)
     listing_signals = ListingSignals(
-        matches=matches.signals, photos_checked=len(per_photo), caption=caption_signal,
+        matches=matches.signals, photos_checked=checked, caption=caption_signal,
         seller=seller_signal, price=fields.price, currency=fields.currency,
         claimed_brand=fields.claimed_brand, seller_authorized_brands=matches.authorized_brands,
         brand_price=None if matches.signals else signals.brand_price_signal(fields))
     assessment = score_listing(listing_signals, runtime.risk_model, thresholds)
     return Scoring(Assessment(
         risk=assessment.risk, level=assessment.level, decision=assessment.decision,
-        photos_checked=len(per_photo),
+        photos_checked=checked,
         thresholds={"review": thresholds.review, "block": thresholds.block},
         reasons=[ReasonOut(code=r.code, contribution=r.contribution,
                            evidence=signals.evidence_json(r.evidence))

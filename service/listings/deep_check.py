@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 
 from models.risk import RiskThresholds
 from service.core.state import CoreState
-from service.images.gate import decode_image
+from service.images.gate import DegenerateImage, ImageLimits, decode_image, probe
 from service.kit.db import utcnow
 from service.listings import assess, photos, repository
 from service.listings.runtime import ListingsRuntime
-from service.listings.schemas import ImageCheckOut, ListingFields
+from service.listings.schemas import Assessment, ImageCheckOut, ListingFields
 from service.listings.tables import Listing, ListingAssessment, ListingDeepCheck
 from service.listings.tables import ListingDeepCheckPhoto as CheckPhoto
 from service.matching.service import gate_side
@@ -55,7 +55,7 @@ def create(session: Session, listing: Listing, assessment: ListingAssessment,
     check = ListingDeepCheck(
         listing_pk=listing.id, assessment_id=assessment.id, backend=backend, status="pending",
         fields=fields.model_dump(),
-        photo_count=assess.stored_assessment(assessment).photos_checked,
+        photo_count=_photo_count(assess.stored_assessment(assessment)),
         request_matches=photos.to_json(found), runs=0)
     repository.add(session, check)
     session.add_all(CheckPhoto(check_id=check.id, photo_index=photo.index, sha256=photo.sha256,
@@ -63,10 +63,26 @@ def create(session: Session, listing: Listing, assessment: ListingAssessment,
     return check
 
 
+def _photo_count(scored: Assessment) -> int:
+    """Every photo of the listing, the skipped ones included (matches keep their index)."""
+    return scored.photos_checked + len(scored.image_check.skipped_photos)
+
+
+def _degenerate(data: bytes, limits: ImageLimits) -> bool:
+    try:
+        probe(data, limits)
+    except DegenerateImage:
+        return True
+    return False
+
+
 def _local_stage(state: CoreState, runtime: ListingsRuntime, session: Session,
                  rows: list[CheckPhoto]) -> dict[int, list[photos.PhotoMatch]]:
-    blobs = {row.photo_index: row.data for row in rows}
     limits = state.image_limits
+    # A strip stored by a request before strips were skipped there gets no matches here
+    # rather than failing the check of every other photo.
+    rows = [row for row in rows if not _degenerate(row.data, limits)]
+    blobs = {row.photo_index: row.data for row in rows}
     # Validated again (cheaply, at the local stage's size): the bytes come from storage.
     return photos.run_stage(
         session, runtime.matcher, "local", runtime.matcher.version,
@@ -79,20 +95,23 @@ def _mark(assessment: ListingAssessment, status: str, check_id: int, stages: lis
           updated_version: int | None = None) -> None:
     """`stages`: the matching stages whose results this assessment's scores include."""
     # Assigned anew: the JSON column tracks assignment, not in-place changes.
-    assessment.result = assess.stored_assessment(assessment).with_image_check(ImageCheckOut(
-        status=status, stages=stages, deep_check_id=check_id,
-        updated_version=updated_version)).model_dump(mode="json")
+    scored = assess.stored_assessment(assessment)
+    assessment.result = scored.with_image_check(ImageCheckOut(
+        status=status, stages=stages, deep_check_id=check_id, updated_version=updated_version,
+        skipped_photos=scored.image_check.skipped_photos)).model_dump(mode="json")
 
 
 def _rescore(session: Session, state: CoreState, runtime: ListingsRuntime,
              check: ListingDeepCheck, listing: Listing, first: ListingAssessment,
              merged: photos.PerPhoto, now: dt.datetime) -> ListingAssessment:
     fields = ListingFields.model_validate(check.fields)
-    kept = assess.stored_assessment(first).thresholds  # the ones the request scored with
+    scored = assess.stored_assessment(first)
+    kept = scored.thresholds  # the ones the request scored with
     scoring = assess.assess(session, state, runtime, fields, merged,
                             RiskThresholds(review=kept["review"], block=kept["block"]),
                             ImageCheckOut(status="complete", stages=["hash", "local"],
-                                          deep_check_id=check.id))
+                                          deep_check_id=check.id,
+                                          skipped_photos=scored.image_check.skipped_photos))
     listing, newer = assess.store(session, listing.platform_id, fields, first.content_hash,
                                   scoring, now)
     item_id = runtime.review.enqueue(session, listing, newer, now)

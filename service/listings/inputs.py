@@ -15,7 +15,7 @@ from service.images.inputs import (
     content_type_of,
     image_upload_openapi,
     images_from_json,
-    read_json_object,
+    parse_json_object,
     read_upload,
 )
 from service.kit.errors import Unprocessable, UnsupportedMediaType
@@ -52,14 +52,15 @@ async def read_listing(request: Request, max_images: int, max_bytes: int,
                        fetcher: ImageFetcher | None = None) -> tuple[ListingFields, list[bytes]]:
     content_type = content_type_of(request)
     if content_type == "application/json":
-        payload = await read_json_object(request)
-        listing = parse_fields(payload)  # field errors before any image is fetched
-        items = payload.get("images")
-        if fetcher is not None and isinstance(items, list) and any(
-                isinstance(i, dict) and "url" in i for i in items):
-            return listing, await run_in_threadpool(images_from_json, items, max_images,
-                                                    max_bytes, fetcher)
-        return listing, images_from_json(items, max_images, max_bytes)
+        body = await request.body()
+
+        def parse() -> tuple[ListingFields, list[bytes]]:  # never on the event loop: the
+            payload = parse_json_object(body)  # JSON and base64 of up to 64 MB, and URLs
+            listing = parse_fields(payload)  # field errors before any image is fetched
+            return listing, images_from_json(payload.get("images"), max_images, max_bytes,
+                                             fetcher)
+
+        return await run_in_threadpool(parse)
     if content_type == "multipart/form-data":
         form = await request.form(max_files=max_images + 1, max_fields=20)
         fields: dict[str, Any] = {}

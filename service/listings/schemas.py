@@ -62,6 +62,13 @@ class SellerOut(BaseModel):
     confirmed_counterfeits: int = 0
 
 
+class SkippedPhotoOut(BaseModel):
+    photo_index: int
+    code: str = Field(description="why no matching stage could analyse it, e.g. "
+                                  "image_aspect_ratio (a strip)")
+    message: str
+
+
 class ImageCheckOut(BaseModel):
     """How far the photos were matched: the hash stage always runs in the request; photos it
     left without a match get the keypoint ("local") stage afterwards, as a deep check."""
@@ -75,6 +82,9 @@ class ImageCheckOut(BaseModel):
     updated_version: int | None = Field(
         default=None, description="the newer assessment version (same content) the deep "
                                   "check's matches produced")
+    skipped_photos: list[SkippedPhotoOut] = Field(
+        default_factory=list, description="photos that are valid images but that no "
+        "matching stage can analyse (e.g. a strip): left unmatched, the others still checked")
 
 
 # Assessments stored before deep checks existed ran both stages in the request.

@@ -25,12 +25,19 @@ from sqlalchemy.orm import Session
 
 from models.risk import RiskThresholds
 from service.core.state import CoreState
-from service.images.gate import DecodedImage, decode_image
+from service.images.gate import (
+    DecodedImage,
+    DegenerateImage,
+    ImageLimits,
+    check_request_pixels,
+    decode_image,
+    probe,
+)
 from service.kit.db import utcnow
 from service.kit.errors import NotFound
 from service.listings import assess, deep_check, photos, repository
 from service.listings.runtime import ListingsRuntime
-from service.listings.schemas import ImageCheckOut, ListingFields, ScoreOut
+from service.listings.schemas import ImageCheckOut, ListingFields, ScoreOut, SkippedPhotoOut
 from service.matching.service import gate_side
 
 # How long a caller who waits for the deep check waits for a runner that already holds it.
@@ -59,8 +66,22 @@ def _stored(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields
                        _latency(started))
 
 
+def skipped_photos(blobs: list[bytes], limits: ImageLimits) -> list[SkippedPhotoOut]:
+    """Photos that are images no matching stage can analyse (strips): the listing is scored
+    on the others, and says so. Any other bad photo refuses the request (a clear 4xx)."""
+    skipped, probes = [], []
+    for index, blob in enumerate(blobs):
+        try:
+            probes.append(probe(blob, limits, index))
+        except DegenerateImage as exc:
+            skipped.append(SkippedPhotoOut(photo_index=index, code=exc.code,
+                                           message=exc.message))
+    check_request_pixels(probes, limits)
+    return skipped
+
+
 def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: list[bytes],
-           shas: list[str], wait: bool) -> tuple[
+           shas: list[str], wait: bool, skipped: set[int]) -> tuple[
                dict[int, list[photos.PhotoMatch]], list[photos.Photo], list[str]]:
     """The request's matches, the photos still waiting for the local stage, the stages run."""
     limits, cache = state.image_limits, state.cache
@@ -69,7 +90,7 @@ def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: 
         return lambda i: decode_image(blobs[i], limits, i, draft_side=gate_side(local_stage))
 
     version = runtime.matcher.version
-    every = [photos.Photo(i, sha) for i, sha in enumerate(shas)]
+    every = [photos.Photo(i, sha) for i, sha in enumerate(shas) if i not in skipped]
     by_hash = photos.run_stage(session, runtime.matcher, "hash", version, every, cache, ttl,
                                gated(False))
     unmatched = [p for p in every if not by_hash[p.index]]
@@ -96,6 +117,7 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
     the local stage in the request, so the answer is final."""
     shas = [photos.sha256_of(b) for b in blobs]
     digest = assess.content_hash(fields, shas)
+    skipped: list[SkippedPhotoOut] | None = None
     for attempt in range(2):
         known = _stored(state, runtime, platform_id, fields, digest, started)
         if known is not None:
@@ -106,14 +128,18 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
                 known = _stored(state, runtime, platform_id, fields, digest, started)
                 assert known is not None
             return Scored(known, None)
+        if skipped is None:
+            skipped = skipped_photos(blobs, state.image_limits)
         with state.session_factory() as session:
             found, waiting, stages = _match(session, state, runtime, blobs, shas,
-                                            deep_backend is None)
+                                            deep_backend is None,
+                                            {p.photo_index for p in skipped})
             per_photo = photos.merge(found, count=len(blobs))
             scoring = assess.assess(session, state, runtime, fields, per_photo, thresholds,
                                     ImageCheckOut(status="pending" if waiting else "complete",
                                                   stages=stages,
-                                                  pending_photos=[p.index for p in waiting]))
+                                                  pending_photos=[p.index for p in waiting],
+                                                  skipped_photos=skipped))
             now = utcnow()
             try:
                 listing, assessment = assess.store(session, platform_id, fields, digest, scoring,

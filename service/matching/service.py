@@ -23,10 +23,11 @@ from models.hashing.pipeline import (
     analyse_query,
 )
 from models.hashing.views import WORK_SIDE, work_image
-from models.thresholds import DESCRIPTOR_MIN_CATALOG, LOCAL_QUERY_MAX_SIDE
+from models.thresholds import CATALOG_DECODE_SIDE, DESCRIPTOR_MIN_CATALOG, LOCAL_QUERY_MAX_SIDE
 from service.catalog.tables import CatalogImage
 from service.core.state import CoreState
 from service.images.gate import DecodedImage, ImageLimits, decode_image
+from service.kit.errors import DomainError
 from service.matching import repository
 from service.matching.runtime import MatchIndex, note_local_change
 from service.matching.schemas import ImageMatches, MatchOut
@@ -84,7 +85,7 @@ def reindex_stale(session_factory: Callable[[], Session], limits: ImageLimits,
         with session_factory() as session:
             data = repository.image_bytes(session, image_id)
             if data is not None:  # deleted meanwhile: nothing to re-enrol
-                decoded = decode_image(data, limits)
+                decoded = decode_image(data, limits, draft_side=CATALOG_DECODE_SIDE)
                 repository.remove_hashes(session, [image_id])
                 repository.add_evidence(session, image_id, analyse_catalog(decoded.image))
                 _watch_commit(session)
@@ -123,13 +124,18 @@ def query_evidence(decoded: DecodedImage, *, hash_stage: bool = True,
                    local_stage: bool = True, describe: bool = True) -> QueryEvidence:
     """CPU-bound analysis of one image gated with ``draft_side=gate_side(local_stage)``.
 
-    Each stage sees the image exactly as the evaluator decodes it: the local stage reads the
+    Each stage sees a JPEG exactly as the evaluator decodes it: the local stage reads the
     gate's image; the hash stage reads it too when it runs alone, and otherwise decodes its
-    own draft at ``WORK_SIDE`` from the bytes (a fraction of a millisecond).
+    own draft at ``WORK_SIDE`` from the bytes (a fraction of a millisecond). Other formats
+    have no draft: both stages read the gate's image.
     """
     if not local_stage:
         return analyse_query(decoded.image if hash_stage else None, local=False)
-    hash_image = decode_for_matching(decoded.data) if hash_stage else None
+    hash_image = None
+    if hash_stage:  # a JPEG's draft at the hash size is cheap; any other format would be
+        # decoded whole again, so its hashes are read from the gate's (reduced) image
+        hash_image = decode_for_matching(decoded.data) if decoded.format == "JPEG" else \
+            work_image(decoded.image, WORK_SIDE)
     return analyse_query(hash_image, work_image(decoded.image, LOCAL_QUERY_MAX_SIDE),
                          describe=describe)
 
@@ -137,9 +143,25 @@ def query_evidence(decoded: DecodedImage, *, hash_stage: bool = True,
 def analyse_queries(decoded: Sequence[DecodedImage], *, hash_stage: bool = True,
                     local_stage: bool = True, describe: bool = True) -> list[QueryEvidence]:
     """Region recovery and hashes and/or keypoints (and descriptors, for the keypoint
-    stage's candidates) of each validated query image."""
-    return [query_evidence(d, hash_stage=hash_stage, local_stage=local_stage,
-                           describe=describe) for d in decoded]
+    stage's candidates) of each validated query image.
+
+    One photo the analysis fails on (a bug, or an image no stage can read) gets no
+    evidence, so no matches, and is logged: it never takes the other photos' checks down.
+    """
+    return [_guarded(d, hash_stage, local_stage, describe) for d in decoded]
+
+
+def _guarded(decoded: DecodedImage, hash_stage: bool, local_stage: bool,
+             describe: bool) -> QueryEvidence:
+    try:
+        return query_evidence(decoded, hash_stage=hash_stage, local_stage=local_stage,
+                              describe=describe)
+    except DomainError:  # the request's own problem (e.g. the decode budget): its answer
+        raise
+    except Exception:
+        log.exception("query image analysis failed; it gets no matches", extra={"fields": {
+            "sha256": decoded.sha256, "width": decoded.width, "height": decoded.height}})
+        return QueryEvidence([], None)
 
 
 def describes_queries(index: MatchIndex, min_catalog: int = DESCRIPTOR_MIN_CATALOG) -> bool:
