@@ -15,6 +15,7 @@ from service.app.state import AppState
 from service.auth import service as keys
 from service.auth.service import Role
 from service.kit.db import transaction
+from service.kit.errors import DomainError
 from service.kit.migrate import upgrade
 from service.kit.settings import Settings, get_settings
 
@@ -138,6 +139,40 @@ def keys_revoke(key_id: int) -> None:
     with transaction(state.session_factory) as session:
         record = keys.revoke_key(session, key_id, state.cache)
     click.echo(f"revoked key {record.id} ({record.name})", err=True)
+
+
+@main.group("users")
+def users_group() -> None:
+    """Moderator console accounts (passwords stored as argon2id hashes)."""
+
+
+@users_group.command("create")
+@click.option("--role", required=True,
+              type=click.Choice([r.value for r in (Role.moderator, Role.senior_moderator,
+                                                   Role.admin)]))
+@click.option("--name", "username", required=True, help="The user name to sign in with.")
+@click.option("--platform", "platform_id", default=None,
+              help="The platform whose items only this person sees (default: all).")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of generating one.")
+def users_create(role: str, username: str, platform_id: str | None,
+                 password_stdin: bool) -> None:
+    import secrets
+
+    from service.console.people import create_person
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin \
+        else secrets.token_urlsafe(12)
+    state = _state_for_cli(get_settings())
+    try:
+        with transaction(state.session_factory) as session:
+            record = create_person(session, username, role, password, platform_id)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"created {record.role} {record.username}"
+               f"{' of platform ' + record.platform_id if record.platform_id else ''}", err=True)
+    if not password_stdin:  # printed once; only its hash is stored
+        click.echo(f"password (shown once): {password}")
 
 
 @main.group()

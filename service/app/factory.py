@@ -18,6 +18,7 @@ from service.auth.service import ensure_env_admin_key
 from service.badges.router import router as badges_router
 from service.captions.router import router as captions_router
 from service.catalog.router import router as catalog_router
+from service.console.mount import install as install_console
 from service.health.router import router as health_router
 from service.jobs.router import router as jobs_router
 from service.kit.db import transaction
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     for router in (health_router, catalog_router, matching_router, captions_router, listings_router, review_router,
                    webhooks_router, jobs_router, sellers_router, badges_router):
         app.include_router(router)
+    install_console(app)
     return app
 
 

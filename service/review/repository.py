@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.review.tables import ReviewAudit, ReviewItem
@@ -27,6 +27,7 @@ class QueueFilter:
     min_age_minutes: float | None = None
     max_age_minutes: float | None = None
     include_claimed: bool = False
+    not_excluding: str | None = None  # leave out items this holder may not take
 
 
 def get_item(session: Session, item_id: int) -> ReviewItem | None:
@@ -45,9 +46,8 @@ def item_id_for_listing(connection: Session | Connection, listing_pk: int) -> in
     return connection.execute(_ITEM_ID, {"listing_pk": listing_pk}).scalar()
 
 
-def queue_page(session: Session, f: QueueFilter, now: dt.datetime, limit: int,
-               offset: int) -> list[ReviewItem]:
-    query = select(ReviewItem).where(ReviewItem.status == "open", ReviewItem.queue == f.queue)
+def _filtered(query: Select[Any], f: QueueFilter, now: dt.datetime) -> Select[Any]:
+    query = query.where(ReviewItem.status == "open", ReviewItem.queue == f.queue)
     if not f.include_claimed:
         query = query.where(or_(ReviewItem.lease_holder.is_(None),
                                 ReviewItem.lease_expires_at <= now))
@@ -65,11 +65,83 @@ def queue_page(session: Session, f: QueueFilter, now: dt.datetime, limit: int,
     if f.max_age_minutes is not None:
         query = query.where(
             ReviewItem.enqueued_at >= now - dt.timedelta(minutes=f.max_age_minutes))
+    if f.not_excluding:  # items an appeal or escalation keeps from this holder are left out
+        query = query.where(or_(ReviewItem.excluded_holder.is_(None),
+                                ReviewItem.excluded_holder != f.not_excluding))
+    return query
+
+
+def queue_page(session: Session, f: QueueFilter, now: dt.datetime, limit: int,
+               offset: int) -> list[ReviewItem]:
     level_rank = case(LEVEL_RANK, value=ReviewItem.level, else_=3)
     # Highest level first; within a level the longest-waiting first, then the riskiest.
-    query = query.order_by(level_rank, ReviewItem.enqueued_at, ReviewItem.risk.desc(),
-                           ReviewItem.id)
+    query = _filtered(select(ReviewItem), f, now).order_by(
+        level_rank, ReviewItem.enqueued_at, ReviewItem.risk.desc(), ReviewItem.id)
     return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+@dataclass(frozen=True)
+class QueueCursor:
+    """The last item of a page, in the queue's order (level, age, risk, id)."""
+
+    level: str
+    enqueued_at: dt.datetime
+    risk: float
+    id: int
+
+
+def queue_keyset(session: Session, f: QueueFilter, now: dt.datetime, limit: int,
+                 after: QueueCursor | None = None) -> list[ReviewItem]:
+    """`queue_page`'s order, paged by the last item seen: one index range per level
+    (ix_review_items_queue_order), so a page costs the same at any depth of the queue."""
+    levels = [f.level] if f.level else list(LEVEL_RANK)
+    if after is not None and after.level in levels:
+        levels = levels[levels.index(after.level):]
+    out: list[ReviewItem] = []
+    for level in levels:
+        query = _filtered(select(ReviewItem), replace(f, level=level), now)
+        if after is not None and after.level == level:
+            query = query.where(or_(
+                ReviewItem.enqueued_at > after.enqueued_at,
+                and_(ReviewItem.enqueued_at == after.enqueued_at, or_(
+                    ReviewItem.risk < after.risk,
+                    and_(ReviewItem.risk == after.risk, ReviewItem.id > after.id)))))
+        query = query.order_by(ReviewItem.enqueued_at, ReviewItem.risk.desc(), ReviewItem.id)
+        out.extend(session.scalars(query.limit(limit - len(out))))
+        if len(out) >= limit:
+            break
+    return out
+
+
+AGE_BUCKETS = (("under_1h", 60), ("under_24h", 24 * 60))  # older: "older"
+
+
+def queue_counts(session: Session, platform_id: str | None,
+                 now: dt.datetime) -> list[tuple[str, str, str, int]]:
+    """(queue, level, age bucket, open items) for every non-empty group."""
+    age = case(*[(ReviewItem.enqueued_at > now - dt.timedelta(minutes=m), name)
+                 for name, m in AGE_BUCKETS], else_="older")
+    query = select(ReviewItem.queue, ReviewItem.level, age, func.count()).where(
+        ReviewItem.status == "open")
+    if platform_id:
+        query = query.where(ReviewItem.platform_id == platform_id)
+    rows = session.execute(query.group_by(ReviewItem.queue, ReviewItem.level, age))
+    return [(q, lv, a, int(n)) for q, lv, a, n in rows]
+
+
+def held_by(session: Session, holder: str, now: dt.datetime) -> ReviewItem | None:
+    """An open item this holder still holds a lease on (the oldest such claim)."""
+    return session.scalars(select(ReviewItem).where(
+        ReviewItem.status == "open", ReviewItem.lease_holder == holder,
+        ReviewItem.lease_expires_at > now).order_by(ReviewItem.id).limit(1)).first()
+
+
+def seller_items(session: Session, platform_id: str, seller_id: str, exclude_id: int,
+                 limit: int) -> list[ReviewItem]:
+    """The seller's other review items on the platform, newest first."""
+    return list(session.scalars(select(ReviewItem).where(
+        ReviewItem.platform_id == platform_id, ReviewItem.seller_id == seller_id,
+        ReviewItem.id != exclude_id).order_by(ReviewItem.id.desc()).limit(limit)))
 
 
 def try_claim(session: Session, item_id: int, holder: str, holder_name: str,

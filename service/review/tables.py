@@ -15,6 +15,8 @@ class ReviewItem(Base):
     __tablename__ = "review_items"
     __table_args__ = (
         Index("ix_review_items_queue_status", "queue", "status"),
+        # the queue's order within a level (review.repository.queue_keyset)
+        Index("ix_review_items_queue_order", "status", "queue", "level", "enqueued_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
