@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.app.docs import install_docs
 from service.app.lifespan import build_state, close_components, close_core, load_components
 from service.auth.service import ensure_env_admin_key
 from service.badges.router import router as badges_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
         version="0.1.0",
         summary="Trust and counterfeit-risk moderation for social commerce",
         lifespan=lifespan,
+        docs_url=None,  # served from the package by install_docs, not from a CDN
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
                    webhooks_router, jobs_router, sellers_router, badges_router):
         app.include_router(router)
     install_console(app)
+    install_docs(app)
     return app
 
 
