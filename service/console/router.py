@@ -141,7 +141,13 @@ def queue_page(request: Request, viewer: SignedIn, runtime: ConsoleDep, session:
     view = service.queue_view(session, viewer.person, query, utcnow())
     return render(runtime, "queue.html", viewer.lang, viewer,
                   {"view": view, "query": query, "now": utcnow(), "levels": service.LEVELS,
-                   "ages": service.AGES, "empty": request.query_params.get("empty") == "1"})
+                   "ages": service.AGES, "empty": request.query_params.get("empty") == "1",
+                   "bulk": _bulk_result(request)})
+
+
+def _bulk_result(request: Request) -> tuple[int, int] | None:
+    done, refused = (request.query_params.get(k, "") for k in ("bulk_done", "bulk_refused"))
+    return (int(done), int(refused)) if done.isdigit() and refused.isdigit() else None
 
 
 @router.post("/next")

@@ -108,3 +108,41 @@ class ReasonBar:
     contribution: float
     share: float  # of the largest contribution, 0..1
     evidence: dict[str, Any] = field(default_factory=dict)
+
+
+class AuditQuery(BaseModel):
+    """The audit log's filters: person, item, action, dates (UTC days, `until` inclusive)."""
+
+    model_config = ConfigDict(extra="ignore")
+    person: str | None = Field(default=None, max_length=100)
+    item: int | None = Field(default=None, ge=1)
+    action: Literal["enqueue", "reassess", "withdraw", "claim", "release", "decision",
+                    "escalate", "appeal"] | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    after: int | None = Field(default=None, ge=0)
+
+    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        start = dt.datetime.combine(self.since, dt.time(), dt.UTC) if self.since else None
+        end = (dt.datetime.combine(self.until, dt.time(), dt.UTC) + dt.timedelta(days=1)
+               if self.until else None)
+        return start, end
+
+    def params(self, **changes: object) -> dict[str, str]:
+        values = self.model_dump(exclude={"after"}) | changes
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+
+class AccountForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    username: str = Field(min_length=2, max_length=64)
+    role: Literal["moderator", "senior_moderator", "admin"]
+    platform: str | None = Field(default=None, max_length=100)
+    password: str = Field(min_length=10, max_length=1000)
+
+
+class BulkForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    items: list[int] = Field(min_length=1, max_length=100)
+    decision: Literal["approve", "remove"]
+    reason: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")

@@ -176,8 +176,16 @@ def add_audit(session: Session, entry: ReviewAudit) -> None:
 
 
 def audit_page(session: Session, limit: int, after_id: int | None, item_id: int | None,
-               actor: str | None, action: str | None) -> list[ReviewAudit]:
+               actor: str | None, action: str | None, *, platform_id: str | None = None,
+               since: dt.datetime | None = None,
+               until: dt.datetime | None = None) -> list[ReviewAudit]:
     query = select(ReviewAudit)
+    if platform_id is not None:
+        query = query.where(ReviewAudit.platform_id == platform_id)
+    if since is not None:
+        query = query.where(ReviewAudit.created_at >= since)
+    if until is not None:
+        query = query.where(ReviewAudit.created_at < until)
     if after_id is not None:
         query = query.where(ReviewAudit.id > after_id)
     if item_id is not None:
@@ -187,6 +195,16 @@ def audit_page(session: Session, limit: int, after_id: int | None, item_id: int 
     if action is not None:
         query = query.where(ReviewAudit.action == action)
     return list(session.scalars(query.order_by(ReviewAudit.id).limit(limit)))
+
+
+def appealed_items(session: Session, platform_id: str | None, limit: int) -> list[ReviewItem]:
+    """Items a platform appealed, open ones first, newest first."""
+    query = select(ReviewItem).where(ReviewItem.appeals > 0)
+    if platform_id:
+        query = query.where(ReviewItem.platform_id == platform_id)
+    open_first = case((ReviewItem.status == "open", 0), else_=1)
+    return list(session.scalars(query.order_by(open_first, ReviewItem.updated_at.desc())
+                                .limit(limit)))
 
 
 def decided_items(session: Session) -> Iterator[ReviewItem]:
