@@ -138,7 +138,7 @@ def queue_page(request: Request, viewer: SignedIn, runtime: ConsoleDep, session:
                query: Annotated[QueueQuery, Query()]) -> Response:
     if query.queue == "senior" and not viewer.person.senior:
         query = query.model_copy(update={"queue": "standard"})
-    view = service.queue_view(session, viewer.person, query, utcnow())
+    view = service.queue_view(session, viewer.person, query, utcnow(), runtime.counts)
     return render(runtime, "queue.html", viewer.lang, viewer,
                   {"view": view, "query": query, "now": utcnow(), "levels": service.LEVELS,
                    "ages": service.AGES, "empty": request.query_params.get("empty") == "1",

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from service.console.evidence import BoxMemo
 from service.console.i18n import load_catalogs
+from service.console.service import CountsMemo
 from service.core.state import Component
 from service.kit.settings import Settings
 from service.sellers.ratelimit import RateLimits
@@ -24,6 +25,7 @@ class ConsoleRuntime:
     limits: RateLimits
     boxes: BoxMemo  # matched regions already located, by photo and match
     break_minutes: int  # wellness: the session-length reminder
+    counts: CountsMemo
 
 
 def build_runtime(settings: Settings) -> ConsoleRuntime:
@@ -33,7 +35,7 @@ def build_runtime(settings: Settings) -> ConsoleRuntime:
         lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
     return ConsoleRuntime(templates=templates, catalogs=load_catalogs(),
                           limits=RateLimits(settings.redis_url), boxes=BoxMemo(),
-                          break_minutes=settings.console_break_minutes)
+                          break_minutes=settings.console_break_minutes, counts=CountsMemo())
 
 
 class ConsoleHost(Protocol):

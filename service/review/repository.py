@@ -113,20 +113,18 @@ def queue_keyset(session: Session, f: QueueFilter, now: dt.datetime, limit: int,
     return out
 
 
-AGE_BUCKETS = (("under_1h", 60), ("under_24h", 24 * 60))  # older: "older"
-
-
-def queue_counts(session: Session, platform_id: str | None,
-                 now: dt.datetime) -> list[tuple[str, str, str, int]]:
-    """(queue, level, age bucket, open items) for every non-empty group."""
-    age = case(*[(ReviewItem.enqueued_at > now - dt.timedelta(minutes=m), name)
-                 for name, m in AGE_BUCKETS], else_="older")
-    query = select(ReviewItem.queue, ReviewItem.level, age, func.count()).where(
+def queue_counts(session: Session, platform_id: str | None, now: dt.datetime,
+                 ages_minutes: tuple[float, ...]) -> list[tuple[Any, ...]]:
+    """(queue, level, open items, then how many of them are younger than each age) for
+    every non-empty (queue, level): one pass over the queue-order index."""
+    younger = [func.sum(case((ReviewItem.enqueued_at > now - dt.timedelta(minutes=m), 1),
+                             else_=0)) for m in ages_minutes]
+    query = select(ReviewItem.queue, ReviewItem.level, func.count(), *younger).where(
         ReviewItem.status == "open")
     if platform_id:
         query = query.where(ReviewItem.platform_id == platform_id)
-    rows = session.execute(query.group_by(ReviewItem.queue, ReviewItem.level, age))
-    return [(q, lv, a, int(n)) for q, lv, a, n in rows]
+    rows = session.execute(query.group_by(ReviewItem.queue, ReviewItem.level))
+    return [tuple(row) for row in rows]
 
 
 def held_by(session: Session, holder: str, now: dt.datetime) -> ReviewItem | None:

@@ -1,4 +1,4 @@
-"""listings: flagged listings' photos for the moderator console; the queue's order index
+"""listings: flagged listings' photos for the moderator console; review queue indexes
 
 Revision ID: listings_0004_photos
 Revises: listings_0003
@@ -35,9 +35,14 @@ def upgrade() -> None:
     with op.batch_alter_table("review_items", schema=None) as batch_op:
         batch_op.create_index("ix_review_items_queue_order",
                               ["status", "queue", "level", "enqueued_at", "id"], unique=False)
+        batch_op.create_index("ix_review_items_lease_holder", ["lease_holder"], unique=False)
+        batch_op.create_index("ix_review_items_platform_seller", ["platform_id", "seller_id"],
+                              unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("review_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_review_items_platform_seller")
+        batch_op.drop_index("ix_review_items_lease_holder")
         batch_op.drop_index("ix_review_items_queue_order")
     op.drop_table("listing_photos")
