@@ -62,7 +62,8 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
         os.environ["TRUST_SERVER_PROCESSES"] = str(workers)  # read by each worker's settings
-    click.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
+    click.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, "
+               f"moderator console: http://{host}:{port}/console)", err=True)
     uvicorn.run("service.app.factory:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False)
 
@@ -81,6 +82,7 @@ def _seed_demo(state: AppState) -> None:
         load_components(state, runners=False)
         scored = seed_demo_listings(state, state.listings.get())
         click.echo(f"demo: scored {scored} sample listings (see GET /v1/review/queue)", err=True)
+    _seed_demo_people(state)
     with state.session_factory() as session:
         if keys.list_keys(session):
             return
@@ -96,6 +98,27 @@ def _seed_demo(state: AppState) -> None:
     for item in created:
         click.echo(f"    {item.record.role:<16} {item.secret}", err=True)
     click.echo("", err=True)
+
+
+def _seed_demo_people(state: AppState) -> None:
+    """Console accounts for trying the demo, once per database; passwords printed once."""
+    import secrets
+
+    from service.console.people import create_person
+    from service.console.repository import list_people
+
+    with state.session_factory() as session:
+        if list_people(session):
+            return
+        made = [(name, role, secrets.token_urlsafe(9)) for name, role in (
+            ("demo-moderator", Role.moderator), ("demo-senior", Role.senior_moderator),
+            ("demo-admin", Role.admin))]
+        for name, role, password in made:
+            create_person(session, name, role, password)
+        session.commit()
+    click.echo("\n  First run: moderator console sign-ins (shown once, store them now):", err=True)
+    for name, role, password in made:
+        click.echo(f"    user {name:<15} password {password}   ({role.value})", err=True)
 
 
 @main.group("keys")
