@@ -155,7 +155,7 @@ def serving(url: str, var: Path) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-def timed(calls: int, call: Callable[[], None]) -> list[float]:
+def timed(calls: int, call: Callable[[], object]) -> list[float]:
     call()  # warm-up
     out = []
     for _ in range(calls):
@@ -181,15 +181,13 @@ def measure(base: str, api_key: str) -> dict[str, list[float]]:
         return response
 
     results = {"JSON queue (baseline)": timed(ROUNDS, lambda: ok(api.get(
-        "/v1/review/queue", params={"limit": 50})) and None)}
-    results["console queue page"] = timed(ROUNDS, lambda: ok(console.get("/console/queue"))
-                                          and None)
+        "/v1/review/queue", params={"limit": 50})))}
+    results["console queue page"] = timed(ROUNDS, lambda: ok(console.get("/console/queue")))
     url = "/console/queue"
     for _ in range(20):
         page = ok(console.get(url)).text
         url = page.split('id="next-page" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
-    results["console queue page 20 pages deep"] = timed(ROUNDS, lambda: ok(console.get(url))
-                                                        and None)
+    results["console queue page 20 pages deep"] = timed(ROUNDS, lambda: ok(console.get(url)))
     started = ok(console.post("/console/next", data={"csrf": token}, follow_redirects=False))
     current = [int(started.headers["location"].rsplit("/", 1)[1])]
 

@@ -92,6 +92,17 @@ def decide(item_id: int, request: Request, viewer: Acting, runtime: ConsoleDep,
     return _after_action(request, runtime, viewer, session, following.id)
 
 
+@router.get("/items/{item_id}/check")
+def deep_check_landed(item_id: int, assessment: int, viewer: SignedIn,
+                      session: SessionDep) -> Response:
+    """Polled by a page showing a pending deep check: 204 while it is pending, else htmx is
+    told to reload the page, which then shows the new result."""
+    item = service.visible_item(session, item_id, viewer.person)
+    if item.assessment_id == assessment and service.image_check_of(session, item) == "pending":
+        return Response(status_code=204, headers=HEADERS)
+    return Response(status_code=200, headers={**HEADERS, "HX-Refresh": "true"})
+
+
 @router.get("/items/{item_id}/photos/{index}")
 def listing_photo(item_id: int, index: int, viewer: SignedIn, session: SessionDep) -> Response:
     item = service.visible_item(session, item_id, viewer.person)

@@ -187,3 +187,9 @@ def photo_bytes(session: Session, item: ReviewItem, index: int) -> bytes:
     if row is None:
         raise NotFound("no such photo", code="photo_not_found")
     return row.data
+
+
+def image_check_of(session: Session, item: ReviewItem) -> str:
+    assessment = review.assessment_of(session, item)
+    result = assessment.result if assessment else {}
+    return str((result.get("image_check") or {}).get("status", "complete"))

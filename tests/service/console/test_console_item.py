@@ -10,6 +10,8 @@ from service.catalog.demo import product_photo
 from service.console.catalogs import untranslated
 from service.console.evidence import region_box
 from service.console.service import caption_parts
+from service.listings.tables import ListingAssessment
+from service.review.tables import ReviewItem
 from tests.service.console.conftest import sign_in
 
 RESULT = {
@@ -55,6 +57,23 @@ def test_the_item_page_shows_every_piece_of_evidence(browser_for, make_item):
     assert page.index("official photo, unauthorized seller") < page.index("price far below list")
     assert 'class="down"' in page  # a contribution against risk
     assert "/console/catalog-images/1" in page
+
+
+def test_a_page_with_a_pending_deep_check_reloads_when_it_lands(browser_for, make_item,
+                                                                session_factory):
+    item = make_item(photos=3, result=RESULT)
+    mod, _ = browser_for("mod")
+    with session_factory() as session:
+        record = session.get(ReviewItem, item)
+        assessment = session.get(ListingAssessment, record.assessment_id)
+        url = f"/console/items/{item}/check?assessment={assessment.id}"
+        assert url.replace("&", "&amp;") in mod.get(f"/console/items/{item}").text
+        assert mod.get(url).status_code == 204
+        assessment.result = {**RESULT, "image_check": {"status": "complete", "stages": [
+            "hash", "local"]}}
+        session.commit()
+    landed = mod.get(url)
+    assert landed.status_code == 200 and landed.headers["HX-Refresh"] == "true"
 
 
 def test_photos_need_a_signed_in_person(client, browser_for, make_item):
