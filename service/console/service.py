@@ -145,6 +145,7 @@ class ItemView:
     reasons: list[ReasonBar]
     seller_items: list[ReviewItem]
     appeal: ReviewAudit | None  # the appeal that reopened the item
+    appealed_decider: str | None  # who made the decision appealed (may not take it now)
     audit: list[ReviewAudit]
     reason_codes: dict[str, tuple[str, ...]]
     image_check: str
@@ -164,6 +165,11 @@ def item_view(session: Session, item: ReviewItem, person: Person, memo: BoxMemo,
     caption = result.get("caption")
     audit = review_repo.audit_page(session, 200, None, item.id, None, None)
     appeals = [a for a in audit if a.action == "appeal"]
+    appeal = appeals[-1] if appeals and item.appeals else None
+    decider = None
+    if appeal is not None:
+        earlier = [a for a in audit if a.action == "decision" and a.id < appeal.id]
+        decider = earlier[-1].actor_name if earlier else None
     held = (item.lease_holder == person.actor.id and item.lease_expires_at is not None
             and item.lease_expires_at > now)
     return ItemView(
@@ -175,7 +181,7 @@ def item_view(session: Session, item: ReviewItem, person: Person, memo: BoxMemo,
         reasons=reason_bars(result.get("reasons", [])),
         seller_items=review_repo.seller_items(session, item.platform_id, item.seller_id,
                                               item.id, 10),
-        appeal=appeals[-1] if appeals and item.appeals else None, audit=audit,
+        appeal=appeal, appealed_decider=decider, audit=audit,
         reason_codes=REASONS, image_check=(result.get("image_check") or {}).get(
             "status", "complete"))
 
