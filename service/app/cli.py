@@ -16,6 +16,7 @@ from service.app.state import AppState
 from service.auth import service as keys
 from service.auth.service import Role
 from service.kit.db import transaction
+from service.kit.errors import DomainError
 from service.kit.migrate import upgrade
 from service.kit.settings import Settings, get_settings
 
@@ -63,7 +64,8 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
         os.environ["TRUST_SERVER_PROCESSES"] = str(workers)  # read by each worker's settings
-    click.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
+    click.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, "
+               f"moderator console: http://{host}:{port}/console)", err=True)
     uvicorn.run("service.app.factory:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False)
 
@@ -82,6 +84,7 @@ def _seed_demo(state: AppState) -> None:
         load_components(state, runners=False)
         scored = seed_demo_listings(state, state.listings.get())
         click.echo(f"demo: scored {scored} sample listings (see GET /v1/review/queue)", err=True)
+    _seed_demo_people(state)
     with state.session_factory() as session:
         if keys.list_keys(session):
             return
@@ -97,6 +100,27 @@ def _seed_demo(state: AppState) -> None:
     for item in created:
         click.echo(f"    {item.record.role:<16} {item.secret}", err=True)
     click.echo("", err=True)
+
+
+def _seed_demo_people(state: AppState) -> None:
+    """Console accounts for trying the demo, once per database; passwords printed once."""
+    import secrets
+
+    from service.console.people import create_person
+    from service.console.repository import list_people
+
+    with state.session_factory() as session:
+        if list_people(session):
+            return
+        made = [(name, role, secrets.token_urlsafe(9)) for name, role in (
+            ("demo-moderator", Role.moderator), ("demo-senior", Role.senior_moderator),
+            ("demo-admin", Role.admin))]
+        for name, role, password in made:
+            create_person(session, name, role, password)
+        session.commit()
+    click.echo("\n  First run: moderator console sign-ins (shown once, store them now):", err=True)
+    for name, role, password in made:
+        click.echo(f"    user {name:<15} password {password}   ({role.value})", err=True)
 
 
 @main.group("keys")
@@ -140,6 +164,40 @@ def keys_revoke(key_id: int) -> None:
     with transaction(state.session_factory) as session:
         record = keys.revoke_key(session, key_id, state.cache)
     click.echo(f"revoked key {record.id} ({record.name})", err=True)
+
+
+@main.group("users")
+def users_group() -> None:
+    """Moderator console accounts (passwords stored as argon2id hashes)."""
+
+
+@users_group.command("create")
+@click.option("--role", required=True,
+              type=click.Choice([r.value for r in (Role.moderator, Role.senior_moderator,
+                                                   Role.admin)]))
+@click.option("--name", "username", required=True, help="The user name to sign in with.")
+@click.option("--platform", "platform_id", default=None,
+              help="The platform whose items only this person sees (default: all).")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of generating one.")
+def users_create(role: str, username: str, platform_id: str | None,
+                 password_stdin: bool) -> None:
+    import secrets
+
+    from service.console.people import create_person
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin \
+        else secrets.token_urlsafe(12)
+    state = _state_for_cli(get_settings())
+    try:
+        with transaction(state.session_factory) as session:
+            record = create_person(session, username, role, password, platform_id)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"created {record.role} {record.username}"
+               f"{' of platform ' + record.platform_id if record.platform_id else ''}", err=True)
+    if not password_stdin:  # printed once; only its hash is stored
+        click.echo(f"password (shown once): {password}")
 
 
 @main.group()

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.app.docs import install_docs
 from service.app.lifespan import build_state, close_components, close_core, load_components
 from service.app.preflight import check_prod_secrets
 from service.auth.deps import is_keyed
@@ -21,6 +22,7 @@ from service.auth.service import ensure_env_admin_key
 from service.badges.router import router as badges_router
 from service.captions.router import router as captions_router
 from service.catalog.router import router as catalog_router
+from service.console.mount import install as install_console
 from service.health.router import router as health_router
 from service.jobs.router import router as jobs_router
 from service.kit import openapi
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
         version="0.1.0",
         summary="Trust and counterfeit-risk moderation for social commerce",
         lifespan=lifespan,
+        docs_url=None,  # served from the package by install_docs, not from a CDN
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
@@ -77,6 +80,8 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     for router in (health_router, catalog_router, matching_router, captions_router, listings_router, review_router,
                    webhooks_router, jobs_router, sellers_router, badges_router, platforms_router):
         app.include_router(router)
+    install_console(app)
+    install_docs(app)
     openapi.install(app, is_keyed)
     return app
 

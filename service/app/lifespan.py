@@ -19,6 +19,7 @@ from redis import Redis
 from service.app.state import AppState
 from service.badges.runtime import build_runtime as build_badges
 from service.captions.runtime import build_runtime as build_captions
+from service.console.runtime import build_runtime as build_console
 from service.core.state import Component
 from service.images.budget import PixelBudget, pin_mmap_threshold
 from service.images.fetch import ImageFetcher
@@ -116,6 +117,7 @@ def steps(runners: bool) -> tuple[Step, ...]:
         (lambda s: s.captions, lambda s: build_captions(s.settings)),
         (lambda s: s.webhooks, lambda s: build_webhooks(s, dispatch=runners)),  # seal key
         (lambda s: s.listings, _listings),  # the risk model, before the first listing
+        (lambda s: s.console, lambda s: build_console(s.settings)),  # templates, catalogs
     )
     if not runners:
         return loaded

@@ -8,6 +8,7 @@ from typing import Any
 
 from service.badges.runtime import BadgesHost, BadgesRuntime
 from service.captions.runtime import CaptionRuntime, CaptionsHost
+from service.console.runtime import ConsoleHost, ConsoleRuntime
 from service.core.state import Component, CoreState
 from service.jobs.backends import JobRunner, JobsHost
 from service.listings.deep_runner import DeepCheckRunner, DeepChecksHost
@@ -35,15 +36,17 @@ class AppState(CoreState):
         default_factory=lambda: Component("deep_checks", "deep-check runner"))
     jobs: Component[JobRunner] = field(
         default_factory=lambda: Component("jobs", "batch-job runner"))
+    console: Component[ConsoleRuntime] = field(
+        default_factory=lambda: Component("console", "moderator console"))
 
     def components(self) -> tuple[Component[Any], ...]:
         return (self.sellers, self.badges, self.matching, self.captions, self.webhooks,
-                self.listings, self.deep_checks, self.jobs)
+                self.listings, self.deep_checks, self.jobs, self.console)
 
 
 def _serves_every_domain(state: AppState) -> tuple[
         SellersHost, BadgesHost, MatchingHost, CaptionsHost, ListingsHost, DeepChecksHost,
-        JobsHost]:
+        JobsHost, ConsoleHost]:
     """Never called: mypy checks here that AppState has the field each domain's dependency
     reads from the request's app state."""
-    return state, state, state, state, state, state, state
+    return state, state, state, state, state, state, state, state

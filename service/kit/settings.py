@@ -124,6 +124,14 @@ class Settings(BaseSettings):
         "webhook_seal_key": "trustd secrets generate webhook-seal-key",
     }
 
+    # Moderator console: a session ends after this long without a request, and after
+    # console_session_hours in any case. Cookies are Secure outside dev unless set here.
+    console_idle_minutes: int = Field(default=30, gt=0)
+    console_session_hours: int = Field(default=12, gt=0)
+    console_secure_cookies: bool | None = None
+    console_signin_rate_limit: str = "10/minute;100/hour"  # per client address, per user name
+    console_break_minutes: int = Field(default=90, gt=0)  # wellness: suggest a break after
+
     @model_validator(mode="after")
     def _refuse_weak_secrets_outside_dev(self) -> Settings:
         if self.env == "prod" and self.admin_key is not None:

@@ -24,6 +24,7 @@ from service.listings.tables import (
     ListingAssessment,
     ListingDeepCheck,
     ListingDeepCheckPhoto,
+    ListingPhoto,
 )
 
 
@@ -137,3 +138,22 @@ def unfinished_checks(session: Session, backend: str) -> list[int]:
     query = select(ListingDeepCheck.id).where(ListingDeepCheck.backend == backend,
                                               ListingDeepCheck.status == "pending")
     return list(session.scalars(query.order_by(ListingDeepCheck.id)))
+
+
+def add_photos(session: Session, listing_pk: int, content_hash: str, blobs: list[bytes],
+               shas: list[str]) -> None:
+    """Keeps a flagged listing's photos for review (once per content version)."""
+    known = session.scalar(select(ListingPhoto.id).where(
+        ListingPhoto.listing_pk == listing_pk, ListingPhoto.content_hash == content_hash))
+    if known is None:
+        session.add_all(ListingPhoto(listing_pk=listing_pk, content_hash=content_hash,
+                                     photo_index=i, sha256=sha, data=blob)
+                        for i, (blob, sha) in enumerate(zip(blobs, shas, strict=True)))
+        session.flush()
+
+
+def get_photo(session: Session, listing_pk: int, content_hash: str,
+              photo_index: int) -> ListingPhoto | None:
+    return session.scalar(select(ListingPhoto).where(
+        ListingPhoto.listing_pk == listing_pk, ListingPhoto.content_hash == content_hash,
+        ListingPhoto.photo_index == photo_index))

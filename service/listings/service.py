@@ -153,6 +153,8 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
                     assessment.result = scored.with_image_check(scored.image_check.model_copy(
                         update={"deep_check_id": check.id})).model_dump(mode="json")
                 item_id = runtime.review.enqueue(session, listing, assessment, now)
+                if item_id is not None or check is not None:  # evidence a moderator may open
+                    repository.add_photos(session, listing.id, digest, blobs, shas)
                 session.commit()
             except IntegrityError:
                 session.rollback()  # a concurrent request stored this listing first

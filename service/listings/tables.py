@@ -102,3 +102,18 @@ class ListingDeepCheckPhoto(Base):
     photo_index: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ListingPhoto(Base):
+    """A flagged listing's photo as sent (one row per content version and photo), kept so a
+    moderator sees the evidence; read only through the console's authenticated route."""
+
+    __tablename__ = "listing_photos"
+    __table_args__ = (UniqueConstraint("listing_pk", "content_hash", "photo_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_pk: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    photo_index: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)

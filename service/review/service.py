@@ -8,7 +8,7 @@ remove also write the platform's webhook events (outbox) and, for a removal with
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -149,6 +149,30 @@ def claim(session: Session, item_id: int, actor: Actor, now: dt.datetime,
     _audit(session, item, actor, "claim", now, lease_expires_at=expires.isoformat())
     session.commit()
     return item
+
+
+def claim_next(session: Session, f: repository.QueueFilter, actor: Actor, now: dt.datetime,
+               lease_seconds: int) -> ReviewItem | None:
+    """The item this actor holds, else the first free one in the queue's order, claimed; None
+    when the queue has nothing for them. Another moderator winning a race for an item only
+    moves this on to the next (the claim itself is the conditional update of `claim`)."""
+    if f.queue == SENIOR_QUEUE and not actor.senior:
+        raise Forbidden("escalated items are decided by senior moderators (role "
+                        "senior_moderator)", code="senior_queue")
+    held = repository.held_by(session, actor.id, now)
+    if held is not None and (not f.platform_id or held.platform_id == f.platform_id):
+        return held
+    free = replace(f, include_claimed=False, not_excluding=actor.id)
+    for _ in range(5):
+        candidates = repository.queue_keyset(session, free, now, 10)
+        if not candidates:
+            return None
+        for candidate in candidates:
+            try:
+                return claim(session, candidate.id, actor, now, lease_seconds)
+            except Conflict:
+                continue  # taken meanwhile
+    return None
 
 
 def release(session: Session, item_id: int, actor: Actor, now: dt.datetime) -> ReviewItem:

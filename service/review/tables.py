@@ -15,6 +15,10 @@ class ReviewItem(Base):
     __tablename__ = "review_items"
     __table_args__ = (
         Index("ix_review_items_queue_status", "queue", "status"),
+        # the queue's order within a level (review.repository.queue_keyset)
+        Index("ix_review_items_queue_order", "status", "queue", "level", "enqueued_at", "id"),
+        Index("ix_review_items_lease_holder", "lease_holder"),  # the item a person holds
+        Index("ix_review_items_platform_seller", "platform_id", "seller_id"),  # seller history
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

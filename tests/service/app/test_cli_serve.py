@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -63,8 +64,13 @@ def test_serve_demo_prints_keys_once_and_serves(tmp_path: Path) -> None:
     assert set(keys) == {"admin", "platform", "moderator"}, first
     assert all(value.startswith("trk_") for value in keys.values())
 
+    assert "moderator console: http://127.0.0.1:" in first
+    sign_ins = dict(re.findall(r"user (demo-\S+)\s+password (\S+)", first))
+    assert set(sign_ins) == {"demo-moderator", "demo-senior", "demo-admin"}, first
+
     second = serve_once(env, tmp_path)
     assert "First run" not in second and "seeded" not in second
+    assert not any(password in second for password in sign_ins.values())
     assert not any(value in second for value in keys.values())
 
     # the printed key works against the seeded catalog

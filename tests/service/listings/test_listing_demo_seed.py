@@ -17,3 +17,11 @@ def test_demo_listings_fill_the_queue_once(client, api_keys):
     flagged = {i["listing_id"] for i in queue}
     assert "demo-flap-bag-cheap" in flagged
     assert "demo-flap-bag-official" not in flagged
+    # the reposts only the keypoint stage finds: a collage tile and an app screenshot
+    assert {"demo-tote-collage", "demo-watch-screenshot"} <= flagged
+    for item in queue:
+        if item["listing_id"] in ("demo-tote-collage", "demo-watch-screenshot"):
+            detail = client.get(f"/v1/review/items/{item['id']}",
+                                headers=api_keys.moderator).json()
+            methods = [m["method"] for m in detail["assessment"]["image_matches"]]
+            assert methods and methods[0].startswith("orb:box:"), methods
