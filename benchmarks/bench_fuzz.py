@@ -67,6 +67,14 @@ def run(requests: int, code_root: Path | None, seed: int, postgres: str | None =
     print("|---|---|")
     for status, count in sorted(report.statuses.items()):
         print(f"| {status} | {count} |")
+    failing = {op: sum(n for s, n in counts.items() if s >= 500)
+               for op, counts in sorted(report.by_operation.items())}
+    if any(failing.values()):
+        print("\n| operation | 5xx |")
+        print("|---|---|")
+        for op, count in failing.items():
+            if count:
+                print(f"| {op} | {count} |")
     print("\n| check | failures | target |")
     print("|---|---|---|")
     for check in CHECKS:

@@ -88,6 +88,6 @@ def _complete_operation(operation: dict[str, Any], keyed: bool) -> None:
         if not status.isdigit() or int(status) < 400:
             continue
         if status == "422" or "content" not in response:  # FastAPI's own 422 is not ours
-            response["content"] = {"application/json": {"schema": ERROR_REF}}
+            response["content"] = {"application/json": {"schema": dict(ERROR_REF)}}
         if response.get("description") in (None, "", "Validation Error"):
             response["description"] = DESCRIPTIONS.get(int(status), HTTPStatus(int(status)).phrase)

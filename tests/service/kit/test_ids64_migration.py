@@ -1,0 +1,89 @@
+"""The 64-bit id migration on a PostgreSQL database that already holds rows under int4 ids:
+the columns and their sequences widen, rows and foreign keys survive, and new ids continue
+past 2^31; downgrading narrows them again."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DataError
+
+from service.kit.db import normalize_database_url
+from service.kit.migrate import alembic_config, pending_revisions, upgrade
+from service.migrations.versions.ids64_0001_bigint_ids import COLUMNS, down_revision
+from tests.conftest import POSTGRES_ADMIN_URL, unavailable
+
+PRODUCT = ("INSERT INTO catalog_products (brand, brand_key, name, sku, list_price, currency, "
+           "authorized_seller_ids, created_at, updated_at) VALUES ('B', 'b', 'N', :sku, 1, 'USD', "
+           "'[]', now(), now()) RETURNING id")
+IMAGE = ("INSERT INTO catalog_images (product_id, sha256, byte_size, format, width, height, "
+         "created_at, data) VALUES (:p, 'ab', 1, 'JPEG', 16, 16, now(), '\\x00') RETURNING id")
+
+
+@pytest.fixture
+def empty_postgres() -> Iterator[str]:
+    admin_url = normalize_database_url(POSTGRES_ADMIN_URL)
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        unavailable("PostgreSQL at " + POSTGRES_ADMIN_URL, type(exc).__name__)
+    name = f"trustd_ids64_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def column_types(conn) -> dict[tuple[str, str], str]:
+    rows = conn.execute(text("SELECT table_name, column_name, data_type FROM "
+                             "information_schema.columns WHERE table_schema = 'public'"))
+    return {(t, c): d for t, c, d in rows}
+
+
+@pytest.mark.postgres
+def test_int4_ids_become_bigint_with_their_rows(empty_postgres: str) -> None:
+    cfg = alembic_config(empty_postgres)
+    for head in down_revision:  # the database as it was before this revision
+        command.upgrade(cfg, head)
+    engine = create_engine(empty_postgres)
+    with engine.begin() as conn:
+        assert column_types(conn)[("catalog_products", "id")] == "integer"
+        product = conn.execute(text(PRODUCT), {"sku": "s1"}).scalar_one()
+        image = conn.execute(text(IMAGE), {"p": product}).scalar_one()
+    upgrade(empty_postgres)
+    assert pending_revisions(engine, empty_postgres) == set()
+    with engine.begin() as conn:
+        types = column_types(conn)
+        for table, columns in COLUMNS.items():
+            for column in columns:
+                assert types[(table, column)] == "bigint", (table, column)
+        assert conn.execute(text("SELECT product_id FROM catalog_images WHERE id = :i"),
+                            {"i": image}).scalar_one() == product
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('catalog_products', 'id'), "
+                          ":v)"), {"v": 2**40})
+        big = conn.execute(text(PRODUCT), {"sku": "s2"}).scalar_one()
+        assert big == 2**40 + 1
+        assert conn.execute(text(IMAGE), {"p": big}).scalar_one() > image
+        conn.execute(text("DELETE FROM catalog_products WHERE id = :i"), {"i": big})
+    # Narrowing a sequence that has passed 2^31 is refused, and nothing changes.
+    with pytest.raises(DataError):
+        command.downgrade(cfg, down_revision[0])
+    assert pending_revisions(engine, empty_postgres) == set()
+    with engine.begin() as conn:
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('catalog_products', 'id'), "
+                          ":v)"), {"v": product})
+    command.downgrade(cfg, down_revision[0])  # back to the merged heads: this revision only
+    assert pending_revisions(engine, empty_postgres) == {"ids64_0001"}
+    with engine.begin() as conn:
+        assert column_types(conn)[("catalog_images", "product_id")] == "integer"
+    engine.dispose()
