@@ -78,7 +78,9 @@ class JobRunner:
         if not unfinished:
             return 0
         queue = Queue(QUEUE_NAME, connection=connection)
-        known = set(queue.job_ids) | set(StartedJobRegistry(queue=queue).get_job_ids())
+        # No registry clean-up from here: that is the workers' maintenance.
+        running = StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)
+        known = set(queue.job_ids) | set(running)
         missing = [job_id for job_id in unfinished if job_id not in known]
         for job_id in missing:
             _enqueue(queue, job_id)
