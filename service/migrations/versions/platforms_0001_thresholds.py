@@ -30,14 +30,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "platform_threshold_changes",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("platform_id", sa.String(length=100), nullable=False),
         sa.Column("action", sa.String(length=10), nullable=False),
         sa.Column("review", sa.Float(), nullable=True),
         sa.Column("block", sa.Float(), nullable=True),
         sa.Column("previous_review", sa.Float(), nullable=False),
         sa.Column("previous_block", sa.Float(), nullable=False),
-        sa.Column("actor_key_id", sa.Integer(), nullable=False),
+        sa.Column("actor_key_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("actor_name", sa.String(length=100), nullable=False),
         sa.Column("changed_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_platform_threshold_changes")),
