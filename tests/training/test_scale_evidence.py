@@ -49,6 +49,7 @@ def test_sample_takes_every_hard_edit_and_the_repost_like_mild_ones() -> None:
                             {"family": "mild", "transform": "recompress"},
                             {"family": "mild", "transform": "mirror"}]}
     assert [q["transform"] for q in scale_evidence.sample(manifest)] == ["grid9", "recompress"]
+    assert [q["transform"] for q in scale_evidence.sample(manifest, 2)] == ["grid9"]
 
 
 def _fake_chunk(root: Path, chunk: int, blobs: list[bytes]) -> None:

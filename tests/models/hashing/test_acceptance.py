@@ -24,7 +24,6 @@ from models.thresholds import LOCAL_MIN_CANDIDATE_MATCHES
 from training.acceptance_fit import Margins, strengthened
 from training.evaluate_matching import CURVE_MAX_SCORE
 
-
 ARTIFACTS = sorted(ARTIFACT_DIR.parent.glob("match-acceptance-v*"))
 
 
@@ -44,9 +43,11 @@ def _rows(features: list[list[float | None]]) -> np.ndarray:
 MODEL = load_acceptance()  # the served one
 
 
-def test_the_served_artifact_is_the_newest_and_the_baselines_are_kept() -> None:
-    assert len(ARTIFACTS) >= 2
-    assert ARTIFACT_DIR == ARTIFACTS[-1]
+def test_the_served_artifact_is_committed_beside_the_measured_candidates() -> None:
+    # match-acceptance-v2 (fitted at scale) is measured, not served: its card says why
+    assert ARTIFACT_DIR in ARTIFACTS and len(ARTIFACTS) >= 2
+    assert ARTIFACT_DIR.name == "match-acceptance-v1"
+    assert "Not served" in (ARTIFACT_DIR.parent / "match-acceptance-v2" / "README.md").read_text()
 
 
 def test_artifact_reproduces_its_stored_fixture_scores(artifact: Path) -> None:
@@ -135,7 +136,6 @@ def test_json_round_trip_is_exact(artifact: Path) -> None:
 
 
 def test_loader_rejects_a_model_that_is_not_monotone(artifact: Path) -> None:
-    model = load_acceptance(artifact / "model.json")
     doc = _doc("model.json", artifact)
     doc["terms"][0]["weights"][0] = -0.1
     with pytest.raises(ValueError, match="weights >= 0"):
