@@ -111,8 +111,8 @@ class ListingPhoto(Base):
     __tablename__ = "listing_photos"
     __table_args__ = (UniqueConstraint("listing_pk", "content_hash", "photo_index"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    listing_pk: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    listing_pk: Mapped[int] = mapped_column(BigId, ForeignKey("listings.id", ondelete="CASCADE"))
     content_hash: Mapped[str] = mapped_column(String(64))
     photo_index: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))

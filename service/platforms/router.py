@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from service.auth.deps import CurrentAdmin
+from service.auth.deps import AuthFirstRoute, CurrentAdmin
 from service.core.deps import SessionDep, StateDep
 from service.platforms import service
 from service.platforms.schemas import PLATFORM_ID_PATTERN, ThresholdsIn, ThresholdsOut
 
-router = APIRouter(prefix="/v1/admin/platforms", tags=["admin"])
+router = APIRouter(prefix="/v1/admin/platforms", tags=["admin"], route_class=AuthFirstRoute)
 PlatformId = Annotated[str, Path(pattern=PLATFORM_ID_PATTERN, max_length=100)]
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "listings_0004_photos"
-down_revision: str | Sequence[str] | None = "listings_0003"
+down_revision: str | Sequence[str] | None = "ids64_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -19,8 +19,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "listing_photos",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("listing_pk", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("listing_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("photo_index", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
