@@ -60,6 +60,21 @@ def _send(server: ServerProcess, endpoint: str, product_id: int, n: int, h: Host
         "images": [{"data": base64.b64encode(companion).decode()}, {"data": b64}]})
 
 
+def _status(server: ServerProcess, endpoint: str, product_id: int, n: int, h: Hostile,
+            companion: bytes) -> int:
+    """The answer's status; 0 when the server gave none. A connection the server closed
+    after an earlier error answer is retried once on a new one (so the answer counts for
+    this request, not for the previous one)."""
+    for attempt in range(2):
+        try:
+            return _send(server, endpoint, product_id, n, h, companion).status_code
+        except httpx.TransportError:
+            time.sleep(2.0)  # for the process's exit, if it died, to be seen
+            if attempt or server.proc.poll() is not None:
+                return 0
+    return 0
+
+
 def _run(server: ServerProcess, hostile: list[Hostile]) -> dict[str, Any]:
     start = server.rss()
     server.reset_peak()
@@ -72,11 +87,7 @@ def _run(server: ServerProcess, hostile: list[Hostile]) -> dict[str, Any]:
     died = None
     for n, h in enumerate(hostile):
         for endpoint in ENDPOINTS:
-            try:
-                status = _send(server, endpoint, product["id"], n, h, companion).status_code
-            except httpx.TransportError:
-                status = 0  # no answer: the connection broke
-                time.sleep(2.0)  # for the process's exit, if it died, to be seen
+            status = _status(server, endpoint, product["id"], n, h, companion)
             classes[f"{status // 100}xx" if status else "no answer"] += 1
             if status == 0 or _wrong(h, status, endpoint == "listing"):
                 wrong.append(f"{endpoint}:{h.name}:{status or 'no answer'}")

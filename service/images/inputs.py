@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from service.images import jsonbody
 from service.images.fetch import ImageFetcher
 from service.kit.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType
 
@@ -115,12 +116,18 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     """A JSON object from a request body. CPU-bound on an image request's body (tens of MB):
     call it off the event loop, as read_images and read_listing do."""
     try:
-        payload = orjson.loads(body)
+        payload = jsonbody.loads(body)  # the GIL held for short stretches only
     except orjson.JSONDecodeError as exc:  # invalid UTF-8 included
         raise Unprocessable("the body is not valid JSON", code="invalid_json") from exc
     if not isinstance(payload, dict):
         raise Unprocessable("expected a JSON object", code="invalid_input")
     return payload
+
+
+async def body_chunks(request: Request) -> list[bytes]:
+    """The body as it arrived: joining 64 MB (a fresh 64 MB allocation, page by page) is
+    work for the thread that parses it, not for the event loop."""
+    return [chunk async for chunk in request.stream() if chunk]
 
 
 def content_type_of(request: Request) -> str:
@@ -136,11 +143,11 @@ async def read_images(request: Request, max_images: int, max_bytes: int,
         check_count(len(uploads), max_images)
         return [await read_upload(upload, index, max_bytes) for index, upload in enumerate(uploads)]
     if content_type == "application/json":
-        body = await request.body()
+        chunks = await body_chunks(request)
 
         def parse() -> list[bytes]:  # JSON and base64 of up to 64 MB: never on the loop
-            return images_from_json(parse_json_object(body).get("images"), max_images,
-                                    max_bytes, fetcher)
+            return images_from_json(parse_json_object(b"".join(chunks)).get("images"),
+                                    max_images, max_bytes, fetcher)
 
         return await run_in_threadpool(parse)
     raise UnsupportedMediaType("send images as multipart/form-data files or as application/json",

@@ -11,6 +11,7 @@ from starlette.datastructures import UploadFile
 
 from service.images.fetch import ImageFetcher
 from service.images.inputs import (
+    body_chunks,
     check_count,
     content_type_of,
     image_upload_openapi,
@@ -52,10 +53,10 @@ async def read_listing(request: Request, max_images: int, max_bytes: int,
                        fetcher: ImageFetcher | None = None) -> tuple[ListingFields, list[bytes]]:
     content_type = content_type_of(request)
     if content_type == "application/json":
-        body = await request.body()
+        chunks = await body_chunks(request)
 
         def parse() -> tuple[ListingFields, list[bytes]]:  # never on the event loop: the
-            payload = parse_json_object(body)  # JSON and base64 of up to 64 MB, and URLs
+            payload = parse_json_object(b"".join(chunks))  # JSON, base64 of 64 MB, URLs
             listing = parse_fields(payload)  # field errors before any image is fetched
             return listing, images_from_json(payload.get("images"), max_images, max_bytes,
                                              fetcher)
