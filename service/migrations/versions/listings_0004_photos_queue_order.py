@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "listings_0004_photos"
-down_revision: str | Sequence[str] | None = "ids64_0001"
+down_revision: str | Sequence[str] | None = "listings_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
