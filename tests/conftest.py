@@ -6,6 +6,7 @@ machine, and fail when CI=true, so CI can never pass by skipping them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 import warnings
@@ -42,9 +43,9 @@ def unavailable(what: str, why: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throwaway database for this test run, dropped at the end."""
+@contextlib.contextmanager
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped on exit; skips (fails under CI) without one."""
     admin_url = normalize_database_url(POSTGRES_ADMIN_URL)
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -52,16 +53,22 @@ def postgres_url() -> Iterator[str]:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
         unavailable("PostgreSQL at " + POSTGRES_ADMIN_URL, type(exc).__name__)
-    name = f"trustd_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
     try:
-        yield url
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway database for this test run, dropped at the end."""
+    with throwaway_postgres("trustd_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

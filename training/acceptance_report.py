@@ -28,45 +28,48 @@ def _splits(names: list[str]) -> str:
     return ", ".join(f"`{n}`" for n in names)
 
 
-def holdout_table(metrics: dict, key: str = "holdout") -> str:
-    lines = ["| split | rules: mild recall | model: mild recall | rules: hard recall | "
-             "model: hard recall | rules: wrong pairs | model: wrong pairs |",
+def _side_by_side(metrics: dict, key: str, left: str, right: str, names: tuple[str, str]) -> str:
+    """Hold-out figures of two scorers of the same evidence (``left``, ``right`` keys)."""
+    a, b = names
+    lines = [f"| split | {a}: mild recall | {b}: mild recall | {a}: hard recall | "
+             f"{b}: hard recall | {a}: wrong pairs | {b}: wrong pairs |",
              "|---|---|---|---|---|---|---|"]
     for name, h in metrics.get(key, {}).items():
-        r, m = h["rules"], h["model"]
-        lines.append(f"| {name} | {_rec(r, 'mild')} | {_rec(m, 'mild')} | "
-                     f"{_rec(r, 'hard')} | {_rec(m, 'hard')} | "
-                     f"{r['all']['wrong']} | {m['all']['wrong']} |")
+        x, y = h[left], h[right]
+        lines.append(f"| {name} | {_rec(x, 'mild')} | {_rec(y, 'mild')} | "
+                     f"{_rec(x, 'hard')} | {_rec(y, 'hard')} | "
+                     f"{x['all']['wrong']} | {y['all']['wrong']} |")
     return "\n".join(lines) + "\n"
+
+
+def holdout_table(metrics: dict, key: str = "holdout") -> str:
+    return _side_by_side(metrics, key, "rules", "model", ("rules", "model"))
 
 
 def baseline_table(metrics: dict) -> str:
     """The earlier acceptance model (``--baseline``) and this one on the same hold-outs."""
-    base, new = metrics["baseline"], metrics["model"]
-    lines = [f"| split | {base}: mild recall | {new}: mild recall | {base}: hard recall | "
-             f"{new}: hard recall | {base}: wrong pairs | {new}: wrong pairs |",
-             "|---|---|---|---|---|---|---|"]
-    for name, h in metrics.get("holdout", {}).items():
-        b, m = h["baseline"], h["model"]
-        lines.append(f"| {name} | {_rec(b, 'mild')} | {_rec(m, 'mild')} | "
-                     f"{_rec(b, 'hard')} | {_rec(m, 'hard')} | "
-                     f"{b['all']['wrong']} | {m['all']['wrong']} |")
+    return _side_by_side(metrics, "holdout", "baseline", "model",
+                         (metrics["baseline"], metrics["model"]))
+
+
+def _transforms_side_by_side(metrics: dict, left: str, right: str,
+                             names: tuple[str, str]) -> str:
+    splits = list(metrics["holdout"])
+    head = "| transform | " + " | ".join(f"{n} {names[0]} | {n} {names[1]}" for n in splits) + " |"
+    lines = [head, "|---|" + "---|---|" * len(splits)]
+    first = metrics["holdout"][splits[0]]["model_by_transform"] if splits else {}
+    for t in sorted(k for k in first if k != "all"):
+        cells = []
+        for n in splits:
+            h = metrics["holdout"][n]
+            cells += [_rec(h[f"{left}_by_transform"], t), _rec(h[f"{right}_by_transform"], t)]
+        lines.append(f"| {t} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def baseline_transform_table(metrics: dict) -> str:
-    names = list(metrics["holdout"])
-    head = "| transform | " + " | ".join(
-        f"{n} {metrics['baseline']} | {n} {metrics['model']}" for n in names) + " |"
-    lines = [head, "|---|" + "---|---|" * len(names)]
-    first = metrics["holdout"][names[0]]["model_by_transform"] if names else {}
-    for t in sorted(k for k in first if k != "all"):
-        cells = []
-        for n in names:
-            h = metrics["holdout"][n]
-            cells += [_rec(h["baseline_by_transform"], t), _rec(h["model_by_transform"], t)]
-        lines.append(f"| {t} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return _transforms_side_by_side(metrics, "baseline", "model",
+                                    (metrics["baseline"], metrics["model"]))
 
 
 def _baseline_part(metrics: dict) -> list[str]:
@@ -77,17 +80,7 @@ def _baseline_part(metrics: dict) -> list[str]:
 
 
 def transform_table(metrics: dict) -> str:
-    names = list(metrics["holdout"])
-    head = "| transform | " + " | ".join(f"{n} rules | {n} model" for n in names) + " |"
-    lines = [head, "|---|" + "---|---|" * len(names)]
-    first = metrics["holdout"][names[0]]["model_by_transform"] if names else {}
-    for t in sorted(k for k in first if k != "all"):
-        cells = []
-        for n in names:
-            h = metrics["holdout"][n]
-            cells += [_rec(h["rules_by_transform"], t), _rec(h["model_by_transform"], t)]
-        lines.append(f"| {t} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return _transforms_side_by_side(metrics, "rules", "model", ("rules", "model"))
 
 
 def calibration_table(metrics: dict) -> str:

@@ -4,7 +4,6 @@ past 2^31; downgrading narrows them again."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -13,10 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DataError
 
-from service.kit.db import normalize_database_url
 from service.kit.migrate import alembic_config, pending_revisions, upgrade
 from service.migrations.versions.ids64_0001_bigint_ids import COLUMNS, down_revision
-from tests.conftest import POSTGRES_ADMIN_URL, unavailable
+from tests.conftest import throwaway_postgres
 
 PRODUCT = ("INSERT INTO catalog_products (brand, brand_key, name, sku, list_price, currency, "
            "authorized_seller_ids, created_at, updated_at) VALUES ('B', 'b', 'N', :sku, 1, 'USD', "
@@ -27,22 +25,8 @@ IMAGE = ("INSERT INTO catalog_images (product_id, sha256, byte_size, format, wid
 
 @pytest.fixture
 def empty_postgres() -> Iterator[str]:
-    admin_url = normalize_database_url(POSTGRES_ADMIN_URL)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        unavailable("PostgreSQL at " + POSTGRES_ADMIN_URL, type(exc).__name__)
-    name = f"trustd_ids64_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres("trustd_ids64") as url:
+        yield url
 
 
 def column_types(conn) -> dict[tuple[str, str], str]:
