@@ -95,7 +95,9 @@ def _limits(settings: Settings) -> Any:
                        min_side=settings.min_image_side)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API runs an event loop in this thread while it is open, and
+# a later test that starts its own (asyncio.run) must not find one running.
+@pytest.fixture(scope="package")
 def browser(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
