@@ -141,6 +141,7 @@ def queue_page(request: Request, viewer: SignedIn, runtime: ConsoleDep, session:
     view = service.queue_view(session, viewer.person, query, utcnow(), runtime.counts)
     return render(runtime, "queue.html", viewer.lang, viewer,
                   {"view": view, "query": query, "now": utcnow(), "levels": service.LEVELS,
+                   "next_queue": query.queue,
                    "ages": service.AGES, "empty": request.query_params.get("empty") == "1",
                    "bulk": _bulk_result(request)})
 

@@ -82,6 +82,13 @@ def test_a_moderator_decides_with_keys_only_and_lands_on_the_next_item(new_page,
     decided = _item(served, first_id)
     assert (decided.status, decided.decision) == ("decided", "remove")
     assert _item(served, following).lease_holder_name == "keys-mod"
+    page.go_back()  # the decided item again, as a whole page
+    page.wait_for_url(f"{served.url}/console/items/{first_id}")
+    page.wait_for_selector(f"main[data-item-id='{first_id}']")
+    assert page.locator("#sign-out").count() == 1 and page.locator("#decide").count() == 0
+    page.go_forward()
+    page.wait_for_selector(f"main[data-item-id='{following}']")
+    assert page.locator("#sign-out").count() == 1
     page.keyboard.press("?")
     assert page.locator("#help").is_visible()
     page.keyboard.press("Escape")
