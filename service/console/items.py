@@ -47,7 +47,13 @@ def _item_page(request: Request, runtime: ConsoleRuntime, viewer: Viewer, sessio
 @router.get("/items/{item_id}")
 def item_page(item_id: int, request: Request, viewer: SignedIn, runtime: ConsoleDep,
               session: SessionDep) -> Response:
-    return _item_page(request, runtime, viewer, session, item_id)
+    try:
+        return _item_page(request, runtime, viewer, session, item_id)
+    except NotFound as exc:  # a page for people; htmx and scripts get the JSON error
+        if _is_htmx(request):
+            raise
+        return render(runtime, "error.html", viewer.lang, viewer, {"code": exc.code},
+                      status=exc.status_code)
 
 
 def _after_action(request: Request, runtime: ConsoleRuntime, viewer: Viewer,
