@@ -128,10 +128,12 @@ def test_two_moderators_never_hold_the_same_item(new_page, served):
     held_a, held_b = int(a.url.rsplit("/", 1)[1]), int(b.url.rsplit("/", 1)[1])
     assert held_a != held_b and {held_a, held_b} <= items
     b.goto(f"{served.url}/console/items/{held_a}")
+    b.keyboard.press("a")  # deciding what one does not hold is refused at once
+    b.locator("#flash").wait_for(state="visible")
+    assert "Claim the item first" in b.locator("#flash").inner_text()
     b.keyboard.press("c")  # try to take A's item
-    flash = b.locator("#flash")
-    flash.wait_for(state="visible")
-    assert "Another moderator holds this item" in flash.inner_text()
+    b.wait_for_function("document.querySelector('#flash').textContent"
+                        ".includes('Another moderator holds this item')")
     assert _item(served, held_a).lease_holder_name == "race-a"
 
 
