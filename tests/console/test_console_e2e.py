@@ -137,6 +137,28 @@ def test_two_moderators_never_hold_the_same_item(new_page, served):
     assert _item(served, held_a).lease_holder_name == "race-a"
 
 
+def test_bulk_decisions_from_the_queue_page(new_page, served):
+    person(served, "bulk-mod", platform="t-bulk")
+    items = [score(served, "t-bulk", f"bulk-{i}", [photo(30 + i)], COPY, 20) for i in range(3)]
+    page = new_page("bulk-mod")
+    for _ in range(2):  # j to a row, shift+tab back to its box, space ticks it
+        page.keyboard.press("j")
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+    ticked = page.locator("input[name=items]:checked").evaluate_all(
+        "boxes => boxes.map(b => Number(b.value))")
+    assert len(ticked) == 2
+    page.select_option("#bulk select[name=decision]", "remove")
+    page.select_option("#bulk select[name=reason]", "counterfeit")
+    page.focus("#bulk-submit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#bulk-result")
+    assert [_item(served, i).status for i in ticked] == ["decided", "decided"]
+    untouched = next(i for i in items if i not in ticked)
+    assert _item(served, untouched).status == "open"
+
+
 def test_the_matched_region_box_is_drawn_where_the_match_says(new_page, served):
     person(served, "grid-mod", platform="t-grid")
     item = score(served, "t-grid", "grid-1", [collage((501, 0, 502, 503))], COPY, 500)
