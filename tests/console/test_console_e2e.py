@@ -132,7 +132,7 @@ def test_two_moderators_never_hold_the_same_item(new_page, served):
     b.locator("#flash").wait_for(state="visible")
     assert "Claim the item first" in b.locator("#flash").inner_text()
     b.keyboard.press("c")  # try to take A's item
-    b.wait_for_function("document.querySelector('#flash').textContent"
+    b.wait_for_function("() => document.querySelector('#flash').textContent"
                         ".includes('Another moderator holds this item')")
     assert _item(served, held_a).lease_holder_name == "race-a"
 
