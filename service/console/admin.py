@@ -61,9 +61,10 @@ def audit_csv(viewer: SeniorViewer, state: StateDep,
             while True:
                 rows = _audit_rows(session, query, platform, 1000, after)
                 for r in rows:
-                    writer.writerow((r.id, r.created_at.isoformat(), r.item_id, r.platform_id,
-                                     r.listing_id, r.actor_name, r.action, r.decision or "",
-                                     " ".join(r.reason_codes or []), r.note or ""))
+                    writer.writerow((r.id, r.created_at.isoformat(), r.item_id,
+                                     _cell(r.platform_id), _cell(r.listing_id),
+                                     _cell(r.actor_name), r.action, r.decision or "",
+                                     " ".join(r.reason_codes or []), _cell(r.note or "")))
                 yield out.getvalue()
                 out.seek(0)
                 out.truncate()
@@ -73,6 +74,11 @@ def audit_csv(viewer: SeniorViewer, state: StateDep,
 
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="audit.csv"', "Cache-Control": "no-store"})
+
+
+def _cell(text: str) -> str:
+    """Text from platforms and people, made inert for spreadsheets (no formulas)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.get("/appeals")
@@ -121,12 +127,18 @@ def accounts_page(viewer: AdminViewer, runtime: ConsoleDep, session: SessionDep,
 
 
 @router.post("/accounts")
-def create_account(viewer: Acting, session: SessionDep,
+def create_account(viewer: Acting, runtime: ConsoleDep, session: SessionDep,
                    form: Annotated[AccountForm, Form()]) -> Response:
     if not viewer.person.admin:
         raise Forbidden("this page is for admins", code="admin_only")
-    people.create_person(session, form.username.strip(), form.role, form.password,
-                         form.platform)
+    try:
+        people.create_person(session, form.username.strip(), form.role, form.password,
+                             form.platform)
+    except DomainError as exc:  # shown on the form, with the status it carries
+        session.rollback()
+        return render(runtime, "accounts.html", viewer.lang, viewer, {
+            "people": repository.list_people(session), "error": exc.code, "created": None},
+            status=exc.status_code)
     session.commit()
     return RedirectResponse(f"/console/accounts?created={form.username.strip()}",
                             status_code=303, headers=HEADERS)
@@ -136,6 +148,8 @@ def create_account(viewer: Acting, session: SessionDep,
 def disable_account(person_id: int, viewer: Acting, session: SessionDep) -> Response:
     if not viewer.person.admin:
         raise Forbidden("this page is for admins", code="admin_only")
+    if person_id == viewer.person.id:
+        raise Forbidden("an admin cannot disable their own account", code="own_account")
     people.disable_person(session, person_id, utcnow())
     session.commit()
     return RedirectResponse("/console/accounts", status_code=303, headers=HEADERS)

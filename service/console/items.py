@@ -26,15 +26,20 @@ PHOTO_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options":
 
 
 def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
+    """An htmx swap wants the item's <main> alone; a history restore (back button) wants the
+    whole page, as a first visit does."""
+    return (request.headers.get("hx-request") == "true"
+            and request.headers.get("hx-history-restore-request") != "true")
 
 
 def _item_page(request: Request, runtime: ConsoleRuntime, viewer: Viewer, session: SessionDep,
-               item_id: int, notice: str | None = None) -> Response:
+               item_id: int) -> Response:
     item = service.visible_item(session, item_id, viewer.person)
     view = service.item_view(session, item, viewer.person, runtime.boxes, utcnow())
     template = "_item.html" if _is_htmx(request) else "item.html"
-    return render(runtime, template, viewer.lang, viewer, {"view": view, "notice": notice},
+    next_queue = item.queue if viewer.person.senior else "standard"
+    return render(runtime, template, viewer.lang, viewer,
+                  {"view": view, "next_queue": next_queue},
                   headers={"HX-Push-Url": f"/console/items/{item_id}"}
                   if _is_htmx(request) else None)
 
@@ -42,7 +47,13 @@ def _item_page(request: Request, runtime: ConsoleRuntime, viewer: Viewer, sessio
 @router.get("/items/{item_id}")
 def item_page(item_id: int, request: Request, viewer: SignedIn, runtime: ConsoleDep,
               session: SessionDep) -> Response:
-    return _item_page(request, runtime, viewer, session, item_id)
+    try:
+        return _item_page(request, runtime, viewer, session, item_id)
+    except NotFound as exc:  # a page for people; htmx and scripts get the JSON error
+        if _is_htmx(request):
+            raise
+        return render(runtime, "error.html", viewer.lang, viewer, {"code": exc.code},
+                      status=exc.status_code)
 
 
 def _after_action(request: Request, runtime: ConsoleRuntime, viewer: Viewer,

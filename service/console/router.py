@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from models.risk.scoring import REASON_CODES
 from service.console import assets, people, service
 from service.console.i18n import LANG_COOKIE, LANGUAGES
 from service.console.runtime import ConsoleDep
@@ -141,6 +142,7 @@ def queue_page(request: Request, viewer: SignedIn, runtime: ConsoleDep, session:
     view = service.queue_view(session, viewer.person, query, utcnow(), runtime.counts)
     return render(runtime, "queue.html", viewer.lang, viewer,
                   {"view": view, "query": query, "now": utcnow(), "levels": service.LEVELS,
+                   "next_queue": query.queue, "reason_codes": REASON_CODES,
                    "ages": service.AGES, "empty": request.query_params.get("empty") == "1",
                    "bulk": _bulk_result(request)})
 

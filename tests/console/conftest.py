@@ -148,8 +148,12 @@ def sign_in(page: Any, base: str, username: str) -> None:
 
 @pytest.fixture
 def new_page(browser: Any, served: Served) -> Iterator[Any]:
-    """new_page(username, locale="en", viewport=(w, h)): a signed-in page in its own context."""
+    """new_page(username, locale="en", viewport=(w, h)): a signed-in page in its own context.
+
+    Every page is watched for Content-Security-Policy refusals: a test fails when the
+    browser blocked any script or style of the console."""
     contexts = []
+    refused: list[str] = []
 
     def make(username: str | None = None, locale: str = "en",
              viewport: tuple[int, int] = (1440, 900)) -> Any:
@@ -157,6 +161,8 @@ def new_page(browser: Any, served: Served) -> Iterator[Any]:
             "width": viewport[0], "height": viewport[1]})
         contexts.append(context)
         page = context.new_page()
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
         page.set_default_timeout(15_000)
         if username:
             sign_in(page, served.url, username)
@@ -165,3 +171,4 @@ def new_page(browser: Any, served: Served) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], refused

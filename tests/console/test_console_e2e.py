@@ -41,6 +41,25 @@ def test_sign_in_and_sign_out(new_page, served):
     assert page.url.endswith("/console/sign-in")
 
 
+def test_api_docs_render_without_internet(new_page, served):
+    page = new_page()
+    outside: list[str] = []
+
+    def local_only(route):
+        if route.request.url.startswith(served.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", local_only)
+    page.goto(f"{served.url}/docs")
+    page.wait_for_selector(".swagger-ui .title")
+    assert "trustd" in page.locator(".swagger-ui .title").inner_text()
+    assert page.locator(".opblock").count() > 10  # the operations are listed
+    assert outside == []
+
+
 def test_csrf_is_refused_without_the_token(new_page, served):
     person(served, "csrf-mod", platform="t-csrf")
     item = score(served, "t-csrf", "csrf-1", [photo(40)], COPY, 300)
@@ -82,6 +101,13 @@ def test_a_moderator_decides_with_keys_only_and_lands_on_the_next_item(new_page,
     decided = _item(served, first_id)
     assert (decided.status, decided.decision) == ("decided", "remove")
     assert _item(served, following).lease_holder_name == "keys-mod"
+    page.go_back()  # the decided item again, as a whole page
+    page.wait_for_url(f"{served.url}/console/items/{first_id}")
+    page.wait_for_selector(f"main[data-item-id='{first_id}']")
+    assert page.locator("#sign-out").count() == 1 and page.locator("#decide").count() == 0
+    page.go_forward()
+    page.wait_for_selector(f"main[data-item-id='{following}']")
+    assert page.locator("#sign-out").count() == 1
     page.keyboard.press("?")
     assert page.locator("#help").is_visible()
     page.keyboard.press("Escape")
@@ -102,11 +128,35 @@ def test_two_moderators_never_hold_the_same_item(new_page, served):
     held_a, held_b = int(a.url.rsplit("/", 1)[1]), int(b.url.rsplit("/", 1)[1])
     assert held_a != held_b and {held_a, held_b} <= items
     b.goto(f"{served.url}/console/items/{held_a}")
+    b.keyboard.press("a")  # deciding what one does not hold is refused at once
+    b.locator("#flash").wait_for(state="visible")
+    assert "Claim the item first" in b.locator("#flash").inner_text()
     b.keyboard.press("c")  # try to take A's item
-    flash = b.locator("#flash")
-    flash.wait_for(state="visible")
-    assert "Another moderator holds this item" in flash.inner_text()
+    b.wait_for_function("() => document.querySelector('#flash').textContent"
+                        ".includes('Another moderator holds this item')")
     assert _item(served, held_a).lease_holder_name == "race-a"
+
+
+def test_bulk_decisions_from_the_queue_page(new_page, served):
+    person(served, "bulk-mod", platform="t-bulk")
+    items = [score(served, "t-bulk", f"bulk-{i}", [photo(30 + i)], COPY, 20) for i in range(3)]
+    page = new_page("bulk-mod")
+    for _ in range(2):  # j to a row, shift+tab back to its box, space ticks it
+        page.keyboard.press("j")
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+    ticked = page.locator("input[name=items]:checked").evaluate_all(
+        "boxes => boxes.map(b => Number(b.value))")
+    assert len(ticked) == 2
+    page.select_option("#bulk select[name=decision]", "remove")
+    page.select_option("#bulk select[name=reason]", "counterfeit")
+    page.focus("#bulk-submit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#bulk-result")
+    assert [_item(served, i).status for i in ticked] == ["decided", "decided"]
+    untouched = next(i for i in items if i not in ticked)
+    assert _item(served, untouched).status == "open"
 
 
 def test_the_matched_region_box_is_drawn_where_the_match_says(new_page, served):
@@ -213,12 +263,14 @@ def test_screenshots_of_the_queue_and_item_pages(new_page, served, viewport):
     for lang in ("zh-CN", "en"):
         page = new_page("shots-mod", locale=lang, viewport=viewport)
         suffix = "" if lang == "zh-CN" else "-en"
-        page.screenshot(path=str(REPORTS / f"queue-{name}{suffix}.png"), full_page=True)
+        page.screenshot(path=str(REPORTS / f"queue-{name}{suffix}.png"), full_page=True,
+                        caret="initial")  # "hide" injects a style the CSP refuses
         page.keyboard.press("n")
         page.wait_for_url(re.compile(r"/console/items/\d+$"))
         page.keyboard.press("j")
         page.wait_for_timeout(300)  # let the reveal transition finish
-        page.screenshot(path=str(REPORTS / f"item-{name}{suffix}.png"))  # what a moderator sees
+        page.screenshot(path=str(REPORTS / f"item-{name}{suffix}.png"),  # what a moderator sees
+                        caret="initial")
         page.keyboard.press("u")  # release, so the next language takes the same item
         page.wait_for_selector("#claim")
     assert (REPORTS / f"queue-{name}.png").stat().st_size > 10_000

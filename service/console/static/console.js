@@ -18,6 +18,11 @@
     flash.timer = setTimeout(() => { box.hidden = true; }, 6000);
   }
 
+  function errorText(code) {
+    const texts = $("#error-texts");
+    return (texts && texts.dataset[code]) || code;
+  }
+
   function startLease() {
     clearInterval(leaseTimer);
     const el = $("#lease-left");
@@ -59,7 +64,8 @@
   function decide(key) {
     const form = $("#decide");
     const radio = form && $('input[name=decision][data-key="' + key + '"]', form);
-    if (!radio || radio.disabled || $("fieldset", form).disabled) return;
+    if (form && $("fieldset", form).disabled) { flash(errorText("not_lease_holder")); return; }
+    if (!radio || radio.disabled) return;
     radio.checked = true;
     const reason = $("#reason", form);
     const group = reason.selectedOptions[0] && reason.selectedOptions[0].parentElement;
@@ -126,8 +132,8 @@
     let text = ev.detail.xhr.statusText || String(ev.detail.xhr.status);
     try {
       const error = JSON.parse(ev.detail.xhr.responseText).error;
-      const texts = $("#error-texts");
-      text = (texts && texts.dataset[error.code]) || error.message;
+      const known = errorText(error.code);
+      text = known !== error.code ? known : error.message;
     } catch (e) { /* not JSON: keep the status */ }
     flash(text);
   });

@@ -26,6 +26,10 @@ def test_the_audit_log_filters_and_exports_csv(browser_for, make_item):
     a, b = make_item(), make_item()
     mod, token = browser_for("mod")
     _decide(mod, token, a, "remove", "counterfeit")
+    mod.post(f"/console/items/{b}/claim", headers={"X-CSRF-Token": token})
+    mod.post(f"/console/items/{b}/decide", data={
+        "csrf": token, "decision": "escalate", "reason": "needs_senior",
+        "note": "=HYPERLINK(\"http://x\")"})
     senior, _ = browser_for("senior")
     page = senior.get(f"/console/audit?item={a}&action=decision").text
     assert page.count('data-audit-id="') == 1 and ">mod<" in page
@@ -40,6 +44,9 @@ def test_the_audit_log_filters_and_exports_csv(browser_for, make_item):
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert [(r["item_id"], r["actor_name"], r["decision"], r["reason_codes"]) for r in rows] == [
         (str(a), "mod", "remove", "counterfeit")]
+    escalated = list(csv.DictReader(io.StringIO(
+        senior.get("/console/audit.csv?action=escalate").text)))
+    assert [r["note"] for r in escalated] == ["'=HYPERLINK(\"http://x\")"]  # inert text
     assert mod.get("/console/audit").status_code == 403  # moderators do not read it
     assert senior.get("/console/audit?item=zero").status_code == 422
 
@@ -76,6 +83,14 @@ def test_admins_manage_accounts(browser_for, session_factory):
     weak = boss.post("/console/accounts", data={
         "csrf": token, "username": "weak", "role": "moderator", "password": "short"})
     assert weak.status_code == 422
+    taken = boss.post("/console/accounts", data={
+        "csrf": token, "username": "mod", "role": "moderator",
+        "password": "a-long-enough-password"})
+    assert taken.status_code == 409 and 'id="account-error"' in taken.text
+    tenant_admin = boss.post("/console/accounts", data={
+        "csrf": token, "username": "tenant-boss", "role": "admin", "platform": "shop-a",
+        "password": "a-long-enough-password"})
+    assert tenant_admin.status_code == 422 and "not to a platform" in tenant_admin.text
     with session_factory() as session:
         newbie = check_password(session, "newbie", "a-long-enough-password")
         assert newbie is not None and newbie.platform_id == "shop-c"
@@ -85,6 +100,10 @@ def test_admins_manage_accounts(browser_for, session_factory):
     assert signed.get("/console/queue").status_code == 200
     boss.post(f"/console/accounts/{newbie_id}/disable", data={"csrf": token})
     assert signed.get("/console/queue", follow_redirects=False).status_code == 303  # out
+    with session_factory() as session:
+        boss_id = check_password(session, "boss", "correct horse battery").id
+    own = boss.post(f"/console/accounts/{boss_id}/disable", data={"csrf": token})
+    assert own.status_code == 403
     mod, mod_token = browser_for("mod")
     assert mod.get("/console/accounts").status_code == 403
     assert mod.post("/console/accounts", data={

@@ -90,7 +90,9 @@ def test_a_platform_moderator_sees_only_its_platform(browser_for, make_item):
     client, token = browser_for("shopb-mod")
     assert _rows(client.get("/console/queue").text) == [mine]
     assert _rows(client.get("/console/queue?platform=shop-a").text) == [mine]  # not widened
-    assert client.get(f"/console/items/{theirs}").status_code == 404
+    page = client.get(f"/console/items/{theirs}")
+    assert page.status_code == 404 and 'id="error-message"' in page.text
+    assert f"/console/items/{theirs}/photos" not in page.text
     assert client.get(f"/console/items/{theirs}/photos/0").status_code == 404
     refused = client.post(f"/console/items/{theirs}/claim", headers={"X-CSRF-Token": token})
     assert refused.status_code == 404
