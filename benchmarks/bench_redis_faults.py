@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks.fault_harness import (
+    FAST_RECOVERY,
     REPO,
     RedisServer,
     Traffic,
@@ -27,8 +28,6 @@ from benchmarks.fault_harness import (
     wait_until,
 )
 
-FAST_RECOVERY = {"TRUST_REDIS_TIMEOUT_SECONDS": "0.5", "TRUST_REDIS_RETRY_SECONDS": "1",
-                 "TRUST_DEEP_CHECK_REQUEUE_SECONDS": "2"}
 DRAIN_TIMEOUT = 180.0
 
 

@@ -30,6 +30,11 @@ REPO = Path(__file__).resolve().parents[1]
 FAMILIES = ("score", "feedback", "badge")
 READY_STREAK = 40
 
+# Settings of a deployment under fault: Redis is given up quickly and tried again soon,
+# and lost deep checks are re-queued within seconds.
+FAST_RECOVERY = {"TRUST_REDIS_TIMEOUT_SECONDS": "0.5", "TRUST_REDIS_RETRY_SECONDS": "1",
+                 "TRUST_DEEP_CHECK_REQUEUE_SECONDS": "2"}
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 import pytest
 
 from benchmarks.fault_harness import (
+    FAST_RECOVERY,
     Deployment,
     RedisServer,
     Traffic,
@@ -30,8 +31,6 @@ from benchmarks.fault_harness import (
 )
 from tests.conftest import unavailable
 
-FAST_RECOVERY = {"TRUST_REDIS_TIMEOUT_SECONDS": "0.5", "TRUST_REDIS_RETRY_SECONDS": "1",
-                 "TRUST_DEEP_CHECK_REQUEUE_SECONDS": "2"}
 MIN_2XX = 0.99  # the target: scores, feedback and badges while Redis is down
 DRAIN_TIMEOUT = 120.0  # generous: the figure is printed; the target is 60 s
 
