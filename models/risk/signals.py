@@ -75,6 +75,40 @@ class SellerSignal:
 
 
 @dataclass(frozen=True)
+class BankMatch:
+    """A listing photo matched to a known-counterfeit bank entry: a photo of a listing that
+    moderators removed as counterfeit, which matched no catalog photo (service/banks)."""
+
+    entry_id: str
+    confidence: float  # calibrated match confidence in [0, 1]
+    bank: str  # the bank's name (its owner platform's, or an imported list's)
+    photo_index: int | None = None  # which of the listing's photos matched
+    review_item_id: str | None = None  # the decision the entry came from; None when imported
+    decided_at: str | None = None  # ISO 8601, when that decision was made
+
+
+@dataclass(frozen=True)
+class SellerLink:
+    """Another seller this listing's seller shares rare photos or near-identical captions
+    with, who has a confirmed counterfeit (service/networks)."""
+
+    seller: str  # the linked seller's pseudonym, never the platform's raw id
+    kind: str  # photo / caption
+    shared: int  # how many rare photos or captions the two share
+    confirmed_counterfeits: int
+    listing_id: str | None = None  # a listing of the linked seller that shares it
+
+
+@dataclass(frozen=True)
+class LinkedCounterfeit:
+    """This listing reuses rare photos or a caption of sellers with confirmed counterfeits.
+    `strength` in [0, 1] is already bounded (saturating in the links' count and evidence)."""
+
+    strength: float
+    links: tuple[SellerLink, ...] = ()
+
+
+@dataclass(frozen=True)
 class ListingSignals:
     """Everything the scorer knows about one listing.
 
@@ -94,3 +128,7 @@ class ListingSignals:
     seller_authorized_brands: frozenset[str] = field(default_factory=frozenset)
     # Only when no catalog photo identified the product (its list price is the reference then).
     brand_price: BrandPriceSignal | None = None
+    # Photos matching the platform's (and its shared) known-counterfeit banks.
+    bank_matches: tuple[BankMatch, ...] = ()
+    # None: no link to a seller with a confirmed counterfeit (or links not computed).
+    linked_counterfeit: LinkedCounterfeit | None = None
