@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     console_signin_rate_limit: str = "10/minute;100/hour"  # per client address, per user name
     console_break_minutes: int = Field(default=90, gt=0)  # wellness: suggest a break after
 
+    # Supplier networks: look listings up in the known-counterfeit banks and score links to
+    # sellers with confirmed counterfeits. Off, listings are judged alone (the baseline the
+    # supplier-network evaluation measures against); banks still enrol and appeals still
+    # withdraw, so turning it back on loses nothing.
+    supplier_signals_enabled: bool = True
+
     @model_validator(mode="after")
     def _refuse_weak_secrets_outside_dev(self) -> Settings:
         if self.env == "prod" and self.admin_key is not None:
