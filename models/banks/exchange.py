@@ -175,10 +175,15 @@ def _lines(data: bytes) -> list[str]:
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
+    out = []
     for number, line in enumerate(lines, 1):
         if len(line) > MAX_LINE_CHARS:
             raise ExchangeFormatError(number, f"line is {len(line)} characters, over the cap of {MAX_LINE_CHARS}")
-    return [line.removesuffix("\r") for line in lines]
+        line = line.removesuffix("\r")
+        if "\r" in line:
+            raise ExchangeFormatError(number, "a carriage return inside the line: end lines with \\n or \\r\\n")
+        out.append(line)
+    return out
 
 
 def _content(lines: list[str]) -> Iterator[tuple[int, str]]:
