@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trustdata.copydetect.sources import product_shot
 
-from models.banks import exchange
+from models.banks import exchange, exchange_formats
 from models.banks.exchange import (
     CSV_COLUMNS,
     HEX_CHARS,
@@ -229,7 +229,7 @@ def test_encoding_problems_name_their_line() -> None:
 
 def test_oversize_input_line_and_count_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     body = "".join(f"pdq {i:064x}\n" for i in range(10)).encode()  # 69 bytes a line
-    monkeypatch.setattr(exchange, "MAX_INPUT_BYTES", 69 * 3 + 10)
+    monkeypatch.setattr(exchange_formats, "MAX_INPUT_BYTES", 69 * 3 + 10)
     with pytest.raises(ExchangeFormatError, match=r"^line 4: input is 690 bytes, over the cap"):
         read_signals(body)
     monkeypatch.undo()
