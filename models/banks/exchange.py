@@ -26,20 +26,24 @@ ThreatExchange has no 64-bit pHash signal type: ``phash`` is this service's name
 
 Formats (``fmt``): ``csv`` (read and write; canonical), ``lines`` (read and write), ``pdq_hasher``
 and ``hma_te`` (read only); ``auto`` tells them apart from the first content line by the rules
-in ``detect_format``. The canonical form is the ThreatExchange CLI's CSV because it
-is the one exchange format that carries tags and metadata (decision time, review item) and any
-CSV tool or the CLI's own consumers read it; its first five columns are exactly the CLI's, and
-each metadata key gets a further column. ``lines`` is what the local file exchange reads, so it
+in ``detect_format``. The canonical form is the ThreatExchange CLI's CSV: it is the
+one of these formats that carries tags and metadata (decision time, review item), any CSV tool
+reads it, and a file the CLI exported reads in unchanged; its first five columns are exactly
+the CLI's, and each metadata key gets a further column. ``lines`` is what the local file exchange reads, so it
 is the form to give HMA or the CLI, at the cost of the metadata.
 
 Rules common to every format, read side: UTF-8 (a leading BOM is dropped), ``\\n`` or ``\\r\\n``
 line ends, one record a physical line (so every error names its line), blank lines and lines
 starting with ``#`` skipped, hex accepted in either case and stored lowercase, a repeated
 (signal type, hash) keeps its first line. Caps: ``MAX_INPUT_BYTES``, ``MAX_SIGNALS``,
-``MAX_LINE_CHARS``, and the tag/metadata caps below. The canonical writer sorts by
+``MAX_LINE_CHARS`` and the tag and metadata caps (models.banks.exchange_formats). The canonical writer sorts by
 (signal type, hash), sorts tags and metadata columns, and writes ``\\n`` line ends, so
 ``write_signals(read_signals(write_signals(x))) == write_signals(x)`` byte for byte.
+
+Reading is not judging: a CLI row whose category is NEGATIVE_CLASS (someone's false positive)
+or a PDQ whose quality is under 50 is returned like any other, and the importer decides.
 """
+
 from __future__ import annotations
 
 import csv
