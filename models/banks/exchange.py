@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -126,14 +127,14 @@ def _check_value(signal_type: str, value: str) -> None:
     if not isinstance(value, str) or len(value) != want:
         got = len(value) if isinstance(value, str) else type(value).__name__
         raise ValueError(f"a {signal_type} hash is {want} hex characters, got {got}")
-    bad = next((c for c in value if c not in HEX), None)
-    if bad is not None:
+    if not HEX.issuperset(value):
+        bad = next(c for c in value if c not in HEX)
         raise ValueError(f"{signal_type} hash has {bad!r}, not a lowercase hex digit")
 
 
-def _has_control(text: str) -> bool:
-    """C0/C1 controls (line breaks among them) and lone surrogates, which UTF-8 cannot hold."""
-    return any(ord(c) < 32 or 127 <= ord(c) < 160 or 0xD800 <= ord(c) < 0xE000 for c in text)
+# C0/C1 controls (line breaks among them) and lone surrogates, which UTF-8 cannot hold.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SPACE_OR_CONTROL = re.compile(f"\\s|{_CONTROL.pattern}")
 
 
 def _checked_tags(tags: Sequence[str]) -> tuple[str, ...]:
@@ -145,7 +146,7 @@ def _checked_tags(tags: Sequence[str]) -> tuple[str, ...]:
     for tag in unique:
         if not tag or len(tag) > MAX_TAG_CHARS:
             raise ValueError(f"tag {tag!r} must be 1-{MAX_TAG_CHARS} characters")
-        if any(c.isspace() for c in tag) or _has_control(tag):
+        if _SPACE_OR_CONTROL.search(tag):
             raise ValueError(f"tag {tag!r} has a space or control character")
     return tuple(unique)
 
@@ -163,7 +164,7 @@ def _checked_meta(signal_type: str, meta: dict[str, str]) -> dict[str, str]:
             raise ValueError(f"metadata key {key!r} names a fixed column")
         if not isinstance(value, str) or not value or len(value) > MAX_META_VALUE_CHARS:
             raise ValueError(f"metadata {key!r} must be a string of 1-{MAX_META_VALUE_CHARS} characters")
-        if _has_control(value):
+        if _CONTROL.search(value):
             raise ValueError(f"metadata {key!r} has a control character (line breaks included)")
     quality = meta.get(QUALITY_KEY)
     if quality is not None:

@@ -85,6 +85,8 @@ def _content(lines: list[str]) -> Iterator[tuple[int, str]]:
 
 
 def _cells(number: int, line: str) -> list[str]:
+    if '"' not in line:  # without quotes a CSV line is its commas (CR and LF are refused earlier)
+        return line.split(",")
     try:
         return next(csv.reader([line], strict=True))
     except csv.Error as exc:
