@@ -92,7 +92,7 @@ class SellerLink:
     """Another seller this listing's seller shares rare photos or near-identical captions
     with, who has a confirmed counterfeit (service/networks)."""
 
-    seller: str  # the linked seller's pseudonym, never the platform's raw id
+    seller: str  # the platform's own id of the linked seller: links never cross platforms
     kind: str  # photo / caption
     shared: int  # how many rare photos or captions the two share
     confirmed_counterfeits: int
