@@ -86,10 +86,13 @@ def decide(risk: float, thresholds: RiskThresholds = DEFAULT_THRESHOLDS) -> Deci
 
 
 # Features that ground a block by themselves: the official photo by an unauthorized seller,
-# a price far below the identified product's list price, confirmed counterfeits.
+# a price far below the identified product's list price, confirmed counterfeits, a photo
+# moderators already removed as counterfeit. (A link to a confirmed seller does not: it is
+# a shared photo or caption, which may be a stock photo under the rarity cap.)
 GROUNDING_FEATURES = ("official_photo_unauthorized_below_list",
                       "official_photo_unauthorized_price_hidden", "price_far_below_list",
-                      "price_implausibly_low", "seller_confirmed_counterfeits")
+                      "price_implausibly_low", "seller_confirmed_counterfeits",
+                      "known_counterfeit_photo")
 # Lexicon categories that say outright the goods are copies (1:1, 高仿, replica).
 EXPLICIT_LANGUAGE = frozenset({"quality_grade", "replica_term"})
 
