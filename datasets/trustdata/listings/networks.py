@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 # Share of each counterfeit archetype's sellers who are agents of a supplier network.
 NETWORK_SHARE = {"counterfeit_overt": 0.65, "counterfeit_evasive": 0.6, "counterfeit_mixed": 0.5}
-MEAN_NETWORK_SIZE = 12
+COUNTERFEIT_ARCHETYPES = frozenset(NETWORK_SHARE)
+MEAN_NETWORK_SIZE = 6
 UNKNOWN_NETWORK_SHARE = 0.3  # networks moderators have not confirmed a listing of yet
 MEAN_KNOWN_DAYS = 90.0
 MAX_KNOWN_DAYS = 720.0
@@ -40,11 +41,17 @@ EDITED_KINDS = frozenset({"counterfeit_evasive", "counterfeit_mixed"})
 EDITED_BANK_RECALL = 0.75
 # The genuine stock of a network agent rarely shares the network's photos; its captions may.
 GENUINE_STOCK_LINK_FACTOR = 0.15
-# False signals on listings of sellers outside any (known) network, per listing.
-WRONGLY_BANKED_RATE = 0.0015  # a photo banked by mistake, its appeal not yet decided
-NEAR_COLLISION_RATE = 0.003  # a similar-looking shot just above the bank's threshold
-BANKED_OFFICIAL_PHOTO_RATE = 0.02  # of official photos of products the catalog lacks
-STOCK_PHOTO_LINK_RATE = 0.012
+# Outside known networks. A seller with a confirmed counterfeit re-posts photos of the
+# removed listing, which are banked: right for a lone counterfeiter, wrong for an honest
+# seller a moderator removed by mistake (the world's honest sellers with a confirmed
+# counterfeit), until the appeal overturns it.
+OWN_REMOVED_PHOTO_REUSE = 0.4  # of that seller's listings
+NEAR_COLLISION_RATE = 0.003  # per listing: a similar-looking shot just above the threshold
+BANKED_OFFICIAL_PHOTO_RATE = 0.01  # of official photos of products the catalog lacks
+# Sellers one of whose stock photos slipped under the rarity cap and links them to a seller
+# with a confirmed counterfeit (twice the share issue 21 allows), and their listings with it.
+STOCK_PHOTO_LINKED_SELLERS = 0.01
+STOCK_PHOTO_LISTING_SHARE = 0.4
 # Link strength: saturating in the evidence, as the seller-link scorer bounds it to [0, 1].
 LINK_STRENGTH_SCALE = 0.25
 LINK_KIND_WEIGHT = {"photo": 1.0, "caption": 0.5}
@@ -80,6 +87,9 @@ def assign_networks(sellers: list[Seller], seed: int) -> dict[str, Network]:
             networks[network_id] = Network(network_id, split, round(known, 1))
         for seller in members:
             seller.network = rng.choices(ids, weights)[0]
+    for seller in sellers:
+        seller.stock_photo_link = (seller.network is None
+                                   and rng.random() < STOCK_PHOTO_LINKED_SELLERS)
     return networks
 
 
@@ -131,8 +141,9 @@ def _links(rng: random.Random, count: int, shared: tuple[int, int],
     return {"strength": link_strength(links), "links": links}
 
 
-def network_signals(rng: random.Random, network: Network | None, kind: str, label: int,
-                    photos: int, unenrolled_official_use: float = 0.0) -> dict[str, Any]:
+def network_signals(rng: random.Random, seller: Seller, network: Network | None, kind: str,
+                    label: int, photos: int,
+                    unenrolled_official_use: float = 0.0) -> dict[str, Any]:
     """`bank_matches` and `linked_counterfeit` of one listing (before label noise).
 
     `unenrolled_official_use`: the chance this listing shows an official photo of a product
@@ -156,12 +167,16 @@ def network_signals(rng: random.Random, network: Network | None, kind: str, labe
             linked = _links(rng, 1, (1, 2), 0.4, 0.0)
     else:
         if photos > 0:
+            # (A mixed seller's genuine stock has its own photos, not the removed fake's.)
+            own_removed = (seller.confirmed_counterfeits > 0
+                           and (label or seller.archetype not in COUNTERFEIT_ARCHETYPES)
+                           and rng.random() < OWN_REMOVED_PHOTO_REUSE)
             banked_official = (rng.random()
                                < unenrolled_official_use * BANKED_OFFICIAL_PHOTO_RATE)
-            if banked_official or rng.random() < WRONGLY_BANKED_RATE:
-                bank = _bank_matches(rng, photos, (8.0, 2.0), 0.1, 365.0)
+            if own_removed or banked_official:
+                bank = _bank_matches(rng, photos, (8.0, 2.0), 0.2, 365.0)
             elif rng.random() < NEAR_COLLISION_RATE:
                 bank = _bank_matches(rng, photos, (2.0, 5.0), 0.0, 365.0)
-        if rng.random() < STOCK_PHOTO_LINK_RATE:
-            linked = _links(rng, 1, (1, 1), 0.2, 0.8 if photos > 0 else 0.0)
+        if seller.stock_photo_link and photos > 0 and rng.random() < STOCK_PHOTO_LISTING_SHARE:
+            linked = _links(rng, 1, (1, 1), 0.2, 1.0)
     return {"bank_matches": bank, "linked_counterfeit": linked}

@@ -244,8 +244,9 @@ def make_listing(rng: random.Random, world: World, seller: Seller, index: int,
         if product is not None and not product.enrolled:
             unenrolled_official = min(0.95, OFFICIAL_PHOTO.get(kind, 0.0)
                                       * seller.habits["official_photo"])
-        network = network_signals(network_rng, world.networks.get(seller.network or ""),
-                                  kind, label, photos, unenrolled_official)
+        network = network_signals(network_rng, seller,
+                                  world.networks.get(seller.network or ""), kind, label,
+                                  photos, unenrolled_official)
     flipped = rng.random() < LABEL_NOISE
     if flipped:
         label = 1 - label

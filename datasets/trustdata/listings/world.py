@@ -64,6 +64,7 @@ class Seller:
     counterfeit_reports: int
     habits: dict[str, float] = field(default_factory=dict)
     network: str | None = None  # the supplier network the seller is an agent of
+    stock_photo_link: bool = False  # a stock photo links them to a confirmed seller
 
 
 @dataclass

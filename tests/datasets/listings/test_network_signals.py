@@ -10,7 +10,7 @@ from trustdata.listings.build import build
 from trustdata.listings.io import load_split, to_signals
 from trustdata.listings.networks import Network, link_strength, network_signals
 from trustdata.listings.simulate import make_listings
-from trustdata.listings.world import ARCHETYPES, make_world
+from trustdata.listings.world import ARCHETYPES, Seller, make_world
 
 NETWORK_KEYS = ("bank_matches", "linked_counterfeit")
 
@@ -69,7 +69,10 @@ def test_coverage_grows_with_how_long_the_network_is_known() -> None:
     def banked(days: float) -> float:
         rng = random.Random(1)
         network = Network("n", "train", days)
-        draws = [network_signals(rng, network, "counterfeit_overt", 1, 4) for _ in range(2000)]
+        seller = Seller("s", "counterfeit_overt", "train", [], [], 10, 0.8, 5, True, 0, 0,
+                        network="n")
+        draws = [network_signals(rng, seller, network, "counterfeit_overt", 1, 4)
+                 for _ in range(2000)]
         return sum(bool(d["bank_matches"]) for d in draws) / len(draws)
 
     unknown, fresh, old = banked(0.0), banked(10.0), banked(300.0)
@@ -120,3 +123,18 @@ def test_build_reports_network_signals_or_leaves_them_out(tmp_path) -> None:
     assert "network_signals" not in plain["train"]
     rows = load_split(tmp_path / "without", "train")
     assert rows and all(not set(NETWORK_KEYS) & set(r) for r in rows)
+
+
+def test_false_links_belong_to_the_few_honest_sellers_a_stock_photo_links() -> None:
+    world, records = world_and_records(seed=4, sellers=1500)
+    sellers = {s.seller_id: s for s in world.sellers}
+    honest = [s for s in world.sellers if not ARCHETYPES[s.archetype][1]]
+    linked_sellers = {s.seller_id for s in honest if s.stock_photo_link}
+    assert 0 < len(linked_sellers) / len(honest) < 0.03
+    for record in records:
+        if record["linked_counterfeit"] and not ARCHETYPES[record["archetype"]][1]:
+            assert record["seller_id"] in linked_sellers
+            assert sellers[record["seller_id"]].network is None
+            # One shared photo with one seller: weak, whatever that seller's record.
+            assert [link["shared"] for link in record["linked_counterfeit"]["links"]] == [1]
+            assert record["linked_counterfeit"]["strength"] < 0.6
