@@ -36,9 +36,15 @@ MAX_KNOWN_DAYS = 720.0
 # remove listings; links need only one confirmed seller sharing a photo, so come sooner.
 BANK_MAX, BANK_SCALE_DAYS = 0.85, 60.0
 LINK_MAX, LINK_SCALE_DAYS = 0.9, 40.0
-# Cropped, gridded and screenshotted photos: fewer bank hits, weaker confidences.
+# Cropped, gridded and screenshotted photos: fewer bank hits, somewhat weaker confidences.
 EDITED_KINDS = frozenset({"counterfeit_evasive", "counterfeit_mixed"})
 EDITED_BANK_RECALL = 0.75
+# Beta parameters of bank-match confidences. They are calibrated (how sure the matcher is that
+# it is the same photo), so a repost of the very photo scores high whether the entry is right
+# or wrong, and a near collision that just clears the threshold scores low.
+SAME_PHOTO_CONFIDENCE = (9.0, 1.5)  # mean 0.86
+EDITED_PHOTO_CONFIDENCE = (6.0, 1.5)  # mean 0.80
+NEAR_COLLISION_CONFIDENCE = (1.5, 6.0)  # mean 0.20
 # The genuine stock of a network agent rarely shares the network's photos; its captions may.
 GENUINE_STOCK_LINK_FACTOR = 0.15
 # Outside known networks. A seller with a confirmed counterfeit re-posts photos of the
@@ -46,6 +52,9 @@ GENUINE_STOCK_LINK_FACTOR = 0.15
 # seller a moderator removed by mistake (the world's honest sellers with a confirmed
 # counterfeit), until the appeal overturns it.
 OWN_REMOVED_PHOTO_REUSE = 0.4  # of that seller's listings
+# Of an honest seller's reposts of a wrongly removed listing's photos, those made before the
+# appeal overturns the decision (which takes the photos out of the bank).
+BEFORE_APPEAL_SHARE = 0.25
 NEAR_COLLISION_RATE = 0.003  # per listing: a similar-looking shot just above the threshold
 BANKED_OFFICIAL_PHOTO_RATE = 0.01  # of official photos of products the catalog lacks
 # Sellers one of whose stock photos slipped under the rarity cap and links them to a seller
@@ -157,7 +166,8 @@ def network_signals(rng: random.Random, seller: Seller, network: Network | None,
         edited = kind in EDITED_KINDS
         p_bank = _coverage(known, BANK_MAX, BANK_SCALE_DAYS)
         if photos > 0 and rng.random() < p_bank * (EDITED_BANK_RECALL if edited else 1.0):
-            bank = _bank_matches(rng, photos, (5.0, 2.0) if edited else (9.0, 1.5), 0.5, known)
+            bank = _bank_matches(rng, photos, EDITED_PHOTO_CONFIDENCE if edited
+                                 else SAME_PHOTO_CONFIDENCE, 0.5, known)
         if rng.random() < _coverage(known, LINK_MAX, LINK_SCALE_DAYS):
             linked = _links(rng, 1 + int(rng.expovariate(1 / 1.5)), (1, 5), 0.5,
                             0.75 if photos > 0 else 0.0)
@@ -168,15 +178,17 @@ def network_signals(rng: random.Random, seller: Seller, network: Network | None,
     else:
         if photos > 0:
             # (A mixed seller's genuine stock has its own photos, not the removed fake's.)
+            honest_seller = seller.archetype not in COUNTERFEIT_ARCHETYPES
             own_removed = (seller.confirmed_counterfeits > 0
-                           and (label or seller.archetype not in COUNTERFEIT_ARCHETYPES)
-                           and rng.random() < OWN_REMOVED_PHOTO_REUSE)
+                           and (label or honest_seller)
+                           and rng.random() < OWN_REMOVED_PHOTO_REUSE
+                           * (BEFORE_APPEAL_SHARE if honest_seller else 1.0))
             banked_official = (rng.random()
                                < unenrolled_official_use * BANKED_OFFICIAL_PHOTO_RATE)
             if own_removed or banked_official:
-                bank = _bank_matches(rng, photos, (8.0, 2.0), 0.2, 365.0)
+                bank = _bank_matches(rng, photos, SAME_PHOTO_CONFIDENCE, 0.2, 365.0)
             elif rng.random() < NEAR_COLLISION_RATE:
-                bank = _bank_matches(rng, photos, (2.0, 5.0), 0.0, 365.0)
+                bank = _bank_matches(rng, photos, NEAR_COLLISION_CONFIDENCE, 0.0, 365.0)
         if seller.stock_photo_link and photos > 0 and rng.random() < STOCK_PHOTO_LISTING_SHARE:
             linked = _links(rng, 1, (1, 1), 0.2, 1.0)
     return {"bank_matches": bank, "linked_counterfeit": linked}
