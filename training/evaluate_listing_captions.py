@@ -3,7 +3,7 @@
     python -P -m training.evaluate_listing_captions \
         --artifact models/artifacts/caption-ngram-lr --artifact models/artifacts/caption-context \
         --risk models/artifacts/risk-v1 --risk models/artifacts/risk-v2 \
-        --report reports/captions/listings.md
+        --risk models/artifacts/risk-v3 --report reports/captions/listings.md
 
 Each caption of each frozen hand-written set (datasets/trustdata/captions/frozen/ and
 frozen2/, evaluation only) becomes a listing as an honest seller posts one: the seller's own photos (checked, no

@@ -204,8 +204,8 @@ def train(data: Path, out: Path, cfg: TrainConfig) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("var/datasets/listings"))
-    parser.add_argument("--out", type=Path, default=Path("models/artifacts/risk-v1"))
+    parser.add_argument("--data", type=Path, default=Path("var/datasets/listings-network"))
+    parser.add_argument("--out", type=Path, default=Path("models/artifacts/risk-v3"))
     parser.add_argument("--config", type=Path, default=None)
     args = parser.parse_args()
     cfg = TrainConfig(**json.loads(args.config.read_text())) if args.config else TrainConfig()

@@ -23,7 +23,7 @@ from models.risk.features import (
     FEATURES,
 )
 
-DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "risk-v2"
+DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "risk-v3"
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
 # What load_model notes about where an artifact came from; not part of what save writes.

@@ -38,7 +38,10 @@ def test_artifact_reproduces_its_stored_scores(version: str) -> None:
         # Exactly: the baselines' scores were stored by the code that trained them.
         assert scored.logit == expected["logit"], record["name"]
         assert scored.risk == expected["risk"], record["name"]
-        assert scored.decision == expected["decision"], record["name"]
+        # Decisions follow today's rule, which never allows a confident bank match unseen:
+        # the baselines were stored before it, so only their listings without one compare.
+        if not record.get("bank_matches") or version == "risk-v3":
+            assert scored.decision == expected["decision"], record["name"]
 
 
 @pytest.mark.parametrize("version", ["risk-v1", "risk-v2"])
@@ -113,3 +116,14 @@ def test_saving_a_loaded_baseline_writes_todays_layout(tmp_path: Path) -> None:
     assert "features_without_weight" not in config
     assert again.metadata["features_without_weight"] == []
     np.testing.assert_array_equal(again.coef, model.coef)
+
+
+def test_served_model_without_network_signals_scores_as_risk_v2() -> None:
+    # risk-v3's network features were fitted as an update on the per-listing model, which
+    # is risk-v2 refitted on the same listings: where no network signal is present, the two
+    # agree (to the optimiser's precision), so a missing signal is never counted as honesty.
+    served, baseline = load_model(), load_model(ARTIFACTS / "risk-v2")
+    for record in reference()["listings"]:
+        signals = to_signals(record, network_signals=False)
+        assert score_listing(signals, served).logit == pytest.approx(
+            score_listing(signals, baseline).logit, abs=1e-8), record["name"]
