@@ -41,8 +41,10 @@ REPUTATION_WARNING_MAX_SCORE = 0.5  # posterior mean below this, with enough evi
 # --- Listing risk (owner: models/risk/) ---------------------------------------------------
 # Chosen on the calibration sellers of the generated listing set's train split (never the
 # test split) from the operating-point table printed by `python -P -m training.train_risk`
-# (risk-v1: at 0.95 precision 0.991 / recall 0.61, at 0.30 recall 0.89; the served risk-v2
-# on the caption-bank listings: at 0.95 precision 0.985 / recall 0.58, at 0.30 recall 0.93).
+# (risk-v1: at 0.95 precision 0.991 / recall 0.61, at 0.30 recall 0.89; risk-v2 on the
+# caption-bank listings: at 0.95 precision 0.985 / recall 0.58, at 0.30 recall 0.93; the served
+# risk-v3 on those listings with network signals: at 0.95 precision 0.986 / recall 0.67, at
+# 0.30 recall 0.94).
 # A platform may override RISK_REVIEW_AT and RISK_BLOCK_AT; the levels are not per platform.
 RISK_REVIEW_AT = 0.30  # risk >= this: decision `review` (unless it reaches the block threshold)
 RISK_BLOCK_AT = 0.95  # risk >= this: decision `block`
@@ -54,6 +56,13 @@ RISK_BRAND_PRICE_GAP_RATIO = 1 / 3
 # Explicit counterfeit language may ground a block alone, when the caption model agrees.
 RISK_EXPLICIT_LANGUAGE_MIN_PROBABILITY = 0.5
 RISK_REASON_MIN_ABS_CONTRIBUTION = 0.05  # log-odds; smaller contributions are not listed
+# A listing photo matching a known-counterfeit bank entry at least this surely (the bank
+# matcher's calibrated confidence) is never allowed unseen: a moderator already judged that
+# photo counterfeit, so a person looks (scoring.known_photo_floor). The learned weight alone
+# leaves an otherwise clean listing below RISK_REVIEW_AT: on the generated listings a bank
+# match is wrong often enough (reposts before an appeal, banked official photos of products
+# the catalog lacks) that the data does not say "counterfeit" on its own (reports/risk/network.md).
+RISK_KNOWN_PHOTO_REVIEW_CONFIDENCE = 0.8
 
 
 # --- Captions (owner: models/text, the caption classifier) --------------------------------

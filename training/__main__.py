@@ -37,20 +37,29 @@ STEPS: dict[str, list[list[str]]] = {
          "--artifact", "models/artifacts/caption-context", "--template-test", "var/captions",
          "--report", "reports/captions/frozen.md"],
     ],
-    # labelled listing set, the risk aggregation model, its held-out evaluation
-    # (the served risk-v2 reads the captions group's out-of-fold caption scores; risk-v1,
-    # trained on simulated caption scores, stays as the baseline it is reported beside)
+    # labelled listing set with supplier-network signals, the served risk-v3 (the network
+    # features fitted as an update on the per-listing model), its held-out evaluation beside
+    # risk-v2 with and without the network signals and on the frozen hand-written sets, and
+    # its reference scores. The listings read the captions group's out-of-fold caption scores.
+    # risk-v1 (simulated caption scores) and risk-v2 (the same listings without network
+    # signals: `trustdata.listings.build --no-network-signals`) stay committed as baselines.
     "risk": [
-        ["trustdata.listings.build", "--out", "var/datasets/listings-bank", "--seed", "20240611",
-         "--caption-bank", "var/captions-context/oof_captions.jsonl"],
-        ["training.train_risk", "--data", "var/datasets/listings-bank", "--out",
-         "models/artifacts/risk-v2", "--config", "training/configs/risk-v2.json"],
-        ["training.evaluate_risk", "--data", "var/datasets/listings-bank", "--artifact",
-         "models/artifacts/risk-v2", "--compare", "models/artifacts/risk-v1", "--report",
+        ["trustdata.listings.build", "--out", "var/datasets/listings-network", "--seed",
+         "20240611", "--caption-bank", "var/captions-context/oof_captions.jsonl"],
+        ["training.train_risk", "--data", "var/datasets/listings-network", "--out",
+         "models/artifacts/risk-v3", "--config", "training/configs/risk-v3.json"],
+        ["training.evaluate_risk", "--data", "var/datasets/listings-network", "--artifact",
+         "models/artifacts/risk-v3", "--compare", "models/artifacts/risk-v2", "--report",
          "reports/risk"],
+        ["training.evaluate_risk_network", "--data", "var/datasets/listings-network",
+         "--artifact", "models/artifacts/risk-v2", "--artifact", "models/artifacts/risk-v3",
+         "--joint-config", "training/configs/risk-v3.json", "--report",
+         "reports/risk/network.md"],
+        ["training.risk_reference_scores", "--artifact", "models/artifacts/risk-v3"],
         ["training.evaluate_listing_captions", "--artifact", "models/artifacts/caption-ngram-lr",
          "--artifact", "models/artifacts/caption-context", "--risk", "models/artifacts/risk-v1",
-         "--risk", "models/artifacts/risk-v2", "--report", "reports/captions/listings.md"],
+         "--risk", "models/artifacts/risk-v2", "--risk", "models/artifacts/risk-v3",
+         "--report", "reports/captions/listings.md"],
     ],
     # the global copy-detection descriptor: ImageNet trunk converted to safetensors and its
     # whitening fitted on generated views (descriptor-v1, the pretrained baseline), then its

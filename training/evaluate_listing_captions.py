@@ -3,7 +3,7 @@
     python -P -m training.evaluate_listing_captions \
         --artifact models/artifacts/caption-ngram-lr --artifact models/artifacts/caption-context \
         --risk models/artifacts/risk-v1 --risk models/artifacts/risk-v2 \
-        --report reports/captions/listings.md
+        --risk models/artifacts/risk-v3 --report reports/captions/listings.md
 
 Each caption of each frozen hand-written set (datasets/trustdata/captions/frozen/ and
 frozen2/, evaluation only) becomes a listing as an honest seller posts one: the seller's own photos (checked, no
@@ -23,11 +23,18 @@ from typing import Any
 
 import numpy as np
 
-from models.risk import CaptionSignal, CaptionSpan, ListingSignals, load_model, score_listing
+from models.risk import (
+    CaptionSignal,
+    CaptionSpan,
+    ListingSignals,
+    RiskModel,
+    load_model,
+    score_listing,
+)
 from models.risk.scoring import decide
 from models.risk.signals import BrandPriceSignal
 from models.text.brands import load_brand_table
-from models.text.classifier import CaptionClassifier
+from models.text.classifier import CaptionClassifier, CaptionResult
 from training.evaluate_captions_frozen import FROZEN_SETS, FrozenCaption, load_frozen
 
 TARGETS = {"block_precision": 0.98, "honest_blocked": 0.01}
@@ -39,9 +46,14 @@ def listing_signals(text: str, probability: float, spans: list[CaptionSpan]) -> 
 
 
 def evaluate(classifier: CaptionClassifier, rows: list[FrozenCaption],
-             risk: Path | None = None) -> dict[str, Any]:
-    model = load_model(risk) if risk is not None else load_model()
-    results = classifier.classify([r.text for r in rows])
+             risk: Path | None = None, model: RiskModel | None = None,
+             results: list[CaptionResult] | None = None) -> dict[str, Any]:
+    """The decisions for `rows` as listings; `model` (or the artifact at `risk`, or the served
+    one) scores them, from the captions' `results` when they were classified already."""
+    if model is None:
+        model = load_model(risk) if risk is not None else load_model()
+    if results is None:
+        results = classifier.classify([r.text for r in rows])
     labels = np.array([r.label for r in rows])
     out: dict[str, Any] = {"model_version": f"{classifier.model_version} + {model.version}"}
     decisions: dict[str, list[str]] = {"decide alone": [], "served (block needs grounds)": []}

@@ -1,7 +1,7 @@
 """Evaluate the listing risk model on the held-out split (sellers and brands never trained on).
 
-    python -P -m training.evaluate_risk --data var/datasets/listings-bank \
-        --artifact models/artifacts/risk-v2 --compare models/artifacts/risk-v1 --report reports/risk
+    python -P -m training.evaluate_risk --data var/datasets/listings-network \
+        --artifact models/artifacts/risk-v3 --compare models/artifacts/risk-v2 --report reports/risk
 
 Scores the test split through the same pure code the service uses, reports ROC-AUC, average
 precision, Brier score, log-loss, expected calibration error and precision / recall at the
@@ -218,8 +218,8 @@ def evaluate(data: Path, artifact: Path, report: Path,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("var/datasets/listings-bank"))
-    parser.add_argument("--artifact", type=Path, default=Path("models/artifacts/risk-v2"))
+    parser.add_argument("--data", type=Path, default=Path("var/datasets/listings-network"))
+    parser.add_argument("--artifact", type=Path, default=Path("models/artifacts/risk-v3"))
     parser.add_argument("--compare", type=Path, help="a previous artifact to score beside it")
     parser.add_argument("--report", type=Path, default=Path("reports/risk"))
     args = parser.parse_args()

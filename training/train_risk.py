@@ -2,16 +2,26 @@
 
 Data preparation is separate (it only generates signals):
 
-    python -P -m trustdata.listings.build --out var/datasets/listings --seed 20240611
-    python -P -m training.train_risk --data var/datasets/listings --out models/artifacts/risk-v1
-    python -P -m training.evaluate_risk --data var/datasets/listings \
-        --artifact models/artifacts/risk-v1 --report reports/risk
+    python -P -m trustdata.listings.build --out var/datasets/listings-network --seed 20240611 \
+        --caption-bank var/captions-context/oof_captions.jsonl
+    python -P -m training.train_risk --data var/datasets/listings-network \
+        --out models/artifacts/risk-v3 --config training/configs/risk-v3.json
+    python -P -m training.evaluate_risk --data var/datasets/listings-network \
+        --artifact models/artifacts/risk-v3 --compare models/artifacts/risk-v2 --report reports/risk
 
 The train split's sellers are divided (by a seeded shuffle of seller ids) into a fit part
 and a calibration part; the test split (held-out sellers and brands) is never read here.
 Every weight is bounded to its feature's declared sign, so e.g. a lower price can never make
 a listing look safer, whatever the data says. Optional `--config file.json` overrides the
 defaults of `TrainConfig`; the config used is saved next to the weights.
+
+`update_features` (risk-v3: the supplier-network features) are fitted as an update on top of
+the calibrated per-listing model: first the other features are fitted and Platt-calibrated
+exactly as before, then only these weights, with that model's log-odds as a fixed offset.
+So a listing without those signals scores as the per-listing model scores it: their absence
+is not taken as evidence of honesty (banks and links only know what moderators confirmed,
+and scoring may run without them: TRUST_SUPPLIER_SIGNALS_ENABLED=false), while their presence
+adds the log-odds the data supports.
 """
 
 from __future__ import annotations
@@ -24,12 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from safetensors.numpy import load_file
 from scipy.optimize import minimize
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from tqdm import tqdm
 from trustdata.listings.io import load_split, to_signals
 
-from models.risk.features import FEATURES, feature_matrix
+from models.risk.features import FEATURE_INDEX, FEATURES, feature_matrix
 from models.risk.model import RiskModel
 
 
@@ -39,6 +50,13 @@ class TrainConfig:
     seed: int = 7
     l2: float = 1e-5  # on the mean log-loss; the intercept is not penalised
     calibration_share: float = 0.25  # share of train sellers kept for calibration
+    update_features: tuple[str, ...] = ()  # fitted on top of the calibrated others
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "update_features", tuple(self.update_features))
+        unknown = [n for n in self.update_features if n not in FEATURE_INDEX]
+        if unknown:
+            raise ValueError(f"unknown update features {unknown}")
 
 
 def _split_sellers(records: list[dict[str, Any]], share: float, seed: int) -> np.ndarray:
@@ -60,15 +78,37 @@ def _loss_and_grad(params: np.ndarray, x: np.ndarray, y: np.ndarray,
     return loss, grad
 
 
+def _sign_bounds(signs: list[int]) -> list[tuple[float | None, float | None]]:
+    return [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
+
+
 def fit_sign_constrained(x: np.ndarray, y: np.ndarray, signs: list[int],
                          l2: float) -> tuple[np.ndarray, float]:
-    bounds = [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
-    bounds.append((None, None))
+    bounds = [*_sign_bounds(signs), (None, None)]
     result = minimize(_loss_and_grad, np.zeros(x.shape[1] + 1), args=(x, y, l2), jac=True,
                       method="L-BFGS-B", bounds=bounds, options={"maxiter": 5000})
     if not result.success:
         raise RuntimeError(f"optimiser failed: {result.message}")
     return result.x[:-1], float(result.x[-1])
+
+
+def _update_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray, offset: np.ndarray,
+                          l2: float) -> tuple[float, np.ndarray]:
+    z = offset + x @ w
+    loss = float(np.mean(np.logaddexp(0.0, z) - y * z) + 0.5 * l2 * w @ w)
+    residual = (1.0 / (1.0 + np.exp(-z)) - y) / len(y)
+    return loss, x.T @ residual + l2 * w
+
+
+def fit_update(x: np.ndarray, y: np.ndarray, offset: np.ndarray, signs: list[int],
+               l2: float) -> np.ndarray:
+    """Sign-bounded weights of `x` added to fixed log-odds `offset` (no intercept)."""
+    result = minimize(_update_loss_and_grad, np.zeros(x.shape[1]), args=(x, y, offset, l2),
+                      jac=True, method="L-BFGS-B", bounds=_sign_bounds(signs),
+                      options={"maxiter": 5000})
+    if not result.success:
+        raise RuntimeError(f"optimiser failed: {result.message}")
+    return np.asarray(result.x, dtype=np.float64)
 
 
 def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -111,15 +151,29 @@ def train(data: Path, out: Path, cfg: TrainConfig) -> dict[str, Any]:
     y = np.array([r["label"] for r in records], dtype=np.float64)
     held = _split_sellers(records, cfg.calibration_share, cfg.seed)
     signs = [f.sign for f in FEATURES]
-    coef, intercept = fit_sign_constrained(x[~held], y[~held], signs, cfg.l2)
-    z_cal = x[held] @ coef + intercept
+    update = [FEATURE_INDEX[name] for name in cfg.update_features]
+    base = [i for i in range(len(FEATURES)) if i not in update]
+    coef = np.zeros(len(FEATURES))
+    coef[base], intercept = fit_sign_constrained(x[~held][:, base], y[~held],
+                                                 [signs[i] for i in base], cfg.l2)
+    z_cal = x[held][:, base] @ coef[base] + intercept
     a, c = fit_platt(z_cal, y[held])
+    coef, intercept = a * coef, a * intercept + c
+    if update:
+        coef[update] = fit_update(x[~held][:, update], y[~held],
+                                  x[~held] @ coef + intercept, [signs[i] for i in update],
+                                  cfg.l2)
+    update_note = {} if not update else {"update_features": {
+        "features": list(cfg.update_features),
+        "fitted_on": "train split, fit sellers, as an update on the calibrated per-listing "
+                     "model (its log-odds a fixed offset): their absence changes no score"}}
     model = RiskModel(
         version=cfg.version,
-        coef=a * coef,
-        intercept=a * intercept + c,
+        coef=coef,
+        intercept=intercept,
         baseline=np.zeros(len(FEATURES)),
         metadata={
+            **update_note,
             "calibration": {"method": "platt", "slope": a, "offset": c,
                             "fitted_on": "train split, calibration sellers"},
             "labels": {"0": "legit", "1": "counterfeit"},
@@ -137,6 +191,10 @@ def train(data: Path, out: Path, cfg: TrainConfig) -> dict[str, Any]:
         "calibration_split_operating_points": _operating_points(p_cal, y[held]),
         "data": str(data),
     }
+    if update:
+        # The per-listing model alone on the calibration sellers: what the update adds to.
+        summary["calibration_split_without_update_features"] = _metrics(
+            1.0 / (1.0 + np.exp(-(a * z_cal + c))), y[held])
     (out / "training_config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
     (out / "training_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out / "labels.json").write_text(json.dumps(["legit", "counterfeit"]) + "\n")
@@ -146,8 +204,8 @@ def train(data: Path, out: Path, cfg: TrainConfig) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("var/datasets/listings"))
-    parser.add_argument("--out", type=Path, default=Path("models/artifacts/risk-v1"))
+    parser.add_argument("--data", type=Path, default=Path("var/datasets/listings-network"))
+    parser.add_argument("--out", type=Path, default=Path("models/artifacts/risk-v3"))
     parser.add_argument("--config", type=Path, default=None)
     args = parser.parse_args()
     cfg = TrainConfig(**json.loads(args.config.read_text())) if args.config else TrainConfig()
@@ -163,6 +221,13 @@ def main() -> None:
         print("    t={threshold:.2f} flagged={flagged:.3f} precision={precision:.4f} "
               "recall={recall:.3f}".format(**point))
     print(f"  features: {len(model_weights)}")
+    if cfg.update_features:
+        m = summary["calibration_split_without_update_features"]
+        print(f"  calibration split, per-listing model alone   auc={m['roc_auc']:.4f} "
+              f"brier={m['brier']:.4f} logloss={m['log_loss']:.4f}")
+        coef = load_file(str(args.out / "weights.safetensors"))["coef"]
+        for name in cfg.update_features:
+            print(f"  update weight {name}: {coef[FEATURE_INDEX[name]]:+.3f} log-odds")
 
 
 if __name__ == "__main__":

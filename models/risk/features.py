@@ -16,9 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from models.risk.signals import ImageMatch, ListingSignals
+from models.risk.signals import BankMatch, ImageMatch, LinkedCounterfeit, ListingSignals
 
-FEATURE_SET_VERSION = "risk-features-1"
+FEATURE_SET_VERSION = "risk-features-2"
+# Feature sets whose artifacts still load: their features are a subset of today's, matched by
+# name (models/risk/model.py); a feature an artifact never knew carries weight 0 there.
+COMPATIBLE_FEATURE_SETS = frozenset({"risk-features-1", FEATURE_SET_VERSION})
 
 # Reputation scores above this count as good standing, below as poor. It is the mean of the
 # reputation model's Beta prior (REPUTATION_PRIOR_ALPHA / (ALPHA + BETA) = 2/3), where a
@@ -31,6 +34,8 @@ PRICE_IMPLAUSIBLE_KNOT = 0.3
 # Counts at which the log-scaled count features saturate at 1.
 CONFIRMED_COUNTERFEITS_SATURATION = 4
 COUNTERFEIT_REPORTS_SATURATION = 10
+# Links listed in a listing's evidence, strongest first; the strength counts them all.
+MAX_LINKS_IN_EVIDENCE = 10
 
 LEXICON_CATEGORIES = (
     "quality_grade",
@@ -101,6 +106,10 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec("seller_unknown", 0, "seller_unknown"),
     FeatureSpec("no_catalog_match", 0, "no_catalog_match"),
     FeatureSpec("matching_unavailable", 0, "matching_unavailable"),
+    # Supplier networks (issue 21): a photo moderators already removed as counterfeit, and
+    # rare photos or captions shared with sellers who have confirmed counterfeits.
+    FeatureSpec("known_counterfeit_photo", +1, "known_counterfeit_photo"),
+    FeatureSpec("linked_to_confirmed_counterfeit", +1, "linked_to_confirmed_counterfeit"),
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURE_NAMES)}
@@ -159,6 +168,36 @@ def _match_evidence(match: ImageMatch) -> dict[str, Any]:
         "catalog_image_id": match.catalog_image_id,
         "photo_index": match.photo_index,
         "confidence": round(_clip01(match.confidence), 4),
+    }
+
+
+def _bank_evidence(matches: tuple[BankMatch, ...]) -> dict[str, Any]:
+    best = max(matches, key=lambda m: _clip01(m.confidence))
+    # Matches without a photo index each count as one photo: the index is what tells two
+    # matches of one photo (to two entries) apart.
+    photos = {("photo", m.photo_index) if m.photo_index is not None else ("match", i)
+              for i, m in enumerate(matches)}
+    return {
+        "entry_id": best.entry_id,
+        "bank": best.bank,
+        "photo_index": best.photo_index,
+        "review_item_id": best.review_item_id,
+        "decided_at": best.decided_at,
+        "confidence": round(_clip01(best.confidence), 4),
+        "photos_matched": len(photos),
+    }
+
+
+def _link_evidence(linked: LinkedCounterfeit) -> dict[str, Any]:
+    strongest = sorted(linked.links, key=lambda link: (-link.confirmed_counterfeits,
+                                                        -link.shared, link.seller))
+    return {
+        "strength": round(_clip01(linked.strength), 4),
+        "linked_sellers": len({link.seller for link in linked.links}),
+        "links": [{"seller": link.seller, "kind": link.kind, "shared": link.shared,
+                   "confirmed_counterfeits": link.confirmed_counterfeits,
+                   "listing_id": link.listing_id}
+                  for link in strongest[:MAX_LINKS_IN_EVIDENCE]],
     }
 
 
@@ -278,6 +317,15 @@ def extract_features(signals: ListingSignals) -> ExtractedFeatures:
     elif not signals.matches:
         put("no_catalog_match", 1.0)
         evidence["no_catalog_match"] = {"photos_checked": signals.photos_checked}
+
+    if signals.bank_matches:
+        put("known_counterfeit_photo",
+            max(_clip01(m.confidence) for m in signals.bank_matches))
+        evidence["known_counterfeit_photo"] = _bank_evidence(signals.bank_matches)
+    linked = signals.linked_counterfeit
+    if linked is not None and _clip01(linked.strength) > 0:
+        put("linked_to_confirmed_counterfeit", _clip01(linked.strength))
+        evidence["linked_to_confirmed_counterfeit"] = _link_evidence(linked)
 
     return ExtractedFeatures(values=x, evidence=evidence)
 

@@ -16,11 +16,18 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from models.risk.features import FEATURE_SET_VERSION, FEATURES
+from models.risk.features import (
+    COMPATIBLE_FEATURE_SETS,
+    FEATURE_INDEX,
+    FEATURE_SET_VERSION,
+    FEATURES,
+)
 
-DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "risk-v2"
+DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "risk-v3"
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
+# What load_model notes about where an artifact came from; not part of what save writes.
+_LOAD_NOTES = ("artifact_feature_set", "features_without_weight")
 
 
 class ArtifactMismatchError(ValueError):
@@ -71,7 +78,7 @@ class RiskModel:
             metadata={"version": self.version, "feature_set": FEATURE_SET_VERSION},
         )
         config = {
-            **self.metadata,
+            **{k: v for k, v in self.metadata.items() if k not in _LOAD_NOTES},
             "version": self.version,
             "feature_set_version": FEATURE_SET_VERSION,
             "link": "logistic",
@@ -83,28 +90,51 @@ class RiskModel:
         (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
+def _by_name(values: np.ndarray, names: list[str]) -> np.ndarray:
+    """An artifact's per-feature vector laid out in today's feature order; features the
+    artifact never knew are 0 (no weight, and 0 is every feature's clean reference)."""
+    out = np.zeros(len(FEATURES), dtype=np.float64)
+    for name, value in zip(names, values, strict=True):
+        out[FEATURE_INDEX[name]] = value
+    return out
+
+
 def load_model(directory: Path = DEFAULT_ARTIFACT_DIR) -> RiskModel:
+    """Loads an artifact of today's feature set or of an older compatible one (risk-v1 and
+    risk-v2 are kept as baselines): weights are matched to features by name, so an older
+    artifact scores exactly as it did, and gives no weight to the features added since."""
     config = json.loads((directory / CONFIG_FILE).read_text())
-    if config.get("feature_set_version") != FEATURE_SET_VERSION:
+    feature_set = config.get("feature_set_version")
+    if feature_set not in COMPATIBLE_FEATURE_SETS:
         raise ArtifactMismatchError(
-            f"artifact feature set {config.get('feature_set_version')!r}, "
-            f"code expects {FEATURE_SET_VERSION!r}"
+            f"artifact feature set {feature_set!r}, code expects {FEATURE_SET_VERSION!r} "
+            f"or one of {sorted(COMPATIBLE_FEATURE_SETS)}"
         )
     names = [f["name"] for f in config["features"]]
-    if names != [f.name for f in FEATURES]:
+    unknown = [n for n in names if n not in FEATURE_INDEX]
+    if unknown or len(set(names)) != len(names):
+        raise ArtifactMismatchError(
+            f"artifact feature names differ from the code's: unknown {unknown}"
+            if unknown else "artifact names a feature twice")
+    if feature_set == FEATURE_SET_VERSION and names != [f.name for f in FEATURES]:
         raise ArtifactMismatchError("artifact feature names differ from the code's")
+    declared = {f["name"]: f.get("sign") for f in config["features"]}
+    if any(declared[n] != FEATURES[FEATURE_INDEX[n]].sign for n in names):
+        raise ArtifactMismatchError("artifact declares other signs than the code's features")
     tensors = load_file(str(directory / WEIGHTS_FILE))
-    coef = tensors["coef"].astype(np.float64)
+    coef = _by_name(tensors["coef"].astype(np.float64), names)
     signs = np.array([f.sign for f in FEATURES], dtype=np.float64)
     if np.any(coef * signs < 0):
         raise ArtifactMismatchError("artifact weights break the features' sign constraints")
     metadata = {k: v for k, v in config.items()
                 if k not in ("version", "feature_set_version", "features", "link",
                              "contribution_units")}
+    metadata["artifact_feature_set"] = feature_set
+    metadata["features_without_weight"] = [f.name for f in FEATURES if f.name not in names]
     return RiskModel(
         version=str(config["version"]),
         coef=coef,
         intercept=float(tensors["intercept"][0]),
-        baseline=tensors["baseline"].astype(np.float64),
+        baseline=_by_name(tensors["baseline"].astype(np.float64), names),
         metadata=metadata,
     )

@@ -15,12 +15,14 @@ from typing import Any, Literal
 from models import thresholds as th
 from models.risk.features import FEATURES, canonical_category, extract_features
 from models.risk.model import RiskModel
-from models.risk.signals import ListingSignals
+from models.risk.signals import BankMatch, ListingSignals
 
 Level = Literal["low", "medium", "high"]
 Decision = Literal["allow", "review", "block"]
 BLOCK_NEEDS_GROUNDS = "block_needs_grounds"  # a block held at review: see block_grounds
-REASON_CODES: tuple[str, ...] = (*dict.fromkeys(f.reason for f in FEATURES), BLOCK_NEEDS_GROUNDS)
+KNOWN_PHOTO_NEEDS_REVIEW = "known_photo_needs_review"  # an allow raised: see known_photo_floor
+REASON_CODES: tuple[str, ...] = (*dict.fromkeys(f.reason for f in FEATURES), BLOCK_NEEDS_GROUNDS,
+                                 KNOWN_PHOTO_NEEDS_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,13 @@ def decide(risk: float, thresholds: RiskThresholds = DEFAULT_THRESHOLDS) -> Deci
 
 
 # Features that ground a block by themselves: the official photo by an unauthorized seller,
-# a price far below the identified product's list price, confirmed counterfeits.
+# a price far below the identified product's list price, confirmed counterfeits, a photo
+# moderators already removed as counterfeit. (A link to a confirmed seller does not: it is
+# a shared photo or caption, which may be a stock photo under the rarity cap.)
 GROUNDING_FEATURES = ("official_photo_unauthorized_below_list",
                       "official_photo_unauthorized_price_hidden", "price_far_below_list",
-                      "price_implausibly_low", "seller_confirmed_counterfeits")
+                      "price_implausibly_low", "seller_confirmed_counterfeits",
+                      "known_counterfeit_photo")
 # Lexicon categories that say outright the goods are copies (1:1, 高仿, replica).
 EXPLICIT_LANGUAGE = frozenset({"quality_grade", "replica_term"})
 
@@ -115,6 +120,15 @@ def block_grounds(signals: ListingSignals, features: dict[str, float]) -> str | 
     return "explicit_language" if explicit else None
 
 
+def known_photo_floor(signals: ListingSignals) -> BankMatch | None:
+    """The bank match that keeps this listing from an automatic `allow`, if any: one at
+    least RISK_KNOWN_PHOTO_REVIEW_CONFIDENCE sure (a moderator removed that photo as
+    counterfeit; a person decides whether this listing is the same case)."""
+    confident = [m for m in signals.bank_matches
+                 if m.confidence >= th.RISK_KNOWN_PHOTO_REVIEW_CONFIDENCE]
+    return max(confident, key=lambda m: m.confidence, default=None)
+
+
 def score_listing(signals: ListingSignals, model: RiskModel,
                   thresholds: RiskThresholds = DEFAULT_THRESHOLDS) -> RiskAssessment:
     extracted = extract_features(signals)
@@ -134,6 +148,12 @@ def score_listing(signals: ListingSignals, model: RiskModel,
     risk = model.predict(extracted.values)
     features = {spec.name: float(v) for spec, v in zip(FEATURES, extracted.values, strict=True)}
     decision = decide(risk, thresholds)
+    floor = known_photo_floor(signals) if decision == "allow" else None
+    if floor is not None:
+        decision = "review"
+        reasons.append(Reason(KNOWN_PHOTO_NEEDS_REVIEW, 0.0, {
+            "why": "a photo matches one moderators removed as counterfeit: a person decides",
+            "entry_id": floor.entry_id, "confidence": round(floor.confidence, 4)}))
     if decision == "block" and block_grounds(signals, features) is None:
         decision = "review"
         reasons.append(Reason(BLOCK_NEEDS_GROUNDS, 0.0, {

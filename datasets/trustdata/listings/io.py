@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from models.risk.signals import (
+    BankMatch,
     CaptionSignal,
     CaptionSpan,
     ImageMatch,
+    LinkedCounterfeit,
     ListingSignals,
+    SellerLink,
     SellerSignal,
 )
 
@@ -40,7 +43,25 @@ def load_split(directory: Path, split: str) -> list[dict[str, Any]]:
     return list(read_jsonl(directory / f"{split}.jsonl"))
 
 
-def to_signals(record: dict[str, Any]) -> ListingSignals:
+def _linked(linked: dict[str, Any] | None) -> LinkedCounterfeit | None:
+    if linked is None:
+        return None
+    return LinkedCounterfeit(
+        strength=float(linked["strength"]),
+        links=tuple(
+            SellerLink(seller=str(link["seller"]), kind=str(link["kind"]),
+                       shared=int(link["shared"]),
+                       confirmed_counterfeits=int(link["confirmed_counterfeits"]),
+                       listing_id=link.get("listing_id"))
+            for link in linked.get("links", [])
+        ),
+    )
+
+
+def to_signals(record: dict[str, Any], network_signals: bool = True) -> ListingSignals:
+    """The scorer's input for one record. Records written before the generator drew network
+    signals have no `bank_matches` / `linked_counterfeit`: absent, as for a listing scored
+    with supplier signals off (`network_signals=False` drops them from any record)."""
     caption = record.get("caption")
     seller = record.get("seller")
     return ListingSignals(
@@ -76,4 +97,17 @@ def to_signals(record: dict[str, Any]) -> ListingSignals:
         currency=record.get("currency"),
         claimed_brand=record.get("claimed_brand"),
         seller_authorized_brands=frozenset(record.get("seller_authorized_brands", [])),
+        bank_matches=tuple(
+            BankMatch(
+                entry_id=str(m["entry_id"]),
+                confidence=float(m["confidence"]),
+                bank=str(m["bank"]),
+                photo_index=m.get("photo_index"),
+                review_item_id=m.get("review_item_id"),
+                decided_at=m.get("decided_at"),
+            )
+            for m in ((record.get("bank_matches") or []) if network_signals else [])
+        ),
+        linked_counterfeit=_linked(record.get("linked_counterfeit")) if network_signals
+        else None,
     )

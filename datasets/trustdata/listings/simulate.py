@@ -13,6 +13,7 @@ import math
 import random
 from typing import Any
 
+from trustdata.listings.networks import network_signals
 from trustdata.listings.world import ARCHETYPES, BRANDED_ARCHETYPES, Product, Seller, World
 
 LABEL_NOISE = 0.005
@@ -211,7 +212,8 @@ def _caption(rng: random.Random, kind: str, label: int, seller: Seller,
 
 def make_listing(rng: random.Random, world: World, seller: Seller, index: int,
                  seller_summary: dict[str, Any] | None,
-                 bank: CaptionBank | None = None) -> dict[str, Any]:
+                 bank: CaptionBank | None = None,
+                 network_rng: random.Random | None = None) -> dict[str, Any]:
     kind, label = _listing_kind(rng, seller)
     product = None
     if kind in BRANDED_ARCHETYPES and seller.brands:
@@ -236,6 +238,15 @@ def make_listing(rng: random.Random, world: World, seller: Seller, index: int,
     caption = _caption(rng, kind, label, seller, price_hidden, bank,
                        any(m["product_id"] == getattr(product, "product_id", None)
                            for m in matches))
+    network: dict[str, Any] = {}
+    if network_rng is not None:
+        unenrolled_official = 0.0
+        if product is not None and not product.enrolled:
+            unenrolled_official = min(0.95, OFFICIAL_PHOTO.get(kind, 0.0)
+                                      * seller.habits["official_photo"])
+        network = network_signals(network_rng, seller,
+                                  world.networks.get(seller.network or ""), kind, label,
+                                  photos, unenrolled_official)
     flipped = rng.random() < LABEL_NOISE
     if flipped:
         label = 1 - label
@@ -256,15 +267,20 @@ def make_listing(rng: random.Random, world: World, seller: Seller, index: int,
         "matches": matches,
         "caption": caption,
         "seller": seller_summary,
+        **network,
     }
 
 
-def make_listings(world: World, seed: int,
-                  bank: CaptionBank | None = None) -> list[dict[str, Any]]:
+def make_listings(world: World, seed: int, bank: CaptionBank | None = None,
+                  with_network_signals: bool = True) -> list[dict[str, Any]]:
+    """Every seller's listings. Network signals (bank matches, links to confirmed sellers)
+    come from a stream of their own: without them the records are exactly those drawn
+    before the generator had them (the set risk-v1 and risk-v2 were trained on)."""
     rng = random.Random(seed + 1)
+    network_rng = random.Random(f"network-signals-{seed}") if with_network_signals else None
     records = []
     for seller in world.sellers:
         summary = seller_record(rng, seller)
         for i in range(seller.listing_count):
-            records.append(make_listing(rng, world, seller, i, summary, bank))
+            records.append(make_listing(rng, world, seller, i, summary, bank, network_rng))
     return records

@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from trustdata.listings.networks import Network, assign_networks
+
 # (weight among sellers, sells counterfeits?) per seller archetype.
 ARCHETYPES: dict[str, tuple[float, bool]] = {
     "authorized_reseller": (0.11, False),
@@ -61,6 +63,8 @@ class Seller:
     confirmed_counterfeits: int
     counterfeit_reports: int
     habits: dict[str, float] = field(default_factory=dict)
+    network: str | None = None  # the supplier network the seller is an agent of
+    stock_photo_link: bool = False  # a stock photo links them to a confirmed seller
 
 
 @dataclass
@@ -68,6 +72,7 @@ class World:
     brands: dict[str, Brand]
     products: dict[str, list[Product]]  # brand name -> products
     sellers: list[Seller]
+    networks: dict[str, Network] = field(default_factory=dict)
 
 
 def _brand_name(rng: random.Random, taken: set[str]) -> str:
@@ -166,4 +171,6 @@ def make_world(seed: int, n_brands: int = 60, n_sellers: int = 3_000,
         )
         _seller_reputation(rng, seller, counterfeit)
         sellers.append(seller)
-    return World(brands=brands, products=products, sellers=sellers)
+    # Drawn from their own stream: the rest of the world stays as it was drawn before.
+    networks = assign_networks(sellers, seed)
+    return World(brands=brands, products=products, sellers=sellers, networks=networks)

@@ -1,4 +1,4 @@
-"""The served risk artifact (risk-v2): loads, keeps its constraints, generalises to fresh data."""
+"""The served risk artifact (risk-v3): loads, keeps its constraints, generalises to fresh data."""
 
 from __future__ import annotations
 
