@@ -6,14 +6,14 @@ is written under one key per chunk (its chunk value, tagged with the chunk's pos
 a query looks up, per chunk, every value within that sub-radius of its own. Every code
 within ``r`` is among the candidates; the caller verifies the true distance.
 
-Cost, per query: ``chunks * C(16, <= r // chunks)`` keys (PDQ, 256 bits, r = 31: 16 chunks
-at sub-radius 1, 16 * 17 = 272 keys; a 64-bit caption fingerprint, r = 6: 4 chunks at
-sub-radius 1, 68 keys), each an index probe, and the candidates those buckets hold: about
-``keys * stored / 65536`` for uniform codes (415 of 100,000 PDQ prints), independent of
-how many prints the platform stores beyond that ratio. Skewed hashes (similar-looking
-photos share chunk values) raise it; what the buckets index is one representative per
-group of near-identical posts, not every post (service/networks), so one photo reposted
-thousands of times is one entry.
+Cost, per query: ``chunks * C(16, <= r // chunks)`` keys, each an index probe, and the
+candidates those buckets hold. Photos are searched by their pHash (64 bits, r = 8: 4 chunks
+at sub-radius 2, 4 * 137 = 548 keys), PDQ is verified on the candidates
+(models/networks/prints.py). For uniform codes a bucket holds ``stored / 65536`` entries,
+so a query reads about ``548 * stored / 65536`` candidates: 8 per 1,000 stored, 836 at
+100,000. Skewed hashes (similar-looking photos share chunk values) raise it. What the
+buckets index is one representative per group of near-identical posts, not every post
+(service/networks), so one photo reposted thousands of times is one entry.
 """
 
 from __future__ import annotations

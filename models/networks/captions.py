@@ -10,7 +10,8 @@ the market's stock phrases.
 
 The caption is normalised first (models/text/normalize.py: full-width letters,
 homoglyphs, separators inside words, case), so evasion spellings of one text fingerprint
-alike; whitespace is dropped, so line breaks and spacing do not matter.
+alike; only letters and digits are kept, so spacing, line breaks, punctuation and emoji
+(what an agent retyping or decorating the text changes first) do not matter.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ class CaptionPrint:
 
 
 def shingles(text: str) -> set[str]:
-    """Character shingles of the normalised caption, whitespace removed."""
-    flat = "".join(normalize_text(text).split())
+    """Character shingles of the normalised caption's letters and digits."""
+    flat = "".join(ch for ch in normalize_text(text) if ch.isalnum())
     return {flat[i:i + CAPTION_SHINGLE] for i in range(len(flat) - CAPTION_SHINGLE + 1)}
 
 
