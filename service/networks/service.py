@@ -259,6 +259,15 @@ def seller_network(session: Session, platform_id: str, seller_id: str, cap: int)
         evidence_per_link=EVIDENCE_PER_LINK))
 
 
+def network_of(session: Session, platform_id: str, seller_id: str,
+               cap: int) -> NetworkOut | None:
+    """The seller's network, None for a seller whose posts were never recorded."""
+    try:
+        return seller_network(session, platform_id, seller_id, cap)
+    except NotFound:
+        return None
+
+
 def mark_catalog(session: Session, platform_id: str, listing_id: str,
                  photo_indexes: Sequence[int]) -> None:
     repository.mark_catalog(session, platform_id, listing_id, photo_indexes)

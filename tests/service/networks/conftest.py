@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from trustdata.copydetect.sources import product_shot
 
+from service.auth.service import Role, create_key
+
 COUNTERFEIT = {"decision": "remove", "reason_codes": ["counterfeit"], "note": "fake"}
 FAKE_CAPTION = "高仿 1:1 原单 顶级复刻 Vellora 包 微商拿货 私聊"
 
@@ -44,12 +46,23 @@ def post(client, api_keys) -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def decide(client, api_keys) -> Callable[[int, dict[str, Any]], None]:
-    def run(item_id: int, decision: dict[str, Any]) -> None:
-        claimed = client.post(f"/v1/review/items/{item_id}/claim", headers=api_keys.moderator)
+def second_moderator(client) -> dict[str, str]:
+    """Appeals go to another moderator than the one who decided."""
+    with client.app.state.trust.session_factory() as session:
+        created = create_key(session, Role.moderator, "second-moderator")
+        session.commit()
+    return {"Authorization": f"Bearer {created.secret}"}
+
+
+@pytest.fixture
+def decide(client, api_keys) -> Callable[..., None]:
+    def run(item_id: int, decision: dict[str, Any],
+            moderator: dict[str, str] | None = None) -> None:
+        headers = moderator or api_keys.moderator
+        claimed = client.post(f"/v1/review/items/{item_id}/claim", headers=headers)
         assert claimed.status_code == 200, claimed.text
         decided = client.post(f"/v1/review/items/{item_id}/decision", json=decision,
-                              headers=api_keys.moderator)
+                              headers=headers)
         assert decided.status_code == 200, decided.text
     return run
 
