@@ -36,6 +36,7 @@ from models.networks.buckets import stored_keys
 from service.app.factory import create_app
 from service.auth.service import Role, create_key
 from service.kit.db import utcnow
+from service.kit.migrate import upgrade
 from service.kit.settings import Settings
 from service.listings import service as listings_service
 from service.networks.tables import NetworkGroup, NetworkGroupKey, NetworkMember, NetworkPrint
@@ -92,6 +93,7 @@ def main() -> None:
     settings = Settings(env="test", database_url=f"sqlite:///{ROOT / 'trustd.db'}",
                         var_dir=ROOT / "var", log_json=False, log_level="WARNING",
                         listing_inline_local_budget_ms=0.0)
+    upgrade(settings.database_url)
     app = create_app(settings, load_in_background=False)
     step_ms: list[float] = []
     served: Any = listings_service._networks
