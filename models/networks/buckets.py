@@ -7,11 +7,12 @@ a query looks up, per chunk, every value within that sub-radius of its own. Ever
 within ``r`` is among the candidates; the caller verifies the true distance.
 
 Cost, per query: ``chunks * C(16, <= r // chunks)`` keys, each an index probe, and the
-candidates those buckets hold. Photos are searched by their pHash (64 bits, r = 8: 4 chunks
-at sub-radius 2, 4 * 137 = 548 keys), PDQ is verified on the candidates
+candidates those buckets hold. Photos are searched by their pHash (64 bits, r = 7: 4 chunks
+at sub-radius 1, 4 * 17 = 68 keys), PDQ is verified on the candidates
 (models/networks/prints.py). For uniform codes a bucket holds ``stored / 65536`` entries,
-so a query reads about ``548 * stored / 65536`` candidates: 8 per 1,000 stored, 836 at
-100,000. Skewed hashes (similar-looking photos share chunk values) raise it. What the
+so a query reads about ``68 * stored / 65536`` candidates: 1 per 1,000 stored, 104 at
+100,000 (r = 8 would need sub-radius 2: 548 keys and 836 candidates).
+Skewed hashes (similar-looking photos share chunk values) raise it. What the
 buckets index is one representative per group of near-identical posts, not every post
 (service/networks), so one photo reposted thousands of times is one entry.
 """

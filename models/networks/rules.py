@@ -3,10 +3,12 @@
 The photo distances were calibrated by training/calibrate_networks.py (seeds 0 and 1, 40
 products each; figures in reports/networks/calibration.md): whole-photo prints of the
 copy-detection dev set's sources against their repost edits, and every pair of distinct
-sources (15,135 pairs). The closest distinct pair is at pHash 10 and PDQ 74; at pHash <= 8
-and PDQ <= 56 no distinct pair is accepted, with 2 and 18 bits of margin, while 100 % of
-recompressions, resizes, blurs and noise, 98 % of 2 % border crops and 91 % of 3 % crops
-are. Deeper crops, padding and banners are left to the known-counterfeit bank, whose
+sources (15,135 pairs). The closest distinct pair is at pHash 10 and PDQ 74; at pHash <= 7
+and PDQ <= 56 no distinct pair is accepted, with 3 and 18 bits of margin, while 100 % of
+recompressions, resizes, blurs and noise, 98 % of 2 % border crops and 80 % of 3 % crops
+are. pHash 8 would take 91 % of 3 % crops, at eight times the bucket keys (sub-radius 2
+instead of 1: models/networks/buckets.py): not worth it in the scoring request.
+Deeper crops, padding and banners are left to the known-counterfeit bank, whose
 matching pipeline recovers regions; a whole-photo print cannot.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 # Two whole-photo prints are the same photo when their pHash (64 bits) and their PDQ (256
 # bits) are both within these Hamming distances, and both are of usable quality.
-PHASH_MAX_DISTANCE = 8
+PHASH_MAX_DISTANCE = 7
 PDQ_MAX_DISTANCE = 56
 # Prints whose PDQ quality (0-100) is below this are stored but never link: flat, nearly
 # empty photos (a white background) hash alike whatever they show.

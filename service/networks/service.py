@@ -68,17 +68,17 @@ class PhotoPost:
     catalog: bool
 
 
-def _nearest(candidates: Sequence[NetworkGroup], code: bytes, kind: str) -> NetworkGroup | None:
+def _nearest(candidates: dict[int, bytes], code: bytes, kind: str) -> int | None:
     best, best_distance = None, None
-    for group in candidates:
-        d = same_photo(code, group.code) if kind == PHOTO else same_caption(code, group.code)
+    for group_id, stored in candidates.items():
+        d = same_photo(code, stored) if kind == PHOTO else same_caption(code, stored)
         if d is not None and (best_distance is None or d < best_distance):
-            best, best_distance = group, d
+            best, best_distance = group_id, d
     return best
 
 
 def _group_for(session: Session, platform_id: str, kind: str, code: bytes, catalog: bool,
-               now: dt.datetime) -> NetworkGroup:
+               now: dt.datetime) -> int:
     if kind == PHOTO:
         phash = split_code(code)[1]
         wanted = buckets.query_keys(phash, PHASH_MAX_DISTANCE)
@@ -88,7 +88,7 @@ def _group_for(session: Session, platform_id: str, kind: str, code: bytes, catal
     found = _nearest(repository.candidate_groups(session, platform_id, kind, wanted), code, kind)
     if found is not None:
         return found
-    return repository.add_group(session, platform_id, kind, code, stored, catalog, now)
+    return repository.add_group(session, platform_id, kind, code, stored, catalog, now).id
 
 
 def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
@@ -104,20 +104,20 @@ def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
         group = _group_for(session, platform_id, PHOTO, p.code, post.catalog, now) \
             if p.usable else None
         if group is not None:
-            was = joined.get(group.id, (PHOTO, False))
-            joined[group.id] = (PHOTO, was[1] or post.catalog)
+            was = joined.get(group, (PHOTO, False))
+            joined[group] = (PHOTO, was[1] or post.catalog)
         rows.append(NetworkPrint(platform_id=platform_id, seller_id=seller_id,
                                  listing_id=listing_id, kind=PHOTO, photo_index=post.index,
                                  pdq=p.pdq, phash=p.phash, quality=p.quality,
-                                 catalog=post.catalog, group_id=group.id if group else None,
+                                 catalog=post.catalog, group_id=group,
                                  created_at=now))
     fingerprint = caption_print(caption)
     if fingerprint is not None:
         group = _group_for(session, platform_id, CAPTION, fingerprint.signature, False, now)
-        joined[group.id] = (CAPTION, False)
+        joined[group] = (CAPTION, False)
         rows.append(NetworkPrint(platform_id=platform_id, seller_id=seller_id,
                                  listing_id=listing_id, kind=CAPTION,
-                                 signature=fingerprint.signature, group_id=group.id,
+                                 signature=fingerprint.signature, group_id=group,
                                  created_at=now))
     groups = repository.groups_by_id(session, joined)
     for group_id, (_, catalog) in joined.items():
