@@ -60,8 +60,8 @@ def seed_prints(app: Any, count: int) -> float:
             groups.append({"id": gid, "platform_id": "shop-a", "kind": "photo",
                            "code": pdq + phash, "sellers": 1, "catalog": False,
                            "created_at": now})
-            keys += [{"group_id": gid, "platform_id": "shop-a", "kind": "photo", "key": k}
-                     for k in stored_keys(phash)]
+            keys += [{"group_id": gid, "platform_id": "shop-a", "kind": "photo", "key": k,
+                      "phash": phash} for k in stored_keys(phash)]
             members.append({"group_id": gid, "seller_id": f"other-{n}", "first_seen": now})
             prints.append({"platform_id": "shop-a", "seller_id": f"other-{n}",
                            "listing_id": f"O{n}", "kind": "photo", "photo_index": 0,

@@ -4,80 +4,136 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.networks.tables import NetworkGroup, NetworkGroupKey, NetworkMember, NetworkPrint
 
-# Bucket keys per statement: PostgreSQL and SQLite take far more bound values, but a short
-# list keeps each statement's plan an index probe per key.
-_KEYS_PER_QUERY = 1000
+# Bucket keys per statement: far below what PostgreSQL and SQLite bind; a listing's photos
+# and caption (68 keys a photo, 16 a caption) fit one statement.
+_KEYS_PER_QUERY = 5000
 
 
-def candidate_groups(session: Session, platform_id: str, kind: str,
-                     keys: Sequence[int]) -> dict[int, bytes]:
-    """Id -> code of the platform's groups of this kind stored under any of ``keys`` (two
-    columns, no ORM objects: a query reads hundreds of candidates to verify)."""
-    found: dict[int, bytes] = {}
-    unique = sorted(set(keys))
-    for start in range(0, len(unique), _KEYS_PER_QUERY):
-        part = unique[start:start + _KEYS_PER_QUERY]
-        query = select(NetworkGroup.id, NetworkGroup.code).join(
-            NetworkGroupKey, NetworkGroupKey.group_id == NetworkGroup.id).where(
-            NetworkGroupKey.platform_id == platform_id, NetworkGroupKey.kind == kind,
-            NetworkGroupKey.key.in_(part))
-        for group_id, code in session.execute(query):
-            found[int(group_id)] = bytes(code)
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+
+
+def candidate_keys(session: Session, platform_id: str, photo_keys: Sequence[int],
+                   caption_keys: Sequence[int]) -> list[tuple[str, int, int, bytes | None]]:
+    """(kind, key, group id, the group's pHash for photos) of every key row of the platform under
+    these photo and caption keys. Read from the lookup index alone (it holds every column
+    asked), one statement for the whole listing."""
+    k = NetworkGroupKey
+    found: list[tuple[str, int, int, bytes | None]] = []
+    photo, caption = sorted(set(photo_keys)), sorted(set(caption_keys))
+    for start in range(0, max(len(photo), len(caption)), _KEYS_PER_QUERY):
+        parts = [(kind, part) for kind, part in (("photo", photo[start:start + _KEYS_PER_QUERY]),
+                                                 ("caption",
+                                                  caption[start:start + _KEYS_PER_QUERY]))
+                 if part]
+        queries = [select(k.kind, k.key, k.group_id, k.phash).where(
+            k.platform_id == platform_id, k.kind == kind, k.key.in_(part))
+            for kind, part in parts]
+        query = queries[0] if len(queries) == 1 else union_all(*queries)
+        found += [(str(kind), int(key), int(group_id), None if phash is None else bytes(phash))
+                  for kind, key, group_id, phash in session.execute(query)]
     return found
 
 
-def add_group(session: Session, platform_id: str, kind: str, code: bytes, keys: Sequence[int],
-              catalog: bool, now: dt.datetime) -> NetworkGroup:
-    group = NetworkGroup(platform_id=platform_id, kind=kind, code=code, sellers=0,
-                         catalog=catalog, created_at=now)
-    session.add(group)
-    session.flush()
-    session.add_all([NetworkGroupKey(group_id=group.id, platform_id=platform_id, kind=kind,
-                                     key=k) for k in dict.fromkeys(keys)])
-    return group
+@dataclass(frozen=True)
+class GroupState:
+    kind: str
+    code: bytes
+    sellers: int
+    catalog: bool
 
 
-def add_member(session: Session, group_id: int, seller_id: str, now: dt.datetime) -> bool:
-    """Whether the seller is new to the group (a concurrent insert of the same pair is
-    skipped, not an error: the pair is unique)."""
-    values = {"group_id": group_id, "seller_id": seller_id, "first_seen": now}
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(NetworkMember).values(**values).on_conflict_do_nothing(
-        index_elements=["group_id", "seller_id"])
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
-
-
-def note_group(session: Session, group_id: int, new_seller: bool, catalog: bool) -> None:
-    """One more seller (counted in SQL, so concurrent writers add up), and the catalog mark
-    (once set, never cleared)."""
-    values: dict[str, Any] = {}
-    if new_seller:
-        values["sellers"] = NetworkGroup.sellers + 1
-    if catalog:
-        values["catalog"] = True
-    if values:
-        session.execute(update(NetworkGroup).where(NetworkGroup.id == group_id).values(**values))
-
-
-def add_prints(session: Session, rows: Sequence[NetworkPrint]) -> None:
-    session.add_all(rows)
-    session.flush()
-
-
-def groups_by_id(session: Session, ids: Collection[int]) -> dict[int, NetworkGroup]:
+def group_states(session: Session, ids: Collection[int]) -> dict[int, GroupState]:
+    """What deciding and counting need of these groups, read fresh (counters are updated in
+    SQL by concurrent writers): no ORM objects."""
     if not ids:
         return {}
-    return {g.id: g for g in session.scalars(select(NetworkGroup).where(
-        NetworkGroup.id.in_(sorted(ids))))}
+    g = NetworkGroup
+    query = select(g.id, g.kind, g.code, g.sellers, g.catalog).where(g.id.in_(sorted(ids)))
+    return {int(i): GroupState(str(kind), bytes(code), int(sellers), bool(catalog))
+            for i, kind, code, sellers, catalog in session.execute(query)}
+
+
+@dataclass(frozen=True)
+class NewGroup:
+    kind: str
+    code: bytes
+    keys: Sequence[int]
+    phash: bytes | None  # photos: the pHash, copied into their key rows
+    catalog: bool
+
+
+def add_groups(session: Session, platform_id: str, new: Sequence[NewGroup],
+               now: dt.datetime) -> list[tuple[int, bool]]:
+    """(id, whether it already existed) per new group, in order. A group of the same code
+    written meanwhile by a concurrent listing is joined, not duplicated (the code is unique
+    per platform and kind); only the groups written here get keys."""
+    if not new:
+        return []
+    g = NetworkGroup
+    statement = _insert(session)(g).on_conflict_do_nothing(
+        index_elements=["platform_id", "kind", "code"]).returning(g.id, g.kind, g.code)
+    rows = [{"platform_id": platform_id, "kind": n.kind, "code": n.code, "sellers": 0,
+             "catalog": n.catalog, "created_at": now} for n in new]
+    made = {(str(kind), bytes(code)): int(i) for i, kind, code in
+            session.execute(statement, rows)}
+    missing = [n for n in new if (n.kind, n.code) not in made]
+    existing: dict[tuple[str, bytes], int] = {}
+    if missing:
+        query = select(g.id, g.kind, g.code).where(
+            g.platform_id == platform_id, g.kind.in_(sorted({n.kind for n in missing})),
+            g.code.in_([n.code for n in missing]))
+        existing = {(str(kind), bytes(code)): int(i) for i, kind, code in
+                    session.execute(query)}
+    keys = [{"group_id": made[(n.kind, n.code)], "platform_id": platform_id, "kind": n.kind,
+             "key": key, "phash": n.phash}
+            for n in new if (n.kind, n.code) in made for key in dict.fromkeys(n.keys)]
+    if keys:
+        session.execute(insert(NetworkGroupKey), keys)
+    return [(made[(n.kind, n.code)], False) if (n.kind, n.code) in made
+            else (existing[(n.kind, n.code)], True) for n in new]
+
+
+def add_members(session: Session, group_ids: Collection[int], seller_id: str,
+                now: dt.datetime) -> set[int]:
+    """The groups the seller is new to (a concurrent insert of the same pair is skipped, not
+    an error: the pair is unique)."""
+    if not group_ids:
+        return set()
+    m = NetworkMember
+    statement = _insert(session)(m).on_conflict_do_nothing(
+        index_elements=["group_id", "seller_id"]).returning(m.group_id)
+    rows = [{"group_id": group_id, "seller_id": seller_id, "first_seen": now}
+            for group_id in sorted(group_ids)]
+    return {int(group_id) for group_id in session.scalars(statement, rows)}
+
+
+def note_groups(session: Session, new_seller: Collection[int], catalog: Collection[int]
+                ) -> None:
+    """One more seller in each of ``new_seller`` (counted in SQL, so concurrent writers add
+    up), and the catalog mark on ``catalog`` (once set, never cleared)."""
+    if new_seller:
+        session.execute(update(NetworkGroup).where(NetworkGroup.id.in_(sorted(new_seller)))
+                        .values(sellers=NetworkGroup.sellers + 1)
+                        .execution_options(synchronize_session=False))
+    if catalog:
+        session.execute(update(NetworkGroup).where(NetworkGroup.id.in_(sorted(catalog)))
+                        .values(catalog=True).execution_options(synchronize_session=False))
+
+
+def add_prints(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(NetworkPrint), list(rows))
 
 
 def co_members(session: Session, group_ids: Collection[int], seller_id: str,

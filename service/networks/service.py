@@ -1,10 +1,10 @@
 """Recording what sellers post, and the links between sellers who post the same rare things.
 
-Write: every scored listing records a print per photo (the hash stage's whole-photo PDQ and
-pHash, and whether it matched a catalog photo) and its caption's MinHash. Each print joins
-the nearest group of near-identical prints of the platform (found through bucket keys:
-models/networks/buckets.py for photos, LSH bands for captions; cost in those modules), or
-starts one; the group counts its distinct sellers.
+Write (service/networks/recording.py): every scored listing records a print per photo (the
+hash stage's whole-photo PDQ and pHash, and whether it matched a catalog photo) and its
+caption's MinHash. Each print joins the nearest group of near-identical prints of the
+platform (found through bucket keys: models/networks/buckets.py for photos, LSH bands for
+captions; cost in those modules), or starts one; the group counts its distinct sellers.
 
 Read: links are computed from the groups when asked (the listing's signal, the seller
 network page), not materialised on write. Whether a group links anyone changes after the
@@ -17,28 +17,27 @@ over the group's members, which the cap bounds.
 Rarity: a group links nobody when any of its prints matched a catalog photo (an official
 photo stays official, whoever reposts it) or when more than `network_rare_max_sellers`
 sellers posted it (a stock photo, a meme, a template caption). Members are kept up to
-SELLERS_KEPT per group, enough to count past any allowed cap, so a viral photo costs one
+recording.SELLERS_KEPT per group, enough to count past any allowed cap, so a viral photo costs one
 group and a bounded member list, however often it is posted.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from models.hashing.kinds import hamming
-from models.networks import buckets
-from models.networks.captions import band_keys, caption_print, differing_slots, same_caption
-from models.networks.prints import PhotoPrint, same_photo, split_code
-from models.networks.rules import PHASH_MAX_DISTANCE
+from models.networks.captions import differing_slots
 from models.networks.strength import link_strength
 from models.risk.signals import LinkedCounterfeit, SellerLink
 from service.kit.errors import NotFound, Unprocessable
 from service.networks import repository
+from service.networks.recording import CAPTION, PHOTO
+from service.networks.recording import PhotoPost as PhotoPost  # the write side, re-exported
+from service.networks.recording import record as record
+from service.networks.repository import GroupState
 from service.networks.schemas import (
     EvidenceOut,
     LinkedSellerOut,
@@ -46,11 +45,9 @@ from service.networks.schemas import (
     NetworkLinkOut,
     NetworkOut,
 )
-from service.networks.tables import NetworkGroup, NetworkPrint
+from service.networks.tables import NetworkPrint
 from service.sellers import repository as sellers_repository
 
-PHOTO, CAPTION = "photo", "caption"
-SELLERS_KEPT = 1001  # above the largest cap the setting allows (1000)
 PRINTS_READ = 2000  # the seller's most recent prints a network page considers
 LINKED_MAX = 100  # linked sellers a network page lists
 EVIDENCE_PER_LINK = 5
@@ -58,80 +55,9 @@ EVIDENCE_READ = 5000  # the linked sellers' prints a network page reads for evid
 LINKS_IN_LISTING = 20  # linked sellers a listing's answer names
 
 
-@dataclass(frozen=True)
-class PhotoPost:
-    """One listing photo as the hash stage saw it: its print (None: not analysed) and whether
-    it matched a catalog photo."""
-
-    index: int
-    print: PhotoPrint | None
-    catalog: bool
-
-
-def _nearest(candidates: dict[int, bytes], code: bytes, kind: str) -> int | None:
-    best, best_distance = None, None
-    for group_id, stored in candidates.items():
-        d = same_photo(code, stored) if kind == PHOTO else same_caption(code, stored)
-        if d is not None and (best_distance is None or d < best_distance):
-            best, best_distance = group_id, d
-    return best
-
-
-def _group_for(session: Session, platform_id: str, kind: str, code: bytes, catalog: bool,
-               now: dt.datetime) -> int:
-    if kind == PHOTO:
-        phash = split_code(code)[1]
-        wanted = buckets.query_keys(phash, PHASH_MAX_DISTANCE)
-        stored = buckets.stored_keys(phash)
-    else:
-        wanted = stored = band_keys(code)
-    found = _nearest(repository.candidate_groups(session, platform_id, kind, wanted), code, kind)
-    if found is not None:
-        return found
-    return repository.add_group(session, platform_id, kind, code, stored, catalog, now).id
-
-
-def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
-           photos: Sequence[PhotoPost], caption: str, now: dt.datetime) -> dict[int, str]:
-    """Stores the listing's prints (the caller commits); returns the groups they joined,
-    group id -> kind."""
-    rows: list[NetworkPrint] = []
-    joined: dict[int, tuple[str, bool]] = {}
-    for post in photos:
-        p = post.print
-        if p is None:
-            continue
-        group = _group_for(session, platform_id, PHOTO, p.code, post.catalog, now) \
-            if p.usable else None
-        if group is not None:
-            was = joined.get(group, (PHOTO, False))
-            joined[group] = (PHOTO, was[1] or post.catalog)
-        rows.append(NetworkPrint(platform_id=platform_id, seller_id=seller_id,
-                                 listing_id=listing_id, kind=PHOTO, photo_index=post.index,
-                                 pdq=p.pdq, phash=p.phash, quality=p.quality,
-                                 catalog=post.catalog, group_id=group,
-                                 created_at=now))
-    fingerprint = caption_print(caption)
-    if fingerprint is not None:
-        group = _group_for(session, platform_id, CAPTION, fingerprint.signature, False, now)
-        joined[group] = (CAPTION, False)
-        rows.append(NetworkPrint(platform_id=platform_id, seller_id=seller_id,
-                                 listing_id=listing_id, kind=CAPTION,
-                                 signature=fingerprint.signature, group_id=group,
-                                 created_at=now))
-    groups = repository.groups_by_id(session, joined)
-    for group_id, (_, catalog) in joined.items():
-        new = groups[group_id].sellers < SELLERS_KEPT and repository.add_member(
-            session, group_id, seller_id, now)
-        repository.note_group(session, group_id, new, catalog)
-    repository.add_prints(session, rows)
-    return {group_id: kind for group_id, (kind, _) in joined.items()}
-
-
-def _rare(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, NetworkGroup]:
-    groups = repository.groups_by_id(session, group_ids)
-    for group in groups.values():
-        session.refresh(group)  # counted in SQL by this and concurrent transactions
+def _rare(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, GroupState]:
+    """The groups that may link sellers (read fresh: concurrent listings count sellers too)."""
+    groups = repository.group_states(session, group_ids)
     return {i: g for i, g in groups.items() if not g.catalog and g.sellers <= cap}
 
 

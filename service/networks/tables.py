@@ -18,6 +18,8 @@ from service.kit.db import Base, BigId, UTCDateTime
 
 class NetworkGroup(Base):
     __tablename__ = "network_groups"
+    # Two listings posting the same file at once end in one group (service/networks/recording).
+    __table_args__ = (UniqueConstraint("platform_id", "kind", "code"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform_id: Mapped[str] = mapped_column(String(100))
@@ -32,10 +34,15 @@ class NetworkGroup(Base):
 
 
 class NetworkGroupKey(Base):
-    """A bucket key of a group's code (models/networks/buckets.py, captions.band_keys)."""
+    """A bucket key of a group's code (models/networks/buckets.py, captions.band_keys).
+
+    The lookup index holds every column a candidate search reads, the group's pHash
+    included, so the search never touches the table or the groups of candidates too far to
+    verify."""
 
     __tablename__ = "network_group_keys"
-    __table_args__ = (Index("ix_network_group_keys_lookup", "platform_id", "kind", "key"),)
+    __table_args__ = (Index("ix_network_group_keys_lookup", "platform_id", "kind", "key",
+                            "group_id", "phash"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     group_id: Mapped[int] = mapped_column(
@@ -43,6 +50,7 @@ class NetworkGroupKey(Base):
     platform_id: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))
     key: Mapped[int] = mapped_column(BigId)
+    phash: Mapped[bytes | None] = mapped_column(LargeBinary)  # photo groups: their pHash
 
 
 class NetworkMember(Base):

@@ -32,6 +32,8 @@ def upgrade() -> None:
         sa.Column("catalog", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_network_groups")),
+        sa.UniqueConstraint("platform_id", "kind", "code",
+                            name=op.f("uq_network_groups_platform_id_kind_code")),
     )
     op.create_table(
         "network_group_keys",
@@ -40,12 +42,14 @@ def upgrade() -> None:
         sa.Column("platform_id", sa.String(length=100), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("key", BIG_ID, nullable=False),
+        sa.Column("phash", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(["group_id"], ["network_groups.id"], ondelete="CASCADE",
                                 name=op.f("fk_network_group_keys_group_id_network_groups")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_network_group_keys")),
     )
     with op.batch_alter_table("network_group_keys", schema=None) as batch_op:
-        batch_op.create_index("ix_network_group_keys_lookup", ["platform_id", "kind", "key"])
+        batch_op.create_index("ix_network_group_keys_lookup",
+                              ["platform_id", "kind", "key", "group_id", "phash"])
         batch_op.create_index(batch_op.f("ix_network_group_keys_group_id"), ["group_id"])
     op.create_table(
         "network_members",
