@@ -86,6 +86,17 @@ def seed_prints(app: Any, count: int) -> float:
     return time.perf_counter() - started
 
 
+def candidate_plan(app: Any) -> str:
+    """The database's plan for the candidate read (service/networks/repository.py)."""
+    with app.state.trust.session_factory() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        explain = "EXPLAIN" if postgres else "EXPLAIN QUERY PLAN"
+        rows = session.execute(text(
+            f"{explain} SELECT kind, key, group_id, phash FROM network_group_keys "
+            "WHERE platform_id = 'shop-a' AND kind = 'photo' AND key IN (1, 65537, 131073)"))
+        return "\n".join(" ".join(str(c) for c in row) for row in rows)
+
+
 def photos(n: int) -> list[str]:
     import io
 
@@ -129,6 +140,7 @@ def run(postgres_url: str | None) -> None:
         headers = {"Authorization": f"Bearer {key.secret}"}
         seeded = seed_prints(app, PRINTS)
         print(f"stored {PRINTS} prints in {seeded:.1f} s")
+        print(f"candidate read plan:\n{candidate_plan(app)}")
         bodies = [{"listing_id": f"L{n}", "seller_id": f"seller-{n}", "price": 300,
                    "currency": "CNY", "caption": f"新款小羊皮链条包 专柜品质 第{n}批 私聊拿货价",
                    "images": [{"data": d} for d in photos(n)]} for n in range(2 * LISTINGS + 2)]
