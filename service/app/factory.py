@@ -36,6 +36,7 @@ from service.kit.observability import (
 from service.kit.settings import Settings, get_settings
 from service.listings.router import router as listings_router
 from service.matching.router import router as matching_router
+from service.networks.router import router as networks_router
 from service.platforms.router import router as platforms_router
 from service.review.router import router as review_router
 from service.sellers.router import router as sellers_router
@@ -78,7 +79,8 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     app.add_middleware(RequestContextMiddleware)
     _install_error_handlers(app)
     for router in (health_router, catalog_router, matching_router, captions_router, listings_router, review_router,
-                   webhooks_router, jobs_router, sellers_router, badges_router, platforms_router):
+                   webhooks_router, jobs_router, sellers_router, badges_router, platforms_router,
+                   networks_router):
         app.include_router(router)
     install_console(app)
     install_docs(app)

@@ -35,7 +35,8 @@ def _is_htmx(request: Request) -> bool:
 def _item_page(request: Request, runtime: ConsoleRuntime, viewer: Viewer, session: SessionDep,
                item_id: int) -> Response:
     item = service.visible_item(session, item_id, viewer.person)
-    view = service.item_view(session, item, viewer.person, runtime.boxes, utcnow())
+    view = service.item_view(session, item, viewer.person, runtime.boxes, utcnow(),
+                             runtime.network_cap)
     template = "_item.html" if _is_htmx(request) else "item.html"
     next_queue = item.queue if viewer.person.senior else "standard"
     return render(runtime, template, viewer.lang, viewer,

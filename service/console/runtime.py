@@ -26,6 +26,7 @@ class ConsoleRuntime:
     boxes: BoxMemo  # matched regions already located, by photo and match
     break_minutes: int  # wellness: the session-length reminder
     counts: CountsMemo
+    network_cap: int  # networks: sellers above which a photo or caption is common
 
 
 def build_runtime(settings: Settings) -> ConsoleRuntime:
@@ -35,7 +36,8 @@ def build_runtime(settings: Settings) -> ConsoleRuntime:
         lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
     return ConsoleRuntime(templates=templates, catalogs=load_catalogs(),
                           limits=RateLimits(settings.redis_url), boxes=BoxMemo(),
-                          break_minutes=settings.console_break_minutes, counts=CountsMemo())
+                          break_minutes=settings.console_break_minutes, counts=CountsMemo(),
+                          network_cap=settings.network_rare_max_sellers)
 
 
 class ConsoleHost(Protocol):

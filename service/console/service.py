@@ -25,6 +25,8 @@ from service.console.schemas import (
 )
 from service.kit.errors import NotFound
 from service.listings import repository as listings_repo
+from service.networks import service as networks
+from service.networks.schemas import NetworkOut
 from service.review import repository as review_repo
 from service.review import service as review
 from service.review.repository import QueueCursor, QueueFilter
@@ -149,10 +151,11 @@ class ItemView:
     audit: list[ReviewAudit]
     reason_codes: dict[str, tuple[str, ...]]
     image_check: str
+    network: NetworkOut | None  # sellers linked by rare photos or captions
 
 
 def item_view(session: Session, item: ReviewItem, person: Person, memo: BoxMemo,
-              now: dt.datetime) -> ItemView:
+              now: dt.datetime, network_cap: int) -> ItemView:
     assessment = review.assessment_of(session, item)
     result: dict[str, Any] = assessment.result if assessment else {}
     photos: dict[int, tuple[str, bytes]] = {}
@@ -183,7 +186,8 @@ def item_view(session: Session, item: ReviewItem, person: Person, memo: BoxMemo,
                                               item.id, 10),
         appeal=appeal, appealed_decider=decider, audit=audit,
         reason_codes=REASONS, image_check=(result.get("image_check") or {}).get(
-            "status", "complete"))
+            "status", "complete"),
+        network=networks.network_of(session, item.platform_id, item.seller_id, network_cap))
 
 
 def photo_bytes(session: Session, item: ReviewItem, index: int) -> bytes:

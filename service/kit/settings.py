@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     # supplier-network evaluation measures against); banks still enrol and appeals still
     # withdraw, so turning it back on loses nothing.
     supplier_signals_enabled: bool = True
+    # A photo or caption posted by more than this many distinct sellers of a platform is
+    # common (a stock photo, a meme, "DM for price"): it links nobody. Below it, a supplier's
+    # photos link the agents who post them (service/networks/service.py).
+    network_rare_max_sellers: int = Field(default=50, ge=2, le=1000)
 
     @model_validator(mode="after")
     def _refuse_weak_secrets_outside_dev(self) -> Settings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from models.risk import ListingSignals, RiskThresholds, score_listing
 from models.risk.features import price_reference
+from models.risk.signals import SellerLink
 from service.captions.service import classify_with
 from service.core.state import CoreState
 from service.kit.errors import NotReady
@@ -32,6 +34,7 @@ from service.listings.schemas import (
     ReasonOut,
 )
 from service.listings.tables import Listing, ListingAssessment
+from service.networks import service as networks
 
 
 def content_hash(fields: ListingFields, image_shas: list[str]) -> str:
@@ -63,8 +66,10 @@ def _price_check(fields: ListingFields, matches: signals.MatchedProducts) -> Pri
 
 def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields: ListingFields,
            per_photo: PerPhoto, thresholds: RiskThresholds,
-           image_check: ImageCheckOut) -> Scoring:
-    """The listing's assessment from its per-photo matches and the other signals."""
+           image_check: ImageCheckOut, links: Sequence[SellerLink] = ()) -> Scoring:
+    """The listing's assessment from its per-photo matches and the other signals; `links`:
+    other sellers with confirmed counterfeits who post its rare photos or caption
+    (service/networks)."""
     settings = state.settings
     checked = len(per_photo) - len(image_check.skipped_photos)  # a skipped photo has no say
     matches = signals.resolve_matches(session, per_photo, fields.seller_id)
@@ -82,7 +87,8 @@ def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields:
         matches=matches.signals, photos_checked=checked, caption=caption_signal,
         seller=seller_signal, price=fields.price, currency=fields.currency,
         claimed_brand=fields.claimed_brand, seller_authorized_brands=matches.authorized_brands,
-        brand_price=None if matches.signals else signals.brand_price_signal(fields))
+        brand_price=None if matches.signals else signals.brand_price_signal(fields),
+        linked_counterfeit=networks.linked_counterfeit(links))
     assessment = score_listing(listing_signals, runtime.risk_model, thresholds)
     return Scoring(Assessment(
         risk=assessment.risk, level=assessment.level, decision=assessment.decision,
@@ -93,7 +99,7 @@ def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields:
                  for r in assessment.reasons],
         image_matches=matches.out, caption=caption_out,
         price_check=_price_check(fields, matches), seller=seller_out,
-        image_check=image_check,
+        image_check=image_check, linked_sellers=networks.links_out(links),
         model_versions={"risk": runtime.risk_model.version, "captions": caption_version,
                         "matching": runtime.matcher.version,
                         "reputation": reputation_version},

@@ -36,6 +36,7 @@ from service.listings.schemas import Assessment, ImageCheckOut, ListingFields
 from service.listings.tables import Listing, ListingAssessment, ListingDeepCheck
 from service.listings.tables import ListingDeepCheckPhoto as CheckPhoto
 from service.matching.service import gate_side
+from service.networks import service as networks
 from service.webhooks.delivery import deliver_due
 from service.webhooks.service import enqueue_event
 
@@ -107,11 +108,18 @@ def _rescore(session: Session, state: CoreState, runtime: ListingsRuntime,
     fields = ListingFields.model_validate(check.fields)
     scored = assess.stored_assessment(first)
     kept = scored.thresholds  # the ones the request scored with
+    # Photos the local stage found in the catalog are official photos for networks too.
+    networks.mark_catalog(session, listing.platform_id, listing.listing_id,
+                          [i for i, found in enumerate(merged) if found])
+    links = networks.stored_links(session, listing.platform_id, listing.seller_id,
+                                  listing.listing_id, state.settings.network_rare_max_sellers) \
+        if state.settings.supplier_signals_enabled else []
     scoring = assess.assess(session, state, runtime, fields, merged,
                             RiskThresholds(review=kept["review"], block=kept["block"]),
                             ImageCheckOut(status="complete", stages=["hash", "local"],
                                           deep_check_id=check.id,
-                                          skipped_photos=scored.image_check.skipped_photos))
+                                          skipped_photos=scored.image_check.skipped_photos),
+                            links)
     listing, newer = assess.store(session, listing.platform_id, fields, first.content_hash,
                                   scoring, now)
     item_id = runtime.review.enqueue(session, listing, newer, now)

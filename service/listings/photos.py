@@ -19,11 +19,18 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session
 
+from models.hashing.pipeline import EVIDENCE_VERSION
+from models.networks.prints import PhotoPrint, whole_print
 from service.core.state import Component, CoreState
 from service.images.gate import DecodedImage
 from service.kit.cache import Cache
 from service.matching.runtime import MatchIndex
-from service.matching.service import MATCHER_VERSION, match_decoded
+from service.matching.service import (
+    MATCHER_VERSION,
+    analyse_queries,
+    describes_queries,
+    match_hashed,
+)
 
 Stage = Literal["hash", "local"]
 STAGES: tuple[Stage, ...] = ("hash", "local")
@@ -43,6 +50,7 @@ class PhotoMatch:
 
 
 PerPhoto = list[list[PhotoMatch]]
+Printed = list[PhotoPrint | None]  # per photo, its whole-photo print (service/networks)
 
 
 class PhotoMatcher(Protocol):
@@ -51,6 +59,11 @@ class PhotoMatcher(Protocol):
 
     def match(self, session: Session, decoded: Sequence[DecodedImage],
               stage: Stage) -> PerPhoto: ...
+
+    def match_printed(self, session: Session, decoded: Sequence[DecodedImage],
+                      stage: Stage) -> tuple[PerPhoto, Printed]:
+        """The matches, and each photo's print from the hash stage's own hashes."""
+        ...
 
 
 class CatalogPhotoMatcher:
@@ -73,14 +86,21 @@ class CatalogPhotoMatcher:
 
     def match(self, session: Session, decoded: Sequence[DecodedImage],
               stage: Stage) -> PerPhoto:
+        return self.match_printed(session, decoded, stage)[0]
+
+    def match_printed(self, session: Session, decoded: Sequence[DecodedImage],
+                      stage: Stage) -> tuple[PerPhoto, Printed]:
         # The "local" stage runs both stages together, as POST /v1/images/match does: the
         # acceptance model weighs the hash evidence and the keypoint fit of the same photo
         # together, and the hash stage costs a few ms beside the keypoints.
-        results = match_decoded(self._index.get(), session, decoded,
-                                self._state.settings.matching_sync_seconds, hash_stage=True,
-                                local_stage=stage == "local")
-        return [[PhotoMatch(m.image_id, m.confidence, f"{m.hash_kind}:{m.region}")
-                 for m in result.matches] for result in results]
+        index = self._index.get()
+        evidence = analyse_queries(decoded, hash_stage=True, local_stage=stage == "local",
+                                   describe=describes_queries(index))
+        results = match_hashed(session, index, evidence,
+                               self._state.settings.matching_sync_seconds)
+        return ([[PhotoMatch(m.image_id, m.confidence, f"{m.hash_kind}:{m.region}")
+                  for m in result.matches] for result in results],
+                [whole_print(e.hashes) for e in evidence])
 
 
 def sha256_of(data: bytes) -> str:
@@ -99,20 +119,48 @@ def cached_results(cache: Cache, stage: Stage, version: str,
             for photo, raw in zip(photos, raws, strict=True) if raw is not None}
 
 
+def print_key(sha256: str) -> str:
+    """A photo's print depends on its bytes and the hash stage's evidence alone."""
+    return f"listing-photo-print:{EVIDENCE_VERSION}:{sha256}"
+
+
+def _print_bytes(p: PhotoPrint) -> bytes:
+    return p.pdq + p.phash + bytes([p.quality])
+
+
+def cached_prints(cache: Cache, photos: Sequence[Photo]) -> dict[int, PhotoPrint]:
+    raws = cache.get_many([print_key(p.sha256) for p in photos])
+    return {photo.index: PhotoPrint(raw[:32], raw[32:40], raw[40])
+            for photo, raw in zip(photos, raws, strict=True) if raw is not None and
+            len(raw) == 41}
+
+
 def run_stage(session: Session, matcher: PhotoMatcher, stage: Stage, version: str,
               photos: Sequence[Photo], cache: Cache, ttl: int,
-              decode: Callable[[int], DecodedImage]) -> dict[int, list[PhotoMatch]]:
+              decode: Callable[[int], DecodedImage],
+              prints: dict[int, PhotoPrint] | None = None) -> dict[int, list[PhotoMatch]]:
     """photo index -> the stage's matches; only photos without a cached result are decoded
-    (`decode` validates untrusted bytes by the imaging rules) and matched."""
+    (`decode` validates untrusted bytes by the imaging rules) and matched.
+
+    With `prints`, it is filled with each photo's print, from the cache or from the hashes
+    the stage computes anyway: a photo whose print is not cached is matched again (as a
+    photo not cached at all is), never hashed a second time."""
     results = cached_results(cache, stage, version, photos)
-    todo = [p for p in photos if p.index not in results]
+    if prints is not None:
+        prints.update(cached_prints(cache, photos))
+    todo = [p for p in photos if p.index not in results
+            or (prints is not None and p.index not in prints)]
     if todo:
         decoded = [decode(p.index) for p in todo]
         fresh = {}
-        for photo, found in zip(todo, matcher.match(session, decoded, stage), strict=True):
+        found_all, printed = matcher.match_printed(session, decoded, stage)
+        for photo, found, made in zip(todo, found_all, printed, strict=True):
             results[photo.index] = found
             fresh[cache_key(stage, version, photo.sha256)] = json.dumps(
                 [asdict(m) for m in found]).encode()
+            if prints is not None and made is not None:
+                prints[photo.index] = made
+                fresh[print_key(photo.sha256)] = _print_bytes(made)
         cache.set_many(fresh, ttl)
     return results
 

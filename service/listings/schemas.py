@@ -5,6 +5,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.captions.schemas import CaptionReasonOut
+from service.networks.schemas import LinkedSellerOut
 
 
 class ListingFields(BaseModel):
@@ -106,6 +107,9 @@ class Assessment(BaseModel):
     price_check: PriceCheckOut
     seller: SellerOut
     image_check: ImageCheckOut = LEGACY_IMAGE_CHECK
+    linked_sellers: list[LinkedSellerOut] = Field(
+        default_factory=list, description="other sellers of the platform with confirmed "
+        "counterfeits who post this listing's rare photos or its caption")
     model_versions: dict[str, str]
 
     def with_image_check(self, image_check: ImageCheckOut) -> Assessment:

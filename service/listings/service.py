@@ -15,6 +15,7 @@ the assessment, whose id the caller hands to a runner once the transaction has c
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.networks.prints import PhotoPrint
 from models.risk import RiskThresholds
+from models.risk.signals import SellerLink
 from service.core.state import CoreState
 from service.images.gate import (
     DecodedImage,
@@ -39,6 +42,8 @@ from service.listings import assess, deep_check, photos, repository
 from service.listings.runtime import ListingsRuntime
 from service.listings.schemas import ImageCheckOut, ListingFields, ScoreOut, SkippedPhotoOut
 from service.matching.service import gate_side
+from service.networks import service as networks
+from service.networks.service import PhotoPost
 
 # How long a caller who waits for the deep check waits for a runner that already holds it.
 WAIT_FOR_RUNNER_SECONDS = 30.0
@@ -82,8 +87,10 @@ def skipped_photos(blobs: list[bytes], limits: ImageLimits) -> list[SkippedPhoto
 
 def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: list[bytes],
            shas: list[str], wait: bool, skipped: set[int]) -> tuple[
-               dict[int, list[photos.PhotoMatch]], list[photos.Photo], list[str]]:
-    """The request's matches, the photos still waiting for the local stage, the stages run."""
+               dict[int, list[photos.PhotoMatch]], list[photos.Photo], list[str],
+               dict[int, PhotoPrint]]:
+    """The request's matches, the photos still waiting for the local stage, the stages run,
+    and each photo's print from the hash stage (for seller networks)."""
     limits, cache = state.image_limits, state.cache
     ttl = state.settings.listing_image_cache_seconds
     def gated(local_stage: bool) -> Callable[[int], DecodedImage]:
@@ -91,8 +98,9 @@ def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: 
 
     version = runtime.matcher.version
     every = [photos.Photo(i, sha) for i, sha in enumerate(shas) if i not in skipped]
+    prints: dict[int, PhotoPrint] = {}
     by_hash = photos.run_stage(session, runtime.matcher, "hash", version, every, cache, ttl,
-                               gated(False))
+                               gated(False), prints)
     unmatched = [p for p in every if not by_hash[p.index]]
     by_local = photos.cached_results(cache, "local", version, unmatched)
     left = [p for p in unmatched if p.index not in by_local]
@@ -107,7 +115,21 @@ def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: 
     for index, matches in by_local.items():
         found[index] = matches
     stages = ["hash", "local"] if unmatched and not waiting else ["hash"]
-    return found, waiting, stages
+    return found, waiting, stages, prints
+
+
+def _networks(session: Session, state: CoreState, platform_id: str, fields: ListingFields,
+              per_photo: photos.PerPhoto, prints: dict[int, PhotoPrint],
+              now: dt.datetime) -> list[SellerLink]:
+    """Records the listing's prints; its links to sellers with confirmed counterfeits unless
+    supplier signals are off (then listings are judged alone, and still recorded)."""
+    posts = [PhotoPost(i, p, bool(per_photo[i])) for i, p in sorted(prints.items())]
+    joined = networks.record(session, platform_id, fields.seller_id, fields.listing_id, posts,
+                             fields.caption, now)
+    if not state.settings.supplier_signals_enabled:
+        return []
+    return networks.listing_links(session, platform_id, fields.seller_id, joined,
+                                  state.settings.network_rare_max_sellers)
 
 
 def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: ListingFields,
@@ -131,16 +153,17 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
         if skipped is None:
             skipped = skipped_photos(blobs, state.image_limits)
         with state.session_factory() as session:
-            found, waiting, stages = _match(session, state, runtime, blobs, shas,
-                                            deep_backend is None,
-                                            {p.photo_index for p in skipped})
+            found, waiting, stages, prints = _match(session, state, runtime, blobs, shas,
+                                                    deep_backend is None,
+                                                    {p.photo_index for p in skipped})
             per_photo = photos.merge(found, count=len(blobs))
+            now = utcnow()
+            links = _networks(session, state, platform_id, fields, per_photo, prints, now)
             scoring = assess.assess(session, state, runtime, fields, per_photo, thresholds,
                                     ImageCheckOut(status="pending" if waiting else "complete",
                                                   stages=stages,
                                                   pending_photos=[p.index for p in waiting],
-                                                  skipped_photos=skipped))
-            now = utcnow()
+                                                  skipped_photos=skipped), links)
             try:
                 listing, assessment = assess.store(session, platform_id, fields, digest, scoring,
                                                    now)

@@ -8,6 +8,7 @@ from service.jobs import tables as jobs_tables
 from service.kit.db import Base
 from service.listings import tables as listings_tables
 from service.matching import tables as matching_tables
+from service.networks import tables as networks_tables
 from service.platforms import tables as platforms_tables
 from service.review import tables as review_tables
 from service.sellers import tables as sellers_tables
@@ -15,6 +16,6 @@ from service.webhooks import tables as webhooks_tables
 
 __all__ = [
     "Base", "auth_tables", "badges_tables", "catalog_tables", "console_tables", "jobs_tables",
-    "listings_tables", "matching_tables", "platforms_tables", "review_tables", "sellers_tables",
+    "listings_tables", "matching_tables", "networks_tables", "platforms_tables", "review_tables", "sellers_tables",
     "webhooks_tables",
 ]

@@ -11,6 +11,7 @@ from service.kit.bounds import AfterId, AgeMinutes, Offset, PageSize, PathId, Qu
 from service.kit.db import utcnow
 from service.kit.errors import DomainError, Forbidden
 from service.kit.openapi import errors
+from service.networks import service as networks
 from service.review import repository, service
 from service.review.schemas import (
     AppealIn,
@@ -70,13 +71,17 @@ def queue(
 
 
 @router.get("/v1/review/items/{item_id}", response_model=ReviewItemDetail, responses=errors(404))
-def get_item(item_id: PathId, _: CurrentModerator, session: SessionDep) -> ReviewItemDetail:
+def get_item(item_id: PathId, _: CurrentModerator, session: SessionDep,
+             state: StateDep) -> ReviewItemDetail:
     item = service.get_item(session, item_id)
     assessment = service.assessment_of(session, item)
     audit = repository.audit_page(session, 1000, None, item.id, None, None)
     return ReviewItemDetail(**item_out(item).model_dump(),
                             assessment=assessment.result if assessment else None,
-                            audit=[AuditEntryOut.model_validate(a) for a in audit])
+                            audit=[AuditEntryOut.model_validate(a) for a in audit],
+                            network=networks.network_of(session, item.platform_id,
+                                                        item.seller_id,
+                                                        state.settings.network_rare_max_sellers))
 
 
 @router.post("/v1/review/items/{item_id}/claim", response_model=ReviewItemOut,

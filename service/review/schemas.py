@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from service.kit.bounds import Id64
+from service.networks.schemas import NetworkOut
 
 ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                               pattern=r"^[a-z0-9_]+$")]
@@ -53,6 +54,9 @@ class ReviewItemDetail(ReviewItemOut):
         description="the scoring response the item was flagged with: reasons, image matches "
                     "(catalog image ids), caption spans, price check, seller")
     audit: list[AuditEntryOut]
+    network: NetworkOut | None = Field(
+        default=None, description="sellers of the platform this seller shares rare photos or "
+                                  "captions with, and the shared evidence")
 
 
 class QueuePage(BaseModel):

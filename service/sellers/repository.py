@@ -95,3 +95,16 @@ def find_confirmed(session: Session, seller_id: str, reference: str) -> Confirme
 def delete_confirmed(session: Session, row: ConfirmedCounterfeit) -> None:
     session.delete(row)
     session.flush()
+
+
+def confirmed_counts(session: Session, platform_id: str, seller_ids: list[str]) -> dict[str, int]:
+    """Confirmed counterfeits per seller, those the platform's own decisions confirmed."""
+    if not seller_ids:
+        return {}
+    c = ConfirmedCounterfeit
+    query = (
+        select(c.seller_id, func.count())
+        .where(c.platform_id == platform_id, c.seller_id.in_(sorted(set(seller_ids))))
+        .group_by(c.seller_id)
+    )
+    return {seller: int(n) for seller, n in session.execute(query)}

@@ -1,0 +1,31 @@
+"""The numbers that decide when two posts are the same, in one place.
+
+The photo distances were calibrated by training/calibrate_networks.py (seeds 0 and 1, 40
+products each; figures in reports/networks/calibration.md): whole-photo prints of the
+copy-detection dev set's sources against their repost edits, and every pair of distinct
+sources (15,135 pairs). The closest distinct pair is at pHash 10 and PDQ 74; at pHash <= 7
+and PDQ <= 56 no distinct pair is accepted, with 3 and 18 bits of margin, while 100 % of
+recompressions, resizes, blurs and noise, 98 % of 2 % border crops and 80 % of 3 % crops
+are. pHash 8 would take 91 % of 3 % crops, at eight times the bucket keys (sub-radius 2
+instead of 1: models/networks/buckets.py): not worth it in the scoring request.
+Deeper crops, padding and banners are left to the known-counterfeit bank, whose
+matching pipeline recovers regions; a whole-photo print cannot.
+"""
+
+from __future__ import annotations
+
+# Two whole-photo prints are the same photo when their pHash (64 bits) and their PDQ (256
+# bits) are both within these Hamming distances, and both are of usable quality.
+PHASH_MAX_DISTANCE = 7
+PDQ_MAX_DISTANCE = 56
+# Prints whose PDQ quality (0-100) is below this are stored but never link: flat, nearly
+# empty photos (a white background) hash alike whatever they show.
+PDQ_MIN_QUALITY = 50
+# Two captions are the same caption when the Jaccard similarity of their character
+# shingles, as MinHash estimates it (models/networks/captions.py), is at least this.
+CAPTION_MIN_JACCARD = 0.7
+# Captions with fewer shingles than this after normalisation get no fingerprint: "DM me",
+# "in stock" say nothing about who wrote them.
+CAPTION_MIN_SHINGLES = 12
+# Character shingle length for the caption fingerprint.
+CAPTION_SHINGLE = 3

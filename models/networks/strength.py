@@ -1,0 +1,38 @@
+"""How strongly a listing's links to sellers with confirmed counterfeits point at a fake.
+
+Each link (another seller who shares rare photos or a near-identical caption with this
+listing and has confirmed counterfeits) is evidence in [0, 1):
+
+    evidence = min(MAX_LINK_EVIDENCE, kind weight x (1 - 1/2^shared) x (1 - 1/2^confirmed))
+
+one shared photo with a seller who has one confirmed counterfeit is 0.25; each further
+shared photo or confirmed counterfeit halves what is missing, up to MAX_LINK_EVIDENCE: one
+link, however strong, is one other seller's record. Links combine as independent evidence,
+strength = 1 - prod(1 - evidence): bounded in [0, 1], non-decreasing and saturating in the
+number of links. A shared caption weighs less than
+a shared photo (a supplier's caption is copied by people who only resell, and short
+captions are alike by chance more often than photos).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from models.risk.signals import SellerLink
+
+KIND_WEIGHT = {"photo": 1.0, "caption": 0.6}
+MAX_LINK_EVIDENCE = 0.9
+
+
+def link_evidence(kind: str, shared: int, confirmed: int) -> float:
+    if shared <= 0 or confirmed <= 0:
+        return 0.0
+    weight = KIND_WEIGHT.get(kind, 0.0)
+    return min(MAX_LINK_EVIDENCE, weight * (1.0 - 0.5 ** shared) * (1.0 - 0.5 ** confirmed))
+
+
+def link_strength(links: Sequence[SellerLink]) -> float:
+    missing = 1.0
+    for link in links:
+        missing *= 1.0 - link_evidence(link.kind, link.shared, link.confirmed_counterfeits)
+    return round(min(1.0, max(0.0, 1.0 - missing)), 4)

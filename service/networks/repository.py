@@ -1,0 +1,219 @@
+"""All SQL of the networks domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.networks.tables import NetworkGroup, NetworkGroupKey, NetworkMember, NetworkPrint
+
+# Bucket keys per statement: far below what PostgreSQL and SQLite bind; a listing's photos
+# and caption (68 keys a photo, 16 a caption) fit one statement.
+_KEYS_PER_QUERY = 5000
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+
+
+def candidate_keys(session: Session, platform_id: str, photo_keys: Sequence[int],
+                   caption_keys: Sequence[int]) -> list[tuple[str, int, int, bytes | None]]:
+    """(kind, key, group id, the group's pHash for photos) of every key row of the platform
+    under these photo and caption keys, one statement for the whole listing, read from the
+    lookup index alone (it holds every column asked).
+
+    The hot statement of listing scoring, so it is sent as driver SQL: compiling an
+    expanding IN of ~600 keys through SQLAlchemy cost as much as SQLite running it."""
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    quote = connection.dialect.identifier_preparer.quote
+    kind_, key_, group_, phash_, platform_ = (quote(c) for c in (
+        "kind", "key", "group_id", "phash", "platform_id"))
+    table = quote(NetworkGroupKey.__tablename__)
+    found: list[tuple[str, int, int, bytes | None]] = []
+    photo, caption = sorted(set(photo_keys)), sorted(set(caption_keys))
+    for start in range(0, max(len(photo), len(caption)), _KEYS_PER_QUERY):
+        legs, params = [], []
+        for kind, part in (("photo", photo[start:start + _KEYS_PER_QUERY]),
+                           ("caption", caption[start:start + _KEYS_PER_QUERY])):
+            if not part:
+                continue
+            # names and placeholders only: every value is bound
+            legs.append(f"SELECT {kind_}, {key_}, {group_}, {phash_} FROM {table} "  # noqa: S608
+                        f"WHERE {platform_} = {mark} AND {kind_} = {mark} "
+                        f"AND {key_} IN ({', '.join([mark] * len(part))})")
+            params += [platform_id, kind, *part]
+        result = connection.exec_driver_sql(" UNION ALL ".join(legs), tuple(params))
+        found += [(str(kind), int(key), int(group_id), None if phash is None else bytes(phash))
+                  for kind, key, group_id, phash in result]
+    return found
+
+
+@dataclass(frozen=True)
+class GroupState:
+    kind: str
+    code: bytes
+    sellers: int
+    catalog: bool
+
+
+def group_states(session: Session, ids: Collection[int]) -> dict[int, GroupState]:
+    """What deciding and counting need of these groups, read fresh (counters are updated in
+    SQL by concurrent writers): no ORM objects."""
+    if not ids:
+        return {}
+    g = NetworkGroup
+    query = select(g.id, g.kind, g.code, g.sellers, g.catalog).where(g.id.in_(sorted(ids)))
+    return {int(i): GroupState(str(kind), bytes(code), int(sellers), bool(catalog))
+            for i, kind, code, sellers, catalog in session.execute(query)}
+
+
+@dataclass(frozen=True)
+class NewGroup:
+    kind: str
+    code: bytes
+    keys: Sequence[int]
+    phash: bytes | None  # photos: the pHash, copied into their key rows
+    catalog: bool
+
+
+def add_groups(session: Session, platform_id: str, new: Sequence[NewGroup],
+               now: dt.datetime) -> list[tuple[int, bool]]:
+    """(id, whether it already existed) per new group, in order. A group of the same code
+    written meanwhile by a concurrent listing is joined, not duplicated (the code is unique
+    per platform and kind); only the groups written here get keys."""
+    if not new:
+        return []
+    g = NetworkGroup
+    statement = _insert(session)(g).on_conflict_do_nothing(
+        index_elements=["platform_id", "kind", "code"]).returning(g.id, g.kind, g.code)
+    rows = [{"platform_id": platform_id, "kind": n.kind, "code": n.code, "sellers": 0,
+             "catalog": n.catalog, "created_at": now} for n in new]
+    made = {(str(kind), bytes(code)): int(i) for i, kind, code in
+            session.execute(statement, rows)}
+    missing = [n for n in new if (n.kind, n.code) not in made]
+    existing: dict[tuple[str, bytes], int] = {}
+    if missing:
+        query = select(g.id, g.kind, g.code).where(
+            g.platform_id == platform_id, g.kind.in_(sorted({n.kind for n in missing})),
+            g.code.in_([n.code for n in missing]))
+        existing = {(str(kind), bytes(code)): int(i) for i, kind, code in
+                    session.execute(query)}
+    keys = [{"group_id": made[(n.kind, n.code)], "platform_id": platform_id, "kind": n.kind,
+             "key": key, "phash": n.phash}
+            for n in new if (n.kind, n.code) in made for key in dict.fromkeys(n.keys)]
+    if keys:
+        session.execute(insert(NetworkGroupKey), keys)
+    return [(made[(n.kind, n.code)], False) if (n.kind, n.code) in made
+            else (existing[(n.kind, n.code)], True) for n in new]
+
+
+def add_members(session: Session, group_ids: Collection[int], seller_id: str,
+                now: dt.datetime) -> set[int]:
+    """The groups the seller is new to (a concurrent insert of the same pair is skipped, not
+    an error: the pair is unique)."""
+    if not group_ids:
+        return set()
+    m = NetworkMember
+    statement = _insert(session)(m).on_conflict_do_nothing(
+        index_elements=["group_id", "seller_id"]).returning(m.group_id)
+    rows = [{"group_id": group_id, "seller_id": seller_id, "first_seen": now}
+            for group_id in sorted(group_ids)]
+    return {int(group_id) for group_id in session.scalars(statement, rows)}
+
+
+def note_groups(session: Session, new_seller: Collection[int], catalog: Collection[int]
+                ) -> None:
+    """One more seller in each of ``new_seller`` (counted in SQL, so concurrent writers add
+    up), and the catalog mark on ``catalog`` (once set, never cleared)."""
+    if new_seller:
+        session.execute(update(NetworkGroup).where(NetworkGroup.id.in_(sorted(new_seller)))
+                        .values(sellers=NetworkGroup.sellers + 1)
+                        .execution_options(synchronize_session=False))
+    if catalog:
+        session.execute(update(NetworkGroup).where(NetworkGroup.id.in_(sorted(catalog)))
+                        .values(catalog=True).execution_options(synchronize_session=False))
+
+
+def add_prints(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(NetworkPrint), list(rows))
+
+
+def co_members(session: Session, group_ids: Collection[int], seller_id: str,
+               limit: int) -> list[tuple[int, str]]:
+    """(group_id, seller_id) of the other sellers in these groups, at most ``limit``."""
+    if not group_ids:
+        return []
+    query = select(NetworkMember.group_id, NetworkMember.seller_id).where(
+        NetworkMember.group_id.in_(sorted(group_ids)), NetworkMember.seller_id != seller_id
+    ).order_by(NetworkMember.id).limit(limit)
+    return [(int(row[0]), str(row[1])) for row in session.execute(query)]
+
+
+def seller_prints(session: Session, platform_id: str, seller_id: str,
+                  limit: int) -> list[NetworkPrint]:
+    """The seller's most recent prints that belong to a group."""
+    query = select(NetworkPrint).where(
+        NetworkPrint.platform_id == platform_id, NetworkPrint.seller_id == seller_id,
+        NetworkPrint.group_id.is_not(None)).order_by(NetworkPrint.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def listing_prints(session: Session, platform_id: str, listing_id: str) -> list[NetworkPrint]:
+    query = select(NetworkPrint).where(NetworkPrint.platform_id == platform_id,
+                                       NetworkPrint.listing_id == listing_id)
+    return list(session.scalars(query.order_by(NetworkPrint.id)))
+
+
+def has_seller(session: Session, platform_id: str, seller_id: str) -> bool:
+    query = select(NetworkPrint.id).where(NetworkPrint.platform_id == platform_id,
+                                          NetworkPrint.seller_id == seller_id).limit(1)
+    return session.scalar(query) is not None
+
+
+def platforms_of_seller(session: Session, seller_id: str, limit: int) -> list[str]:
+    query = select(NetworkPrint.platform_id).where(NetworkPrint.seller_id == seller_id
+                                                   ).distinct().limit(limit)
+    return list(session.scalars(query))
+
+
+def group_prints(session: Session, group_ids: Collection[int], seller_ids: Collection[str],
+                 per_query: int) -> list[NetworkPrint]:
+    """The prints of these sellers in these groups, newest first, at most ``per_query``."""
+    if not group_ids or not seller_ids:
+        return []
+    query = select(NetworkPrint).where(
+        NetworkPrint.group_id.in_(sorted(group_ids)),
+        NetworkPrint.seller_id.in_(sorted(seller_ids))).order_by(
+        NetworkPrint.id.desc()).limit(per_query)
+    return list(session.scalars(query))
+
+
+def mark_catalog(session: Session, platform_id: str, listing_id: str,
+                 photo_indexes: Collection[int]) -> None:
+    """A later stage found these photos in the catalog: their prints and groups are
+    official photos from now on."""
+    if not photo_indexes:
+        return
+    rows = list(session.scalars(select(NetworkPrint).where(
+        NetworkPrint.platform_id == platform_id, NetworkPrint.listing_id == listing_id,
+        NetworkPrint.kind == "photo", NetworkPrint.photo_index.in_(sorted(photo_indexes)))))
+    for row in rows:
+        row.catalog = True
+    groups = {r.group_id for r in rows if r.group_id is not None}
+    if groups:
+        session.execute(update(NetworkGroup).where(NetworkGroup.id.in_(sorted(groups))).values(
+            catalog=True))
+    session.flush()
+
+
+def count_prints(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(NetworkPrint)) or 0)

@@ -1,0 +1,92 @@
+"""What sellers post (prints), grouped by near-identity, with the keys that find a group.
+
+A group is one photo (or one caption) as the platform has seen it, whoever posted it and
+however recompressed: its representative code is the first print's; later prints join the
+nearest group within the rules' distance (models/networks/rules.py). Only groups carry
+bucket keys, so a photo posted ten thousand times is one entry to search, not ten thousand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.kit.db import Base, BigId, UTCDateTime
+
+
+class NetworkGroup(Base):
+    __tablename__ = "network_groups"
+    # Two listings posting the same file at once end in one group (service/networks/recording).
+    __table_args__ = (UniqueConstraint("platform_id", "kind", "code"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))  # photo / caption
+    # photo: PDQ (32 bytes) then pHash (8); caption: the MinHash signature
+    code: Mapped[bytes] = mapped_column(LargeBinary)
+    # Distinct sellers who posted it, counted up to service.networks.service.SELLERS_KEPT.
+    sellers: Mapped[int] = mapped_column(Integer, default=0)
+    # A print in it matched a catalog photo: an official photo, which never links anyone.
+    catalog: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class NetworkGroupKey(Base):
+    """A bucket key of a group's code (models/networks/buckets.py, captions.band_keys).
+
+    The lookup index holds every column a candidate search reads, the group's pHash
+    included, so the search never touches the table or the groups of candidates too far to
+    verify."""
+
+    __tablename__ = "network_group_keys"
+    __table_args__ = (Index("ix_network_group_keys_lookup", "platform_id", "kind", "key",
+                            "group_id", "phash"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("network_groups.id", ondelete="CASCADE"), index=True)
+    platform_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    key: Mapped[int] = mapped_column(BigId)
+    phash: Mapped[bytes | None] = mapped_column(LargeBinary)  # photo groups: their pHash
+
+
+class NetworkMember(Base):
+    """A seller who posted the group's photo or caption (one row per seller and group)."""
+
+    __tablename__ = "network_members"
+    __table_args__ = (UniqueConstraint("group_id", "seller_id"),
+                      Index("ix_network_members_seller", "seller_id", "group_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("network_groups.id", ondelete="CASCADE"))
+    seller_id: Mapped[str] = mapped_column(String(200))
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class NetworkPrint(Base):
+    """One photo or the caption of one scored listing, as its print."""
+
+    __tablename__ = "network_prints"
+    __table_args__ = (Index("ix_network_prints_seller", "platform_id", "seller_id", "id"),
+                      Index("ix_network_prints_group", "group_id", "seller_id"),
+                      Index("ix_network_prints_listing", "platform_id", "listing_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(100))
+    seller_id: Mapped[str] = mapped_column(String(200))
+    listing_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # photo / caption
+    photo_index: Mapped[int | None] = mapped_column(Integer)
+    pdq: Mapped[bytes | None] = mapped_column(LargeBinary)  # photos: 32 bytes
+    phash: Mapped[bytes | None] = mapped_column(LargeBinary)  # photos: 8 bytes
+    quality: Mapped[int | None] = mapped_column(Integer)  # photos: PDQ quality
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # captions: MinHash
+    catalog: Mapped[bool] = mapped_column(Boolean, default=False)  # matched a catalog photo
+    # None: a print that can link nobody (a flat photo, a caption too short to tell)
+    group_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("network_groups.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

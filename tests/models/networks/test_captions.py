@@ -1,0 +1,54 @@
+"""Caption fingerprints: re-captioned copies of one text are the same caption; different
+texts of the same market are not; short captions say nothing."""
+
+from __future__ import annotations
+
+from models.networks.captions import band_keys, caption_print, differing_slots, same_caption
+
+SUPPLIER = "新款小羊皮链条包 专柜品质 五金不掉色 配全套包装 支持验货 质量问题包退 私聊拿货价"
+OTHERS = [
+    "自用闲置 九成新双肩包 无磨损 原价入手 便宜出 同城可自提",
+    "手工编织草编包 夏天必备 每只都是手工做的 颜色可选 下单备注",
+    "新款羊皮斜挎包 专柜正品 带发票小票 支持专柜验货 假一赔十",
+    "全新运动鞋 尺码齐全 透气舒适 学生党必备 包邮到家 拍下即发",
+]
+
+
+def test_a_recaptioned_copy_is_the_same_caption() -> None:
+    base = caption_print(SUPPLIER)
+    edits = [
+        SUPPLIER.replace("私聊拿货价", "私聊价格"),  # own price line
+        SUPPLIER + " 🔥🔥",
+        "新款 小羊皮 链条包，专柜品质！五金不掉色；配全套包装 支持验货 质量问题包退 私聊拿货价",
+        SUPPLIER.replace("链条包", "鏈條包"),  # traditional characters
+    ]
+    assert base is not None
+    for edited in edits:
+        other = caption_print(edited)
+        assert other is not None
+        assert same_caption(base.signature, other.signature) is not None, edited
+        assert set(band_keys(base.signature)) & set(band_keys(other.signature))
+
+
+def test_other_captions_of_the_market_are_not_the_same() -> None:
+    prints = [caption_print(t) for t in [SUPPLIER, *OTHERS]]
+    assert all(p is not None for p in prints)
+    for i, a in enumerate(prints):
+        for b in prints[i + 1:]:
+            assert a is not None and b is not None
+            assert same_caption(a.signature, b.signature) is None
+            assert differing_slots(a.signature, b.signature) > 40
+
+
+def test_short_captions_and_spacing() -> None:
+    assert caption_print("DM for price") is None
+    assert caption_print("私聊") is None
+    a, b = caption_print(SUPPLIER), caption_print(SUPPLIER.replace(" ", "\n"))
+    assert a is not None and b is not None and a.signature == b.signature
+
+
+def test_the_fingerprint_is_stable() -> None:
+    """Stored fingerprints are compared with new ones: the function must never drift."""
+    a = caption_print(SUPPLIER)
+    assert a is not None and len(a.signature) == 256
+    assert a.signature == caption_print(SUPPLIER).signature  # type: ignore[union-attr]

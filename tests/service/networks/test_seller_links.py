@@ -1,0 +1,84 @@
+"""Sellers are linked by the rare photos and captions they post, never by official catalog
+photos or by what too many sellers post; links stay inside one platform."""
+
+from __future__ import annotations
+
+from tests.service.networks.conftest import linked_ids, repost
+
+SUPPLIER_CAPTION = "新款小羊皮链条包 专柜品质 五金不掉色 配全套包装 支持验货 质量问题包退 私聊拿货价"
+
+
+def test_agents_posting_one_supplier_photo_are_linked(post, network) -> None:
+    post("agent-1", "A1", [repost(7)], caption="自家货 好看")
+    post("agent-2", "B1", [repost(7, crop=0.02, quality=55), repost(8)])
+    post("someone-else", "C1", [repost(9)])
+
+    answer = network("agent-1")
+    assert linked_ids(answer) == {"agent-2"}
+    link = answer.json()["linked"][0]
+    assert link["kinds"] == ["photo"] and link["shared_photos"] == 1
+    assert link["shared_captions"] == 0 and link["confirmed_counterfeits"] == 0
+    evidence = link["evidence"][0]
+    assert (evidence["kind"], evidence["listing_id"], evidence["other_listing_id"],
+            evidence["photo_index"]) == ("photo", "A1", "B1", 0)
+    assert 0 <= evidence["distance"] <= 56
+    assert link["first_seen"] <= link["last_seen"]
+    assert linked_ids(network("agent-2")) == {"agent-1"}
+    assert linked_ids(network("someone-else")) == set()
+    assert answer.json()["limits"]["rare_max_sellers"] == 50
+
+
+def test_honest_sellers_reposting_an_official_photo_are_not_linked(client, api_keys, post,
+                                                                     network) -> None:
+    created = client.post("/v1/catalog/products", headers=api_keys.admin, json={
+        "brand": "Vellora", "name": "Sac Mila", "list_price": 12000, "currency": "CNY"})
+    assert created.status_code == 201, created.text
+    uploaded = client.post(f"/v1/catalog/products/{created.json()['id']}/images",
+                           headers=api_keys.admin,
+                           files=[("files", ("official.jpg", repost(101, quality=92),
+                                             "image/jpeg"))])
+    assert uploaded.status_code == 201, uploaded.text
+    first = post("honest-1", "H1", [repost(101, quality=80)])
+    second = post("honest-2", "H2", [repost(101, quality=60)])
+    assert first["image_matches"] and second["image_matches"]  # the catalog knows it
+    assert linked_ids(network("honest-1")) == set()
+    assert linked_ids(network("honest-2")) == set()
+
+
+def test_near_identical_captions_link(post, network) -> None:
+    post("c-1", "L1", [repost(31)], caption=SUPPLIER_CAPTION)
+    post("c-2", "L2", [repost(32)],
+         caption=SUPPLIER_CAPTION.replace("私聊拿货价", "私聊价格") + " 🔥")
+    post("c-3", "L3", [repost(33)], caption="自用闲置 九成新双肩包 无磨损 原价入手 便宜出 同城可自提")
+    answer = network("c-1")
+    assert linked_ids(answer) == {"c-2"}
+    assert answer.json()["linked"][0]["kinds"] == ["caption"]
+    assert answer.json()["linked"][0]["evidence"][0]["photo_index"] is None
+    post("short-1", "S1", [repost(50)], caption="DM for price")
+    post("short-2", "S2", [repost(51)], caption="DM for price")
+    assert linked_ids(network("short-1")) == set()
+
+
+def test_links_stay_inside_one_platform(post, network, api_keys) -> None:
+    post("agent-a", "A1", [repost(61)])
+    post("agent-b", "B1", [repost(61, quality=60)], headers=api_keys.other_platform)
+    assert linked_ids(network("agent-a")) == set()
+    assert linked_ids(network("agent-b")) == set()
+    # shop-b's seller is unknown to shop-a, whatever a moderator names
+    assert network("agent-b", platform_id="shop-a").status_code == 404
+    assert linked_ids(network("agent-b", platform_id="shop-b")) == set()
+
+
+def test_the_endpoint_refuses_platform_keys_and_unknown_sellers(post, network,
+                                                                 api_keys) -> None:
+    post("known", "K1", [repost(71)])
+    post("known", "K2", [repost(72)], headers=api_keys.other_platform)
+    assert network("known", headers=api_keys.platform).status_code == 403
+    missing = network("never-sent")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "seller_not_found"
+    ambiguous = network("known")  # on two platforms, and a service-wide key names none
+    assert ambiguous.status_code == 422
+    assert ambiguous.json()["error"]["code"] == "platform_required"
+    assert network("known", platform_id="shop-a").status_code == 200
+    assert network("known", headers=api_keys.admin, platform_id="shop-b").status_code == 200

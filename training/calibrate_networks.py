@@ -1,0 +1,123 @@
+"""Calibrate when two listing photos are "the same photo" for seller links.
+
+Command (from the repo root)::
+
+    nice -n 10 python -P -m training.calibrate_networks --seeds 0 1 --products 40
+
+For each seed's copy-detection sources (trustdata.copydetect: package photo tiles and
+generated product shots, the dev set's catalog and distractors together), the whole-photo
+print (PDQ and pHash) is taken exactly as listing scoring takes it: JPEG bytes decoded for
+the hash stage, the hash stage's "full" region (models/networks/prints.py).
+
+Positives: every source against each of its mild repost edits (recompression, resize,
+colour, noise, blur, overlays, banners, stickers, padding, 10 % border crops) and against
+small border crops of 1, 2 and 3 % (an agent trimming a supplier's photo). Negatives: every
+pair of distinct sources, product shots on plain backgrounds included, which look alike to
+perceptual hashes. Prints below the usable PDQ quality never link and are counted apart.
+
+The rule it calibrates (models/networks/rules.py): two prints are the same photo when
+pHash <= PHASH and PDQ <= PDQ. pHash (64 bits) carries small crops that move PDQ's 256
+bits by 40-70; PDQ alone keeps photos whose pHash agrees by chance apart. It prints, for
+each candidate pair of distances, the wrong pairs (negatives) accepted and the share of
+each edit accepted; the served distances must accept no negative with a margin. Figures
+of the last run: reports/networks/calibration.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+from trustdata.copydetect.build import split_sources
+from trustdata.copydetect.transforms import MILD
+
+from models.hashing.decode import decode_for_matching
+from models.hashing.kinds import hamming
+from models.hashing.pipeline import analyse_query
+from models.networks.prints import PhotoPrint, whole_print
+
+PHASH_CANDIDATES = (4, 6, 7, 8, 10)
+PDQ_CANDIDATES = (31, 48, 56, 64, 72)
+Edit = Callable[[Image.Image, random.Random], Image.Image]
+
+
+def print_of(img: Image.Image, quality: int = 85) -> PhotoPrint | None:
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=quality)
+    return whole_print(analyse_query(decode_for_matching(buf.getvalue()), local=False).hashes)
+
+
+def border_crop(share: float) -> Edit:
+    def crop(img: Image.Image, rng: random.Random) -> Image.Image:
+        lx, ty = share * rng.random(), share * rng.random()
+        w, h = img.size
+        return img.crop((int(lx * w), int(ty * h), int(w - (share - lx) * w),
+                         int(h - (share - ty) * h)))
+    return crop
+
+
+def pair_distances(prints: list[PhotoPrint]) -> tuple[np.ndarray, np.ndarray]:
+    """PDQ and pHash distances of every pair of distinct prints."""
+    def matrix(codes: list[bytes], bits: int) -> np.ndarray:
+        b = np.unpackbits(np.frombuffer(b"".join(codes), dtype=np.uint8)).reshape(
+            len(codes), bits).astype(np.int32)
+        return b @ (1 - b).T + (1 - b) @ b.T
+    upper = np.triu_indices(len(prints), 1)
+    return (matrix([p.pdq for p in prints], 256)[upper],
+            matrix([p.phash for p in prints], 64)[upper])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--products", type=int, default=40)
+    args = parser.parse_args()
+    edits: dict[str, Edit] = {f"crop{round(s * 100)}": border_crop(s) for s in (0.01, 0.02, 0.03)}
+    positives: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    neg_pdq, neg_phash, unusable = [], [], 0
+    for seed in args.seeds:
+        split = split_sources(seed, args.products)
+        fillers = [f.image for f in split.fillers]
+        for t in MILD:
+            edits[t.name] = (lambda fn, fl: lambda img, rng: fn(img, rng, fl))(t.fn, fillers)
+        prints = []
+        for src in tqdm(split.catalog + split.distractors, desc=f"seed {seed}"):
+            base = print_of(src.image)
+            if base is None or not base.usable:
+                unusable += 1
+                continue
+            prints.append(base)
+            for name, edit in edits.items():
+                edited = print_of(edit(src.image, random.Random(f"{seed}/{name}/{src.name}")))
+                if edited is None or not edited.usable:
+                    positives[name].append((999, 999))  # never links: counted as missed
+                    continue
+                positives[name].append((hamming(base.pdq, edited.pdq),
+                                        hamming(base.phash, edited.phash)))
+        pdq, phash = pair_distances(prints)
+        neg_pdq.append(pdq)
+        neg_phash.append(phash)
+    n_pdq, n_phash = np.concatenate(neg_pdq), np.concatenate(neg_phash)
+    print(f"\nsources with unusable prints: {unusable}; negative pairs: {len(n_pdq)}; "
+          f"closest negatives: PDQ {n_pdq.min()}, pHash {n_phash.min()}, "
+          f"PDQ among pHash <= 10: {n_pdq[n_phash <= 10].min(initial=256)}")
+    names = sorted(positives)
+    print("pHash | PDQ | negatives accepted | " + " | ".join(names))
+    for ph in PHASH_CANDIDATES:
+        for pq in PDQ_CANDIDATES:
+            wrong = int(((n_phash <= ph) & (n_pdq <= pq)).sum())
+            shares = []
+            for name in names:
+                d = np.array(positives[name])
+                shares.append(f"{np.mean((d[:, 1] <= ph) & (d[:, 0] <= pq)) * 100:.0f}%")
+            print(f"{ph} | {pq} | {wrong} | " + " | ".join(shares))
+
+
+if __name__ == "__main__":
+    main()
