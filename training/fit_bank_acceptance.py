@@ -18,12 +18,12 @@ banked products and the negatives are split in halves by product: calibration an
 Every query is looked up in the whole bank through the service's own index
 (models/banks/index.py), so the search radii are those served.
 
-Fit (plain grid search, deterministic): ``phash_alone_max`` first, on the pairs with their
-PDQ removed (how a pHash-only list matches), the largest value with no wrong calibration
-match; then, with it fixed, the (``phash_max``, ``pdq_confirm_max``, ``pdq_max``) of the
-grid with the most calibration positives found and no wrong calibration match (ties: the
-smallest thresholds). The hold-out split is scored once, with the chosen rule, as served
-and as a PDQ-only and a pHash-only list (an imported bank of one signal type).
+Fit (plain grid search, deterministic): ``pdq_max`` on the bank searched as a PDQ-only list
+and ``phash_alone_max`` as a pHash-only list (how an imported list of one signal type
+matches), each the largest value with no wrong calibration match; then, with them fixed,
+the (``phash_max``, ``pdq_confirm_max``) of the grid with the most calibration positives
+found and no wrong calibration match (ties: the smallest thresholds). The hold-out split is
+scored once, with the chosen rule, as served and as a PDQ-only and a pHash-only list.
 """
 
 from __future__ import annotations
@@ -35,17 +35,18 @@ import random
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
+from trustdata.copydetect.sources import product_shot
+from trustdata.copydetect.transforms import ALL
 
 from models.banks.acceptance import BankRules, pair_confidence
 from models.banks.hashes import BankHash, bank_hashes, lookup_regions
 from models.banks.index import BankIndex, Pairs
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import HashSet, query_hashes
-from trustdata.copydetect.sources import product_shot
-from trustdata.copydetect.transforms import ALL
 
 
 @dataclass(frozen=True)
@@ -131,29 +132,37 @@ def outcome(accepted: np.ndarray, pairs: Pairs, owner: np.ndarray, queries: list
                    wrong=len(np.unique(owner[wrong & in_split])), queries=int(members.sum()))
 
 
-def fit(pairs: Pairs, owner: np.ndarray, queries: list[Query], grid: dict,
+def _largest_clean(pairs: Pairs, owner: np.ndarray, queries: list[Query], calib: np.ndarray,
+                   bounds: list[int], rules_of) -> int:
+    """The largest threshold in ``bounds`` with no wrong calibration match."""
+    best = bounds[0]
+    for t in range(bounds[0], bounds[1] + 1):
+        accepted = pair_confidence(pairs, rules_of(t)) > 0
+        if outcome(accepted, pairs, owner, queries, calib).wrong == 0:
+            best = t
+    return best
+
+
+def fit(searched: dict[str, tuple[Pairs, np.ndarray]], queries: list[Query], grid: dict,
         version: str) -> BankRules:
     calib = np.array([q.split == "calibration" for q in queries])
-    alone_pairs = replace(pairs, d_pdq=np.full(len(pairs.d_pdq), -1))
-    lo, hi = grid["phash_alone_max"]
-    alone = 0
-    for t in range(lo, hi + 1):
-        rules = BankRules(version, 0, 0, 0, t)
-        if outcome(pair_confidence(alone_pairs, rules) > 0, pairs, owner, queries,
-                   calib).wrong == 0:
-            alone = t
-    best: tuple[int, tuple[int, int, int]] | None = None
+    pdq_max = _largest_clean(*searched["pdq"], queries, calib, grid["pdq_max"],
+                             lambda t: BankRules(version, 0, 0, t, 0))
+    alone = _largest_clean(*searched["phash"], queries, calib, grid["phash_alone_max"],
+                           lambda t: BankRules(version, 0, 0, 0, t))
+    pairs, owner = searched["both"]
+    best: tuple[int, tuple[int, int]] | None = None
     lo_c, hi_c, step_c = grid["pdq_confirm_max"]
     for pm in range(grid["phash_max"][0], grid["phash_max"][1] + 1):
         for pc in range(lo_c, hi_c + 1, step_c):
-            for pq in range(grid["pdq_max"][0], grid["pdq_max"][1] + 1):
-                rules = BankRules(version, pm, pc, pq, alone)
-                o = outcome(pair_confidence(pairs, rules) > 0, pairs, owner, queries, calib)
-                if o.wrong == 0 and (best is None or o.found > best[0]):
-                    best = (o.found, (pm, pc, pq))
-    assert best is not None  # all-zero thresholds accept only exact copies
-    pm, pc, pq = best[1]
-    return BankRules(version, pm, pc, pq, alone)
+            rules = BankRules(version, pm, pc, pdq_max, alone)
+            o = outcome(pair_confidence(pairs, rules) > 0, pairs, owner, queries, calib)
+            if o.wrong == 0 and (best is None or o.found > best[0]):
+                best = (o.found, (pm, pc))
+    if best is None:
+        raise SystemExit(f"no rule on the grid is free of wrong matches with pdq_max {pdq_max} "
+                         f"and phash_alone_max {alone}")
+    return BankRules(version, best[1][0], best[1][1], pdq_max, alone)
 
 
 def report(rules: BankRules, pairs: Pairs, owner: np.ndarray, queries: list[Query],
@@ -182,13 +191,15 @@ def main() -> None:
     config = json.loads(args.config.read_text())
     started = time.perf_counter()
     bank, queries = build(config)
-    pairs, owner = search_all(bank, queries)
-    rules = fit(pairs, owner, queries, config["grid"], config["version"])
-    metrics = {"calibration": report(rules, pairs, owner, queries, "calibration"),
-               "holdout": report(rules, pairs, owner, queries, "holdout")}
-    for signal in ("pdq", "phash"):
-        p, o = search_all(strip(bank, signal), queries)
-        metrics[f"holdout_{signal}_only_list"] = report(rules, p, o, queries, "holdout")
+    searched = {"both": search_all(bank, queries),
+                "pdq": search_all(strip(bank, "pdq"), queries),
+                "phash": search_all(strip(bank, "phash"), queries)}
+    rules = fit(searched, queries, config["grid"], config["version"])
+    metrics: dict[str, Any] = {
+        "calibration": report(rules, *searched["both"], queries, "calibration"),
+        "holdout": report(rules, *searched["both"], queries, "holdout"),
+        "holdout_pdq_only_list": report(rules, *searched["pdq"], queries, "holdout"),
+        "holdout_phash_only_list": report(rules, *searched["phash"], queries, "holdout")}
     metrics["bank_views_per_photo"] = round(float(np.mean([len(v) for v in bank.values()])), 1)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "config.json").write_text(json.dumps(
