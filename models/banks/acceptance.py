@@ -84,11 +84,14 @@ class EntryMatch:
 def best_matches(pairs: Pairs, photo_of_query: np.ndarray, rules: BankRules) -> list[EntryMatch]:
     """Per (photo, entry) the strongest accepted pair, strongest first."""
     conf = pair_confidence(pairs, rules)
-    ok = conf > 0
-    best: dict[tuple[int, int], float] = {}
-    for photo, entry, c in zip(photo_of_query[pairs.query[ok]].tolist(),
-                               pairs.entry[ok].tolist(), conf[ok].tolist(), strict=True):
-        if c > best.get((photo, entry), 0.0):
-            best[(photo, entry)] = c
-    return sorted((EntryMatch(p, e, round(c, 3)) for (p, e), c in best.items()),
-                  key=lambda m: (-m.confidence, m.photo, m.entry_id))
+    ok = np.flatnonzero(conf > 0)
+    if not len(ok):
+        return []
+    photo, entry, conf = photo_of_query[pairs.query[ok]], pairs.entry[ok], conf[ok]
+    order = np.lexsort((-conf, entry, photo))  # by photo, entry, then strongest first
+    photo, entry, conf = photo[order], entry[order], conf[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (photo[1:] != photo[:-1]) | (entry[1:] != entry[:-1])
+    found = [EntryMatch(int(p), int(e), round(float(c), 3))
+             for p, e, c in zip(photo[first], entry[first], conf[first], strict=True)]
+    return sorted(found, key=lambda m: (-m.confidence, m.photo, m.entry_id))

@@ -15,16 +15,18 @@ PDQ is read for the pHash candidates (one gather), never searched, except for ro
 have no pHash (an imported PDQ-only list): those get a multi-index of their own over 16
 chunks, exact for ``PDQ_RADIUS`` 15 with no bit flips (16 buckets per query).
 
-Memory per bank hash (a view with both signals): pHash 8 B, its label 4 B, four int32
-bucket orders 16 B, PDQ 32 B, entry id 8 B, flags 1 B: 69 bytes (about 66 MB per million),
-plus 2 MB of bucket offsets; a PDQ-only row adds the PDQ multi-index's 16 orders (64 B).
-Rows added since the last build are scanned by brute force until there are enough to
-rebuild; removed rows are masked, and the whole index is rebuilt once a quarter is dead.
+Memory per bank hash (a view with both signals): pHash 8 B and its label 4 B, per chunk an
+int32 bucket order and the pHash again in that order (4 x 12 B: a query reads each bucket's
+codes as one contiguous run instead of gathering rows, 2.2x faster at 1M), PDQ 32 B, entry
+id 8 B, flags 1 B: 101 bytes (about 97 MiB per million), plus 2 MB of bucket offsets; a
+PDQ-only row adds its own multi-index (16 chunks x 36 B).
+Rows added since the last build (at most ``_REBUILD_PENDING``) are scanned by brute force;
+removed rows are masked, and the whole index is rebuilt once a quarter is dead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -37,7 +39,10 @@ from models.thresholds import MATCH_PDQ_MIN_QUALITY
 PHASH_RADIUS = 7  # the widest pHash distance any rule may accept (4 chunks, 1 bit flipped)
 PDQ_RADIUS = 15  # the widest PDQ distance searched for rows without a pHash (16 chunks)
 _CHUNK = 16
-_REBUILD_MIN_PENDING = 4096
+# Rows added since the last build are scanned by brute force for every query: a listing's
+# ~100 regions over 2,048 rows cost ~0.3 ms; a rebuild of 1M rows (four argsorts) ~0.3 s,
+# once per ~30 banked decisions.
+_REBUILD_PENDING = 2048
 
 
 def _masks(radius: int) -> np.ndarray:
@@ -52,6 +57,8 @@ _MASKS = [_masks(r) for r in range(3)]
 
 def popcount_rows(a: np.ndarray) -> np.ndarray:
     """Bits set per row of a (n, words) uint64 array."""
+    if a.shape[1] == 1:
+        return np.bitwise_count(a[:, 0]).astype(np.int64)
     return np.bitwise_count(a).sum(axis=1, dtype=np.int64)
 
 
@@ -74,15 +81,17 @@ class MultiIndex:
         self._n = self._built = 0
         self._orders: list[np.ndarray] = []
         self._offsets: list[np.ndarray] = []
+        self._sorted: list[np.ndarray] = []  # the codes in each chunk's bucket order
 
     def __len__(self) -> int:
         return self._n
 
     def nbytes(self) -> int:
-        return (self._n * (8 * self.words + 4) + sum(o.nbytes for o in self._orders)
-                + sum(o.nbytes for o in self._offsets))
+        return (self._n * (8 * self.words + 4)
+                + sum(a.nbytes for a in (*self._orders, *self._offsets, *self._sorted)))
 
-    def add(self, labels: np.ndarray, codes: np.ndarray) -> None:
+    def add(self, labels: np.ndarray, codes: np.ndarray, build: bool = True) -> None:
+        """``build=False``: leave the rebuild to the caller (a bulk load builds once)."""
         need = self._n + len(labels)
         if need > len(self._labels):
             cap = max(need, 2 * len(self._labels), 1024)
@@ -91,7 +100,7 @@ class MultiIndex:
         self._codes[self._n:need] = codes
         self._labels[self._n:need] = labels
         self._n = need
-        if need - self._built > max(_REBUILD_MIN_PENDING, self._built // 8):
+        if build and need - self._built > _REBUILD_PENDING:
             self.build()
 
     def _chunk(self, codes: np.ndarray, j: int) -> np.ndarray:
@@ -100,12 +109,13 @@ class MultiIndex:
 
     def build(self) -> None:
         codes = self._codes[:self._n]
-        self._orders, self._offsets = [], []
+        self._orders, self._offsets, self._sorted = [], [], []
         for j in range(self.chunks):
             chunk = self._chunk(codes, j)
             order = np.argsort(chunk, kind="stable")
             self._orders.append(order.astype(np.int32))
             self._offsets.append(np.searchsorted(chunk[order], np.arange((1 << _CHUNK) + 1)))
+            self._sorted.append(codes[order])
         self._built = self._n
 
     def search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,20 +135,24 @@ class MultiIndex:
                 if not total:
                     continue
                 pos = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
-                rows = self._orders[j][pos]
                 qi = np.repeat(np.arange(len(q)).repeat(len(masks)), lens)
-                d = popcount_rows(self._codes[rows] ^ q[qi])
-                ok = d <= radius
+                # read in bucket order (contiguous runs), not gathered row by row
+                d = popcount_rows(self._sorted[j][pos] ^ q[qi])
+                ok = np.flatnonzero(d <= radius)
                 found_q.append(qi[ok])
-                found_row.append(rows[ok].astype(np.int64))
+                found_row.append(self._orders[j][pos[ok]].astype(np.int64))
                 found_d.append(d[ok])
         if self._built < self._n and len(q):  # the rows added since the build, scanned
             tail = self._codes[self._built:self._n]
-            d = np.stack([popcount_rows(tail ^ row) for row in q])
+            if self.words == 1:
+                d = np.bitwise_count(q[:, 0, None] ^ tail[None, :, 0])
+            else:
+                d = np.bitwise_count(q[:, None, :] ^ tail[None, :, :]).sum(axis=2,
+                                                                          dtype=np.int64)
             qi, rel = np.nonzero(d <= radius)
             found_q.append(qi)
             found_row.append(rel + self._built)
-            found_d.append(d[qi, rel])
+            found_d.append(d[qi, rel].astype(np.int64))
         if not found_q:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
@@ -197,8 +211,14 @@ class BankIndex:
             self._pdq = np.resize(self._pdq, (cap, 4))
             self._flags = np.resize(self._flags, cap)
 
-    def add(self, entry_id: int, hashes: Sequence[BankHash]) -> None:
-        """Add (or replace) one entry's rows."""
+    def build(self) -> None:
+        """Index every row added so far (after a bulk load with ``build=False``)."""
+        self._phash.build()
+        self._pdq_only.build()
+
+    def add(self, entry_id: int, hashes: Sequence[BankHash], build: bool = True) -> None:
+        """Add (or replace) one entry's rows; ``build=False`` defers the index rebuild
+        (call ``build`` after the last one)."""
         self.remove(entry_id)
         rows = [h for h in hashes if h.phash is not None or h.pdq is not None]
         if not rows:
@@ -215,13 +235,15 @@ class BankIndex:
         with_phash = np.array([h.phash is not None for h in rows])
         if with_phash.any():
             self._phash.add(numbers[with_phash],
-                            pack_codes([h.phash for h in rows if h.phash is not None], 1))
+                            pack_codes([h.phash for h in rows if h.phash is not None], 1), build)
         if (~with_phash).any():
-            self._pdq_only.add(numbers[~with_phash], self._pdq[lo:hi][~with_phash])
+            self._pdq_only.add(numbers[~with_phash], self._pdq[lo:hi][~with_phash], build)
 
-    def add_many(self, items: Sequence[tuple[int, Sequence[BankHash]]]) -> None:
+    def add_many(self, items: Iterable[tuple[int, Sequence[BankHash]]]) -> None:
+        """A bulk load: the multi-indexes are built once, at the end."""
         for entry_id, hashes in items:
-            self.add(entry_id, hashes)
+            self.add(entry_id, hashes, build=False)
+        self.build()
 
     def remove(self, entry_id: int) -> bool:
         span = self._rows_of.pop(entry_id, None)
@@ -250,13 +272,13 @@ class BankIndex:
             self._rows_of[e] = (lo, new + 1)
         labels = np.array([new_of[r] for r in phash], dtype=np.int32)
         if len(labels):
-            self._phash.add(labels, np.array(list(phash.values()), dtype=np.uint64)[:, None])
+            self._phash.add(labels, np.array(list(phash.values()), dtype=np.uint64)[:, None],
+                            build=False)
         lacking = np.setdiff1d(np.arange(self._n, dtype=np.int32), labels)
         lacking = lacking[(self._flags[lacking] & 2) > 0]
         if len(lacking):
-            self._pdq_only.add(lacking, self._pdq[lacking])
-        self._phash.build()
-        self._pdq_only.build()
+            self._pdq_only.add(lacking, self._pdq[lacking], build=False)
+        self.build()
 
     def _phash_codes(self) -> dict[int, np.uint64]:
         n = len(self._phash)

@@ -61,11 +61,11 @@ def _target(session: Session, name: str, principal: Principal) -> Bank:
     """Where an import goes: any bank for an admin (an imported list is created), the
     platform's own bank for its platform key."""
     if principal.role is not Role.admin:
-        if principal.platform_id != name:
+        bank = own_bank(session, principal.platform_id, create=True) \
+            if principal.platform_id else None
+        if bank is None or bank.name != name:
             raise Forbidden("a platform key imports into its own bank only (named by its "
                             "platform id)", code="not_bank_owner")
-        bank = own_bank(session, name, create=True)
-        assert bank is not None
         return bank
     existing = repository.bank_named(session, name)
     if existing is not None:

@@ -19,6 +19,11 @@ def bank_named(session: Session, name: str) -> Bank | None:
     return session.scalar(select(Bank).where(Bank.name == name))
 
 
+def own_bank_of(session: Session, platform_id: str) -> Bank | None:
+    return session.scalar(select(Bank).where(Bank.kind == "platform",
+                                             Bank.owner_platform_id == platform_id))
+
+
 def add(session: Session, row: object) -> None:
     session.add(row)
     session.flush()

@@ -59,8 +59,9 @@ class BankRuntime:
         start = repository.last_change(session)
         with self.lock:
             for entry_id, bank_id, hashes in repository.iter_live(session):
-                self.index.add(entry_id, hashes)
+                self.index.add(entry_id, hashes, build=False)
                 self.bank_of[entry_id] = bank_id
+            self.index.build()
             self.own, self.subscribed = repository.visibility(session)
             self.seq = start
         self.sync(session)
@@ -119,9 +120,10 @@ class BankRuntime:
             if not banks or not queries:
                 return []
             pairs = self.index.search(queries)
-            in_bank = np.fromiter((self.bank_of.get(e, -1) in banks for e in pairs.entry.tolist()),
-                                  dtype=bool, count=len(pairs.entry))
-        return best_matches(_subset(pairs, in_bank), np.array(photo_of), self.rules)
+            entries, where = np.unique(pairs.entry, return_inverse=True)
+            seen = np.array([self.bank_of.get(e, -1) in banks for e in entries.tolist()],
+                            dtype=bool)
+        return best_matches(_subset(pairs, seen[where]), np.array(photo_of), self.rules)
 
 
 def _subset(pairs: Pairs, keep: np.ndarray) -> Pairs:

@@ -46,14 +46,13 @@ def watch_commit(session: Session) -> None:
 
 
 def own_bank(session: Session, platform_id: str, create: bool) -> Bank | None:
-    """The platform's own bank (named by its platform id), created on first use."""
-    bank = repository.bank_named(session, platform_id)
-    if bank is not None and (bank.kind != "platform" or bank.owner_platform_id != platform_id):
-        raise Conflict(f"the bank name {platform_id!r} is taken by an imported list",
-                       code="bank_name_taken")
+    """The platform's own bank, created on first use: named by its platform id, unless an
+    admin's imported list took that name first (then ``platform:<id>``)."""
+    bank = repository.own_bank_of(session, platform_id)
     if bank is None and create:
-        bank = Bank(name=platform_id, owner_platform_id=platform_id, kind="platform",
-                    shared=False)
+        taken = repository.bank_named(session, platform_id) is not None
+        bank = Bank(name=f"platform:{platform_id}" if taken else platform_id,
+                    owner_platform_id=platform_id, kind="platform", shared=False)
         repository.add(session, bank)
     return bank
 
