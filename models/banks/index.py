@@ -110,13 +110,15 @@ class MultiIndex:
     def build(self) -> None:
         codes = self._codes[:self._n]
         self._orders, self._offsets, self._sorted = [], [], []
+        self._built = self._n
+        if not self._n:  # nothing to index: no bucket tables (16 chunks' would be 8 MB)
+            return
         for j in range(self.chunks):
             chunk = self._chunk(codes, j)
             order = np.argsort(chunk, kind="stable")
             self._orders.append(order.astype(np.int32))
             self._offsets.append(np.searchsorted(chunk[order], np.arange((1 << _CHUNK) + 1)))
             self._sorted.append(codes[order])
-        self._built = self._n
 
     def search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query number, label, distance) of every stored code within ``radius``."""

@@ -59,9 +59,13 @@ def banks_import(bank: str, path: Path) -> None:
 
     data = path.read_bytes()
     bar = tqdm(total=None, unit="signal", desc="importing", file=sys.stderr)
+
+    def advance(signals: int) -> None:
+        bar.update(signals)
+
     with _session_factory()() as session:
         try:
-            summary = import_bank(session, bank, data, OPERATOR, utcnow(), progress=lambda n: bar.update(n) and None)
+            summary = import_bank(session, bank, data, OPERATOR, utcnow(), progress=advance)
         except DomainError as exc:
             bar.close()
             line = exc.details.get("line")

@@ -7,7 +7,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.auth.deps import AuthFirstRoute, CurrentPlatform
 from service.banks import interchange, service
-from service.banks.schemas import BANK_NAME_PATTERN, BankList, BankOut, ImportOut, SharingIn
+from service.banks.schemas import (
+    BANK_NAME_PATTERN,
+    BankList,
+    BankOut,
+    ImportOut,
+    SharingIn,
+    SubscriptionIn,
+)
 from service.core.deps import SessionDep, StateDep
 from service.kit.db import utcnow
 from service.kit.errors import PayloadTooLarge
@@ -43,14 +50,11 @@ def set_sharing(bank: BankName, body: SharingIn, principal: CurrentPlatform,
 
 
 @router.put("/{bank}/subscription", response_model=BankOut, responses=errors(403, 404, 409))
-def subscribe(bank: BankName, principal: CurrentPlatform, session: SessionDep) -> BankOut:
-    """This platform's listings are looked up in that shared bank too (a platform key)."""
-    return service.subscribe(session, bank, principal, True)
-
-
-@router.delete("/{bank}/subscription", response_model=BankOut, responses=errors(403, 404, 409))
-def unsubscribe(bank: BankName, principal: CurrentPlatform, session: SessionDep) -> BankOut:
-    return service.subscribe(session, bank, principal, False)
+def subscribe(bank: BankName, body: SubscriptionIn, principal: CurrentPlatform,
+              session: SessionDep) -> BankOut:
+    """`{"subscribed": true}`: this platform's listings are looked up in that shared bank
+    too (a platform key); false stops it."""
+    return service.subscribe(session, bank, principal, body.subscribed)
 
 
 @router.get("/{bank}/export", response_class=Response, responses={

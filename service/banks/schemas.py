@@ -27,6 +27,13 @@ class SharingIn(BaseModel):
                                      "see its hashes and decision metadata, never buyer data")
 
 
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subscribed: bool = Field(description="true: look this platform's listings up in the "
+                                         "(shared) bank too; false: stop")
+
+
 class ImportOut(BaseModel):
     bank: str
     signals_read: int

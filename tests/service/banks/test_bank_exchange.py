@@ -81,7 +81,8 @@ def test_bad_requests_get_clear_json_errors_and_bank_nothing(client, api_keys, b
                           content=b"pdq " + b"ab" * 32 + b"\npdq nothex\n")
     assert code(garbage, 422) == "bad_hash_list"
     assert garbage.json()["error"]["details"]["line"] == 2
-    assert code(client.put("/v1/banks/shop-a/subscription", headers=api_keys.platform),
+    assert code(client.put("/v1/banks/shop-a/subscription", json={"subscribed": True},
+                           headers=api_keys.platform),
                 409) == "own_bank"
     assert client.put("/v1/banks/bad name!/sharing", json={"shared": True},
                       headers=api_keys.platform).status_code in (404, 422)
@@ -101,6 +102,7 @@ def test_an_admin_imported_list_is_used_by_subscribers_only(client, api_keys, ba
     other = api_keys.other_platform
     assert score([reposts.cropped], "L-x1", headers=other)["image_check"]["bank_matches"] == []
     client.put("/v1/banks/brand-list/sharing", json={"shared": True}, headers=api_keys.admin)
-    assert client.put("/v1/banks/brand-list/subscription", headers=other).status_code == 200
+    assert client.put("/v1/banks/brand-list/subscription", json={"subscribed": True},
+                      headers=other).status_code == 200
     [match] = score([reposts.cropped], "L-x2", headers=other)["image_check"]["bank_matches"]
     assert match["bank"] == "brand-list"

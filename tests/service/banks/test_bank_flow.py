@@ -74,7 +74,7 @@ def test_an_unshared_bank_is_its_platforms_alone_until_shared_and_subscribed(
     other = api_keys.other_platform
     assert score([reposts.cropped], "L-b1", headers=other)["image_check"]["bank_matches"] == []
     # shop-b cannot subscribe to a bank that is not shared, nor see it
-    refused = client.put("/v1/banks/shop-a/subscription", headers=other)
+    refused = client.put("/v1/banks/shop-a/subscription", json={"subscribed": True}, headers=other)
     assert refused.status_code == 404
     assert [b["name"] for b in client.get("/v1/banks", headers=other).json()["banks"]] == []
     assert client.put("/v1/banks/shop-a/sharing", json={"shared": True},
@@ -83,7 +83,7 @@ def test_an_unshared_bank_is_its_platforms_alone_until_shared_and_subscribed(
                         headers=api_keys.platform)
     assert shared.status_code == 200 and shared.json()["shared"] is True
     assert score([reposts.cropped], "L-b2", headers=other)["image_check"]["bank_matches"] == []
-    subscribed = client.put("/v1/banks/shop-a/subscription", headers=other)
+    subscribed = client.put("/v1/banks/shop-a/subscription", json={"subscribed": True}, headers=other)
     assert subscribed.status_code == 200 and subscribed.json()["subscribed"] is True
     [match] = score([reposts.cropped], "L-b3", headers=other)["image_check"]["bank_matches"]
     assert match["bank"] == "shop-a"
