@@ -61,9 +61,10 @@ def unmatched_photos(result: dict[str, object]) -> set[int] | None:
     """Photo indexes of an assessment that matched no catalog photo and were analysed;
     None when the stored result cannot say."""
     matches = result.get("image_matches")
-    if not isinstance(matches, list):
-        return None
-    matched = {int(m["photo_index"]) for m in matches if isinstance(m, dict)}
+    if not isinstance(matches, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("photo_index"), int) for m in matches):
+        return None  # which photo matched is unknown: banking any might bank an official one
+    matched = {int(m["photo_index"]) for m in matches}
     check = result.get("image_check")
     skipped = {int(s["photo_index"]) for s in (check or {}).get("skipped_photos", [])
                if isinstance(s, dict)} if isinstance(check, dict) else set()
