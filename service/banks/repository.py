@@ -123,6 +123,11 @@ def entries_by_id(session: Session, entry_ids: Iterable[int]) -> dict[int, tuple
     return {e.id: (e, str(name)) for e, name in session.execute(stmt)}
 
 
+def live_count(session: Session, bank_id: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(BankEntry).where(
+        BankEntry.bank_id == bank_id, BankEntry.removed_at.is_(None))) or 0)
+
+
 def subscription(session: Session, platform_id: str, bank_id: int) -> BankSubscription | None:
     return session.scalar(select(BankSubscription).where(
         BankSubscription.platform_id == platform_id, BankSubscription.bank_id == bank_id))

@@ -195,7 +195,9 @@ def list_banks(session: Session, principal: Principal) -> list[BankOut]:
 
 
 def _describe(session: Session, bank: Bank, principal: Principal) -> BankOut:
-    return next(b for b in list_banks(session, principal) if b.name == bank.name)
+    subscribed = principal.platform_id is not None and repository.subscription(
+        session, principal.platform_id, bank.id) is not None
+    return bank_out(bank, subscribed, repository.live_count(session, bank.id))
 
 
 def set_sharing(session: Session, name: str, shared: bool, principal: Principal) -> BankOut:
@@ -214,11 +216,16 @@ def subscribe(session: Session, name: str, principal: Principal, on: bool) -> Ba
         raise Forbidden("subscriptions belong to a platform: use a platform key",
                         code="platform_key_required")
     bank = repository.bank_named(session, name)
-    if bank is None or (not bank.shared and bank.owner_platform_id != principal.platform_id):
+    current = repository.subscription(session, principal.platform_id, bank.id) \
+        if bank is not None else None
+    # an unshared bank is not there for others, except to end a subscription made earlier
+    if bank is None or (not bank.shared and bank.owner_platform_id != principal.platform_id
+                        and current is None):
         raise NotFound(f"no bank {name!r}", code="bank_not_found")
     if bank.owner_platform_id == principal.platform_id:
         raise Conflict("a platform's own bank is always looked up", code="own_bank")
-    current = repository.subscription(session, principal.platform_id, bank.id)
+    if on and not bank.shared:
+        raise Conflict(f"bank {name!r} is not shared", code="bank_not_shared")
     if on and current is None:
         repository.add_subscription(session, principal.platform_id, bank.id)
     elif not on and current is not None:

@@ -89,6 +89,10 @@ def test_an_unshared_bank_is_its_platforms_alone_until_shared_and_subscribed(
     assert match["bank"] == "shop-a"
     client.put("/v1/banks/shop-a/sharing", json={"shared": False}, headers=api_keys.platform)
     assert score([reposts.cropped], "L-b4", headers=other)["image_check"]["bank_matches"] == []
+    ended = client.put("/v1/banks/shop-a/subscription", json={"subscribed": False}, headers=other)
+    assert ended.status_code == 200 and ended.json()["subscribed"] is False
+    assert client.put("/v1/banks/shop-a/subscription", json={"subscribed": True},
+                      headers=other).status_code == 404  # unshared: not there for shop-b
 
 
 def test_an_entry_another_process_banked_is_seen_without_a_restart(
