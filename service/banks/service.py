@@ -6,7 +6,8 @@ Enrolment (a review hook, inside `decide`'s transaction): a removal with reason
 (the assessment's `image_matches` say which did; `listing_photos` holds the bytes). An
 official photo re-used by a counterfeiter stays an official photo: banking it would flag the
 brand's authorised sellers. Any later decision on the item that is not such a removal (an
-appeal approved) withdraws its entries; a new removal brings them back.
+appeal approved) withdraws its entries; a new removal brings back those of the version then
+decided.
 """
 
 from __future__ import annotations
@@ -73,24 +74,37 @@ def unmatched_photos(result: dict[str, object]) -> set[int] | None:
     return set(range(count)) - matched - skipped
 
 
-def enrol(session: Session, item: ReviewItem, now: dt.datetime) -> list[BankEntry]:
-    """Bank the decided version's non-catalog photos (or bring back withdrawn entries)."""
-    known = repository.entries_of_item(session, item.id)
-    if known:
-        for entry in known:
-            if entry.removed_at is not None:
-                entry.removed_at, entry.decided_at = None, now
-                repository.log_change(session, entry.id, "add")
-        return known
+def enrol(session: Session, item: ReviewItem, now: dt.datetime) -> bool:
+    """Bank the decided version's non-catalog photos; returns whether anything changed.
+
+    Decided again (after an appeal, or after the listing changed or a deep check found a
+    catalog photo and reopened the item), the entries follow the version decided now: its
+    unmatched photos are banked (or brought back), any other entry of the item withdrawn.
+    """
     assessment = listings_repo.get_assessment(session, item.assessment_id)
-    unmatched = unmatched_photos(assessment.result) if assessment is not None else None
-    if assessment is None or not unmatched:
-        return []
+    unmatched = (unmatched_photos(assessment.result) if assessment is not None else None) or set()
+    content = assessment.content_hash if assessment is not None else None
+    changed = False
+    known: set[int] = set()
+    for entry in repository.entries_of_item(session, item.id):
+        current = entry.content_hash == content and entry.photo_index in unmatched
+        if current:
+            known.add(int(entry.photo_index or 0))
+        if current and entry.removed_at is not None:
+            entry.removed_at, entry.decided_at = None, now
+            repository.log_change(session, entry.id, "add")
+            changed = True
+        elif not current and entry.removed_at is None:
+            entry.removed_at = now
+            repository.log_change(session, entry.id, "remove")
+            changed = True
+    wanted = unmatched - known
+    if assessment is None or not wanted:
+        return changed
     bank = own_bank(session, item.platform_id, create=True)
     assert bank is not None
-    entries = []
     for photo in repository.listing_photos(session, item.listing_pk, assessment.content_hash):
-        if photo.photo_index not in unmatched:
+        if photo.photo_index not in wanted:
             continue
         try:
             hashes = bank_hashes(decode_for_matching(photo.data))
@@ -102,13 +116,14 @@ def enrol(session: Session, item: ReviewItem, now: dt.datetime) -> list[BankEntr
             continue
         entry = BankEntry(bank_id=bank.id, ref=f"pending:{item.id}:{photo.photo_index}",
                           source="decision", review_item_id=item.id, listing_id=item.listing_id,
-                          photo_index=photo.photo_index, decided_at=now, created_at=now)
+                          content_hash=assessment.content_hash, photo_index=photo.photo_index,
+                          decided_at=now, created_at=now)
         repository.add(session, entry)
         entry.ref = f"{bank.name}:{entry.id}"
         repository.add_hashes(session, entry.id, hashes)
         repository.log_change(session, entry.id, "add")
-        entries.append(entry)
-    return entries
+        changed = True
+    return changed
 
 
 def withdraw(session: Session, item: ReviewItem, now: dt.datetime) -> int:
@@ -126,7 +141,7 @@ class BankDecisionHook:
     def decided(self, session: Session, item: ReviewItem, decision: str,
                 reason_codes: list[str], now: dt.datetime) -> None:
         if decision == "remove" and COUNTERFEIT_REASON in reason_codes:
-            changed = bool(enrol(session, item, now))
+            changed = enrol(session, item, now)
         else:
             changed = bool(withdraw(session, item, now))
         if changed:

@@ -69,6 +69,8 @@ class BankEntry(Base):
     source: Mapped[str] = mapped_column(String(20))  # decision / import
     review_item_id: Mapped[int | None] = mapped_column(BigInteger)  # None when imported
     listing_id: Mapped[str | None] = mapped_column(String(200))  # the platform's, never shared
+    # The decided listing version's content hash and the photo's place in it.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     photo_index: Mapped[int | None] = mapped_column(SmallInteger)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

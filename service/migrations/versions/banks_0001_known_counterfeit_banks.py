@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("review_item_id", sa.BigInteger(), nullable=True),
         sa.Column("listing_id", sa.String(length=200), nullable=True),
+        sa.Column("content_hash", sa.String(length=64), nullable=True),
         sa.Column("photo_index", sa.SmallInteger(), nullable=True),
         sa.Column("decided_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),

@@ -123,3 +123,31 @@ def _regions(data: bytes):
     from models.hashing.decode import decode_for_matching
     from models.hashing.matcher import query_hashes
     return {0: query_hashes(decode_for_matching(data))}
+
+
+def test_decided_again_the_entries_follow_the_version_then_decided(
+        client, api_keys, banked, session_factory):
+    """A deep check found the banked photo in the catalog after all (a new assessment of the
+    listing, which reopened the item): removed again, that photo leaves the bank."""
+    from service.auth.service import Role, create_key
+    from service.listings.tables import ListingAssessment
+    from service.review.tables import ReviewItem
+
+    item_id = banked["review_item_id"]
+    assert client.post("/v1/listings/L-fake/appeal", json={},
+                       headers=api_keys.platform).status_code == 200
+    with session_factory() as session:
+        item = session.get(ReviewItem, item_id)
+        assessment = session.get(ListingAssessment, item.assessment_id)
+        result = dict(assessment.result)
+        result["image_matches"] = [*result["image_matches"], {**result["image_matches"][0],
+                                                              "photo_index": 0}]
+        assessment.result = result
+        other = create_key(session, Role.moderator, "second-moderator")
+        session.commit()
+    second = {"Authorization": f"Bearer {other.secret}"}
+    assert client.post(f"/v1/review/items/{item_id}/claim", headers=second).status_code == 200
+    assert client.post(f"/v1/review/items/{item_id}/decision", headers=second, json={
+        "decision": "remove", "reason_codes": ["counterfeit"]}).status_code == 200
+    [entry] = _entries(session_factory)
+    assert entry.removed_at is not None
