@@ -100,6 +100,12 @@ STEPS: dict[str, list[list[str]]] = {
          "--out", "models/artifacts/match-acceptance-v2",
          "--report", "reports/matching/acceptance-v2.md"],
     ],
+    # the known-counterfeit bank's acceptance rule, fitted on generated reposts (no data step:
+    # the photos and edits are generated from the config's seed)
+    "banks": [
+        ["training.fit_bank_acceptance", "--config", "training/configs/bank-acceptance-v1.json",
+         "--out", "models/artifacts/bank-acceptance-v1"],
+    ],
 }
 
 

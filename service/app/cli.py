@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from service.app.cli_banks import banks
 from service.app.lifespan import build_state, load_components
 from service.app.preflight import GENERATORS, check_prod_secrets, generated_line
 from service.app.state import AppState
@@ -29,6 +30,9 @@ def _state_for_cli(settings: Settings) -> AppState:
 @click.group()
 def main() -> None:
     """Trust and counterfeit-risk moderation service."""
+
+
+main.add_command(banks)
 
 
 @main.group()

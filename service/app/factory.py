@@ -20,6 +20,7 @@ from service.app.preflight import check_prod_secrets
 from service.auth.deps import is_keyed
 from service.auth.service import ensure_env_admin_key
 from service.badges.router import router as badges_router
+from service.banks.router import router as banks_router
 from service.captions.router import router as captions_router
 from service.catalog.router import router as catalog_router
 from service.console.mount import install as install_console
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     _install_error_handlers(app)
     for router in (health_router, catalog_router, matching_router, captions_router, listings_router, review_router,
                    webhooks_router, jobs_router, sellers_router, badges_router, platforms_router,
-                   networks_router):
+                   networks_router, banks_router):
         app.include_router(router)
     install_console(app)
     install_docs(app)

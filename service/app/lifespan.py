@@ -18,6 +18,8 @@ from redis import Redis
 
 from service.app.state import AppState
 from service.badges.runtime import build_runtime as build_badges
+from service.banks.service import BankLookupService
+from service.banks.service import build_runtime as build_banks
 from service.captions.runtime import build_runtime as build_captions
 from service.console.runtime import build_runtime as build_console
 from service.core.state import Component
@@ -84,7 +86,8 @@ def build_state(settings: Settings) -> AppState:
 def _listings(state: AppState) -> ListingsRuntime:
     return ListingsRuntime(risk_model=shared_risk_model(),
                            matcher=CatalogPhotoMatcher(state, state.matching),
-                           captions=state.captions, review=ListingsReviewQueue())
+                           captions=state.captions, review=ListingsReviewQueue(),
+                           banks=BankLookupService(state, state.banks))
 
 
 def _deep_checks(state: AppState) -> DeepCheckRunner:
@@ -114,6 +117,7 @@ def steps(runners: bool) -> tuple[Step, ...]:
          lambda s: build_sellers(s.settings, s.cache, s.redis_breaker)),
         (lambda s: s.badges, lambda s: build_badges(s.settings, s.sellers.get())),
         (lambda s: s.matching, build_index),
+        (lambda s: s.banks, build_banks),  # the bank index, before the first listing
         (lambda s: s.captions, lambda s: build_captions(s.settings)),
         (lambda s: s.webhooks, lambda s: build_webhooks(s, dispatch=runners)),  # seal key
         (lambda s: s.listings, _listings),  # the risk model, before the first listing

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.badges.runtime import BadgesHost, BadgesRuntime
+from service.banks.runtime import BankRuntime, BanksHost
 from service.captions.runtime import CaptionRuntime, CaptionsHost
 from service.console.runtime import ConsoleHost, ConsoleRuntime
 from service.core.state import Component, CoreState
@@ -26,6 +27,8 @@ class AppState(CoreState):
         default_factory=lambda: Component("badges", "badge keys"))
     matching: Component[MatchIndex] = field(
         default_factory=lambda: Component("matching", "image index"))
+    banks: Component[BankRuntime] = field(
+        default_factory=lambda: Component("banks", "known-counterfeit bank index"))
     captions: Component[CaptionRuntime] = field(
         default_factory=lambda: Component("captions", "caption model"))
     webhooks: Component[WebhooksRuntime] = field(
@@ -40,13 +43,13 @@ class AppState(CoreState):
         default_factory=lambda: Component("console", "moderator console"))
 
     def components(self) -> tuple[Component[Any], ...]:
-        return (self.sellers, self.badges, self.matching, self.captions, self.webhooks,
+        return (self.sellers, self.badges, self.matching, self.banks, self.captions, self.webhooks,
                 self.listings, self.deep_checks, self.jobs, self.console)
 
 
 def _serves_every_domain(state: AppState) -> tuple[
         SellersHost, BadgesHost, MatchingHost, CaptionsHost, ListingsHost, DeepChecksHost,
-        JobsHost, ConsoleHost]:
+        JobsHost, ConsoleHost, BanksHost]:
     """Never called: mypy checks here that AppState has the field each domain's dependency
     reads from the request's app state."""
-    return state, state, state, state, state, state, state, state
+    return state, state, state, state, state, state, state, state, state

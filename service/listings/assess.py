@@ -88,7 +88,8 @@ def assess(session: Session, state: CoreState, runtime: ListingsRuntime, fields:
         seller=seller_signal, price=fields.price, currency=fields.currency,
         claimed_brand=fields.claimed_brand, seller_authorized_brands=matches.authorized_brands,
         brand_price=None if matches.signals else signals.brand_price_signal(fields),
-        linked_counterfeit=networks.linked_counterfeit(links))
+        linked_counterfeit=networks.linked_counterfeit(links),
+        bank_matches=signals.bank_signals(image_check.bank_matches))
     assessment = score_listing(listing_signals, runtime.risk_model, thresholds)
     return Scoring(Assessment(
         risk=assessment.risk, level=assessment.level, decision=assessment.decision,

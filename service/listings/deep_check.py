@@ -99,7 +99,8 @@ def _mark(assessment: ListingAssessment, status: str, check_id: int, stages: lis
     scored = assess.stored_assessment(assessment)
     assessment.result = scored.with_image_check(ImageCheckOut(
         status=status, stages=stages, deep_check_id=check_id, updated_version=updated_version,
-        skipped_photos=scored.image_check.skipped_photos)).model_dump(mode="json")
+        skipped_photos=scored.image_check.skipped_photos,
+        bank_matches=scored.image_check.bank_matches)).model_dump(mode="json")
 
 
 def _rescore(session: Session, state: CoreState, runtime: ListingsRuntime,
@@ -118,7 +119,8 @@ def _rescore(session: Session, state: CoreState, runtime: ListingsRuntime,
                             RiskThresholds(review=kept["review"], block=kept["block"]),
                             ImageCheckOut(status="complete", stages=["hash", "local"],
                                           deep_check_id=check.id,
-                                          skipped_photos=scored.image_check.skipped_photos),
+                                          skipped_photos=scored.image_check.skipped_photos,
+                                          bank_matches=scored.image_check.bank_matches),
                             links)
     listing, newer = assess.store(session, listing.platform_id, fields, first.content_hash,
                                   scoring, now)

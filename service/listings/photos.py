@@ -7,6 +7,11 @@ a match, unless the caller asked to wait for it; it repeats the hash stage, so t
 acceptance model sees both kinds of evidence. Each stage's result is cached per photo
 under a key naming the stage, the matcher version and the catalog state, so a result is
 never reused after the catalog changed.
+
+The hash stage's region hashes are kept too when the caller asks (the known-counterfeit
+bank lookup reads them): cached per photo under the hash evidence's version alone, since
+they do not depend on the catalog, and computed again only for a photo whose regions left
+the cache before its matches did.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session
 
+from models.hashing.matcher import HashSet
 from models.hashing.pipeline import EVIDENCE_VERSION
-from models.networks.prints import PhotoPrint, whole_print
 from service.core.state import Component, CoreState
 from service.images.gate import DecodedImage
 from service.kit.cache import Cache
@@ -50,7 +55,6 @@ class PhotoMatch:
 
 
 PerPhoto = list[list[PhotoMatch]]
-Printed = list[PhotoPrint | None]  # per photo, its whole-photo print (service/networks)
 
 
 class PhotoMatcher(Protocol):
@@ -60,10 +64,12 @@ class PhotoMatcher(Protocol):
     def match(self, session: Session, decoded: Sequence[DecodedImage],
               stage: Stage) -> PerPhoto: ...
 
-    def match_printed(self, session: Session, decoded: Sequence[DecodedImage],
-                      stage: Stage) -> tuple[PerPhoto, Printed]:
-        """The matches, and each photo's print from the hash stage's own hashes."""
+    def match_with_regions(self, session: Session, decoded: Sequence[DecodedImage],
+                           stage: Stage) -> tuple[PerPhoto, list[list[HashSet]]]:
+        """The matches and each photo's region hashes (the hash stage's)."""
         ...
+
+    def regions(self, decoded: Sequence[DecodedImage]) -> list[list[HashSet]]: ...
 
 
 class CatalogPhotoMatcher:
@@ -86,10 +92,10 @@ class CatalogPhotoMatcher:
 
     def match(self, session: Session, decoded: Sequence[DecodedImage],
               stage: Stage) -> PerPhoto:
-        return self.match_printed(session, decoded, stage)[0]
+        return self.match_with_regions(session, decoded, stage)[0]
 
-    def match_printed(self, session: Session, decoded: Sequence[DecodedImage],
-                      stage: Stage) -> tuple[PerPhoto, Printed]:
+    def match_with_regions(self, session: Session, decoded: Sequence[DecodedImage],
+                           stage: Stage) -> tuple[PerPhoto, list[list[HashSet]]]:
         # The "local" stage runs both stages together, as POST /v1/images/match does: the
         # acceptance model weighs the hash evidence and the keypoint fit of the same photo
         # together, and the hash stage costs a few ms beside the keypoints.
@@ -100,7 +106,10 @@ class CatalogPhotoMatcher:
                                self._state.settings.matching_sync_seconds)
         return ([[PhotoMatch(m.image_id, m.confidence, f"{m.hash_kind}:{m.region}")
                   for m in result.matches] for result in results],
-                [whole_print(e.hashes) for e in evidence])
+                [e.hashes for e in evidence])
+
+    def regions(self, decoded: Sequence[DecodedImage]) -> list[list[HashSet]]:
+        return [e.hashes for e in analyse_queries(decoded, local_stage=False)]
 
 
 def sha256_of(data: bytes) -> str:
@@ -119,50 +128,65 @@ def cached_results(cache: Cache, stage: Stage, version: str,
             for photo, raw in zip(photos, raws, strict=True) if raw is not None}
 
 
-def print_key(sha256: str) -> str:
-    """A photo's print depends on its bytes and the hash stage's evidence alone."""
-    return f"listing-photo-print:{EVIDENCE_VERSION}:{sha256}"
-
-
-def _print_bytes(p: PhotoPrint) -> bytes:
-    return p.pdq + p.phash + bytes([p.quality])
-
-
-def cached_prints(cache: Cache, photos: Sequence[Photo]) -> dict[int, PhotoPrint]:
-    raws = cache.get_many([print_key(p.sha256) for p in photos])
-    return {photo.index: PhotoPrint(raw[:32], raw[32:40], raw[40])
-            for photo, raw in zip(photos, raws, strict=True) if raw is not None and
-            len(raw) == 41}
-
-
 def run_stage(session: Session, matcher: PhotoMatcher, stage: Stage, version: str,
               photos: Sequence[Photo], cache: Cache, ttl: int,
               decode: Callable[[int], DecodedImage],
-              prints: dict[int, PhotoPrint] | None = None) -> dict[int, list[PhotoMatch]]:
+              regions: dict[int, list[HashSet]] | None = None) -> dict[int, list[PhotoMatch]]:
     """photo index -> the stage's matches; only photos without a cached result are decoded
-    (`decode` validates untrusted bytes by the imaging rules) and matched.
-
-    With `prints`, it is filled with each photo's print, from the cache or from the hashes
-    the stage computes anyway: a photo whose print is not cached is matched again (as a
-    photo not cached at all is), never hashed a second time."""
+    (`decode` validates untrusted bytes by the imaging rules) and matched. `regions`, when
+    given, receives every photo's region hashes (photo index -> hash sets)."""
     results = cached_results(cache, stage, version, photos)
-    if prints is not None:
-        prints.update(cached_prints(cache, photos))
-    todo = [p for p in photos if p.index not in results
-            or (prints is not None and p.index not in prints)]
+    todo = [p for p in photos if p.index not in results]
     if todo:
         decoded = [decode(p.index) for p in todo]
         fresh = {}
-        found_all, printed = matcher.match_printed(session, decoded, stage)
-        for photo, found, made in zip(todo, found_all, printed, strict=True):
+        if regions is None:
+            found_all, hashed = matcher.match(session, decoded, stage), None
+        else:
+            found_all, hashed = matcher.match_with_regions(session, decoded, stage)
+        for photo, found in zip(todo, found_all, strict=True):
             results[photo.index] = found
             fresh[cache_key(stage, version, photo.sha256)] = json.dumps(
                 [asdict(m) for m in found]).encode()
-            if prints is not None and made is not None:
-                prints[photo.index] = made
-                fresh[print_key(photo.sha256)] = _print_bytes(made)
+        if hashed is not None and regions is not None:
+            for photo, sets in zip(todo, hashed, strict=True):
+                regions[photo.index] = sets
+                fresh[regions_key(photo.sha256)] = _regions_json(sets)
         cache.set_many(fresh, ttl)
+    if regions is not None:
+        _cached_regions(matcher, [p for p in photos if p.index not in regions], cache, ttl,
+                        decode, regions)
     return results
+
+
+def regions_key(sha256: str) -> str:
+    return f"listing-photo-regions:{EVIDENCE_VERSION}:{sha256}"
+
+
+def _regions_json(sets: list[HashSet]) -> bytes:
+    # What the bank lookup reads: pHash, PDQ and its quality (not dHash or colour).
+    return json.dumps([[h.name, h.phash.hex(), h.pdq.hex(), h.quality] for h in sets]).encode()
+
+
+def _cached_regions(matcher: PhotoMatcher, photos: Sequence[Photo], cache: Cache, ttl: int,
+                    decode: Callable[[int], DecodedImage],
+                    regions: dict[int, list[HashSet]]) -> None:
+    if not photos:
+        return
+    raws = cache.get_many([regions_key(p.sha256) for p in photos])
+    missing = []
+    for photo, raw in zip(photos, raws, strict=True):
+        if raw is None:
+            missing.append(photo)
+            continue
+        regions[photo.index] = [HashSet(n, bytes.fromhex(p), b"", bytes.fromhex(q), int(quality))
+                                for n, p, q, quality in json.loads(raw)]
+    if missing:
+        computed = matcher.regions([decode(p.index) for p in missing])
+        for photo, sets in zip(missing, computed, strict=True):
+            regions[photo.index] = sets
+        cache.set_many({regions_key(p.sha256): _regions_json(s)
+                        for p, s in zip(missing, computed, strict=True)}, ttl)
 
 
 def merge(*stages: dict[int, list[PhotoMatch]], count: int) -> PerPhoto:

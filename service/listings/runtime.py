@@ -12,12 +12,14 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from models.hashing.matcher import HashSet
 from models.risk import RiskModel, RiskThresholds, load_model
 from service.captions.runtime import CaptionRuntime
 from service.core.state import Component
 from service.kit.settings import Settings
 from service.listings.inline import LocalStageCost
 from service.listings.photos import PhotoMatcher
+from service.listings.schemas import BankMatchOut
 from service.listings.tables import Listing, ListingAssessment
 from service.platforms.service import env_thresholds
 
@@ -40,6 +42,16 @@ class ReviewQueue(Protocol):
     def item_id(self, connection: Session | Connection, listing_pk: int) -> int | None: ...
 
 
+class BankLookup(Protocol):
+    """Known-counterfeit bank lookup of a listing's photos: the banks domain implements it
+    (banks read listings, so listings never import banks)."""
+
+    def lookup(self, session: Session, platform_id: str,
+               regions: dict[int, list[HashSet]]) -> list[BankMatchOut]:
+        """photo index -> the hash stage's region hashes, to the photos' bank matches."""
+        ...
+
+
 @dataclass
 class ListingsRuntime:
     risk_model: RiskModel
@@ -50,6 +62,7 @@ class ListingsRuntime:
     review: ReviewQueue
     # what the keypoint stage costs a photo here: whether it fits inside a request
     local_cost: LocalStageCost = field(default_factory=LocalStageCost)
+    banks: BankLookup | None = None  # None: no bank lookup (a scorer built without banks)
 
 
 def thresholds_for(settings: Settings, platform_id: str) -> RiskThresholds:

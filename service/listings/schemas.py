@@ -70,6 +70,19 @@ class SkippedPhotoOut(BaseModel):
     message: str
 
 
+class BankMatchOut(BaseModel):
+    """A photo matching a known-counterfeit bank entry: a photo of a listing moderators removed
+    as counterfeit (or of an imported list), on this platform's bank or a shared one."""
+
+    photo_index: int
+    entry_id: int
+    bank: str = Field(description="the bank's name: a platform's id, or an imported list's")
+    confidence: float = Field(ge=0, le=1)
+    review_item_id: int | None = Field(description="the decision the entry came from; null "
+                                                   "for an imported list's entry")
+    decided_at: str | None = Field(description="ISO 8601: when that decision was made")
+
+
 class ImageCheckOut(BaseModel):
     """How far the photos were matched: the hash stage always runs in the request; photos it
     left without a match get the keypoint ("local") stage afterwards, as a deep check."""
@@ -86,6 +99,10 @@ class ImageCheckOut(BaseModel):
     skipped_photos: list[SkippedPhotoOut] = Field(
         default_factory=list, description="photos that are valid images but that no "
         "matching stage can analyse (e.g. a strip): left unmatched, the others still checked")
+    bank_matches: list[BankMatchOut] = Field(
+        default_factory=list, description="photos matching known-counterfeit bank entries "
+        "(the hash stage's regions looked up in the platform's bank and the shared banks it "
+        "subscribes to), strongest first; empty when supplier signals are off")
 
 
 # Assessments stored before deep checks existed ran both stages in the request.

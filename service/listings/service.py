@@ -11,6 +11,8 @@ left without a match get the local stage in the request when the caller waits fo
 (`deep_backend=None`) or when they fit the inline budget (inline.py: few photos on a catalog
 where the stage is cheap), otherwise afterwards as a deep check (deep_check.py) stored with
 the assessment, whose id the caller hands to a runner once the transaction has committed.
+The hash stage's region hashes are also looked up in the known-counterfeit banks the
+platform sees (`runtime.banks`), unless supplier signals are off.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.networks.prints import PhotoPrint
+from models.hashing.matcher import HashSet
+from models.networks.prints import PhotoPrint, whole_print
 from models.risk import RiskThresholds
 from models.risk.signals import SellerLink
 from service.core.state import CoreState
@@ -86,11 +89,12 @@ def skipped_photos(blobs: list[bytes], limits: ImageLimits) -> list[SkippedPhoto
 
 
 def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: list[bytes],
-           shas: list[str], wait: bool, skipped: set[int]) -> tuple[
-               dict[int, list[photos.PhotoMatch]], list[photos.Photo], list[str],
-               dict[int, PhotoPrint]]:
-    """The request's matches, the photos still waiting for the local stage, the stages run,
-    and each photo's print from the hash stage (for seller networks)."""
+           shas: list[str], wait: bool, skipped: set[int],
+           regions: dict[int, list[HashSet]]) -> tuple[
+               dict[int, list[photos.PhotoMatch]], list[photos.Photo], list[str]]:
+    """The request's matches, the photos still waiting for the local stage, the stages run;
+    `regions` receives the hash stage's region hashes of every photo (what the banks look
+    up, and the whole-photo print seller networks record)."""
     limits, cache = state.image_limits, state.cache
     ttl = state.settings.listing_image_cache_seconds
     def gated(local_stage: bool) -> Callable[[int], DecodedImage]:
@@ -98,9 +102,8 @@ def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: 
 
     version = runtime.matcher.version
     every = [photos.Photo(i, sha) for i, sha in enumerate(shas) if i not in skipped]
-    prints: dict[int, PhotoPrint] = {}
     by_hash = photos.run_stage(session, runtime.matcher, "hash", version, every, cache, ttl,
-                               gated(False), prints)
+                               gated(False), regions)
     unmatched = [p for p in every if not by_hash[p.index]]
     by_local = photos.cached_results(cache, "local", version, unmatched)
     left = [p for p in unmatched if p.index not in by_local]
@@ -115,7 +118,7 @@ def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: 
     for index, matches in by_local.items():
         found[index] = matches
     stages = ["hash", "local"] if unmatched and not waiting else ["hash"]
-    return found, waiting, stages, prints
+    return found, waiting, stages
 
 
 def _networks(session: Session, state: CoreState, platform_id: str, fields: ListingFields,
@@ -153,17 +156,22 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
         if skipped is None:
             skipped = skipped_photos(blobs, state.image_limits)
         with state.session_factory() as session:
-            found, waiting, stages, prints = _match(session, state, runtime, blobs, shas,
-                                                    deep_backend is None,
-                                                    {p.photo_index for p in skipped})
+            regions: dict[int, list[HashSet]] = {}
+            found, waiting, stages = _match(session, state, runtime, blobs, shas,
+                                            deep_backend is None,
+                                            {p.photo_index for p in skipped}, regions)
             per_photo = photos.merge(found, count=len(blobs))
+            banks = runtime.banks if state.settings.supplier_signals_enabled else None
+            banked = banks.lookup(session, platform_id, regions) if banks and regions else []
             now = utcnow()
+            prints = {i: p for i, sets in regions.items() if (p := whole_print(sets)) is not None}
             links = _networks(session, state, platform_id, fields, per_photo, prints, now)
             scoring = assess.assess(session, state, runtime, fields, per_photo, thresholds,
                                     ImageCheckOut(status="pending" if waiting else "complete",
                                                   stages=stages,
                                                   pending_photos=[p.index for p in waiting],
-                                                  skipped_photos=skipped), links)
+                                                  skipped_photos=skipped,
+                                                  bank_matches=banked), links)
             try:
                 listing, assessment = assess.store(session, platform_id, fields, digest, scoring,
                                                    now)

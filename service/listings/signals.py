@@ -1,7 +1,9 @@
 """Gathering a listing's signals from the other domains and shaping them for the scorer.
 
-Image matches: per-photo catalog matches (`photos.py`) resolved to products. Captions: the
-captions domain's `classify_with`. Reputation: the sellers domain's `reputation_summary`.
+Image matches: per-photo catalog matches (`photos.py`) resolved to products. Bank matches:
+the banks domain's lookup (`runtime.BankLookup`), as the assessment's image check holds them.
+Captions: the captions domain's `classify_with`. Reputation: the sellers domain's
+`reputation_summary`.
 """
 
 from __future__ import annotations
@@ -14,14 +16,20 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.risk import CaptionSignal, CaptionSpan, ImageMatch, SellerSignal
-from models.risk.signals import BrandPriceSignal
+from models.risk.signals import BankMatch, BrandPriceSignal
 from models.text.brands import Price, load_brand_table
 from models.text.classifier import CaptionResult
 from service.captions.schemas import CaptionReasonOut
 from service.catalog import repository as catalog_repository
 from service.kit.cache import Cache
 from service.listings.photos import PerPhoto
-from service.listings.schemas import CaptionOut, ImageMatchOut, ListingFields, SellerOut
+from service.listings.schemas import (
+    BankMatchOut,
+    CaptionOut,
+    ImageMatchOut,
+    ListingFields,
+    SellerOut,
+)
 from service.sellers.reputation import reputation_summary
 
 
@@ -104,3 +112,11 @@ def brand_price_signal(fields: ListingFields) -> BrandPriceSignal | None:
         price = Price(fields.price, fields.currency.upper(), 0, 0)
     return BrandPriceSignal.of(load_brand_table().brand_price(fields.caption, price,
                                                               fields.claimed_brand))
+
+
+def bank_signals(found: list[BankMatchOut]) -> tuple[BankMatch, ...]:
+    """The image check's bank matches as the scorer's plain data."""
+    return tuple(BankMatch(entry_id=str(m.entry_id), confidence=m.confidence, bank=m.bank,
+                           photo_index=m.photo_index,
+                           review_item_id=str(m.review_item_id) if m.review_item_id else None,
+                           decided_at=m.decided_at) for m in found)

@@ -20,6 +20,7 @@ from service.kit.errors import Conflict, Forbidden, NotFound
 from service.listings import repository as listings_repo
 from service.listings.tables import Listing, ListingAssessment
 from service.review import repository
+from service.review.hooks import DECISION_HOOKS
 from service.review.tables import ReviewAudit, ReviewItem
 from service.sellers.reputation import invalidate as invalidate_reputation
 from service.sellers.service import record_confirmed_counterfeit, withdraw_confirmed_counterfeit
@@ -213,6 +214,8 @@ def decide(session: Session, item_id: int, actor: Actor, decision: str, reason_c
     elif decision != "escalate":  # an appeal may overturn an earlier counterfeit removal
         confirmed = withdraw_confirmed_counterfeit(session, item.seller_id, reference=reference)
     if decision != "escalate":
+        for hook in DECISION_HOOKS:
+            hook.decided(session, item, decision, reason_codes, now)
         enqueue_event(session, item.platform_id,
                       "appeal.decided" if item.appeals else "review.decided",
                       {"review_item_id": item.id, "listing_id": item.listing_id,

@@ -210,7 +210,8 @@ def test_nothing_found_completes_the_assessment_without_a_new_version(client, ap
     other = score([unrelated(902), unrelated(901)], listing_id="L-2", price=300).json()
     assert other["image_check"] == {"status": "complete", "stages": ["hash", "local"],
                                     "deep_check_id": None, "pending_photos": [],
-                                    "updated_version": None, "skipped_photos": []}
+                                    "updated_version": None, "skipped_photos": [],
+                                    "bank_matches": []}
 
 
 def test_exact_official_photo_blocks_in_the_first_response(official, score):

@@ -51,7 +51,8 @@ def test_same_photo_by_authorized_seller_at_list_price_is_allowed(client, api_ke
     assert data["decision"] == "allow"
     assert data["image_check"] == {"status": "complete", "stages": ["hash"],
                                    "deep_check_id": None, "pending_photos": [],
-                                   "updated_version": None, "skipped_photos": []}
+                                   "updated_version": None, "skipped_photos": [],
+                                   "bank_matches": []}
     codes = {r["code"]: r["contribution"] for r in data["reasons"]}
     assert codes["authorized_reseller"] < 0
     assert not PRICE_REASONS & set(codes)
