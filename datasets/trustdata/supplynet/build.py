@@ -41,6 +41,7 @@ def _world_json(world: World) -> dict[str, Any]:
                      "files": [f"catalog/{photo}.jpg" for photo in p.photos]}
                     for p in world.catalog],
         "suppliers": [{"supplier_id": s.supplier_id, "brand": s.brand, "start_day": s.start_day,
+                       "discreet": s.discreet,
                        "products": [{**{k: v for k, v in asdict(p).items() if k != "caption"},
                                      "caption": p.caption.text()} for p in s.products]}
                       for s in world.suppliers],

@@ -31,7 +31,13 @@ _QUALITY = ("做工一比一", "顶级版本", "原厂面料", "细节全部对�
             "details match the original", "factory direct quality")
 _OFFERS = ("包邮", "批发价私聊", "代理价另议", "一件代发", "量大从优", "free shipping",
            "wholesale price in private", "agents welcome", "dropshipping ok", "bulk discount")
+_PLAIN = ("细节如图", "实拍图", "看图说话", "懂的来", "pics are real", "see photos",
+          "what you see is what you get", "quality speaks")
+_ASK_PRICE = ("价格私聊", "价格私信", "ask for price", "price in chat", "message me")
 _PARAPHRASE = {
+    "细节如图": ("细节看图", "图片实拍"), "懂的来": ("懂的私", "识货的来"),
+    "价格私聊": ("私聊价格", "价格私"), "pics are real": ("real pics", "own photos"),
+    "ask for price": ("ask me the price", "price on request"),
     "新款到货": ("新货到了", "上新啦"), "今日上新": ("今天新到", "刚上架"),
     "爆款补货": ("热卖补货", "断货王又来了"), "工厂直发": ("厂家直出", "源头直发"),
     "做工一比一": ("一比一做工", "1比1复刻"), "顶级版本": ("最高版本", "顶配版"),
@@ -70,12 +76,17 @@ class CaptionParts:
 
 
 def supplier_caption(rng: random.Random, brand: str, category: str, price: int,
-                     supplier_handle: str) -> CaptionParts:
+                     supplier_handle: str, discreet: bool) -> CaptionParts:
+    """A discreet supplier names no brand, claims nothing and leaves the price to a chat."""
     cn, en = rng.choice(ITEMS[category])
-    item = f"{brand} {cn}" if rng.random() < 0.6 else f"{brand} {en}"
-    parts = [rng.choice(_HEADLINES), item, *rng.sample(_QUALITY, rng.randint(1, 2)),
-             rng.choice((f"¥{price}", f"{price}元", f"only {price} rmb", f"💰{price}")),
-             rng.choice(_OFFERS), contact(rng, supplier_handle)]
+    if discreet:
+        parts = [rng.choice(_HEADLINES), cn if rng.random() < 0.6 else en,
+                 rng.choice(_PLAIN), rng.choice(_ASK_PRICE), contact(rng, supplier_handle)]
+    else:
+        item = f"{brand} {cn}" if rng.random() < 0.6 else f"{brand} {en}"
+        parts = [rng.choice(_HEADLINES), item, *rng.sample(_QUALITY, rng.randint(1, 2)),
+                 rng.choice((f"¥{price}", f"{price}元", f"only {price} rmb", f"💰{price}")),
+                 rng.choice(_OFFERS), contact(rng, supplier_handle)]
     return CaptionParts(tuple(parts), tuple(rng.sample(EMOJI, rng.randint(2, 4))))
 
 

@@ -23,6 +23,9 @@ class NetConfig:
     agents_max: int = 40
     products_per_supplier: tuple[int, int] = (2, 4)
     photos_per_product: tuple[int, int] = (2, 4)
+    # Share of suppliers that are discreet: captions without brand or claims, prices that
+    # look like a discount or are hidden ("ask for price").
+    discreet_share: float = 0.5
     # Share of suppliers that slip one official catalog photo of the brand in with their own.
     supplier_official_share: float = 0.25
     # Listings per active day: supplier accounts, agents, honest sellers.

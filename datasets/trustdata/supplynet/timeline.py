@@ -71,9 +71,12 @@ def _agent_listing(world: World, rng: random.Random, seller: Seller, supplier: S
         caption, caption_edit = product.caption.text(), "none"
     else:
         caption, caption_edit = recaption(rng, product.caption, seller.handle)
+    hidden = supplier.discreet and rng.random() < 0.5
     return {"product": product.key, "brand": product.brand, "caption": caption,
-            "caption_edit": caption_edit, "price": round(product.price * rng.uniform(0.9, 1.6)),
-            "claimed_brand": product.brand if rng.random() < 0.3 else None, "photos": photos}
+            "caption_edit": caption_edit,
+            "price": None if hidden else round(product.price * rng.uniform(0.9, 1.6)),
+            "claimed_brand": product.brand if not supplier.discreet and rng.random() < 0.3
+            else None, "photos": photos}
 
 
 def _honest_listing(world: World, rng: random.Random, seller: Seller, mode: str,

@@ -65,6 +65,7 @@ class Supplier:
     brand: str
     start_day: float
     products: list[SupplierProduct]
+    discreet: bool = False
 
 
 @dataclass
@@ -134,18 +135,20 @@ def _supplier(world: World, rng: random.Random, index: int, ids: list[str]) -> N
     root = Seller(ids.pop(), "supplier", start, cfg.supplier_rate, handle(rng), sid)
     products = []
     slips_official = rng.random() < cfg.supplier_official_share
+    discreet = rng.random() < cfg.discreet_share
     for k in range(rng.randint(*cfg.products_per_supplier)):
         copied = rng.choice(brand_products)
         photos = [world.new_photo("fake", f"fake-{sid}p{k}")
                   for _ in range(rng.randint(*cfg.photos_per_product))]
         if slips_official and k == 0:
             photos.append(rng.choice(copied.photos))
-        price = int(copied.list_price * rng.uniform(0.06, 0.22))
+        price = int(copied.list_price * (rng.uniform(0.3, 0.6) if discreet
+                                         else rng.uniform(0.06, 0.22)))
+        caption = supplier_caption(rng, copied.brand, copied.category, price, root.handle,
+                                   discreet)
         products.append(SupplierProduct(f"{sid}p{k}", copied.brand, copied.category, price,
-                                        copied.key, photos, supplier_caption(
-                                            rng, copied.brand, copied.category, price,
-                                            root.handle)))
-    world.suppliers.append(Supplier(sid, target.brand, start, products))
+                                        copied.key, photos, caption))
+    world.suppliers.append(Supplier(sid, target.brand, start, products, discreet))
     tree = [root]
     for _ in range(rng.randint(cfg.agents_min, cfg.agents_max)):
         parent = rng.choice(tree)
