@@ -91,6 +91,13 @@ STEPS: dict[str, list[list[str]]] = {
          "--out", "models/artifacts/match-acceptance-v2",
          "--report", "reports/matching/acceptance-v2.md"],
     ],
+    # a simulated supplier network replayed through the API twice, network-aware scoring
+    # against per-listing scoring (issue 21); evaluation only, nothing is trained
+    "supplynet": [
+        ["trustdata.supplynet.build", "--out", "var/supplynet/default"],
+        ["training.evaluate_supplier_network", "--data", "var/supplynet/default", "--report",
+         "reports/networks"],
+    ],
 }
 
 
