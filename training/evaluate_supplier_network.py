@@ -63,6 +63,9 @@ def evaluate(network: Network, policy: ModeratorPolicy, workdir: Path,
 
 
 def summary_lines(results: dict[str, Any]) -> list[str]:
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{100 * value:.1f} %"
+
     lines = []
     for name, run in results["runs"].items():
         pooled = run["after_removals"]["pooled"]
@@ -70,12 +73,12 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
         wrong = "not available" if honest["wrongly_linked"] is None else \
             f"{honest['wrongly_linked']}/{honest['sellers']}"
         lines.append(
-            f"{name:>13}: after 1/3/10 removals flagged "
-            + " / ".join(f"{pooled[k]['share']}" for k in ("1", "3", "10"))
-            + f"; honest listings flagged {honest['listings_flagged_share']}; honest sellers "
-            f"wrongly linked {wrong}; precision {run['by_kind']['precision']} recall "
-            f"{run['by_kind']['recall']}; {run['moderator']['reviewed']} reviewed, "
-            f"{run['errors']} errors, {run['seconds']} s")
+            f"{name:>13}: later listings flagged after 1/3/10 removals "
+            + " / ".join(pct(pooled[k]["share"]) for k in ("1", "3", "10"))
+            + f"; honest listings flagged {pct(honest['listings_flagged_share'])}; honest "
+            f"sellers wrongly linked {wrong}; precision {pct(run['by_kind']['precision'])}, "
+            f"recall {pct(run['by_kind']['recall'])}; {run['moderator']['reviewed']} reviews, "
+            f"{run['errors']} API errors, {run['seconds']} s")
     return lines
 
 

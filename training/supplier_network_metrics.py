@@ -155,6 +155,8 @@ def by_kind(truth: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
             c["known_counterfeit_photo"] += "known_counterfeit_photo" in outcome["reasons"]
             c["linked_to_confirmed_counterfeit"] += \
                 "linked_to_confirmed_counterfeit" in outcome["reasons"]
+            c["with_bank_match"] += outcome["bank_matches"] > 0
+            c["with_linked_sellers"] += outcome["linked_sellers"] > 0
     kinds = {kind: {**dict(c), "flagged_share": _share(c["flagged"], c["scored"])}
              for kind, c in sorted(counts.items())}
     tp = sum(counts[k]["flagged"] for k in COUNTERFEIT_KINDS)

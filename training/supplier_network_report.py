@@ -131,9 +131,16 @@ def _kinds(runs: dict[str, Any]) -> list[tuple[str, Any]]:
             return (f"{_pct(c.get('flagged_share'))} ({c.get('flagged', 0)}/{c.get('scored', 0)}"
                     f", {c.get('block', 0)} block)")
         rows.append((f"review or block, {kind} listings", cell))
-    for code in ("known_counterfeit_photo", "linked_to_confirmed_counterfeit"):
-        rows.append((f"listings with reason `{code}`", lambda run, code=code: str(sum(
-            c.get(code, 0) for c in run["by_kind"]["kinds"].values()))))
+    counted = [(f"listings with reason `{code}`", code)
+               for code in ("known_counterfeit_photo", "linked_to_confirmed_counterfeit")]
+    counted += [("listings with `image_check.bank_matches`", "with_bank_match"),
+                ("listings with `linked_sellers`", "with_linked_sellers")]
+    for label, key in counted:
+        def count(run: dict[str, Any], key: str = key) -> str:
+            per_kind = run["by_kind"]["kinds"]
+            return f"{sum(c.get(key, 0) for c in per_kind.values())} (" + ", ".join(
+                f"{kind} {c.get(key, 0)}" for kind, c in sorted(per_kind.items())) + ")"
+        rows.append((label, count))
     rows += [("precision of review or block (fakes)", lambda r: _pct(r["by_kind"]["precision"])),
              ("recall of review or block (fakes)", lambda r: _pct(r["by_kind"]["recall"]))]
     return rows

@@ -38,7 +38,8 @@ SELLERS = {"a1": {"kind": "agent", "supplier_id": "S0"},
 
 def run(flagged: set[str], linked: dict[str, list[str]] | None = None) -> dict:
     outcomes = {x["listing_id"]: {"decision": "review" if x["listing_id"] in flagged else "allow",
-                                  "reasons": []} for x in TRUTH}
+                                  "reasons": [], "bank_matches": 0, "linked_sellers": 0}
+                for x in TRUTH}
     network = {"status": "available", "linked": linked, "responses": {"200": 4}} \
         if linked is not None else {"status": "not available", "linked": {},
                                     "responses": {"404 not_found": 4}}
