@@ -122,6 +122,16 @@ _REASONS = ("搬家清理", "买多了", "闲置转让", "尺码不合适", "mov
             "gift I never used", "clearing my closet")
 
 
+def plain_caption(rng: random.Random, category: str) -> str:
+    """An agent who writes as anyone would: no brand, no claim, no contact; often the very
+    stock phrase many honest sellers use."""
+    if rng.random() < 0.5:
+        return rng.choice(_TEMPLATES)
+    cn, en = rng.choice(ITEMS[category])
+    return rng.choice((f"新到 {cn} 实拍", f"{cn} 现货", f"好物分享 {cn}", f"{en} in stock",
+                       f"new {en}, pics are mine", f"{en} available now"))
+
+
 def honest_caption(rng: random.Random, kind: str, brand: str | None, category: str,
                    price: int, template_user: bool) -> str:
     if template_user and rng.random() < 0.7:

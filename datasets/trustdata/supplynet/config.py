@@ -35,6 +35,9 @@ class NetConfig:
     # Agents: how often they add one of their own photos, re-caption, and edit a photo.
     agent_own_photo_share: float = 0.2
     agent_recaption_share: float = 0.55
+    # Agents who never copy the supplier's caption: they write a plain one of their own (no
+    # brand, claim or contact), often a stock phrase honest sellers use too.
+    agent_plain_caption_share: float = 0.4
     # Honest sellers.
     honest_sellers: int = 150
     authorized_share: float = 0.12  # authorised by one catalog brand, repost its photos

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from trustdata.supplynet.captions import honest_caption, recaption
+from trustdata.supplynet.captions import honest_caption, plain_caption, recaption
 from trustdata.supplynet.world import (
     AGENT_EDITS,
     CATEGORIES,
@@ -67,16 +67,20 @@ def _agent_listing(world: World, rng: random.Random, seller: Seller, supplier: S
             while len(pool) < GRID_CELLS - 1:
                 pool.append(world.new_photo("own", f"own-{seller.seller_id}"))
             entry["fillers"] = rng.sample(pool, GRID_CELLS - 1)
-    if seller.kind == "supplier" or rng.random() >= cfg.agent_recaption_share:
+    plain = seller.caption_style == "plain"
+    if plain:
+        caption, caption_edit = plain_caption(rng, product.category), "own_words"
+    elif seller.kind == "supplier" or rng.random() >= cfg.agent_recaption_share:
         caption, caption_edit = product.caption.text(), "none"
     else:
         caption, caption_edit = recaption(rng, product.caption, seller.handle)
-    hidden = supplier.discreet and rng.random() < 0.5
+    discreet = supplier.discreet or plain
+    hidden = discreet and rng.random() < 0.5
     return {"product": product.key, "brand": product.brand, "caption": caption,
             "caption_edit": caption_edit,
             "price": None if hidden else round(product.price * rng.uniform(0.9, 1.6)),
-            "claimed_brand": product.brand if not supplier.discreet and rng.random() < 0.3
-            else None, "photos": photos}
+            "claimed_brand": product.brand if not discreet and rng.random() < 0.3 else None,
+            "photos": photos}
 
 
 def _honest_listing(world: World, rng: random.Random, seller: Seller, mode: str,

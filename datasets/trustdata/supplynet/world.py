@@ -79,6 +79,7 @@ class Seller:
     parent: str | None = None  # who recruited this agent
     depth: int = 0
     edit_habit: str = "none"
+    caption_style: str = "copy"  # agents: copy (and maybe re-caption) / plain (own words)
     own_photos: list[str] = field(default_factory=list)
     authorized_brand: str | None = None
     reseller: bool = False
@@ -155,7 +156,8 @@ def _supplier(world: World, rng: random.Random, index: int, ids: list[str]) -> N
         join = min(parent.join_day + rng.expovariate(1 / 2.0), cfg.days * 0.85)
         agent = Seller(ids.pop(), "agent", join, rng.uniform(*cfg.agent_rate), handle(rng), sid,
                        parent.seller_id, parent.depth + 1,
-                       rng.choice(AGENT_EDITS) if rng.random() < 0.7 else "mixed")
+                       rng.choice(AGENT_EDITS) if rng.random() < 0.7 else "mixed",
+                       "plain" if rng.random() < cfg.agent_plain_caption_share else "copy")
         tree.append(agent)
     for seller in tree:
         seller.own_photos = [world.new_photo("own", f"own-{seller.seller_id}")
