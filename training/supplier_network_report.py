@@ -186,5 +186,6 @@ def render_report(results: dict[str, Any]) -> str:
                  (f"{label}: median simulated hours", _repost(scope, "median_hours"))]
     lines += [*_table(runs, rows), "", "## For reference: by seller kind", "",
               *_table(runs, _kinds(runs)), "", "## Runs", "",
+              "The network-aware run goes first: its wall time includes loading the models.", "",
               *_table(runs, RUN_ROWS), ""]
     return "\n".join(lines)
