@@ -50,16 +50,20 @@ def evaluate(network: Network, policy: ModeratorPolicy, workdir: Path,
              records_dir: Path | None = None) -> dict[str, Any]:
     truth, sellers = network.listings, network.sellers()
     runs: dict[str, Any] = {}
+    outcomes = []
     for name, enabled in RUNS:
         record = replay(network, enabled, workdir / name, policy, name).to_json()
         if records_dir is not None:
             (records_dir / f"records-{name}.json").write_text(json.dumps(record))
         runs[name] = {"signals_enabled": enabled, **run_metrics(truth, sellers, record)}
+        outcomes.append((record["listings"], record["decisions"]))
     manifest = network.manifest
     return {"network": {k: manifest[k] for k in ("sellers", "listings", "photos", "edits",
                                                   "stock_sharers", "max_sellers_per_fake_photo",
                                                   "catalog_products")},
-            "network_config": manifest["config"], "moderator": asdict(policy), "runs": runs}
+            "network_config": manifest["config"], "moderator": asdict(policy), "runs": runs,
+            # every listing scored alike and every decision the same in both runs
+            "identical_runs": all(o == outcomes[0] for o in outcomes)}
 
 
 def summary_lines(results: dict[str, Any]) -> list[str]:

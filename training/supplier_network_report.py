@@ -164,6 +164,9 @@ def render_report(results: dict[str, Any]) -> str:
         f"Moderator: the first {mod['reviews_per_day']} queue items at the end of each "
         f"simulated day, decided by the ground truth with a {_pct(mod['error_rate'])} error "
         f"rate (seed {mod['seed']}).", ""]
+    if results.get("identical_runs"):
+        lines += ["**The two runs are identical**, listing for listing and decision for "
+                  "decision: this build's scoring does not use the supplier signals yet.", ""]
     if aware["honest"]["network"] != "available":
         lines += ["**Seller network: not available.** `GET /v1/sellers/{id}/network` gave "
                   f"no answer usable for every seller (responses: {aware['network_responses']}); "

@@ -37,6 +37,7 @@ def test_small_network_replays_through_the_api_and_reports_both_runs(tmp_path: P
             assert honest["wrongly_linked"] is None
         records = json.loads((data / f"records-{name}.json").read_text())
         assert len(records["listings"]) == listings
+    assert isinstance(results["identical_runs"], bool)
     baseline = results["runs"]["baseline"]["by_kind"]["kinds"]
     assert not any(k.get(reason, 0) for k in baseline.values() for reason in NEW_REASONS)
 
