@@ -39,7 +39,8 @@ test: lint typecheck pytest
 bench: venv
 	$(PY) -m benchmarks $(ONLY)
 
-# `make train ONLY=captions` runs one group of training steps (captions, risk, matching, banks).
+# `make train ONLY=captions` runs one group of training steps (captions, risk, descriptor,
+# matching, banks, supplynet: the supplier-network evaluation).
 train: venv
 	$(PY) -m training $(ONLY)
 

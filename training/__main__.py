@@ -106,6 +106,13 @@ STEPS: dict[str, list[list[str]]] = {
         ["training.fit_bank_acceptance", "--config", "training/configs/bank-acceptance-v1.json",
          "--out", "models/artifacts/bank-acceptance-v1"],
     ],
+    # a simulated supplier network replayed through the API twice, network-aware scoring
+    # against per-listing scoring (issue 21); evaluation only, nothing is trained
+    "supplynet": [
+        ["trustdata.supplynet.build", "--out", "var/supplynet/default"],
+        ["training.evaluate_supplier_network", "--data", "var/supplynet/default", "--report",
+         "reports/networks"],
+    ],
 }
 
 
