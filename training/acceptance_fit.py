@@ -23,7 +23,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.optimize import minimize
 
-from models.hashing.acceptance import FEATURES, AcceptanceModel, Feature, Term, feature_rows
+from models.hashing.acceptance import (
+    FEATURES,
+    AcceptanceModel,
+    Distinct,
+    Feature,
+    Term,
+    distinctiveness,
+    feature_rows,
+)
 from training.matching_evidence import Scored
 
 
@@ -42,15 +50,19 @@ class PairTable:
 def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> PairTable:
     """Every pair the served matcher would score: found by either stage."""
     pairs, label, query = [], [], []
+    distinct: list[Distinct] = []
     for q, s in enumerate(scored):
         hashed = {c for c, v in s.hash_scores.items() if v < max_hash}
         fitted = {c for c, f in s.fits.items() if f[0] >= min_inliers}
+        # Measured among the pairs the served matcher sees, whatever this table's bounds.
+        d = distinctiveness(s.hash_scores, {c: f[0] for c, f in s.fits.items()})
         for c in sorted(hashed | fitted):
             pairs.append((s.hash_scores.get(c) if c in hashed else None,
                           s.fits.get(c) if c in fitted else None, s.colours.get(c)))
+            distinct.append(d[c])
             label.append(c == s.expected)
             query.append(q)
-    return PairTable(feature_rows(pairs), np.array(label, dtype=bool),
+    return PairTable(feature_rows(pairs, distinct), np.array(label, dtype=bool),
                      np.array(query, dtype=int), list(scored))
 
 
@@ -62,7 +74,7 @@ def structure(config: dict) -> AcceptanceModel:
     ``interaction_breaks``.
     """
     features = []
-    for name in FEATURES:
+    for name in FEATURES[:len(config["features"])]:
         spec = config["features"][name]
         knots = tuple(float(k) for k in spec["knots"])
         levels = tuple(float(v) for v in np.linspace(0.0, 1.0, len(knots)).round(6))
@@ -149,12 +161,15 @@ class Margins:
     agreement_add: float = 0.0  # agreement + this (at most 1)
     spread_factor: float = 1.0  # inlier-hull share x this (at most 1)
     colour_factor: float = 1.0  # colour distance x this
+    gap_add: float = 0.0  # hash gap + this
+    ratio_factor: float = 1.0  # inlier ratio x this
 
     def times(self, steps: int) -> Margins:
         """This margin applied ``steps`` times over."""
         return Margins(self.hash_factor ** steps, self.inlier_factor ** steps,
                        round(self.agreement_add * steps, 6), self.spread_factor ** steps,
-                       self.colour_factor ** steps)
+                       self.colour_factor ** steps, round(self.gap_add * steps, 6),
+                       self.ratio_factor ** steps)
 
 
 def strengthened(rows: np.ndarray, m: Margins) -> np.ndarray:
@@ -165,6 +180,9 @@ def strengthened(rows: np.ndarray, m: Margins) -> np.ndarray:
     out[:, 2] = np.minimum(out[:, 2] + m.agreement_add, 1.0)
     out[:, 3] = np.minimum(out[:, 3] * m.spread_factor, 1.0)
     out[:, 4] *= m.colour_factor
+    if out.shape[1] > 6:  # rows stored for a model without distinctiveness have five
+        out[:, 5] += m.gap_add
+        out[:, 6] *= m.ratio_factor
     return out
 
 

@@ -213,7 +213,7 @@ DEFAULT_LIMITS = (
 def report(model: AcceptanceModel, metrics: dict, training: dict) -> str:
     calib = list(training["calibration"])
     wrong = [f"- {name}: logit {w['logit']}, features "
-             + ", ".join(f"{k} {v}" for k, v in zip(FEATURES, w["features"], strict=True))
+             + ", ".join(f"{k} {v}" for k, v in zip(FEATURES, w["features"], strict=False))
              for name, c in metrics["calibration"].items() for w in c["strongest_wrong"][:2]]
     return "\n".join([
         "# Match acceptance: the model against the hand-written rules", "",

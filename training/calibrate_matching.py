@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.hashing.acceptance import FEATURES, AcceptanceModel, load_acceptance
+from models.hashing.acceptance import AcceptanceModel, load_acceptance
 from training import acceptance_report
 from training.acceptance_fit import (
     Margins,
@@ -242,7 +242,7 @@ def main() -> None:
         "holdout": compared({name: table(s) for name, s in holdout.items()}),
         "looked_at": compared({name: table(s) for name, s in looked_at.items()}),
     }
-    training = {"config": config, "features": list(FEATURES),
+    training = {"config": config, "features": [f.name for f in model.features],
                 "evidence_version": version,
                 "calibration": {p.stem: _source(p) for p in args.evidence},
                 **{key: {p.stem: _source(p) for p in paths}

@@ -33,7 +33,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,9 +41,18 @@ from pathlib import Path
 import numpy as np
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acceptance-v1"
-# Column order of a feature row; "no evidence" is NaN (inliers: 0).
-FEATURES = ("hash", "inliers", "agreement", "spread", "colour")
-_FIT_FEATURES = ("agreement", "spread")  # measured on a keypoint fit: none without one
+# Column order of a feature row; "no evidence" is NaN (inliers: 0). The last two say how
+# distinctive the pair is among everything the stages found for the same query (see
+# ``distinctiveness``); a model reads a prefix of these columns, so a model fitted before
+# they existed (v1, v2) reads the first five.
+FEATURES = ("hash", "inliers", "agreement", "spread", "colour", "hash_gap", "inlier_ratio")
+BASE_FEATURES = FEATURES[:5]
+_FIT_FEATURES = ("agreement", "spread", "inlier_ratio")  # measured on a fit: none without one
+# The served search bounds the distinctiveness features are measured within: the hash
+# stage's bound and the fewest inliers the local stage reports (every model so far has these
+# bounds; ``AcceptanceModel`` refuses a model that reads the features under other bounds).
+DISTINCT_HASH_BOUND = 19.0
+DISTINCT_MIN_INLIERS = 12
 
 
 @dataclass(frozen=True)
@@ -104,8 +113,14 @@ class AcceptanceModel:
 
     def __post_init__(self) -> None:
         names = tuple(f.name for f in self.features)
-        if names != FEATURES:
-            raise ValueError(f"features {names}, expected {FEATURES}")
+        if len(names) < len(BASE_FEATURES) or names != FEATURES[:len(names)]:
+            raise ValueError(f"features {names}, expected a prefix of {FEATURES} with at "
+                             f"least {BASE_FEATURES}")
+        if len(names) > len(BASE_FEATURES) and (
+                float(self.features[0].knots[-1]) != DISTINCT_HASH_BOUND
+                or math.ceil(self.features[1].knots[0]) != DISTINCT_MIN_INLIERS):
+            raise ValueError("a model reading distinctiveness must keep the served bounds "
+                             f"(hash {DISTINCT_HASH_BOUND}, inliers {DISTINCT_MIN_INLIERS})")
         for f in self.features:
             if list(f.knots) != sorted(f.knots) or len(f.knots) != len(f.levels) or \
                     not all(0.0 <= v <= 1.0 for v in f.levels):
@@ -136,7 +151,8 @@ class AcceptanceModel:
         u = {f.name: f.strength(rows[:, i]) for i, f in enumerate(self.features)}
         no_fit = ~(rows[:, FEATURES.index("inliers")] >= self.min_inliers)
         for name in _FIT_FEATURES:
-            u[name] = np.where(no_fit, 0.0, u[name])
+            if name in u:
+                u[name] = np.where(no_fit, 0.0, u[name])
         return u
 
     def design(self, rows: np.ndarray) -> np.ndarray:
@@ -162,18 +178,22 @@ class AcceptanceModel:
             return np.where(hashed | fitted, np.exp(self.threshold - z), np.inf)
 
     def score(self, hash_score: float | None, inliers: int | None, agreement: float | None,
-              spread: float | None, colour: float | None) -> float:
+              spread: float | None, colour: float | None, hash_gap: float | None = None,
+              inlier_ratio: float | None = None) -> float:
         """``scores`` of one pair, computed without numpy: the matcher scores every catalog
         image either stage found, inside the request (tests/models/hashing/
         test_acceptance.py checks both paths agree)."""
-        row = feature_row(hash_score, inliers, agreement, spread, colour)[0].tolist()
+        row = feature_row(hash_score, inliers, agreement, spread, colour, hash_gap,
+                          inlier_ratio)[0].tolist()
         fitted = row[1] >= self.min_inliers
         if not (row[0] < self.max_hash_score or fitted):
             return math.inf
-        u = {f.name: f.strength_of(x) for f, x in zip(self.features, row, strict=True)}
+        u = {f.name: f.strength_of(x)
+             for f, x in zip(self.features, row[:len(self.features)], strict=True)}
         if not fitted:
             for name in _FIT_FEATURES:
-                u[name] = 0.0
+                if name in u:
+                    u[name] = 0.0
         z = self.bias + sum(t.value_of(math.prod(u[f] for f in t.features))
                             for t in self.terms)
         return math.exp(min(self.threshold - z, 700.0))
@@ -191,7 +211,8 @@ class AcceptanceModel:
         counts = np.arange(self.min_inliers, most + 1)
         rows = np.column_stack([np.full(len(counts), np.nan), counts,
                                 np.full(len(counts), agreement), np.full(len(counts), spread),
-                                np.full(len(counts), np.nan)])
+                                np.full(len(counts), np.nan), np.full(len(counts), np.nan),
+                                counts / DISTINCT_MIN_INLIERS])
         ok = counts[self.scores(rows) <= 1.0]
         return int(ok[0]) if len(ok) else None
 
@@ -217,23 +238,63 @@ class AcceptanceModel:
 
 
 def feature_row(hash_score: float | None, inliers: int | None, agreement: float | None = None,
-                spread: float | None = None, colour: float | None = None) -> np.ndarray:
+                spread: float | None = None, colour: float | None = None,
+                hash_gap: float | None = None, inlier_ratio: float | None = None,
+                ) -> np.ndarray:
     """One pair's evidence as a feature row (``FEATURES``); None is no evidence."""
     def val(x: float | None) -> float:
         return math.nan if x is None else float(x)
     fit = bool(inliers)
     return np.array([[val(hash_score), float(inliers or 0), val(agreement) if fit else math.nan,
-                      val(spread) if fit else math.nan, val(colour)]])
+                      val(spread) if fit else math.nan, val(colour), val(hash_gap),
+                      val(inlier_ratio) if fit else math.nan]])
+
+
+Distinct = tuple[float | None, float | None]
+
+
+def distinctiveness(hash_scores: Mapping[int, float], inliers: Mapping[int, int],
+                    ) -> dict[int, Distinct]:
+    """How far each catalog image stands out among all a query's stages found, within the
+    served bounds: ``hash_gap``, the next other image's hash score (or the bound) minus this
+    one's, and ``inlier_ratio``, this fit's inliers over the most of any other fit (or the
+    fewest reported). A copy stands alone; a look-alike in a large catalog of similar
+    products has neighbours nearly as close (reports/matching/SCALE.md). None where the
+    image has no evidence of that kind. The matcher and the calibration both call this on
+    the pairs inside the served bounds, so the two see the same values."""
+    hashed = {k: v for k, v in hash_scores.items() if v < DISTINCT_HASH_BOUND}
+    fitted = {k: n for k, n in inliers.items() if n >= DISTINCT_MIN_INLIERS}
+
+    def two_best(values: Mapping[int, float], best_low: bool) -> list[tuple[float, int]]:
+        key = sorted(((v if best_low else -v), k) for k, v in values.items())[:2]
+        return [(v if best_low else -v, k) for v, k in key]
+
+    h2 = two_best(hashed, True)
+    n2 = two_best({k: float(n) for k, n in fitted.items()}, False)
+    out: dict[int, Distinct] = {}
+    for k in hash_scores.keys() | inliers.keys():
+        gap = ratio = None
+        if k in hashed:
+            other = next((v for v, j in h2 if j != k), DISTINCT_HASH_BOUND)
+            gap = float(min(other, DISTINCT_HASH_BOUND) - hashed[k])
+        if k in fitted:
+            other = next((v for v, j in n2 if j != k), float(DISTINCT_MIN_INLIERS))
+            ratio = float(fitted[k]) / max(other, float(DISTINCT_MIN_INLIERS))
+        out[k] = (gap, ratio)
+    return out
 
 
 def feature_rows(pairs: Sequence[tuple[float | None, tuple[int, float, float] | None,
-                                       float | None]]) -> np.ndarray:
-    """(hash score, fit (inliers, agreement, spread), colour distance) per pair -> rows."""
+                                       float | None]],
+                 distinct: Sequence[Distinct] | None = None) -> np.ndarray:
+    """(hash score, fit (inliers, agreement, spread), colour distance) per pair, and its
+    ``distinctiveness`` (none given: no such evidence) -> rows."""
     out = np.full((len(pairs), len(FEATURES)), np.nan)
     out[:, 1] = 0.0
     for i, (h, fit, c) in enumerate(pairs):
         n, a, s = fit if fit is not None else (None, None, None)
-        out[i] = feature_row(h, n, a, s, c)[0]
+        g, r = distinct[i] if distinct is not None else (None, None)
+        out[i] = feature_row(h, n, a, s, c, g, r)[0]
     return out
 
 

@@ -34,7 +34,7 @@ from PIL import Image
 from models import thresholds
 from models.descriptor.index import DescriptorIndex
 from models.descriptor.model import load_descriptor
-from models.hashing.acceptance import AcceptanceModel, load_acceptance
+from models.hashing.acceptance import AcceptanceModel, Distinct, distinctiveness, load_acceptance
 from models.hashing.keypoints import InSource, KeypointSource
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
@@ -203,7 +203,7 @@ class Rules:
 
 def unified_score(hash_score: float | None, inliers: int | None, agreement: float = 1.0,
                   rules: Rules | None = None, spread: float = 1.0,
-                  colour: float | None = None) -> float:
+                  colour: float | None = None, distinct: Distinct = (None, None)) -> float:
     """<= 1 exactly when the acceptance model accepts; lower is stronger evidence.
 
     ``hash_score`` None: the hash stage did not find the image; ``inliers`` None or 0: no
@@ -311,12 +311,14 @@ class CatalogMatcher:
         """Accepted catalog images, best first; the stronger stage's evidence is reported."""
         r = rules or Rules()
         hashed, verified, colours = self.evidence(query, r.candidate_score, r.fewest_inliers)
+        distinct = distinctiveness({i: m.score for i, m in hashed.items()},
+                                   {i: v.inliers for i, v in verified.items()})
         out = []
         for image_id in hashed.keys() | verified.keys():
             m, v = hashed.get(image_id), verified.get(image_id)
             s = unified_score(m.score if m else None, v.inliers if v else None,
                               v.agreement if v else 1.0, r, v.spread if v else 1.0,
-                              colours.get(image_id))
+                              colours.get(image_id), distinct[image_id])
             if s > 1.0:
                 continue
             # Report the hash stage when its evidence alone is accepted (it names the view

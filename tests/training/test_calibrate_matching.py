@@ -52,7 +52,9 @@ def test_a_pair_table_holds_what_either_stage_found_within_the_models_bounds() -
     table = pair_table([s], 19.0, 12)
     # 2 and 3: hash scores at or past the bound; 4: too few inliers
     assert table.label.tolist() == [True, False]
-    np.testing.assert_array_equal(table.rows[0], [2.0, 40, 0.9, 0.3, 0.01])
+    # 1 stands alone within the served bounds: the next hash score is the bound (19), the
+    # next fit has 12 inliers
+    np.testing.assert_array_equal(table.rows[0], [2.0, 40, 0.9, 0.3, 0.01, 17.0, 40 / 12])
     np.testing.assert_array_equal(table.rows[1, 1:4], [12, 0.2, 0.01])
     assert math.isnan(table.rows[1, 0])
 

@@ -16,6 +16,7 @@ from models.hashing.acceptance import (
     ARTIFACT_DIR,
     FEATURES,
     AcceptanceModel,
+    distinctiveness,
     feature_row,
     load_acceptance,
 )
@@ -37,7 +38,12 @@ def _doc(name: str, artifact: Path = ARTIFACT_DIR) -> dict:
 
 
 def _rows(features: list[list[float | None]]) -> np.ndarray:
-    return np.array([[math.nan if v is None else v for v in f] for f in features], dtype=float)
+    """Stored feature rows as full rows: an artifact fitted before the distinctiveness
+    features stored five columns, which the model reads as a prefix."""
+    rows = np.array([[math.nan if v is None else v for v in f] for f in features], dtype=float)
+    wide = np.full((len(rows), len(FEATURES)), np.nan)
+    wide[:, :rows.shape[1]] = rows
+    return wide
 
 
 MODEL = load_acceptance()  # the served one
@@ -103,16 +109,19 @@ GRID = {
     "agreement": [0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0],
     "spread": [0.0, 0.004, 0.01, 0.03, 0.08, 0.3, 1.0],
     "colour": [None, 1.5, 0.5, 0.25, 0.12, 0.05, 0.0],
+    "hash_gap": [None, 0.0, 3.0, 19.0],
+    "inlier_ratio": [None, 1.0, 3.0, 20.0],
 }
 
 
 def test_stronger_evidence_on_any_axis_never_raises_the_score(artifact: Path) -> None:
     model = load_acceptance(artifact / "model.json")
+    names = [f.name for f in model.features]
     # Each axis of GRID goes from weaker to stronger evidence.
-    values = [GRID[f] for f in FEATURES]
+    values = [GRID[f] for f in names]
     rows = np.concatenate([feature_row(*combo) for combo in itertools.product(*values)])
     scores = model.scores(rows).reshape([len(v) for v in values])
-    for axis, name in enumerate(FEATURES):
+    for axis, name in enumerate(names):
         with np.errstate(invalid="ignore"):  # inf - inf where neither stage has evidence
             step = np.diff(scores, axis=axis)
         both_inf = np.isinf(np.delete(scores, 0, axis)) & np.isinf(np.delete(scores, -1, axis))
@@ -168,7 +177,7 @@ def test_confidence_is_one_half_at_the_threshold(artifact: Path) -> None:
 
 def test_the_served_scalar_path_agrees_with_the_vectorised_one(artifact: Path) -> None:
     model = load_acceptance(artifact / "model.json")
-    values = [GRID[f] for f in FEATURES]
+    values = [GRID[f.name] for f in model.features]
     combos = list(itertools.product(*values))
     rows = np.concatenate([feature_row(*combo) for combo in combos])
     fixtures = _doc("fixtures.json", artifact)
@@ -179,3 +188,16 @@ def test_the_served_scalar_path_agrees_with_the_vectorised_one(artifact: Path) -
     assert np.array_equal(np.isinf(vectorised), np.isinf(scalar))
     finite = np.isfinite(vectorised)
     np.testing.assert_allclose(scalar[finite], vectorised[finite], rtol=1e-12)
+
+
+def test_distinctiveness_measures_each_image_against_the_best_other_within_the_bounds() -> None:
+    d = distinctiveness({1: 2.0, 2: 9.0, 3: 18.5, 4: 19.0, 5: 30.0},
+                        {1: 60, 2: 20, 6: 11, 7: 40})
+    assert d[1] == (7.0, 60 / 40)  # next hash score 9, next fit 40 inliers
+    assert d[2] == (-7.0, 20 / 60)  # below the best: negative gap, ratio under one
+    assert d[3] == (-16.5, None)
+    assert d[4] == (None, None) and d[5] == (None, None)  # past the served hash bound
+    assert d[6] == (None, None)  # too few inliers to be a fit the matcher reports
+    assert d[7] == (None, 40 / 60)
+    alone = distinctiveness({8: 4.0}, {8: 30})
+    assert alone[8] == (15.0, 30 / 12)  # nothing else found: measured against the bounds
