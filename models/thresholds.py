@@ -56,13 +56,17 @@ RISK_BRAND_PRICE_GAP_RATIO = 1 / 3
 # Explicit counterfeit language may ground a block alone, when the caption model agrees.
 RISK_EXPLICIT_LANGUAGE_MIN_PROBABILITY = 0.5
 RISK_REASON_MIN_ABS_CONTRIBUTION = 0.05  # log-odds; smaller contributions are not listed
-# A listing photo matching a known-counterfeit bank entry at least this surely (the bank
-# matcher's calibrated confidence) is never allowed unseen: a moderator already judged that
-# photo counterfeit, so a person looks (scoring.known_photo_floor). The learned weight alone
-# leaves an otherwise clean listing below RISK_REVIEW_AT: on the generated listings a bank
-# match is wrong often enough (reposts before an appeal, banked official photos of products
-# the catalog lacks) that the data does not say "counterfeit" on its own (reports/risk/network.md).
-RISK_KNOWN_PHOTO_REVIEW_CONFIDENCE = 0.8
+# A listing photo matching a known-counterfeit bank entry at least this surely is never
+# allowed unseen: a moderator already judged that photo counterfeit, so a person looks
+# (scoring.known_photo_floor). The bank matcher's confidence is above 0.5 exactly when its
+# rule, calibrated for zero wrong matches (models/banks/acceptance.py,
+# models/artifacts/bank-acceptance-v1), accepts the match, so every accepted match counts:
+# the crops and screenshots agents post match at 0.5-0.8, and they are the reposts this is
+# for. The learned weight alone leaves an otherwise clean listing below RISK_REVIEW_AT: on
+# the generated listings a bank match is wrong often enough (reposts before an appeal,
+# banked official photos of products the catalog lacks) that the data does not say
+# "counterfeit" on its own (reports/risk/network.md); a review is the human check for those.
+RISK_KNOWN_PHOTO_REVIEW_CONFIDENCE = 0.5
 
 
 # --- Captions (owner: models/text, the caption classifier) --------------------------------
