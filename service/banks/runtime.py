@@ -14,7 +14,6 @@ order on PostgreSQL, so gaps are re-read for a while instead of being skipped fo
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -28,18 +27,14 @@ from models.banks.index import BankIndex, Pairs
 from models.hashing.matcher import HashSet
 from service.banks import repository
 from service.core.state import Component
+from service.kit.changefeed import ChangeCursor, LocalChanges
 
-GAP_RETRY_SECONDS = 60.0
 SHARING = 0  # the change log's entry id for a change of who sees which bank
-
-_generation = 0  # bumped after this process commits a bank change
-_generation_lock = threading.Lock()
+LOCAL_CHANGES = LocalChanges()  # bank changes this process committed
 
 
 def note_local_change() -> None:
-    global _generation
-    with _generation_lock:
-        _generation += 1
+    LOCAL_CHANGES.note()
 
 
 @dataclass
@@ -49,10 +44,7 @@ class BankRuntime:
     bank_of: dict[int, int] = field(default_factory=dict)  # live entry -> its bank
     own: dict[str, int] = field(default_factory=dict)  # platform -> its own bank
     subscribed: dict[str, set[int]] = field(default_factory=dict)  # platform -> shared banks
-    seq: int = 0
-    gaps: dict[int, float] = field(default_factory=dict)
-    synced_at: float = 0.0
-    generation: int = -1
+    cursor: ChangeCursor = field(default_factory=ChangeCursor)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def load(self, session: Session) -> None:
@@ -63,19 +55,16 @@ class BankRuntime:
                 self.bank_of[entry_id] = bank_id
             self.index.build()
             self.own, self.subscribed = repository.visibility(session)
-            self.seq = start
+            self.cursor.seq = start
         self.sync(session)
 
     def needs_sync(self, interval: float) -> bool:
-        return self.generation != _generation or time.monotonic() - self.synced_at >= interval
+        return self.cursor.due(LOCAL_CHANGES, interval)
 
     def sync(self, session: Session) -> int:
         """Apply committed changes since the last sync; returns how many entries changed."""
-        generation = _generation
-        floor = min([self.seq, *(s - 1 for s in self.gaps)])
-        changes = [c for c in repository.changes_after(session, floor)
-                   if c[0] > self.seq or c[0] in self.gaps]
-        now = time.monotonic()
+        generation = LOCAL_CHANGES.generation
+        changes = self.cursor.unseen(repository.changes_after(session, self.cursor.floor))
         touched = {entry for _, entry, _ in changes if entry != SHARING}
         fresh = repository.live_entries(session, touched) if touched else {}
         visibility = repository.visibility(session) if changes else None
@@ -90,15 +79,7 @@ class BankRuntime:
                     self.bank_of.pop(entry_id, None)
             if visibility is not None:
                 self.own, self.subscribed = visibility
-            seen = {c[0] for c in changes}
-            for s in seen:
-                self.gaps.pop(s, None)
-            top = max([self.seq, *seen])
-            for s in range(self.seq + 1, top):
-                if s not in seen:
-                    self.gaps.setdefault(s, now)
-            self.gaps = {s: t for s, t in self.gaps.items() if now - t < GAP_RETRY_SECONDS}
-            self.seq, self.synced_at, self.generation = top, now, generation
+            self.cursor.advance((c[0] for c in changes), generation)
         return len(touched)
 
     def visible(self, platform_id: str) -> set[int]:

@@ -19,7 +19,6 @@ blobs; a sync drops the cached keypoints of every image it touches.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -32,28 +31,21 @@ from models.hashing.matcher import Match
 from models.hashing.pipeline import CatalogMatcher, QueryEvidence
 from models.thresholds import LOCAL_CACHE_IMAGES
 from service.core.state import Component
+from service.kit.changefeed import ChangeCursor, LocalChanges
 from service.matching import repository
 from service.matching.keypoints import DatabaseKeypoints
 
-GAP_RETRY_SECONDS = 60.0  # an uncommitted (or rolled back) seq is re-read this long
-
-_generation = 0  # bumped after this process commits a catalog image change
-_generation_lock = threading.Lock()
+LOCAL_CHANGES = LocalChanges()  # catalog image changes this process committed
 
 
 def note_local_change() -> None:
-    global _generation
-    with _generation_lock:
-        _generation += 1
+    LOCAL_CHANGES.note()
 
 
 @dataclass
 class MatchIndex:
     matcher: CatalogMatcher = field(default_factory=CatalogMatcher)
-    seq: int = 0
-    gaps: dict[int, float] = field(default_factory=dict)  # missing seq -> first seen
-    synced_at: float = 0.0
-    generation: int = -1
+    cursor: ChangeCursor = field(default_factory=ChangeCursor)
     lock: threading.Lock = field(default_factory=threading.Lock)
     keypoints: DatabaseKeypoints | None = None  # where the matcher reads keypoints, if stored
 
@@ -76,21 +68,23 @@ class MatchIndex:
         else:
             local.enroll_stored(repository.iter_feature_ids(session))
         self.matcher.enroll_descriptors(repository.iter_all_descriptors(session))
-        self.seq = start
+        self.cursor.seq = start
         self.sync(session)  # whatever committed while we were loading
         with self._locked():
             local.warm()  # a catalog that fits the cache is read now, not by a query
 
+    @property
+    def seq(self) -> int:
+        """The change-log position applied: the catalog state this index answers for."""
+        return self.cursor.seq
+
     def needs_sync(self, interval: float) -> bool:
-        return self.generation != _generation or time.monotonic() - self.synced_at >= interval
+        return self.cursor.due(LOCAL_CHANGES, interval)
 
     def sync(self, session: Session) -> int:
         """Apply committed changes since the last sync; returns how many images changed."""
-        generation = _generation
-        floor = min([self.seq, *(s - 1 for s in self.gaps)])
-        changes = [c for c in repository.changes_after(session, floor)
-                   if c[0] > self.seq or c[0] in self.gaps]
-        now = time.monotonic()
+        generation = LOCAL_CHANGES.generation
+        changes = self.cursor.unseen(repository.changes_after(session, self.cursor.floor))
         touched = {image_id for _, image_id, _ in changes}
         fresh = repository.stored_of(session, touched, keypoints=self.matcher.local.resident) \
             if touched else {}
@@ -100,17 +94,7 @@ class MatchIndex:
                     self.matcher.enroll(image_id, *fresh[image_id])
                 else:
                     self.matcher.remove(image_id)
-            seen = {c[0] for c in changes}
-            for s in seen:
-                self.gaps.pop(s, None)
-            top = max([self.seq, *seen])
-            for s in range(self.seq + 1, top):
-                if s not in seen:
-                    self.gaps.setdefault(s, now)
-            self.gaps = {s: t for s, t in self.gaps.items() if now - t < GAP_RETRY_SECONDS}
-            self.seq = top
-            self.synced_at = now
-            self.generation = generation
+            self.cursor.advance((c[0] for c in changes), generation)
         return len(touched)
 
     @contextmanager
