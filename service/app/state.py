@@ -14,6 +14,7 @@ from service.jobs.backends import JobRunner, JobsHost
 from service.listings.deep_runner import DeepCheckRunner, DeepChecksHost
 from service.listings.runtime import ListingsHost, ListingsRuntime
 from service.matching.runtime import MatchIndex, MatchingHost
+from service.networks.runtime import PhotoGroupIndex
 from service.sellers.runtime import SellersHost, SellersRuntime
 from service.webhooks.runtime import WebhooksRuntime
 
@@ -26,6 +27,8 @@ class AppState(CoreState):
         default_factory=lambda: Component("badges", "badge keys"))
     matching: Component[MatchIndex] = field(
         default_factory=lambda: Component("matching", "image index"))
+    networks: Component[PhotoGroupIndex] = field(
+        default_factory=lambda: Component("networks", "photo group index"))
     captions: Component[CaptionRuntime] = field(
         default_factory=lambda: Component("captions", "caption model"))
     webhooks: Component[WebhooksRuntime] = field(
@@ -40,7 +43,7 @@ class AppState(CoreState):
         default_factory=lambda: Component("console", "moderator console"))
 
     def components(self) -> tuple[Component[Any], ...]:
-        return (self.sellers, self.badges, self.matching, self.captions, self.webhooks,
+        return (self.sellers, self.badges, self.matching, self.networks, self.captions, self.webhooks,
                 self.listings, self.deep_checks, self.jobs, self.console)
 
 

@@ -19,6 +19,7 @@ from service.kit.settings import Settings
 from service.listings.inline import LocalStageCost
 from service.listings.photos import PhotoMatcher
 from service.listings.tables import Listing, ListingAssessment
+from service.networks.runtime import PhotoGroupIndex
 from service.platforms.service import env_thresholds
 
 
@@ -48,6 +49,8 @@ class ListingsRuntime:
     # model loads or after it failed to.
     captions: Component[CaptionRuntime]
     review: ReviewQueue
+    # where a listing photo's near-identical photo groups are found (service/networks)
+    networks: Component[PhotoGroupIndex]
     # what the keypoint stage costs a photo here: whether it fits inside a request
     local_cost: LocalStageCost = field(default_factory=LocalStageCost)
 
