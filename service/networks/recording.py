@@ -5,9 +5,10 @@ Search: a photo's candidate groups come from the in-process index of the platfor
 groups (service/networks/runtime.py: groups within PHASH_MAX_DISTANCE by pHash, from memory,
 after reading the groups committed since the last search), a caption's from its LSH band
 keys in the database. Statements per listing, whatever its photo count: the index's sync
-read, the caption's band read, one read of the few groups that survived (their PDQ, seller
-count and catalog mark, fresh), then bulk writes (new groups, the caption group's keys, the
-seller's memberships, the sellers counters, the prints).
+read (its own connection), one read of the candidate groups (the index's few survivors and
+the caption's band matches: their PDQ, seller count and catalog mark, fresh), then bulk
+writes (new groups, the caption group's keys, the seller's memberships, the sellers
+counters, the prints).
 
 Concurrency: two listings posting the same photo at the same moment each search before
 either has written. The groups' code is unique per platform and kind, so two such posts of
@@ -94,12 +95,11 @@ def _assign(session: Session, index: PhotoGroupIndex, platform_id: str,
     """Sets each print's group; returns the joined groups' seller counts (new groups: 0)."""
     photos = [p for p in pending if p.kind == PHOTO]
     index.sync()
-    keep: set[int] = set().union(*index.search(platform_id,
+    near: set[int] = set().union(*index.search(platform_id,
                                                [split_code(p.code)[1] for p in photos]))
-    keep |= repository.caption_candidates(session, platform_id,
-                                          [k for p in pending if p.kind == CAPTION
-                                           for k in p.keys])
-    known = repository.group_states(session, keep)
+    known = repository.candidate_groups(session, platform_id, near,
+                                        [k for p in pending if p.kind == CAPTION
+                                         for k in p.keys])
     by_kind: dict[str, list[tuple[int, bytes]]] = {PHOTO: [], CAPTION: []}
     for group_id, state in sorted(known.items()):
         by_kind[state.kind].append((group_id, state.code))

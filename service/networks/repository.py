@@ -40,17 +40,6 @@ def groups_after(session: Session, after: int, also: Sequence[int], limit: int
             for i, platform, kind, code in session.execute(query)]
 
 
-def caption_candidates(session: Session, platform_id: str, keys: Sequence[int]) -> set[int]:
-    """The platform's caption groups stored under any of these LSH band keys (an index
-    probe a key, one row a group that shares the band)."""
-    if not keys:
-        return set()
-    k = NetworkGroupKey
-    query = select(k.group_id).where(k.platform_id == platform_id, k.kind == CAPTION,
-                                     k.key.in_(sorted(set(keys))))
-    return {int(i) for i in session.scalars(query)}
-
-
 @dataclass(frozen=True)
 class GroupState:
     kind: str
@@ -66,6 +55,23 @@ def group_states(session: Session, ids: Collection[int]) -> dict[int, GroupState
         return {}
     g = NetworkGroup
     query = select(g.id, g.kind, g.code, g.sellers, g.catalog).where(g.id.in_(sorted(ids)))
+    return {int(i): GroupState(str(kind), bytes(code), int(sellers), bool(catalog))
+            for i, kind, code, sellers, catalog in session.execute(query)}
+
+
+def candidate_groups(session: Session, platform_id: str, photo_groups: Collection[int],
+                     caption_keys: Sequence[int]) -> dict[int, GroupState]:
+    """In one statement: the state of the platform's groups among ``photo_groups`` (found in
+    process) and of its caption groups stored under any of these LSH band keys (an index
+    probe a key, one row a group that shares the band)."""
+    if not photo_groups and not caption_keys:
+        return {}
+    g, k = NetworkGroup, NetworkGroupKey
+    banded = select(k.group_id).where(k.platform_id == platform_id, k.kind == CAPTION,
+                                      k.key.in_(sorted(set(caption_keys))))
+    query = select(g.id, g.kind, g.code, g.sellers, g.catalog).where(
+        g.platform_id == platform_id,
+        or_(g.id.in_(sorted(photo_groups)), g.id.in_(banded.scalar_subquery())))
     return {int(i): GroupState(str(kind), bytes(code), int(sellers), bool(catalog))
             for i, kind, code, sellers, catalog in session.execute(query)}
 

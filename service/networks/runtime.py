@@ -121,6 +121,10 @@ class PhotoGroupIndex:
     def __len__(self) -> int:
         return sum(len(i) for i in self.platforms.values())
 
+    @property
+    def nbytes(self) -> int:
+        return sum(i.nbytes for i in self.platforms.values())
+
 
 def build_index(state: CoreState) -> PhotoGroupIndex:
     """Load every platform's photo groups (at start-up)."""
