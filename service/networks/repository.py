@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -67,11 +67,16 @@ def candidate_groups(session: Session, platform_id: str, photo_groups: Collectio
     if not photo_groups and not caption_keys:
         return {}
     g, k = NetworkGroup, NetworkGroupKey
-    banded = select(k.group_id).where(k.platform_id == platform_id, k.kind == CAPTION,
-                                      k.key.in_(sorted(set(caption_keys))))
-    query = select(g.id, g.kind, g.code, g.sellers, g.catalog).where(
-        g.platform_id == platform_id,
-        or_(g.id.in_(sorted(photo_groups)), g.id.in_(banded.scalar_subquery())))
+    columns = (g.id, g.kind, g.code, g.sellers, g.catalog)
+    legs = []
+    if photo_groups:
+        legs.append(select(*columns).where(g.platform_id == platform_id,
+                                           g.id.in_(sorted(photo_groups))))
+    if caption_keys:  # a join, not an OR of subqueries: PostgreSQL scans the groups for that
+        legs.append(select(*columns).join(k, k.group_id == g.id).where(
+            k.platform_id == platform_id, k.kind == CAPTION,
+            k.key.in_(sorted(set(caption_keys)))))
+    query = legs[0] if len(legs) == 1 else union_all(*legs)
     return {int(i): GroupState(str(kind), bytes(code), int(sellers), bool(catalog))
             for i, kind, code, sellers, catalog in session.execute(query)}
 
