@@ -1,14 +1,15 @@
 """What recording prints and finding links adds to listing scoring, with 100,000 prints stored.
 
     PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_networks
+    BENCH_PRINTS=1000000 PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_networks
     BENCH_POSTGRES=postgresql://postgres@127.0.0.1:5432/test \
         PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_networks
 
 In process (FastAPI TestClient) on a fresh SQLite database under var/bench/networks/ (or,
 with BENCH_POSTGRES naming an admin URL, a throwaway PostgreSQL database, dropped after): it
 stores BENCH_PRINTS (100,000) photo prints of other sellers, each its own group with its
-bucket keys and member (random PDQ and pHash: uniform codes, so buckets are as even as they
-get; a real platform's similar-looking photos fill some buckets more), then scores
+member (random PDQ and pHash: uniform codes, so buckets are as even as they get; a real
+platform's similar-looking photos fill some buckets more), bulk-inserted, then scores
 BENCH_LISTINGS listings of nine new 480 px photos with a caption, alternating two modes
 within the same run:
 
@@ -17,8 +18,10 @@ within the same run:
 - networks: scoring as served (prints recorded, groups searched, links computed).
 
 It prints the p50 of each, their ratio, and the networks step's own p50 (timed inside the
-request). The networks domain keeps no in-process state (the groups live in the database),
-so it adds no resident memory beyond a query's rows.
+request). The photo groups are searched in an in-process index (service/networks/runtime.py)
+that the app loads at start-up; the seeded groups reach the running app's index through
+its sync before the first networks listing (not timed), and the bench also times loading
+them all as a restarted process would, with the resident memory that load adds.
 """
 
 from __future__ import annotations
@@ -36,14 +39,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, text
 
 from benchmarks.bench_fuzz import throwaway_postgres
-from models.networks.buckets import stored_keys
 from service.app.factory import create_app
 from service.auth.service import Role, create_key
 from service.kit.db import utcnow
 from service.kit.migrate import upgrade
 from service.kit.settings import Settings
 from service.listings import service as listings_service
-from service.networks.tables import NetworkGroup, NetworkGroupKey, NetworkMember, NetworkPrint
+from service.networks.runtime import PhotoGroupIndex
+from service.networks.tables import NetworkGroup, NetworkMember, NetworkPrint
 
 PRINTS = int(os.environ.get("BENCH_PRINTS", "100000"))
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", "12"))
@@ -58,23 +61,21 @@ def seed_prints(app: Any, count: int) -> float:
     factory = app.state.trust.session_factory
     batch = 5000
     for start in range(0, count, batch):
-        groups, keys, members, prints = [], [], [], []
+        groups, members, prints = [], [], []
         for n in range(start, min(count, start + batch)):
             pdq, phash = rng.randbytes(32), rng.randbytes(8)
             gid = n + 1
             groups.append({"id": gid, "platform_id": "shop-a", "kind": "photo",
                            "code": pdq + phash, "sellers": 1, "catalog": False,
                            "created_at": now})
-            keys += [{"group_id": gid, "platform_id": "shop-a", "kind": "photo", "key": k,
-                      "phash": phash} for k in stored_keys(phash)]
             members.append({"group_id": gid, "seller_id": f"other-{n}", "first_seen": now})
             prints.append({"platform_id": "shop-a", "seller_id": f"other-{n}",
                            "listing_id": f"O{n}", "kind": "photo", "photo_index": 0,
                            "pdq": pdq, "phash": phash, "quality": 100, "catalog": False,
                            "group_id": gid, "created_at": now})
         with factory() as session:
-            for table, rows in ((NetworkGroup, groups), (NetworkGroupKey, keys),
-                                (NetworkMember, members), (NetworkPrint, prints)):
+            for table, rows in ((NetworkGroup, groups), (NetworkMember, members),
+                                (NetworkPrint, prints)):
                 session.execute(insert(table), rows)
             session.commit()
     with factory() as session:
@@ -87,14 +88,35 @@ def seed_prints(app: Any, count: int) -> float:
 
 
 def candidate_plan(app: Any) -> str:
-    """The database's plan for the candidate read (service/networks/repository.py)."""
+    """The database's plan for the caption candidate read (service/networks/repository.py)."""
     with app.state.trust.session_factory() as session:
         postgres = session.get_bind().dialect.name == "postgresql"
         explain = "EXPLAIN" if postgres else "EXPLAIN QUERY PLAN"
         rows = session.execute(text(
-            f"{explain} SELECT kind, key, group_id, phash FROM network_group_keys "
-            "WHERE platform_id = 'shop-a' AND kind = 'photo' AND key IN (1, 65537, 131073)"))
+            f"{explain} SELECT group_id FROM network_group_keys WHERE platform_id = 'shop-a' "
+            "AND kind = 'caption' AND key IN (1, 65537, 131073)"))
         return "\n".join(" ".join(str(c) for c in row) for row in rows)
+
+
+def resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def load_index(app: Any) -> None:
+    """What a restarted process does at start-up: load every photo group."""
+    before = resident_mb()
+    started = time.perf_counter()
+    with app.state.trust.session_factory() as session:
+        index = PhotoGroupIndex.loaded(session)
+    elapsed = time.perf_counter() - started
+    grown = resident_mb() - before
+    groups = max(1, len(index))
+    print(f"index load (restart): {len(index)} photo groups in {elapsed:.1f} s; index holds "
+          f"{index.nbytes / 2**20:.1f} MB ({index.nbytes / groups:.0f} bytes a group), "
+          f"resident memory +{grown:.1f} MB ({grown * 2**20 / groups:.0f} bytes a group, "
+          "with the load's transient rows)")
+    del index
 
 
 def photos(n: int) -> list[str]:
@@ -140,7 +162,8 @@ def run(postgres_url: str | None) -> None:
         headers = {"Authorization": f"Bearer {key.secret}"}
         seeded = seed_prints(app, PRINTS)
         print(f"stored {PRINTS} prints in {seeded:.1f} s")
-        print(f"candidate read plan:\n{candidate_plan(app)}")
+        print(f"caption candidate read plan:\n{candidate_plan(app)}")
+        load_index(app)
         bodies = [{"listing_id": f"L{n}", "seller_id": f"seller-{n}", "price": 300,
                    "currency": "CNY", "caption": f"新款小羊皮链条包 专柜品质 第{n}批 私聊拿货价",
                    "images": [{"data": d} for d in photos(n)]} for n in range(2 * LISTINGS + 2)]

@@ -76,6 +76,13 @@ class HammingIndex:
     def __len__(self) -> int:
         return self._n - self._dead
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes the index holds: its arrays (with the room they have grown ahead of their
+        rows), the bucket tables and faiss's copy of the codes."""
+        arrays = [self._codes, self._labels, self._alive, *self._orders, *self._offsets]
+        return sum(a.nbytes for a in arrays) + self._flat.ntotal * self._flat.code_size
+
     def add(self, labels: np.ndarray, codes: np.ndarray) -> None:
         codes = np.asarray(codes, dtype=np.uint64).reshape(-1, self.words)
         labels = np.asarray(labels, dtype=np.int64).reshape(-1)

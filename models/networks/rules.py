@@ -6,8 +6,9 @@ copy-detection dev set's sources against their repost edits, and every pair of d
 sources (15,135 pairs). The closest distinct pair is at pHash 10 and PDQ 74; at pHash <= 7
 and PDQ <= 56 no distinct pair is accepted, with 3 and 18 bits of margin, while 100 % of
 recompressions, resizes, blurs and noise, 98 % of 2 % border crops and 80 % of 3 % crops
-are. pHash 8 would take 91 % of 3 % crops, at eight times the bucket keys (sub-radius 2
-instead of 1: models/networks/buckets.py): not worth it in the scoring request.
+are. pHash 8 would take 91 % of 3 % crops, at eight times the buckets searched (sub-radius
+2 instead of 1 of models/hashing/index.py's four 16-bit chunks): not worth it in the
+scoring request.
 Deeper crops, padding and banners are left to the known-counterfeit bank, whose
 matching pipeline recovers regions; a whole-photo print cannot.
 """

@@ -42,6 +42,7 @@ from service.listings.deep_runner import DeepCheckRunner
 from service.listings.photos import CatalogPhotoMatcher
 from service.listings.runtime import ListingsRuntime, shared_risk_model
 from service.matching.service import build_index
+from service.networks.runtime import build_index as build_networks
 from service.review.service import ListingsReviewQueue
 from service.sellers.runtime import build_runtime as build_sellers
 from service.webhooks.runtime import build_runtime as build_webhooks
@@ -87,7 +88,8 @@ def _listings(state: AppState) -> ListingsRuntime:
     return ListingsRuntime(risk_model=shared_risk_model(),
                            matcher=CatalogPhotoMatcher(state, state.matching),
                            captions=state.captions, review=ListingsReviewQueue(),
-                           banks=BankLookupService(state, state.banks))
+                           banks=BankLookupService(state, state.banks),
+                           networks=state.networks)
 
 
 def _deep_checks(state: AppState) -> DeepCheckRunner:
@@ -118,6 +120,7 @@ def steps(runners: bool) -> tuple[Step, ...]:
         (lambda s: s.badges, lambda s: build_badges(s.settings, s.sellers.get())),
         (lambda s: s.matching, build_index),
         (lambda s: s.banks, build_banks),  # the bank index, before the first listing
+        (lambda s: s.networks, build_networks),  # before the first listing is recorded
         (lambda s: s.captions, lambda s: build_captions(s.settings)),
         (lambda s: s.webhooks, lambda s: build_webhooks(s, dispatch=runners)),  # seal key
         (lambda s: s.listings, _listings),  # the risk model, before the first listing

@@ -15,6 +15,7 @@ from service.jobs.backends import JobRunner, JobsHost
 from service.listings.deep_runner import DeepCheckRunner, DeepChecksHost
 from service.listings.runtime import ListingsHost, ListingsRuntime
 from service.matching.runtime import MatchIndex, MatchingHost
+from service.networks.runtime import PhotoGroupIndex
 from service.sellers.runtime import SellersHost, SellersRuntime
 from service.webhooks.runtime import WebhooksRuntime
 
@@ -29,6 +30,8 @@ class AppState(CoreState):
         default_factory=lambda: Component("matching", "image index"))
     banks: Component[BankRuntime] = field(
         default_factory=lambda: Component("banks", "known-counterfeit bank index"))
+    networks: Component[PhotoGroupIndex] = field(
+        default_factory=lambda: Component("networks", "photo group index"))
     captions: Component[CaptionRuntime] = field(
         default_factory=lambda: Component("captions", "caption model"))
     webhooks: Component[WebhooksRuntime] = field(
@@ -43,7 +46,8 @@ class AppState(CoreState):
         default_factory=lambda: Component("console", "moderator console"))
 
     def components(self) -> tuple[Component[Any], ...]:
-        return (self.sellers, self.badges, self.matching, self.banks, self.captions, self.webhooks,
+        return (self.sellers, self.badges, self.matching, self.banks, self.networks,
+                self.captions, self.webhooks,
                 self.listings, self.deep_checks, self.jobs, self.console)
 
 

@@ -21,6 +21,7 @@ from service.listings.inline import LocalStageCost
 from service.listings.photos import PhotoMatcher
 from service.listings.schemas import BankMatchOut
 from service.listings.tables import Listing, ListingAssessment
+from service.networks.runtime import PhotoGroupIndex
 from service.platforms.service import env_thresholds
 
 
@@ -60,6 +61,8 @@ class ListingsRuntime:
     # model loads or after it failed to.
     captions: Component[CaptionRuntime]
     review: ReviewQueue
+    # where a listing photo's near-identical photo groups are found (service/networks)
+    networks: Component[PhotoGroupIndex]
     # what the keypoint stage costs a photo here: whether it fits inside a request
     local_cost: LocalStageCost = field(default_factory=LocalStageCost)
     banks: BankLookup | None = None  # None: no bank lookup (a scorer built without banks)

@@ -121,14 +121,14 @@ def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: 
     return found, waiting, stages
 
 
-def _networks(session: Session, state: CoreState, platform_id: str, fields: ListingFields,
-              per_photo: photos.PerPhoto, prints: dict[int, PhotoPrint],
+def _networks(session: Session, state: CoreState, runtime: ListingsRuntime, platform_id: str,
+              fields: ListingFields, per_photo: photos.PerPhoto, prints: dict[int, PhotoPrint],
               now: dt.datetime) -> list[SellerLink]:
     """Records the listing's prints; its links to sellers with confirmed counterfeits unless
     supplier signals are off (then listings are judged alone, and still recorded)."""
     posts = [PhotoPost(i, p, bool(per_photo[i])) for i, p in sorted(prints.items())]
     joined = networks.record(session, platform_id, fields.seller_id, fields.listing_id, posts,
-                             fields.caption, now)
+                             fields.caption, now, runtime.networks.get())
     if not state.settings.supplier_signals_enabled:
         return []
     return networks.listing_links(session, platform_id, fields.seller_id, joined,
@@ -165,7 +165,8 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
             banked = banks.lookup(session, platform_id, regions) if banks and regions else []
             now = utcnow()
             prints = {i: p for i, sets in regions.items() if (p := whole_print(sets)) is not None}
-            links = _networks(session, state, platform_id, fields, per_photo, prints, now)
+            links = _networks(session, state, runtime, platform_id, fields, per_photo, prints,
+                              now)
             scoring = assess.assess(session, state, runtime, fields, per_photo, thresholds,
                                     ImageCheckOut(status="pending" if waiting else "complete",
                                                   stages=stages,

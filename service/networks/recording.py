@@ -1,12 +1,14 @@
 """Recording a scored listing's prints: each joins the nearest group of near-identical posts
 of the platform, or starts one.
 
-Statements per listing, whatever its photo count: one candidate read for every photo's and
-the caption's bucket keys together, one read of the few groups whose pHash survived, then
-bulk writes (new groups, their keys, the seller's memberships, the sellers counters, the
-prints). The candidate read is index-only: a key row carries its group's pHash, so the
-candidates that cannot be within PHASH_MAX_DISTANCE are dropped without touching the groups
-(about 68 keys x stored / 65,536 rows per photo for uniform codes: models/networks/buckets.py).
+Search: a photo's candidate groups come from the in-process index of the platform's photo
+groups (service/networks/runtime.py: groups within PHASH_MAX_DISTANCE by pHash, from memory,
+after reading the groups committed since the last search), a caption's from its LSH band
+keys in the database. Statements per listing, whatever its photo count: the index's sync
+read (its own connection), one read of the candidate groups (the index's few survivors and
+the caption's band matches: their PDQ, seller count and catalog mark, fresh), then bulk
+writes (new groups, the caption group's keys, the seller's memberships, the sellers
+counters, the prints).
 
 Concurrency: two listings posting the same photo at the same moment each search before
 either has written. The groups' code is unique per platform and kind, so two such posts of
@@ -19,21 +21,20 @@ posters only.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.networks import buckets
 from models.networks.captions import band_keys, caption_print, same_caption
 from models.networks.prints import PhotoPrint, same_photo, split_code
-from models.networks.rules import PHASH_MAX_DISTANCE
 from service.networks import repository
 from service.networks.repository import NewGroup
+from service.networks.runtime import PhotoGroupIndex
+from service.networks.tables import CAPTION, PHOTO
 
-PHOTO, CAPTION = "photo", "caption"
+__all__ = ["CAPTION", "PHOTO", "PhotoPost", "record"]
 SELLERS_KEPT = 1001  # above the largest cap the setting allows (1000)
 
 
@@ -49,18 +50,14 @@ class PhotoPost:
 
 @dataclass
 class _Pending:
-    """A print looking for its group: the code, its keys, and the group it ends up in."""
+    """A print looking for its group: the code, its band keys (captions), and the group it
+    ends up in."""
 
     kind: str
     code: bytes
     catalog: bool
-    wanted: list[int]
-    stored: list[int]
+    keys: list[int]
     group: int | None = None
-
-
-def _phash_value(code: bytes) -> int:
-    return int.from_bytes(split_code(code)[1], "big")
 
 
 def _distance(kind: str, a: bytes, b: bytes) -> int | None:
@@ -84,39 +81,25 @@ def _pending(photos: Sequence[PhotoPost], caption: str) -> tuple[
         if p is None or not p.usable:
             per_photo.append(None)
             continue
-        per_photo.append(_Pending(PHOTO, p.code, post.catalog,
-                                  buckets.query_keys(p.phash, PHASH_MAX_DISTANCE),
-                                  buckets.stored_keys(p.phash)))
+        per_photo.append(_Pending(PHOTO, p.code, post.catalog, []))
     fingerprint = caption_print(caption)
     if fingerprint is None:
         return per_photo, None, None
     keys = band_keys(fingerprint.signature)
-    return per_photo, _Pending(CAPTION, fingerprint.signature, False, keys, keys), \
+    return per_photo, _Pending(CAPTION, fingerprint.signature, False, keys), \
         fingerprint.signature
 
 
-def _assign(session: Session, platform_id: str, pending: list[_Pending], now: dt.datetime
-            ) -> dict[int, int]:
+def _assign(session: Session, index: PhotoGroupIndex, platform_id: str,
+            pending: list[_Pending], now: dt.datetime) -> dict[int, int]:
     """Sets each print's group; returns the joined groups' seller counts (new groups: 0)."""
-    photo_keys = sorted({k for p in pending if p.kind == PHOTO for k in p.wanted})
-    caption_keys = sorted({k for p in pending if p.kind == CAPTION for k in p.wanted})
-    hits = repository.candidate_keys(session, platform_id, photo_keys, caption_keys)
-    # Only a candidate within the pHash radius of a print that asked for its key can be that
-    # print's group: the rest are dropped before any group is read.
-    asked: dict[int, list[int]] = defaultdict(list)
-    for p in pending:
-        if p.kind == PHOTO:
-            for k in p.wanted:
-                asked[k].append(_phash_value(p.code))
-    keep: set[int] = set()
-    for kind, key, group_id, phash in hits:
-        if kind == CAPTION or phash is None:
-            keep.add(group_id)
-            continue
-        value = int.from_bytes(phash, "big")
-        if any((value ^ w).bit_count() <= PHASH_MAX_DISTANCE for w in asked[key]):
-            keep.add(group_id)
-    known = repository.group_states(session, keep)
+    photos = [p for p in pending if p.kind == PHOTO]
+    index.sync()
+    near: set[int] = set().union(*index.search(platform_id,
+                                               [split_code(p.code)[1] for p in photos]))
+    known = repository.candidate_groups(session, platform_id, near,
+                                        [k for p in pending if p.kind == CAPTION
+                                         for k in p.keys])
     by_kind: dict[str, list[tuple[int, bytes]]] = {PHOTO: [], CAPTION: []}
     for group_id, state in sorted(known.items()):
         by_kind[state.kind].append((group_id, state.code))
@@ -131,8 +114,7 @@ def _assign(session: Session, platform_id: str, pending: list[_Pending], now: dt
             fresh.append(p)
             p.group = -len(fresh)  # the group it starts, resolved once that has its id
     ids = repository.add_groups(session, platform_id, [
-        NewGroup(f.kind, f.code, f.stored, split_code(f.code)[1] if f.kind == PHOTO else None,
-                 f.catalog) for f in fresh], now)
+        NewGroup(f.kind, f.code, f.keys, f.catalog) for f in fresh], now)
     for f, (group_id, existed) in zip(fresh, ids, strict=True):
         f.group = group_id
         sellers[group_id] = -1 if existed else 0  # -1: counted in SQL, not read here
@@ -143,14 +125,19 @@ def _assign(session: Session, platform_id: str, pending: list[_Pending], now: dt
 
 
 def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
-           photos: Sequence[PhotoPost], caption: str, now: dt.datetime) -> dict[int, str]:
+           photos: Sequence[PhotoPost], caption: str, now: dt.datetime,
+           index: PhotoGroupIndex | None = None) -> dict[int, str]:
     """Stores the listing's prints (the caller commits); returns the groups they joined,
-    group id -> kind."""
+    group id -> kind. ``index``: the process's photo group index (the app's `networks`
+    component); without one, the groups the session sees are loaded for this call alone
+    (scripts and tests: a read of every photo group)."""
     per_photo, caption_pending, signature = _pending(photos, caption)
     pending = [p for p in per_photo if p is not None]
     if caption_pending is not None:
         pending.append(caption_pending)
-    sellers = _assign(session, platform_id, pending, now) if pending else {}
+    if index is None and pending:
+        index = PhotoGroupIndex.loaded(session)
+    sellers = _assign(session, index, platform_id, pending, now) if index is not None else {}
     joined: dict[int, str] = {}
     catalog: set[int] = set()
     for p in pending:

@@ -7,15 +7,18 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.networks.tables import NetworkGroup, NetworkGroupKey, NetworkMember, NetworkPrint
-
-# Bucket keys per statement: far below what PostgreSQL and SQLite bind; a listing's photos
-# and caption (68 keys a photo, 16 a caption) fit one statement.
-_KEYS_PER_QUERY = 5000
+from service.networks.tables import (
+    CAPTION,
+    PHOTO,
+    NetworkGroup,
+    NetworkGroupKey,
+    NetworkMember,
+    NetworkPrint,
+)
 
 
 def _insert(session: Session) -> Any:
@@ -23,37 +26,18 @@ def _insert(session: Session) -> Any:
         else sqlite.insert
 
 
-def candidate_keys(session: Session, platform_id: str, photo_keys: Sequence[int],
-                   caption_keys: Sequence[int]) -> list[tuple[str, int, int, bytes | None]]:
-    """(kind, key, group id, the group's pHash for photos) of every key row of the platform
-    under these photo and caption keys, one statement for the whole listing, read from the
-    lookup index alone (it holds every column asked).
-
-    The hot statement of listing scoring, so it is sent as driver SQL: compiling an
-    expanding IN of ~600 keys through SQLAlchemy cost as much as SQLite running it."""
-    connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    quote = connection.dialect.identifier_preparer.quote
-    kind_, key_, group_, phash_, platform_ = (quote(c) for c in (
-        "kind", "key", "group_id", "phash", "platform_id"))
-    table = quote(NetworkGroupKey.__tablename__)
-    found: list[tuple[str, int, int, bytes | None]] = []
-    photo, caption = sorted(set(photo_keys)), sorted(set(caption_keys))
-    for start in range(0, max(len(photo), len(caption)), _KEYS_PER_QUERY):
-        legs, params = [], []
-        for kind, part in (("photo", photo[start:start + _KEYS_PER_QUERY]),
-                           ("caption", caption[start:start + _KEYS_PER_QUERY])):
-            if not part:
-                continue
-            # names and placeholders only: every value is bound
-            legs.append(f"SELECT {kind_}, {key_}, {group_}, {phash_} FROM {table} "  # noqa: S608
-                        f"WHERE {platform_} = {mark} AND {kind_} = {mark} "
-                        f"AND {key_} IN ({', '.join([mark] * len(part))})")
-            params += [platform_id, kind, *part]
-        result = connection.exec_driver_sql(" UNION ALL ".join(legs), tuple(params))
-        found += [(str(kind), int(key), int(group_id), None if phash is None else bytes(phash))
-                  for kind, key, group_id, phash in result]
-    return found
+def groups_after(session: Session, after: int, also: Sequence[int], limit: int
+                 ) -> list[tuple[int, str, str, bytes]]:
+    """(id, platform, kind, pHash) of the groups of id above ``after`` or in ``also``, in id
+    order, at most ``limit``: what the in-process photo index loads and syncs
+    (service/networks/runtime.py). Caption groups come with an empty pHash: their ids
+    tell the index how far it has read."""
+    g = NetworkGroup
+    phash = case((g.kind == PHOTO, func.substr(g.code, 33, 8)), else_=b"")
+    wanted = g.id > after if not also else or_(g.id > after, g.id.in_(also))
+    query = select(g.id, g.platform_id, g.kind, phash).where(wanted).order_by(g.id).limit(limit)
+    return [(int(i), str(platform), str(kind), bytes(code))
+            for i, platform, kind, code in session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -75,12 +59,33 @@ def group_states(session: Session, ids: Collection[int]) -> dict[int, GroupState
             for i, kind, code, sellers, catalog in session.execute(query)}
 
 
+def candidate_groups(session: Session, platform_id: str, photo_groups: Collection[int],
+                     caption_keys: Sequence[int]) -> dict[int, GroupState]:
+    """In one statement: the state of the platform's groups among ``photo_groups`` (found in
+    process) and of its caption groups stored under any of these LSH band keys (an index
+    probe a key, one row a group that shares the band)."""
+    if not photo_groups and not caption_keys:
+        return {}
+    g, k = NetworkGroup, NetworkGroupKey
+    columns = (g.id, g.kind, g.code, g.sellers, g.catalog)
+    legs = []
+    if photo_groups:
+        legs.append(select(*columns).where(g.platform_id == platform_id,
+                                           g.id.in_(sorted(photo_groups))))
+    if caption_keys:  # a join, not an OR of subqueries: PostgreSQL scans the groups for that
+        legs.append(select(*columns).join(k, k.group_id == g.id).where(
+            k.platform_id == platform_id, k.kind == CAPTION,
+            k.key.in_(sorted(set(caption_keys)))))
+    query = legs[0] if len(legs) == 1 else union_all(*legs)
+    return {int(i): GroupState(str(kind), bytes(code), int(sellers), bool(catalog))
+            for i, kind, code, sellers, catalog in session.execute(query)}
+
+
 @dataclass(frozen=True)
 class NewGroup:
     kind: str
     code: bytes
-    keys: Sequence[int]
-    phash: bytes | None  # photos: the pHash, copied into their key rows
+    keys: Sequence[int]  # captions: their band keys (photos are found in process)
     catalog: bool
 
 
@@ -107,7 +112,7 @@ def add_groups(session: Session, platform_id: str, new: Sequence[NewGroup],
         existing = {(str(kind), bytes(code)): int(i) for i, kind, code in
                     session.execute(query)}
     keys = [{"group_id": made[(n.kind, n.code)], "platform_id": platform_id, "kind": n.kind,
-             "key": key, "phash": n.phash}
+             "key": key}
             for n in new if (n.kind, n.code) in made for key in dict.fromkeys(n.keys)]
     if keys:
         session.execute(insert(NetworkGroupKey), keys)

@@ -3,8 +3,8 @@
 Write (service/networks/recording.py): every scored listing records a print per photo (the
 hash stage's whole-photo PDQ and pHash, and whether it matched a catalog photo) and its
 caption's MinHash. Each print joins the nearest group of near-identical prints of the
-platform (found through bucket keys: models/networks/buckets.py for photos, LSH bands for
-captions; cost in those modules), or starts one; the group counts its distinct sellers.
+platform (photos found in process by pHash: service/networks/runtime.py; captions through
+their LSH band keys in the database), or starts one; the group counts its distinct sellers.
 
 Read: links are computed from the groups when asked (the listing's signal, the seller
 network page), not materialised on write. Whether a group links anyone changes after the

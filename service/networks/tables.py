@@ -15,6 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.kit.db import Base, BigId, UTCDateTime
 
+PHOTO, CAPTION = "photo", "caption"  # the kinds of print and group
+
 
 class NetworkGroup(Base):
     __tablename__ = "network_groups"
@@ -34,15 +36,13 @@ class NetworkGroup(Base):
 
 
 class NetworkGroupKey(Base):
-    """A bucket key of a group's code (models/networks/buckets.py, captions.band_keys).
-
-    The lookup index holds every column a candidate search reads, the group's pHash
-    included, so the search never touches the table or the groups of candidates too far to
-    verify."""
+    """An LSH band key of a caption group (models/networks/captions.band_keys). Photo
+    groups have none: they are searched in process by their pHash
+    (service/networks/runtime.py). The lookup index holds every column a search reads."""
 
     __tablename__ = "network_group_keys"
     __table_args__ = (Index("ix_network_group_keys_lookup", "platform_id", "kind", "key",
-                            "group_id", "phash"),)
+                            "group_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     group_id: Mapped[int] = mapped_column(
@@ -50,7 +50,6 @@ class NetworkGroupKey(Base):
     platform_id: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))
     key: Mapped[int] = mapped_column(BigId)
-    phash: Mapped[bytes | None] = mapped_column(LargeBinary)  # photo groups: their pHash
 
 
 class NetworkMember(Base):

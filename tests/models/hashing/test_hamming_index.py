@@ -88,3 +88,14 @@ def test_skewed_codes_are_scanned_exactly_with_removed_and_pending_rows() -> Non
         assert set(labels.tolist()) == expected
         assert np.array_equal(dist, np.bitwise_count(codes[labels, 0] ^ q[0]))
     assert len(_brute(codes, dense, 9)) > 500  # the skew: hundreds of rows are hits
+
+
+def test_nbytes_counts_codes_labels_bucket_tables_and_the_scan_copy() -> None:
+    index = HammingIndex(64)
+    assert index.nbytes == 0
+    n = 10_000
+    index.add(np.arange(n), np.random.default_rng(1).integers(0, 2**63, size=(n, 1),
+                                                                dtype=np.uint64))
+    per_row = 8 + 8 + 1 + 4 * 4 + 8  # code, label, alive, four bucket orders, scan copy
+    offsets = 4 * ((1 << 16) + 1) * 8
+    assert per_row * n + offsets <= index.nbytes <= 2 * 17 * n + 24 * n + offsets
