@@ -1,7 +1,7 @@
 """banks: known-counterfeit banks, entries, hashes, subscriptions and their change log
 
 Revision ID: banks_0001
-Revises: ids64_0001
+Revises: 0001_foundation
 Create Date: 2027-01-20
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from service.kit.db import UTCDateTime
 
 revision: str = "banks_0001"
-down_revision: str | Sequence[str] | None = "ids64_0001"
+down_revision: str | Sequence[str] | None = "0001_foundation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
