@@ -60,11 +60,13 @@ class RunRecord:
                 "seconds": round(self.seconds, 1)}
 
 
-def _settings(workdir: Path, signals_enabled: bool) -> Settings:
+def _settings(workdir: Path, signals_enabled: bool, link_cap: int) -> Settings:
+    """The service as the network was generated for: its link cap is the one the stock
+    photos' sharers were drawn above."""
     return Settings(env="test", database_url=f"sqlite:///{workdir / 'trustd.db'}",
                     var_dir=workdir / "var", log_json=False, log_level="WARNING",
                     redis_url=None, jobs_backend="inprocess", webhook_dispatcher_enabled=False,
-                    supplier_signals_enabled=signals_enabled)
+                    supplier_signals_enabled=signals_enabled, network_rare_max_sellers=link_cap)
 
 
 def _keys(client: TestClient) -> dict[str, dict[str, str]]:
@@ -168,7 +170,7 @@ def replay(network: Network, signals_enabled: bool, workdir: Path, policy: Moder
            label: str) -> RunRecord:
     started = time.perf_counter()
     workdir.mkdir(parents=True, exist_ok=True)
-    settings = _settings(workdir, signals_enabled)
+    settings = _settings(workdir, signals_enabled, int(network.manifest["config"]["link_cap"]))
     upgrade(settings.database_url)
     record = RunRecord(signals_enabled)
     truth = {listing["listing_id"]: listing for listing in network.listings}

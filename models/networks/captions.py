@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import random
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
-from models.networks.rules import CAPTION_MIN_JACCARD, CAPTION_MIN_SHINGLES, CAPTION_SHINGLE
+from models.networks.rules import CAPTION_MIN_JACCARD, CAPTION_MIN_WEIGHT, CAPTION_SHINGLE
 from models.text.normalize import normalize_text
 
 PERMUTATIONS = 64
@@ -43,10 +44,20 @@ class CaptionPrint:
         return np.frombuffer(self.signature, dtype=">u4")
 
 
+def _letters(text: str) -> str:
+    return "".join(ch for ch in normalize_text(text) if ch.isalnum())
+
+
 def shingles(text: str) -> set[str]:
     """Character shingles of the normalised caption's letters and digits."""
-    flat = "".join(ch for ch in normalize_text(text) if ch.isalnum())
+    flat = _letters(text)
     return {flat[i:i + CAPTION_SHINGLE] for i in range(len(flat) - CAPTION_SHINGLE + 1)}
+
+
+def weight(text: str) -> int:
+    """The caption's length in letters and digits, a CJK character counting as two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+               for ch in _letters(text))
 
 
 def _base_hash(shingle: str) -> int:
@@ -56,7 +67,7 @@ def _base_hash(shingle: str) -> int:
 def caption_print(text: str) -> CaptionPrint | None:
     """The caption's MinHash signature; None when it is too short to say who wrote it."""
     grams = shingles(text)
-    if len(grams) < CAPTION_MIN_SHINGLES:
+    if weight(text) < CAPTION_MIN_WEIGHT or not grams:
         return None
     x = np.array([_base_hash(g) % _PRIME for g in sorted(grams)], dtype=np.uint64)
     values = (_A[:, None] * x[None, :] + _B[:, None]) % np.uint64(_PRIME)

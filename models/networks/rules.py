@@ -25,8 +25,13 @@ PDQ_MIN_QUALITY = 50
 # Two captions are the same caption when the Jaccard similarity of their character
 # shingles, as MinHash estimates it (models/networks/captions.py), is at least this.
 CAPTION_MIN_JACCARD = 0.7
-# Captions with fewer shingles than this after normalisation get no fingerprint: "DM me",
-# "in stock" say nothing about who wrote them.
-CAPTION_MIN_SHINGLES = 12
+# A caption says who wrote it only when it is long enough: "DM me", "in stock", "Interested?
+# DM for price" are stock phrases strangers share (in the supplier-network simulation that
+# last one was posted by 17 honest sellers and 27 agents, under any cap that still links a
+# supplier's agents). Length is weighed in letters and digits after normalisation, a CJK
+# character counting as two (it carries about a word: "微商拿货" is "wholesale from a
+# reseller"); captions that weigh less get no fingerprint. 26 is a short sentence: 26
+# letters, or 13 Chinese characters.
+CAPTION_MIN_WEIGHT = 26
 # Character shingle length for the caption fingerprint.
 CAPTION_SHINGLE = 3

@@ -158,6 +158,7 @@ class DeepCheckRunner:
         # would hold up every request's write for as long as the scheduler keeps it waiting.
         self._finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deep-check-writes")
         self._futures: set[Future[None]] = set()
+        self._closing = threading.Event()
         self.sweep = (RequeueSweep(state, state.settings.deep_check_requeue_seconds)
                       if state.redis is not None else None)
 
@@ -188,6 +189,7 @@ class DeepCheckRunner:
             raise TimeoutError(f"{len(pending)} deep checks still running after {timeout} s")
 
     def close(self) -> None:
+        self._closing.set()  # a check waiting for start-up to finish gives up: it stays queued
         if self.sweep is not None:
             self.sweep.close()
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -197,7 +199,8 @@ class DeepCheckRunner:
         state, listings = self._state, self._listings
         deadline = time.monotonic() + READY_WAIT_SECONDS
         while not state.is_ready and time.monotonic() < deadline:  # resumed at start-up
-            time.sleep(0.1)
+            if self._closing.wait(0.1):  # shutting down (the components are being closed):
+                return  # still pending in the database, resumed at the next start
         for _ in range(deep_check.MAX_RUNS + 1):  # the run after the last one marks it failed
             try:
                 taken = deep_check.take(state, listings, check_id)  # CPU-heavy, low priority

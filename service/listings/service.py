@@ -26,8 +26,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.banks.hashes import bank_hashes
+from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import HashSet
 from models.networks.prints import PhotoPrint, whole_print
+from models.networks.variants import enrol_at
 from models.risk import RiskThresholds
 from models.risk.signals import SellerLink
 from service.core.state import CoreState
@@ -46,7 +49,7 @@ from service.listings.runtime import ListingsRuntime
 from service.listings.schemas import ImageCheckOut, ListingFields, ScoreOut, SkippedPhotoOut
 from service.matching.service import gate_side
 from service.networks import service as networks
-from service.networks.service import PhotoPost
+from service.networks.service import PhotoPost, Variants
 
 # How long a caller who waits for the deep check waits for a runner that already holds it.
 WAIT_FOR_RUNNER_SECONDS = 30.0
@@ -123,12 +126,15 @@ def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: 
 
 def _networks(session: Session, state: CoreState, runtime: ListingsRuntime, platform_id: str,
               fields: ListingFields, per_photo: photos.PerPhoto, prints: dict[int, PhotoPrint],
+              regions: dict[int, list[HashSet]], blobs: list[bytes],
               now: dt.datetime) -> list[SellerLink]:
     """Records the listing's prints; its links to sellers with confirmed counterfeits unless
     supplier signals are off (then listings are judged alone, and still recorded)."""
     posts = [PhotoPost(i, p, bool(per_photo[i])) for i, p in sorted(prints.items())]
+    variants = Variants(regions, lambda i: bank_hashes(decode_for_matching(blobs[i])),
+                        enrol_at(state.settings.network_rare_max_sellers))
     joined = networks.record(session, platform_id, fields.seller_id, fields.listing_id, posts,
-                             fields.caption, now, runtime.networks.get())
+                             fields.caption, now, runtime.networks.get(), variants)
     if not state.settings.supplier_signals_enabled:
         return []
     return networks.listing_links(session, platform_id, fields.seller_id, joined,
@@ -166,7 +172,7 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
             now = utcnow()
             prints = {i: p for i, sets in regions.items() if (p := whole_print(sets)) is not None}
             links = _networks(session, state, runtime, platform_id, fields, per_photo, prints,
-                              now)
+                              regions, blobs, now)
             scoring = assess.assess(session, state, runtime, fields, per_photo, thresholds,
                                     ImageCheckOut(status="pending" if waiting else "complete",
                                                   stages=stages,

@@ -21,14 +21,19 @@ posters only.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from models.banks.hashes import BankHash
+from models.banks.index import BankIndex
+from models.hashing.matcher import HashSet
 from models.networks.captions import band_keys, caption_print, same_caption
-from models.networks.prints import PhotoPrint, same_photo, split_code
+from models.networks.prints import WHOLE_PHOTO, PhotoPrint, same_photo, split_code
+from models.networks.rules import PDQ_MIN_QUALITY
+from models.networks.variants import matched_queries
 from service.networks import repository
 from service.networks.repository import NewGroup
 from service.networks.runtime import PhotoGroupIndex
@@ -124,13 +129,72 @@ def _assign(session: Session, index: PhotoGroupIndex, platform_id: str,
     return sellers
 
 
+Views = Callable[[int], Sequence[BankHash]]  # photo index -> its enrolment views
+
+
+@dataclass(frozen=True)
+class Variants:
+    """What finding a listing's photo variants needs (models/networks/variants.py): each
+    photo's recovered regions, its enrolment views on demand, and the sellers at which a
+    group is enrolled."""
+
+    regions: Mapping[int, Sequence[HashSet]]
+    views: Views
+    enrol_at: int
+
+
+def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id: int,
+           hashes: Sequence[BankHash]) -> set[tuple[int, int]]:
+    """Stores a popular group's views; returns its pairs with the groups already recorded
+    whose whole print matches one of them."""
+    usable = [h for h in hashes if h.phash is not None and h.pdq is not None
+              and h.quality is not None]
+    repository.add_views(session, platform_id, group_id,
+                         [(h.view, h.phash, h.pdq, h.quality) for h in usable
+                          if h.phash is not None and h.pdq is not None and h.quality is not None])
+    near = set().union(*index.search(platform_id, [h.phash for h in usable if h.phash])) \
+        - {group_id}
+    states = repository.group_states(session, near)
+    photos = [(g, s) for g, s in sorted(states.items()) if s.kind == PHOTO]
+    if not photos:
+        return set()
+    views = BankIndex()
+    views.add(group_id, usable)
+    queries = [HashSet(WHOLE_PHOTO, split_code(s.code)[1], b"", split_code(s.code)[0],
+                       PDQ_MIN_QUALITY) for _, s in photos]
+    return {(group_id, photos[q][0]) for q in matched_queries(views, index.rules, queries)}
+
+
+def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
+                   photos: Sequence[PhotoPost], per_photo: Sequence[_Pending | None],
+                   counts: Mapping[int, int], variants: Variants) -> set[tuple[int, int]]:
+    """The listing's photo groups paired with the popular groups they are edits of, and the
+    groups this listing made popular enrolled (with their pairs)."""
+    pairs: set[tuple[int, int]] = set()
+    enrolled: set[int] = set()
+    for post, pending in zip(photos, per_photo, strict=True):
+        if pending is None or pending.group is None:
+            continue
+        group = pending.group
+        for popular in index.variants_of(platform_id, variants.regions.get(post.index, ())):
+            pairs.add((group, popular))
+        if counts.get(group, 0) >= variants.enrol_at and group not in enrolled \
+                and not index.is_enrolled(group):
+            enrolled.add(group)
+            pairs |= _enrol(session, index, platform_id, group, variants.views(post.index))
+    return {(a, b) for a, b in pairs if a != b}
+
+
 def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
            photos: Sequence[PhotoPost], caption: str, now: dt.datetime,
-           index: PhotoGroupIndex | None = None) -> dict[int, str]:
+           index: PhotoGroupIndex | None = None,
+           variants: Variants | None = None) -> dict[int, str]:
     """Stores the listing's prints (the caller commits); returns the groups they joined,
     group id -> kind. ``index``: the process's photo group index (the app's `networks`
     component); without one, the groups the session sees are loaded for this call alone
-    (scripts and tests: a read of every photo group)."""
+    (scripts and tests: a read of every photo group). ``variants``: the photos' regions
+    and views, to pair the listing's photos with the popular photos they are edits of
+    (without it, popularity counts each group alone)."""
     per_photo, caption_pending, signature = _pending(photos, caption)
     pending = [p for p in per_photo if p is not None]
     if caption_pending is not None:
@@ -148,6 +212,10 @@ def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
     counted = [g for g in joined if sellers.get(g, 0) < SELLERS_KEPT]
     new_to = repository.add_members(session, counted, seller_id, now)
     repository.note_groups(session, new_to, catalog)
+    if variants is not None and index is not None:
+        counts = {g: n + (g in new_to) for g, n in sellers.items() if n >= 0}
+        repository.add_variants(session, _variant_pairs(session, index, platform_id, photos,
+                                                        per_photo, counts, variants))
     rows: list[dict[str, Any]] = []
     base = {"platform_id": platform_id, "seller_id": seller_id, "listing_id": listing_id,
             "created_at": now}

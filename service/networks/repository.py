@@ -18,6 +18,8 @@ from service.networks.tables import (
     NetworkGroupKey,
     NetworkMember,
     NetworkPrint,
+    NetworkVariant,
+    NetworkVariantView,
 )
 
 
@@ -200,6 +202,73 @@ def group_prints(session: Session, group_ids: Collection[int], seller_ids: Colle
         NetworkPrint.seller_id.in_(sorted(seller_ids))).order_by(
         NetworkPrint.id.desc()).limit(per_query)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ViewRow:
+    id: int
+    platform_id: str
+    group_id: int
+    view: str
+    phash: bytes
+    pdq: bytes
+    quality: int
+
+
+def views_after(session: Session, after: int, limit: int) -> list[ViewRow]:
+    """The enrolment views of popular groups of id above ``after``, in id order."""
+    v = NetworkVariantView
+    query = select(v.id, v.platform_id, v.group_id, v.view, v.phash, v.pdq, v.quality).where(
+        v.id > after).order_by(v.id).limit(limit)
+    return [ViewRow(int(i), str(p), int(g), str(name), bytes(ph), bytes(pdq), int(q))
+            for i, p, g, name, ph, pdq, q in session.execute(query)]
+
+
+def add_views(session: Session, platform_id: str, group_id: int,
+              views: Sequence[tuple[str, bytes, bytes, int]]) -> None:
+    """(view, pHash, PDQ, quality) of one group's enrolment views."""
+    if views:
+        session.execute(insert(NetworkVariantView), [
+            {"platform_id": platform_id, "group_id": group_id, "view": view, "phash": phash,
+             "pdq": pdq, "quality": quality} for view, phash, pdq, quality in views])
+
+
+def add_variants(session: Session, pairs: Collection[tuple[int, int]]) -> None:
+    """Pairs of groups that are edits of one photo, stored both ways (a pair already
+    stored is skipped)."""
+    both = sorted({p for a, b in pairs if a != b for p in ((a, b), (b, a))})
+    if not both:
+        return
+    v = NetworkVariant
+    statement = _insert(session)(v).on_conflict_do_nothing(
+        index_elements=["group_id", "variant_id"])
+    session.execute(statement, [{"group_id": a, "variant_id": b} for a, b in both])
+
+
+@dataclass(frozen=True)
+class Popularity:
+    sellers: int  # distinct sellers of the group and its variants (up to the members kept)
+    catalog: bool  # the group or a variant matched a catalog photo
+
+
+def popularity(session: Session, ids: Collection[int]) -> dict[int, Popularity]:
+    """Per group: the distinct sellers who posted it or any of its variants, and whether
+    any of them is an official photo; one statement."""
+    if not ids:
+        return {}
+    g, v, m = NetworkGroup, NetworkVariant, NetworkMember
+    wanted = sorted(ids)
+    family = union_all(
+        select(g.id.label("owner"), g.id.label("member")).where(g.id.in_(wanted)),
+        select(v.group_id.label("owner"), v.variant_id.label("member")).where(
+            v.group_id.in_(wanted))).subquery()
+    sellers = select(family.c.owner, func.count(func.distinct(m.seller_id))).join(
+        m, m.group_id == family.c.member).group_by(family.c.owner)
+    catalog = select(family.c.owner).join(g, g.id == family.c.member).where(
+        g.catalog.is_(True)).distinct()
+    counts = {int(o): int(n) for o, n in session.execute(sellers)}
+    official = {int(o) for (o,) in session.execute(catalog)}
+    return {i: Popularity(counts.get(i, 0), i in official) for i in wanted}
 
 
 def mark_catalog(session: Session, platform_id: str, listing_id: str,

@@ -41,9 +41,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy.orm import Session
 
+from models.banks.acceptance import BankRules, load_rules
+from models.banks.hashes import BankHash
+from models.banks.index import BankIndex
 from models.hashing.index import HammingIndex
+from models.hashing.matcher import HashSet
 from models.networks.rules import PHASH_MAX_DISTANCE
+from models.networks.variants import matching_entries
 from service.core.state import CoreState
+from service.kit.changefeed import ChangeCursor
 from service.networks import repository
 from service.networks.tables import PHOTO
 
@@ -61,6 +67,14 @@ class PhotoGroupIndex:
     seq: int = 0  # the highest group id applied
     gaps: dict[int, float] = field(default_factory=dict)  # skipped id -> first seen
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Popular groups' enrolment views (models/networks/variants.py), per platform. An
+    # index entry is a run of one group's view rows as read (its first row's id), so rows of
+    # one group read in two syncs never replace each other.
+    variants: dict[str, BankIndex] = field(default_factory=dict)
+    group_of_entry: dict[int, int] = field(default_factory=dict)
+    enrolled: set[int] = field(default_factory=set)
+    views_cursor: ChangeCursor = field(default_factory=ChangeCursor)
+    rules: BankRules = field(default_factory=load_rules)
 
     @classmethod
     def loaded(cls, session: Session,
@@ -76,7 +90,27 @@ class PhotoGroupIndex:
             rows = repository.groups_after(session, self.seq, sorted(self.gaps), READ_BATCH)
             self._apply(rows)
             if len(rows) < READ_BATCH:
+                break
+        while True:
+            views = repository.views_after(session, self.views_cursor.floor, READ_BATCH)
+            self._apply_views(views)
+            if len(views) < READ_BATCH:
                 return
+
+    def _apply_views(self, rows: Sequence[repository.ViewRow]) -> None:
+        with self.lock:
+            fresh = [r for r in rows if r.id > self.views_cursor.seq
+                     or r.id in self.views_cursor.gaps]
+            runs: list[tuple[int, str, int, list[BankHash]]] = []
+            for r in fresh:
+                if not runs or runs[-1][2] != r.group_id or runs[-1][1] != r.platform_id:
+                    runs.append((r.id, r.platform_id, r.group_id, []))
+                runs[-1][3].append(BankHash(r.view, r.phash, r.pdq, r.quality))
+            for entry, platform_id, group_id, hashes in runs:
+                self.variants.setdefault(platform_id, BankIndex()).add(entry, hashes)
+                self.group_of_entry[entry] = group_id
+                self.enrolled.add(group_id)
+            self.views_cursor.advance([r.id for r in fresh], self.views_cursor.generation)
 
     def _apply(self, rows: Sequence[tuple[int, str, str, bytes]]) -> None:
         now = time.monotonic()
@@ -118,12 +152,25 @@ class PhotoGroupIndex:
                 np.frombuffer(p, dtype=">u8").astype(np.uint64), PHASH_MAX_DISTANCE)[0]}
                 for p in phashes]
 
+    def variants_of(self, platform_id: str, regions: Sequence[HashSet]) -> set[int]:
+        """The enrolled popular groups these regions (one photo's) are an edit of."""
+        with self.lock:
+            index = self.variants.get(platform_id)
+            if index is None:
+                return set()
+            return {self.group_of_entry[e] for e in matching_entries(index, self.rules, regions)}
+
+    def is_enrolled(self, group_id: int) -> bool:
+        with self.lock:
+            return group_id in self.enrolled
+
     def __len__(self) -> int:
         return sum(len(i) for i in self.platforms.values())
 
     @property
     def nbytes(self) -> int:
-        return sum(i.nbytes for i in self.platforms.values())
+        return sum(i.nbytes for i in self.platforms.values()) + \
+            sum(i.nbytes() for i in self.variants.values())
 
 
 def build_index(state: CoreState) -> PhotoGroupIndex:

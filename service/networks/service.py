@@ -16,7 +16,9 @@ over the group's members, which the cap bounds.
 
 Rarity: a group links nobody when any of its prints matched a catalog photo (an official
 photo stays official, whoever reposts it) or when more than `network_rare_max_sellers`
-sellers posted it (a stock photo, a meme, a template caption). Members are kept up to
+sellers posted it (a stock photo, a meme, a template caption). A photo's sellers are
+counted over its variants too: the groups of its crops and screenshots, known through the
+enrolment views of popular photos (models/networks/variants.py). Members are kept up to
 recording.SELLERS_KEPT per group, enough to count past any allowed cap, so a viral photo costs one
 group and a bounded member list, however often it is posted.
 """
@@ -36,6 +38,7 @@ from service.kit.errors import NotFound, Unprocessable
 from service.networks import repository
 from service.networks.recording import CAPTION, PHOTO
 from service.networks.recording import PhotoPost as PhotoPost  # the write side, re-exported
+from service.networks.recording import Variants as Variants
 from service.networks.recording import record as record
 from service.networks.repository import GroupState
 from service.networks.schemas import (
@@ -56,9 +59,15 @@ LINKS_IN_LISTING = 20  # linked sellers a listing's answer names
 
 
 def _rare(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, GroupState]:
-    """The groups that may link sellers (read fresh: concurrent listings count sellers too)."""
+    """The groups that may link sellers (read fresh: concurrent listings count sellers too):
+    neither they nor a variant of theirs is an official photo, and at most ``cap`` sellers
+    posted them and their variants together (models/networks/variants.py)."""
     groups = repository.group_states(session, group_ids)
-    return {i: g for i, g in groups.items() if not g.catalog and g.sellers <= cap}
+    candidates = [i for i, g in groups.items() if not g.catalog and g.sellers <= cap]
+    popular = repository.popularity(session, [i for i in candidates
+                                              if groups[i].kind == PHOTO])
+    return {i: groups[i] for i in candidates
+            if i not in popular or (not popular[i].catalog and popular[i].sellers <= cap)}
 
 
 def listing_links(session: Session, platform_id: str, seller_id: str, joined: dict[int, str],

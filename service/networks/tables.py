@@ -89,3 +89,36 @@ class NetworkPrint(Base):
     group_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("network_groups.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class NetworkVariantView(Base):
+    """One enrolment view (models/banks/hashes.bank_hashes: crops, mirror, filters) of a photo
+    group posted by many sellers, so that its edited copies (deeper crops, screenshots)
+    are known as the same photo when popularity is counted (service/networks/variants.py).
+    The id orders the rows every process follows into its in-process index."""
+
+    __tablename__ = "network_variant_views"
+    __table_args__ = (Index("ix_network_variant_views_group", "group_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("network_groups.id", ondelete="CASCADE"))
+    platform_id: Mapped[str] = mapped_column(String(100))
+    view: Mapped[str] = mapped_column(String(40))
+    phash: Mapped[bytes] = mapped_column(LargeBinary)  # 8 bytes
+    pdq: Mapped[bytes] = mapped_column(LargeBinary)  # 32 bytes
+    quality: Mapped[int] = mapped_column(Integer)
+
+
+class NetworkVariant(Base):
+    """Two photo groups that are edits of one photo (stored both ways): a photo's
+    popularity counts the sellers of every variant."""
+
+    __tablename__ = "network_variants"
+    __table_args__ = (UniqueConstraint("group_id", "variant_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("network_groups.id", ondelete="CASCADE"))
+    variant_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("network_groups.id", ondelete="CASCADE"))

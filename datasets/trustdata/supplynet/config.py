@@ -48,10 +48,11 @@ class NetConfig:
     products_per_brand: int = 2
     official_photos_per_product: int = 2
     # Popular stock photos, each posted by more honest sellers than the link cap the seller
-    # network applies to one photo (the cap assumed here: `link_cap`).
+    # network applies to one photo (`link_cap`: the service's default,
+    # TRUST_NETWORK_RARE_MAX_SELLERS).
     stock_photos: int = 4
-    link_cap: int = 40
-    stock_sharers: tuple[int, int] = (45, 70)
+    link_cap: int = 50
+    stock_sharers: tuple[int, int] = (55, 80)
     # Photo sizes: the long side of single photos, and of screenshots and grids.
     photo_side: int = 384
     composite_side: int = 640

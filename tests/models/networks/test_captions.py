@@ -3,7 +3,13 @@ texts of the same market are not; short captions say nothing."""
 
 from __future__ import annotations
 
-from models.networks.captions import band_keys, caption_print, differing_slots, same_caption
+from models.networks.captions import (
+    band_keys,
+    caption_print,
+    differing_slots,
+    same_caption,
+    weight,
+)
 
 SUPPLIER = "新款小羊皮链条包 专柜品质 五金不掉色 配全套包装 支持验货 质量问题包退 私聊拿货价"
 OTHERS = [
@@ -45,6 +51,18 @@ def test_short_captions_and_spacing() -> None:
     assert caption_print("私聊") is None
     a, b = caption_print(SUPPLIER), caption_print(SUPPLIER.replace(" ", "\n"))
     assert a is not None and b is not None and a.signature == b.signature
+
+
+def test_stock_phrases_say_nothing_and_a_short_chinese_caption_does() -> None:
+    """Length is weighed with a CJK character as two: a Chinese caption of a dozen
+    characters says as much as an English sentence, a stock English phrase does not."""
+    for phrase in ("Interested? DM for price", "PM me for price, ships today", "价格私聊 欢迎咨询"):
+        assert caption_print(phrase) is None, phrase
+    assert weight("Interested? DM for price") == 20
+    assert weight("微商拿货 V:lucky8") == 4 * 2 + 7
+    for caption in ("高仿 1:1 原单 顶级复刻 Vellora 包 微商拿货 私聊",
+                    "Vellora mirror grade handbag, DM for wholesale"):
+        assert caption_print(caption) is not None, caption
 
 
 def test_the_fingerprint_is_stable() -> None:

@@ -1,0 +1,67 @@
+"""Which photo groups are edits of one popular photo, so its popularity counts them all.
+
+A photo group holds near-identical whole-photo prints (models/networks/prints.py): a
+recompression joins it, a 5-10 % border crop or a screenshot of the photo does not (whole
+prints of those are 10-30 pHash bits away, where distinct photos also fall). Counting the
+sellers of one group therefore splits a stock photo posted by seventy sellers into groups
+of fifteen to forty, each under the cap, each linking its posters. The known-counterfeit
+bank already knows a photo's edits: it stores a photo's enrolment views (crops, mirror,
+filters; models/banks/hashes.py) and matches a listing's recovered regions (screenshot
+photo area, trimmed content, grid cells) against them under a calibrated rule with no
+wrong match on its hold-out (models/artifacts/bank-acceptance-v1). Seller networks use the
+same views and rule for popular photos:
+
+* a photo group whose sellers reach ``enrol_at(cap)`` has its enrolment views stored once
+  (from the pixels of the post that took it there): popular photos only, so the 0.1 s of
+  views is paid once per popular photo, not per post;
+* every later post's recovered regions are matched against the platform's enrolled views,
+  and a post matching group G makes its own group a variant of G; when a group is
+  enrolled, the groups already recorded whose whole print matches its views become its
+  variants too;
+* a group's popularity is its sellers together with those of its variants (one step), and
+  the cap applies to that.
+
+A wrong variant pair only ever makes a photo look more popular than it is (fewer links,
+never more), and the bank rule accepts no pair of distinct photos on its hold-out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from models.banks.acceptance import BankRules, pair_confidence
+from models.banks.hashes import lookup_regions
+from models.banks.index import BankIndex
+from models.hashing.matcher import HashSet
+
+# A group is enrolled when this share of the cap of sellers have posted it: early enough
+# that the edits posted after it are counted, late enough that a photo posted by a handful
+# of sellers (most of them) never costs its views.
+ENROL_SHARE = 0.2
+
+
+def enrol_at(cap: int) -> int:
+    """Sellers at which a photo group's enrolment views are stored."""
+    return max(2, math.ceil(cap * ENROL_SHARE))
+
+
+def matching_entries(index: BankIndex, rules: BankRules, regions: Sequence[HashSet]) -> set[int]:
+    """The index entries any of these regions matches under the bank's rule."""
+    queries = lookup_regions(regions)
+    if not queries or not len(index):
+        return set()
+    pairs = index.search(queries)
+    accepted = pair_confidence(pairs, rules) > 0
+    return {int(e) for e in np.unique(pairs.entry[accepted])}
+
+
+def matched_queries(index: BankIndex, rules: BankRules, queries: Sequence[HashSet]) -> set[int]:
+    """Positions in ``queries`` that match any entry of ``index`` under the bank's rule."""
+    if not queries or not len(index):
+        return set()
+    pairs = index.search(queries)
+    accepted = pair_confidence(pairs, rules) > 0
+    return {int(q) for q in np.unique(pairs.query[accepted])}

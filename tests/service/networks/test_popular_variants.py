@@ -1,0 +1,58 @@
+"""A popular photo's edits count towards its popularity: sellers who post a 10 % crop of a
+photo many others post are not linked by the crop, though the crop's whole-photo prints
+form a group of their own (the cap is 4 here, so a group is enrolled at 2 sellers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from service.networks.tables import NetworkPrint, NetworkVariant, NetworkVariantView
+from tests.service.networks.conftest import linked_ids, repost
+
+
+@pytest.fixture
+def settings(make_settings, database_url):
+    return make_settings(database_url=database_url, network_rare_max_sellers=4)
+
+
+def _groups(client: Any, *listings: str) -> set[int]:
+    with client.app.state.trust.session_factory() as session:
+        return set(session.scalars(select(NetworkPrint.group_id).where(
+            NetworkPrint.listing_id.in_(listings), NetworkPrint.kind == "photo")))
+
+
+def _count(client: Any, table: Any) -> int:
+    with client.app.state.trust.session_factory() as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_a_crop_of_a_popular_photo_links_nobody_once_the_photo_and_its_crops_pass_the_cap(
+        client, post, network) -> None:
+    post("s-1", "O1", [repost(51)])
+    assert _count(client, NetworkVariantView) == 0  # one seller: nothing enrolled
+    post("s-2", "O2", [repost(51, quality=60)])
+    assert _count(client, NetworkVariantView) > 0  # two sellers: the photo's views stored
+    post("c-1", "C1", [repost(51, crop=0.1)])
+    post("c-2", "C2", [repost(51, crop=0.1, quality=60)])
+    original, cropped = _groups(client, "O1", "O2"), _groups(client, "C1", "C2")
+    assert len(original) == 1 and len(cropped) == 1 and original != cropped
+    assert _count(client, NetworkVariant) == 2  # the crop's group and the photo's, both ways
+    # four sellers of the photo and its crop: at the cap, still rare
+    assert linked_ids(network("c-1")) == {"c-2"}
+    assert linked_ids(network("s-1")) == {"s-2"}
+    post("s-3", "O3", [repost(51, quality=55)])
+    for seller in ("c-1", "c-2", "s-1", "s-2", "s-3"):
+        assert linked_ids(network(seller)) == set(), seller
+
+
+def test_an_unrelated_photo_posted_beside_a_popular_one_keeps_its_own_count(
+        client, post, network) -> None:
+    for seller in ("s-1", "s-2", "s-3"):
+        post(seller, f"P-{seller}", [repost(61)])
+    post("a-1", "A1", [repost(62)])
+    post("a-2", "A2", [repost(62, quality=60)])
+    assert linked_ids(network("a-1")) == {"a-2"}
+    assert _count(client, NetworkVariant) == 0
