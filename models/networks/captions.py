@@ -23,7 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.networks.rules import CAPTION_MIN_JACCARD, CAPTION_MIN_WEIGHT, CAPTION_SHINGLE
+from models.networks.rules import (
+    CAPTION_MIN_JACCARD,
+    CAPTION_MIN_WEIGHT,
+    CAPTION_SHINGLE,
+    CAPTION_VARIANT_JACCARD,
+)
 from models.text.normalize import normalize_text
 
 PERMUTATIONS = 64
@@ -90,6 +95,15 @@ def same_caption(a: bytes, b: bytes) -> int | None:
     """The differing slots when the two captions are near-identical, else None."""
     d = differing_slots(a, b)
     return d if d <= MAX_DIFFERING_SLOTS else None
+
+
+MAX_VARIANT_SLOTS = int(PERMUTATIONS * (1 - CAPTION_VARIANT_JACCARD))
+
+
+def caption_variant(a: bytes, b: bytes) -> bool:
+    """Whether two captions are variants of one text (a template with its blanks filled in
+    differently): they count towards each other's popularity, without linking."""
+    return differing_slots(a, b) <= MAX_VARIANT_SLOTS
 
 
 def band_keys(signature: bytes) -> list[int]:

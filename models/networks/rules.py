@@ -33,5 +33,12 @@ CAPTION_MIN_JACCARD = 0.7
 # reseller"); captions that weigh less get no fingerprint. 26 is a short sentence: 26
 # letters, or 13 Chinese characters.
 CAPTION_MIN_WEIGHT = 26
+# Two captions below CAPTION_MIN_JACCARD but at least this similar are variants of one text
+# (a template with its blanks filled in differently: "Selling my <item>, <condition>,
+# <reason>. <price>"): they never link, but count towards each other's popularity, so a
+# formula many sellers fill in is common however its copies split. Only captions sharing an
+# LSH band with it are compared (models/networks/captions.py: a pair at 0.5 shares one with
+# p = 0.64, at 0.4 with p = 0.34), which is enough: the formula's many copies chain.
+CAPTION_VARIANT_JACCARD = 0.4
 # Character shingle length for the caption fingerprint.
 CAPTION_SHINGLE = 3

@@ -9,7 +9,7 @@ bank already knows a photo's edits: it stores a photo's enrolment views (crops, 
 filters; models/banks/hashes.py) and matches a listing's recovered regions (screenshot
 photo area, trimmed content, grid cells) against them under a calibrated rule with no
 wrong match on its hold-out (models/artifacts/bank-acceptance-v1). Seller networks use the
-same views and rule for popular photos:
+same views, and that rule widened (``VARIANT_RULES``), for popular photos:
 
 * a photo group whose sellers reach ``enrol_at(cap)`` has its enrolment views stored once
   (from the pixels of the post that took it there): popular photos only, so the 0.1 s of
@@ -22,7 +22,7 @@ same views and rule for popular photos:
   the cap applies to that.
 
 A wrong variant pair only ever makes a photo look more popular than it is (fewer links,
-never more), and the bank rule accepts no pair of distinct photos on its hold-out.
+never more).
 """
 
 from __future__ import annotations
@@ -36,6 +36,14 @@ from models.banks.acceptance import BankRules, pair_confidence
 from models.banks.hashes import lookup_regions
 from models.banks.index import BankIndex
 from models.hashing.matcher import HashSet
+
+# When a listing photo is an edit of a popular photo: the bank's rule widened to every
+# distance its index searches (pHash <= 7 with PDQ <= 72, or PDQ <= 15). A pair accepted
+# wrongly here costs links (a photo looks more popular than it is), never adds one, so the
+# rule trades the bank's zero wrong matches for more edits found; distinct whole photos come
+# no closer than pHash 10 / PDQ 74 in the networks calibration (reports/networks/calibration.md).
+VARIANT_RULES = BankRules(version="network-variants", phash_max=7, pdq_confirm_max=72,
+                          pdq_max=15, phash_alone_max=1)
 
 # A group is enrolled when this share of the cap of sellers have posted it: early enough
 # that the edits posted after it are counted, late enough that a photo posted by a handful

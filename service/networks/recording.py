@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from models.banks.hashes import BankHash
 from models.banks.index import BankIndex
 from models.hashing.matcher import HashSet
-from models.networks.captions import band_keys, caption_print, same_caption
+from models.networks.captions import band_keys, caption_print, caption_variant, same_caption
 from models.networks.prints import WHOLE_PHOTO, PhotoPrint, same_photo, split_code
 from models.networks.rules import PDQ_MIN_QUALITY
 from models.networks.variants import matched_queries
@@ -63,6 +63,7 @@ class _Pending:
     catalog: bool
     keys: list[int]
     group: int | None = None
+    near: tuple[int, ...] = ()  # captions: other caption groups it resembles (variants)
 
 
 def _distance(kind: str, a: bytes, b: bytes) -> int | None:
@@ -115,6 +116,9 @@ def _assign(session: Session, index: PhotoGroupIndex, platform_id: str,
     for p in pending:
         started = [(-1 - i, f.code) for i, f in enumerate(fresh) if f.kind == p.kind]
         p.group = _nearest(p, by_kind[p.kind] + started)
+        if p.kind == CAPTION:
+            p.near = tuple(g for g, code in by_kind[CAPTION] if g != p.group
+                           and caption_variant(p.code, code))
         if p.group is None:
             fresh.append(p)
             p.group = -len(fresh)  # the group it starts, resolved once that has its id
@@ -212,10 +216,13 @@ def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
     counted = [g for g in joined if sellers.get(g, 0) < SELLERS_KEPT]
     new_to = repository.add_members(session, counted, seller_id, now)
     repository.note_groups(session, new_to, catalog)
+    pairs = {(caption_pending.group, g) for g in caption_pending.near} \
+        if caption_pending is not None and caption_pending.group is not None else set()
     if variants is not None and index is not None:
         counts = {g: n + (g in new_to) for g, n in sellers.items() if n >= 0}
-        repository.add_variants(session, _variant_pairs(session, index, platform_id, photos,
-                                                        per_photo, counts, variants))
+        pairs |= _variant_pairs(session, index, platform_id, photos, per_photo, counts,
+                                variants)
+    repository.add_variants(session, pairs)
     rows: list[dict[str, Any]] = []
     base = {"platform_id": platform_id, "seller_id": seller_id, "listing_id": listing_id,
             "created_at": now}

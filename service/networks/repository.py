@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import case, func, insert, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from service.networks.tables import (
     CAPTION,
@@ -252,16 +252,20 @@ class Popularity:
 
 
 def popularity(session: Session, ids: Collection[int]) -> dict[int, Popularity]:
-    """Per group: the distinct sellers who posted it or any of its variants, and whether
-    any of them is an official photo; one statement."""
+    """Per group: the distinct sellers who posted it or any of its variants up to two steps
+    away (a crop is paired with the popular photo it is cut from, and through it with that
+    photo's other crops and screenshots), and whether any of them is an official photo."""
     if not ids:
         return {}
-    g, v, m = NetworkGroup, NetworkVariant, NetworkMember
+    g, m = NetworkGroup, NetworkMember
+    v, w = NetworkVariant, aliased(NetworkVariant)
     wanted = sorted(ids)
     family = union_all(
         select(g.id.label("owner"), g.id.label("member")).where(g.id.in_(wanted)),
         select(v.group_id.label("owner"), v.variant_id.label("member")).where(
-            v.group_id.in_(wanted))).subquery()
+            v.group_id.in_(wanted)),
+        select(v.group_id.label("owner"), w.variant_id.label("member")).join(
+            w, w.group_id == v.variant_id).where(v.group_id.in_(wanted))).subquery()
     sellers = select(family.c.owner, func.count(func.distinct(m.seller_id))).join(
         m, m.group_id == family.c.member).group_by(family.c.owner)
     catalog = select(family.c.owner).join(g, g.id == family.c.member).where(

@@ -41,13 +41,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy.orm import Session
 
-from models.banks.acceptance import BankRules, load_rules
+from models.banks.acceptance import BankRules
 from models.banks.hashes import BankHash
 from models.banks.index import BankIndex
 from models.hashing.index import HammingIndex
 from models.hashing.matcher import HashSet
 from models.networks.rules import PHASH_MAX_DISTANCE
-from models.networks.variants import matching_entries
+from models.networks.variants import VARIANT_RULES, matching_entries
 from service.core.state import CoreState
 from service.kit.changefeed import ChangeCursor
 from service.networks import repository
@@ -74,7 +74,7 @@ class PhotoGroupIndex:
     group_of_entry: dict[int, int] = field(default_factory=dict)
     enrolled: set[int] = field(default_factory=set)
     views_cursor: ChangeCursor = field(default_factory=ChangeCursor)
-    rules: BankRules = field(default_factory=load_rules)
+    rules: BankRules = VARIANT_RULES
 
     @classmethod
     def loaded(cls, session: Session,

@@ -64,8 +64,7 @@ def _rare(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, Gro
     posted them and their variants together (models/networks/variants.py)."""
     groups = repository.group_states(session, group_ids)
     candidates = [i for i, g in groups.items() if not g.catalog and g.sellers <= cap]
-    popular = repository.popularity(session, [i for i in candidates
-                                              if groups[i].kind == PHOTO])
+    popular = repository.popularity(session, candidates)
     return {i: groups[i] for i in candidates
             if i not in popular or (not popular[i].catalog and popular[i].sellers <= cap)}
 
