@@ -11,6 +11,9 @@ Commands (from the repo root)::
     python -P -m trustdata.supplynet.build --small --out var/supplynet/small
     python -P -m training.evaluate_supplier_network --data var/supplynet/small \
         --report var/supplynet/small-report --reviews-per-day 4
+    # the figures again from the last run's records, after a change to metrics or report:
+    python -P -m training.evaluate_supplier_network --data var/supplynet/default \
+        --report reports/networks --from-records
 
 The network is replayed twice through the API (training/supplier_network_replay.py), each
 time on a fresh database with the same data, moderator policy and seed:
@@ -75,7 +78,8 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
         pooled = run["after_removals"]["pooled"]
         honest = run["honest"]
         wrong = "not available" if honest["wrongly_linked"] is None else \
-            f"{honest['wrongly_linked']}/{honest['sellers']}"
+            f"{honest['linked_any']}/{honest['sellers']} (to another kind " \
+            f"{honest['wrongly_linked']})"
         lines.append(
             f"{name:>13}: later listings flagged after 1/3/10 removals "
             + " / ".join(pct(pooled[k]["share"]) for k in ("1", "3", "10"))
@@ -94,18 +98,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--error-rate", type=float, default=ModeratorPolicy.error_rate)
     ap.add_argument("--moderator-seed", type=int, default=ModeratorPolicy.seed)
     ap.add_argument("--workdir", type=Path, help="keep the runs' databases here")
+    ap.add_argument("--from-records", action="store_true",
+                    help="no replay: the figures again from the runs' records in --data and "
+                         "the report's JSON (after a change to the metrics or the report)")
     args = ap.parse_args(argv)
     network = load_network(args.data)
     policy = ModeratorPolicy(args.reviews_per_day, args.error_rate, args.moderator_seed)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="supplysim-"))
-    try:
-        results = evaluate(network, policy, workdir, records_dir=args.data)
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
-    argv_used = sys.argv[1:] if argv is None else argv
-    results["command"] = "python -P -m training.evaluate_supplier_network " + \
-        shlex.join(argv_used)
+    if args.from_records:
+        results = json.loads((args.report / "supplier-network.json").read_text())
+        for name, _ in RUNS:
+            record = json.loads((args.data / f"records-{name}.json").read_text())
+            runs = results["runs"][name]
+            runs.update(run_metrics(network.listings, network.sellers(), record))
+    else:
+        workdir = args.workdir or Path(tempfile.mkdtemp(prefix="supplysim-"))
+        try:
+            results = evaluate(network, policy, workdir, records_dir=args.data)
+        finally:
+            if args.workdir is None:
+                shutil.rmtree(workdir, ignore_errors=True)
+        argv_used = sys.argv[1:] if argv is None else argv
+        results["command"] = "python -P -m training.evaluate_supplier_network " + \
+            shlex.join(argv_used)
     args.report.mkdir(parents=True, exist_ok=True)
     (args.report / "supplier-network.json").write_text(json.dumps(results, indent=1))
     (args.report / "supplier-network.md").write_text(render_report(results))

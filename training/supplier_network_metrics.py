@@ -118,14 +118,18 @@ def honest_sellers(truth: list[dict[str, Any]], sellers: dict[str, dict[str, Any
                            "listings_flagged_share": _share(flagged, len(listings)),
                            "network": run["network"]["status"]}
     if run["network"]["status"] != "available":
-        out.update(wrongly_linked=None, wrongly_linked_share=None, linked_to_honest=None)
+        out.update(wrongly_linked=None, wrongly_linked_share=None, linked_to_honest=None,
+                   linked_any=None, linked_any_share=None)
         return out
     linked = run["network"]["linked"]
     wrong = [s for s in honest if any(sellers[o]["kind"] != "honest" for o in linked.get(s, []))]
     to_honest = [s for s in honest if any(sellers[o]["kind"] == "honest"
                                           for o in linked.get(s, []))]
+    # Honest sellers are independent in the simulation: any link of theirs is wrong.
+    anyone = [s for s in honest if linked.get(s)]
     out.update(wrongly_linked=len(wrong), wrongly_linked_share=_share(len(wrong), len(honest)),
-               linked_to_honest=len(to_honest))
+               linked_to_honest=len(to_honest), linked_any=len(anyone),
+               linked_any_share=_share(len(anyone), len(honest)))
     return out
 
 

@@ -54,6 +54,13 @@ def _repost(scope: str, field: str) -> Any:
     return cell
 
 
+def _linked_any(run: dict[str, Any]) -> str:
+    h = run["honest"]
+    if h.get("linked_any") is None:
+        return "not available"
+    return f"{_pct(h['linked_any_share'])} ({h['linked_any']}/{h['sellers']})"
+
+
 def _linked_to_honest(run: dict[str, Any]) -> str:
     value = run["honest"]["linked_to_honest"]
     return "not available" if value is None else str(value)
@@ -81,6 +88,7 @@ def _responses(run: dict[str, Any]) -> str:
 
 
 HONEST_ROWS: list[tuple[str, Any]] = [
+    ("honest sellers linked to anyone (any link of an honest seller is wrong)", _linked_any),
     ("honest sellers linked to a seller of another kind", _wrongly_linked),
     ("honest sellers linked to another honest seller", _linked_to_honest),
     ("honest listings reaching review or block", _honest_flagged),
@@ -95,14 +103,15 @@ RUN_ROWS: list[tuple[str, Any]] = [
 def _targets(runs: dict[str, Any]) -> list[str]:
     aware = runs["network_aware"]
     after3 = aware["after_removals"]["pooled"]["3"]["share"]
-    wrong = aware["honest"]["wrongly_linked_share"]
+    wrong = aware["honest"].get("linked_any_share")
     def verdict(ok: bool | None) -> str:
         return "not measurable" if ok is None else ("met" if ok else "not met")
     return [
         f"- After 3 confirmed removals >= 90 % of a supplier's later listings reach review or "
         f"block: {_pct(after3)} pooled, **{verdict(None if after3 is None else after3 >= TARGET_AFTER_3)}**.",
-        f"- Honest sellers wrongly linked <= 0.5 %: {_wrongly_linked(aware)}, "
-        f"**{verdict(None if wrong is None else wrong <= TARGET_WRONGLY_LINKED)}**."]
+        f"- Honest sellers wrongly linked <= 0.5 %: linked to anyone {_linked_any(aware)}, "
+        f"**{verdict(None if wrong is None else wrong <= TARGET_WRONGLY_LINKED)}** (to a "
+        f"seller of another kind: {_wrongly_linked(aware)})."]
 
 
 def _per_supplier(runs: dict[str, Any]) -> list[str]:
@@ -157,7 +166,7 @@ def render_report(results: dict[str, Any]) -> str:
         "```", results.get("command", ""), "```", "",
         f"Network: sellers {net['sellers']}, listings {net['listings']} ({net['photos']} "
         f"photos), {net['catalog_products']} catalog products; stock photos shared by "
-        f"{net['stock_sharers']} sellers (link cap assumed "
+        f"{net['stock_sharers']} sellers (link cap "
         f"{results['network_config']['link_cap']}); at most "
         f"{net['max_sellers_per_fake_photo']} sellers per supplier photo. Edits: "
         + ", ".join(f"{k} {v}" for k, v in sorted(net["edits"].items())) + ".", "",

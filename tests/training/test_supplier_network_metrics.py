@@ -76,7 +76,12 @@ def test_honest_sellers_wrongly_linked_needs_the_network_endpoint() -> None:
     linked = honest_sellers(TRUTH, SELLERS, run({"L3"}, {"a1": ["a2"], "a2": ["a1", "h2"],
                                                          "h1": [], "h2": ["a2"]}))
     assert linked["wrongly_linked"] == 1 and linked["wrongly_linked_share"] == 0.5
+    assert linked["linked_any"] == 1 and linked["linked_to_honest"] == 0
     assert linked["listings_flagged"] == 1 and linked["listings_flagged_share"] == 0.5
+    # two honest sellers linked to each other: wrong too, though no other kind is involved
+    pair = honest_sellers(TRUTH, SELLERS, run(set(), {"h1": ["h2"], "h2": ["h1"]}))
+    assert pair["wrongly_linked"] == 0 and pair["linked_to_honest"] == 2
+    assert pair["linked_any"] == 2 and pair["linked_any_share"] == 1.0
 
 
 def test_precision_and_recall_by_kind() -> None:

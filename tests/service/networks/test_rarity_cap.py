@@ -32,3 +32,17 @@ def test_a_template_caption_posted_by_more_sellers_than_the_cap_links_nobody(
     assert linked_ids(network("t-1")) == set()
 
 
+
+
+def test_a_caption_formula_filled_in_by_more_sellers_than_the_cap_links_nobody(
+        post, network) -> None:
+    """Two sellers with the same sentence are linked; a third filling the same formula in
+    differently (a variant, not the same caption) makes the text common for all three."""
+    same = "Selling my leather tote bag, used a few times, moving out of the city. 350 rmb"
+    post("f-1", "F1", [repost(44)], caption=same)
+    post("f-2", "F2", [repost(45)], caption=same.replace("350", "420"))
+    assert linked_ids(network("f-1")) == {"f-2"}
+    post("f-3", "F3", [repost(46)],
+         caption="Selling my canvas tote bag, used a few times, moving out of the city. 88 rmb")
+    for seller in ("f-1", "f-2", "f-3"):
+        assert linked_ids(network(seller)) == set(), seller
