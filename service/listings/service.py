@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +47,13 @@ from service.kit.db import utcnow
 from service.kit.errors import NotFound
 from service.listings import assess, deep_check, photos, repository
 from service.listings.runtime import ListingsRuntime
-from service.listings.schemas import ImageCheckOut, ListingFields, ScoreOut, SkippedPhotoOut
+from service.listings.schemas import (
+    BankMatchOut,
+    ImageCheckOut,
+    ListingFields,
+    ScoreOut,
+    SkippedPhotoOut,
+)
 from service.matching.service import gate_side
 from service.networks import service as networks
 from service.networks.service import PhotoPost, Variants
@@ -124,17 +131,41 @@ def _match(session: Session, state: CoreState, runtime: ListingsRuntime, blobs: 
     return found, waiting, stages
 
 
+CORROBORATING_DECISIONS = 2
+
+
+def corroborated(matches: Sequence[BankMatchOut], common_photos: Collection[int]
+                 ) -> list[BankMatchOut]:
+    """The matches that count. A photo many sellers post (a stock photo, a supplier's photo
+    handed to a crowd) counts only when it was banked by CORROBORATING_DECISIONS separate
+    decisions, or by an imported list: one wrong removal of a stock photo would otherwise
+    flag every honest seller who posts it, while a crowd-posted counterfeit photo gets its
+    second removal within hours. A photo few sellers post counts after one decision."""
+    decisions: dict[int, set[int]] = defaultdict(set)
+    imported: set[int] = set()
+    for m in matches:
+        if m.review_item_id is None:
+            imported.add(m.photo_index)
+        else:
+            decisions[m.photo_index].add(m.review_item_id)
+    return [m for m in matches if m.photo_index not in common_photos
+            or m.photo_index in imported
+            or len(decisions[m.photo_index]) >= CORROBORATING_DECISIONS]
+
+
 def _networks(session: Session, state: CoreState, runtime: ListingsRuntime, platform_id: str,
               fields: ListingFields, per_photo: photos.PerPhoto, prints: dict[int, PhotoPrint],
-              regions: dict[int, list[HashSet]], blobs: list[bytes],
-              now: dt.datetime) -> list[SellerLink]:
-    """Records the listing's prints; its links to sellers with confirmed counterfeits unless
-    supplier signals are off (then listings are judged alone, and still recorded)."""
+              regions: dict[int, list[HashSet]], blobs: list[bytes], now: dt.datetime,
+              photo_groups: dict[int, int]) -> list[SellerLink]:
+    """Records the listing's prints (each photo's group into ``photo_groups``); its links to
+    sellers with confirmed counterfeits unless supplier signals are off (then listings are
+    judged alone, and still recorded)."""
     posts = [PhotoPost(i, p, bool(per_photo[i])) for i, p in sorted(prints.items())]
     variants = Variants(regions, lambda i: bank_hashes(decode_for_matching(blobs[i])),
                         enrol_at(state.settings.network_rare_max_sellers))
     joined = networks.record(session, platform_id, fields.seller_id, fields.listing_id, posts,
-                             fields.caption, now, runtime.networks.get(), variants)
+                             fields.caption, now, runtime.networks.get(), variants,
+                             photo_groups)
     if not state.settings.supplier_signals_enabled:
         return []
     return networks.listing_links(session, platform_id, fields.seller_id, joined,
@@ -171,8 +202,12 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
             banked = banks.lookup(session, platform_id, regions) if banks and regions else []
             now = utcnow()
             prints = {i: p for i, sets in regions.items() if (p := whole_print(sets)) is not None}
+            photo_groups: dict[int, int] = {}
             links = _networks(session, state, runtime, platform_id, fields, per_photo, prints,
-                              regions, blobs, now)
+                              regions, blobs, now, photo_groups)
+            if banked:  # a photo many sellers post counts once corroborated
+                banked = corroborated(banked, networks.common_photos(
+                    session, photo_groups, state.settings.network_rare_max_sellers))
             scoring = assess.assess(session, state, runtime, fields, per_photo, thresholds,
                                     ImageCheckOut(status="pending" if waiting else "complete",
                                                   stages=stages,

@@ -192,13 +192,15 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
 def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
            photos: Sequence[PhotoPost], caption: str, now: dt.datetime,
            index: PhotoGroupIndex | None = None,
-           variants: Variants | None = None) -> dict[int, str]:
+           variants: Variants | None = None,
+           photo_groups: dict[int, int] | None = None) -> dict[int, str]:
     """Stores the listing's prints (the caller commits); returns the groups they joined,
     group id -> kind. ``index``: the process's photo group index (the app's `networks`
     component); without one, the groups the session sees are loaded for this call alone
     (scripts and tests: a read of every photo group). ``variants``: the photos' regions
     and views, to pair the listing's photos with the popular photos they are edits of
-    (without it, popularity counts each group alone)."""
+    (without it, popularity counts each group alone). ``photo_groups`` receives each photo's
+    group (photo index -> group id) for photos that joined one."""
     per_photo, caption_pending, signature = _pending(photos, caption)
     pending = [p for p in per_photo if p is not None]
     if caption_pending is not None:
@@ -206,6 +208,9 @@ def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
     if index is None and pending:
         index = PhotoGroupIndex.loaded(session)
     sellers = _assign(session, index, platform_id, pending, now) if index is not None else {}
+    if photo_groups is not None:
+        photo_groups.update({post.index: p.group for post, p in zip(photos, per_photo, strict=True)
+                             if p is not None and p.group is not None})
     joined: dict[int, str] = {}
     catalog: set[int] = set()
     for p in pending:
