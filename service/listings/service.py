@@ -136,11 +136,13 @@ CORROBORATING_DECISIONS = 2
 
 def corroborated(matches: Sequence[BankMatchOut], common_photos: Collection[int]
                  ) -> list[BankMatchOut]:
-    """The matches that count. A photo many sellers post (a stock photo, a supplier's photo
-    handed to a crowd) counts only when it was banked by CORROBORATING_DECISIONS separate
-    decisions, or by an imported list: one wrong removal of a stock photo would otherwise
-    flag every honest seller who posts it, while a crowd-posted counterfeit photo gets its
-    second removal within hours. A photo few sellers post counts after one decision."""
+    """The matches that count. A photo many sellers post (a fifth of the link cap or more,
+    models/networks/variants.enrol_at: a stock photo, a supplier's photo handed to a
+    crowd) counts only when it was banked by CORROBORATING_DECISIONS separate decisions,
+    or by an imported list: one wrong removal of a stock photo would otherwise flag every
+    honest seller who posts it (in the supplier-network replay, one moderator error on a
+    stock photo flagged 72 honest listings), while a crowd-posted counterfeit photo gets
+    its second removal within hours. A photo few sellers post counts after one decision."""
     decisions: dict[int, set[int]] = defaultdict(set)
     imported: set[int] = set()
     for m in matches:
@@ -206,8 +208,8 @@ def score(state: CoreState, runtime: ListingsRuntime, platform_id: str, fields: 
             links = _networks(session, state, runtime, platform_id, fields, per_photo, prints,
                               regions, blobs, now, photo_groups)
             if banked:  # a photo many sellers post counts once corroborated
-                banked = corroborated(banked, networks.common_photos(
-                    session, photo_groups, state.settings.network_rare_max_sellers))
+                banked = corroborated(banked, networks.widely_posted(
+                    session, photo_groups, enrol_at(state.settings.network_rare_max_sellers)))
             scoring = assess.assess(session, state, runtime, fields, per_photo, thresholds,
                                     ImageCheckOut(status="pending" if waiting else "complete",
                                                   stages=stages,

@@ -69,11 +69,11 @@ def _rare(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, Gro
             if i not in popular or (not popular[i].catalog and popular[i].sellers <= cap)}
 
 
-def common_photos(session: Session, photo_groups: dict[int, int], cap: int) -> set[int]:
-    """The photos (indexes) whose photo, counted over its variants, more than ``cap``
+def widely_posted(session: Session, photo_groups: dict[int, int], sellers: int) -> set[int]:
+    """The photos (indexes) whose photo, counted over its variants, at least ``sellers``
     sellers posted: a stock photo, a meme, or a supplier's photo handed to a crowd."""
     popular = repository.popularity(session, set(photo_groups.values()))
-    return {i for i, g in photo_groups.items() if g in popular and popular[g].sellers > cap}
+    return {i for i, g in photo_groups.items() if g in popular and popular[g].sellers >= sellers}
 
 
 def listing_links(session: Session, platform_id: str, seller_id: str, joined: dict[int, str],

@@ -1,6 +1,6 @@
 """A photo many sellers post counts as a known counterfeit only once two decisions banked it:
-one wrong removal of a stock photo must not flag every seller who posts it (the cap is 2
-here, so three sellers make a photo common)."""
+one wrong removal of a stock photo must not flag every seller who posts it (the link cap is
+11 here, so a photo three sellers posted is widely posted)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from service.listings.service import corroborated
 
 @pytest.fixture
 def settings(make_settings, database_url):
-    return make_settings(database_url=database_url, network_rare_max_sellers=2)
+    return make_settings(database_url=database_url, network_rare_max_sellers=11)
 
 
 def _bank_items(answer: dict) -> set[int]:
