@@ -72,7 +72,7 @@ def _base_hash(shingle: str) -> int:
 def caption_print(text: str) -> CaptionPrint | None:
     """The caption's MinHash signature; None when it is too short to say who wrote it."""
     grams = shingles(text)
-    if weight(text) < CAPTION_MIN_WEIGHT or not grams:
+    if weight(text) < CAPTION_MIN_WEIGHT:
         return None
     x = np.array([_base_hash(g) % _PRIME for g in sorted(grams)], dtype=np.uint64)
     values = (_A[:, None] * x[None, :] + _B[:, None]) % np.uint64(_PRIME)

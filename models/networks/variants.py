@@ -18,8 +18,9 @@ same views, and that rule widened (``VARIANT_RULES``), for popular photos:
   and a post matching group G makes its own group a variant of G; when a group is
   enrolled, the groups already recorded whose whole print matches its views become its
   variants too;
-* a group's popularity is its sellers together with those of its variants (one step), and
-  the cap applies to that.
+* a group's popularity is its sellers together with those of its variants up to two steps
+  away (a crop, the photo it is cut from, that photo's other crops), and the cap applies
+  to that.
 
 A wrong variant pair only ever makes a photo look more popular than it is (fewer links,
 never more).
@@ -30,10 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
-
 from models.banks.acceptance import BankRules, pair_confidence
-from models.banks.hashes import lookup_regions
 from models.banks.index import BankIndex
 from models.hashing.matcher import HashSet
 
@@ -56,20 +54,11 @@ def enrol_at(cap: int) -> int:
     return max(2, math.ceil(cap * ENROL_SHARE))
 
 
-def matching_entries(index: BankIndex, rules: BankRules, regions: Sequence[HashSet]) -> set[int]:
-    """The index entries any of these regions matches under the bank's rule."""
-    queries = lookup_regions(regions)
+def accepted(index: BankIndex, rules: BankRules, queries: Sequence[HashSet]
+             ) -> set[tuple[int, int]]:
+    """(position in ``queries``, index entry) of every pair the rule accepts."""
     if not queries or not len(index):
         return set()
     pairs = index.search(queries)
-    accepted = pair_confidence(pairs, rules) > 0
-    return {int(e) for e in np.unique(pairs.entry[accepted])}
-
-
-def matched_queries(index: BankIndex, rules: BankRules, queries: Sequence[HashSet]) -> set[int]:
-    """Positions in ``queries`` that match any entry of ``index`` under the bank's rule."""
-    if not queries or not len(index):
-        return set()
-    pairs = index.search(queries)
-    accepted = pair_confidence(pairs, rules) > 0
-    return {int(q) for q in np.unique(pairs.query[accepted])}
+    ok = pair_confidence(pairs, rules) > 0
+    return {(int(q), int(e)) for q, e in zip(pairs.query[ok], pairs.entry[ok], strict=True)}

@@ -33,7 +33,7 @@ from models.hashing.matcher import HashSet
 from models.networks.captions import band_keys, caption_print, caption_variant, same_caption
 from models.networks.prints import WHOLE_PHOTO, PhotoPrint, same_photo, split_code
 from models.networks.rules import PDQ_MIN_QUALITY
-from models.networks.variants import matched_queries
+from models.networks.variants import accepted
 from service.networks import repository
 from service.networks.repository import NewGroup
 from service.networks.runtime import PhotoGroupIndex
@@ -151,12 +151,11 @@ def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id:
            hashes: Sequence[BankHash]) -> set[tuple[int, int]]:
     """Stores a popular group's views; returns its pairs with the groups already recorded
     whose whole print matches one of them."""
-    usable = [h for h in hashes if h.phash is not None and h.pdq is not None
-              and h.quality is not None]
-    repository.add_views(session, platform_id, group_id,
-                         [(h.view, h.phash, h.pdq, h.quality) for h in usable
-                          if h.phash is not None and h.pdq is not None and h.quality is not None])
-    near = set().union(*index.search(platform_id, [h.phash for h in usable if h.phash])) \
+    rows = [(h.view, h.phash, h.pdq, h.quality) for h in hashes
+            if h.phash is not None and h.pdq is not None and h.quality is not None]
+    repository.add_views(session, platform_id, group_id, rows)
+    usable = [BankHash(*row) for row in rows]
+    near = set().union(*index.search(platform_id, [phash for _, phash, _, _ in rows])) \
         - {group_id}
     states = repository.group_states(session, near)
     photos = [(g, s) for g, s in sorted(states.items()) if s.kind == PHOTO]
@@ -166,7 +165,7 @@ def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id:
     views.add(group_id, usable)
     queries = [HashSet(WHOLE_PHOTO, split_code(s.code)[1], b"", split_code(s.code)[0],
                        PDQ_MIN_QUALITY) for _, s in photos]
-    return {(group_id, photos[q][0]) for q in matched_queries(views, index.rules, queries)}
+    return {(group_id, photos[q][0]) for q, _ in accepted(views, index.rules, queries)}
 
 
 def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,

@@ -28,6 +28,11 @@ lower id can commit after a higher one: ids skipped over are re-read for GAP_RET
 (insert conflicts and rollbacks leave gaps that never fill). A group whose transaction
 commits later than that is never searched here: the next print of that photo starts a new
 group, costing links among the sellers of the first one only.
+
+Popular photos' enrolment views (models/networks/variants.py) are held the same way, in a
+known-counterfeit bank index per platform (models/banks/index.py: about 101 bytes a view,
+some 62 views a photo, for the few photos posted by a fifth of the link cap or more),
+followed by view row id with a change-log cursor (service/kit/changefeed.py).
 """
 
 from __future__ import annotations
@@ -42,12 +47,12 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from models.banks.acceptance import BankRules
-from models.banks.hashes import BankHash
+from models.banks.hashes import BankHash, lookup_regions
 from models.banks.index import BankIndex
 from models.hashing.index import HammingIndex
 from models.hashing.matcher import HashSet
 from models.networks.rules import PHASH_MAX_DISTANCE
-from models.networks.variants import VARIANT_RULES, matching_entries
+from models.networks.variants import VARIANT_RULES, accepted
 from service.core.state import CoreState
 from service.kit.changefeed import ChangeCursor
 from service.networks import repository
@@ -158,7 +163,8 @@ class PhotoGroupIndex:
             index = self.variants.get(platform_id)
             if index is None:
                 return set()
-            return {self.group_of_entry[e] for e in matching_entries(index, self.rules, regions)}
+            return {self.group_of_entry[e]
+                    for _, e in accepted(index, self.rules, lookup_regions(regions))}
 
     def is_enrolled(self, group_id: int) -> bool:
         with self.lock:

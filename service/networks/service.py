@@ -66,7 +66,7 @@ def _rare(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, Gro
     candidates = [i for i, g in groups.items() if not g.catalog and g.sellers <= cap]
     popular = repository.popularity(session, candidates)
     return {i: groups[i] for i in candidates
-            if i not in popular or (not popular[i].catalog and popular[i].sellers <= cap)}
+            if not popular[i].catalog and popular[i].sellers <= cap}
 
 
 def widely_posted(session: Session, photo_groups: dict[int, int], sellers: int) -> set[int]:
