@@ -40,5 +40,21 @@ CAPTION_MIN_WEIGHT = 26
 # LSH band with it are compared (models/networks/captions.py: a pair at 0.5 shares one with
 # p = 0.64, at 0.4 with p = 0.34), which is enough: the formula's many copies chain.
 CAPTION_VARIANT_JACCARD = 0.4
+# What links two sellers. Each rare group they share (models/networks/strength.py:
+# is_link) is specific or weak evidence, and a link needs one specific or WEAK_TO_LINK weak:
+# * a photo posted by at most SPECIFIC_PHOTO_SHARE of the cap in sellers (counted over its
+#   variants) is specific: strangers rarely post the same photo of their own;
+# * a photo posted by more is weak: the count is a lower bound (edits the variant views do
+#   not recognise, screenshots posted before the photo was popular, go uncounted), so a
+#   stock photo just above the cap can be counted just under it and link its posters;
+# * a near-identical caption is weak: strangers who write from the same few phrases
+#   ("Selling my sneakers, like new, wrong size. 300 rmb") produce one by chance, and a
+#   brand's authorised sellers share its template.
+# Three weak: an agent copying a supplier carries its captions (and its photos, popular or
+# not) on every post, so shares many; two strangers who write from the same phrases, or
+# one who also reposts a popular photo, share one or two. Chosen on the simulated networks
+# of reports/networks/honest-links.md (seeds 21 and 22; seed 23 kept for the check).
+SPECIFIC_PHOTO_SHARE = 0.5
+WEAK_TO_LINK = 3
 # Character shingle length for the caption fingerprint.
 CAPTION_SHINGLE = 3

@@ -1,4 +1,5 @@
-"""How strongly a listing's links to sellers with confirmed counterfeits point at a fake.
+"""Whether two sellers are linked (``is_link``), and how strongly a listing's links to
+sellers with confirmed counterfeits point at a fake.
 
 Each link (another seller who shares rare photos or a near-identical caption with this
 listing and has confirmed counterfeits) is evidence in [0, 1):
@@ -16,12 +17,24 @@ captions are alike by chance more often than photos).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from models.networks.rules import SPECIFIC_PHOTO_SHARE, WEAK_TO_LINK
 from models.risk.signals import SellerLink
 
 KIND_WEIGHT = {"photo": 1.0, "caption": 0.6}
 MAX_LINK_EVIDENCE = 0.9
+
+
+def is_link(shared: Iterable[tuple[str, int]], cap: int) -> bool:
+    """Whether two sellers sharing these rare groups, (kind, sellers who posted it), are
+    linked: one specific shared photo, or WEAK_TO_LINK weak groups (models/networks/rules.py)."""
+    weak = 0
+    for kind, sellers in shared:
+        if kind == "photo" and sellers <= cap * SPECIFIC_PHOTO_SHARE:
+            return True
+        weak += 1
+    return weak >= WEAK_TO_LINK
 
 
 def link_evidence(kind: str, shared: int, confirmed: int) -> float:

@@ -165,6 +165,20 @@ def co_members(session: Session, group_ids: Collection[int], seller_id: str,
     return [(int(row[0]), str(row[1])) for row in session.execute(query)]
 
 
+def shared_groups(session: Session, platform_id: str, seller_id: str,
+                  others: Collection[str], limit: int) -> list[tuple[int, str]]:
+    """(group_id, other seller) for every group of the platform this seller and one of
+    ``others`` both posted, at most ``limit``."""
+    if not others:
+        return []
+    mine, theirs, g = NetworkMember, aliased(NetworkMember), NetworkGroup
+    query = select(theirs.group_id, theirs.seller_id).join(
+        mine, mine.group_id == theirs.group_id).join(g, g.id == theirs.group_id).where(
+        mine.seller_id == seller_id, theirs.seller_id.in_(sorted(others)),
+        g.platform_id == platform_id).order_by(theirs.id).limit(limit)
+    return [(int(row[0]), str(row[1])) for row in session.execute(query)]
+
+
 def seller_prints(session: Session, platform_id: str, seller_id: str,
                   limit: int) -> list[NetworkPrint]:
     """The seller's most recent prints that belong to a group."""

@@ -27,12 +27,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
 from models.hashing.kinds import hamming
 from models.networks.captions import differing_slots
-from models.networks.strength import link_strength
+from models.networks.strength import is_link, link_strength
 from models.risk.signals import LinkedCounterfeit, SellerLink
 from service.kit.errors import NotFound, Unprocessable
 from service.networks import repository
@@ -61,12 +62,34 @@ LINKS_IN_LISTING = 20  # linked sellers a listing's answer names
 def _rare(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, GroupState]:
     """The groups that may link sellers (read fresh: concurrent listings count sellers too):
     neither they nor a variant of theirs is an official photo, and at most ``cap`` sellers
-    posted them and their variants together (models/networks/variants.py)."""
+    posted them and their variants together (models/networks/variants.py). Each is returned
+    with that count as its sellers."""
     groups = repository.group_states(session, group_ids)
     candidates = [i for i, g in groups.items() if not g.catalog and g.sellers <= cap]
     popular = repository.popularity(session, candidates)
-    return {i: groups[i] for i in candidates
+    return {i: replace(groups[i], sellers=popular[i].sellers) for i in candidates
             if not popular[i].catalog and popular[i].sellers <= cap}
+
+
+def _kinds_linked(shared: dict[str, set[int]], rare: dict[int, GroupState],
+                  cap: int) -> set[str]:
+    """The sellers whose shared rare groups amount to a link (models/networks/strength.py)."""
+    return {other for other, groups in shared.items()
+            if is_link([(rare[g].kind, rare[g].sellers) for g in groups], cap)}
+
+
+def _linked(session: Session, platform_id: str, seller_id: str, others: set[str],
+            cap: int) -> set[str]:
+    """Which of ``others`` this seller is linked to, over everything both posted."""
+    if not others:
+        return set()
+    pairs = repository.shared_groups(session, platform_id, seller_id, others, PRINTS_READ)
+    rare = _rare(session, sorted({g for g, _ in pairs}), cap)
+    shared: dict[str, set[int]] = defaultdict(set)
+    for group_id, other in pairs:
+        if group_id in rare:
+            shared[other].add(group_id)
+    return _kinds_linked(shared, rare, cap)
 
 
 def widely_posted(session: Session, photo_groups: dict[int, int], sellers: int) -> set[int]:
@@ -88,6 +111,14 @@ def listing_links(session: Session, platform_id: str, seller_id: str, joined: di
     confirmed = sellers_repository.confirmed_counts(session, platform_id,
                                                     [s for s, _ in shared])
     wanted = {key: groups for key, groups in shared.items() if confirmed.get(key[0], 0) > 0}
+    here: dict[str, set[int]] = defaultdict(set)
+    for (other, _), groups in wanted.items():
+        here[other] |= groups
+    # Weak evidence in this listing alone may be a link over everything both posted.
+    unsure = set(here) - _kinds_linked(here, rare, cap)
+    linked = _linked(session, platform_id, seller_id, unsure, cap)
+    wanted = {key: groups for key, groups in wanted.items()
+              if key[0] not in unsure or key[0] in linked}
     if not wanted:
         return []
     listing_of: dict[tuple[str, int], str] = {}
@@ -170,6 +201,8 @@ def seller_network(session: Session, platform_id: str, seller_id: str, cap: int)
     for group_id, other in repository.co_members(session, rare, seller_id,
                                                  cap * len(rare) + 1):
         shared[other].add(group_id)
+    linked_to = _kinds_linked(shared, rare, cap)
+    shared = {s: g for s, g in shared.items() if s in linked_to}
     confirmed = sellers_repository.confirmed_counts(session, platform_id, list(shared))
     ranked = sorted(shared, key=lambda s: (-confirmed.get(s, 0), -len(shared[s]), s))
     ranked = ranked[:LINKED_MAX]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from models.networks.strength import link_evidence, link_strength
+from models.networks.strength import is_link, link_evidence, link_strength
 from models.risk.signals import SellerLink
 
 
@@ -33,3 +33,14 @@ def test_bounded_and_saturating() -> None:
     assert values[-1] - values[-2] < 1e-3  # saturated
     assert link_strength([link(shared=1000, confirmed=1000)]) == 0.9  # one link is one record
     assert link_strength([link(shared=1000, confirmed=1000)] * 1000) == 1.0
+
+
+def test_a_specific_photo_links_and_weak_evidence_needs_company() -> None:
+    cap = 50
+    assert is_link([("photo", 2)], cap) and is_link([("photo", 25)], cap)
+    assert not is_link([("photo", 26)], cap)  # over half the cap: weak
+    assert not is_link([("caption", 2)], cap)
+    assert not is_link([("caption", 2), ("caption", 3)], cap)
+    assert is_link([("caption", 2), ("caption", 3), ("photo", 40)], cap)
+    assert is_link([("caption", 9), ("photo", 3)], cap)
+    assert not is_link([], cap)

@@ -53,3 +53,26 @@ def test_the_review_item_shows_the_network(client, api_keys, post, decide) -> No
         ("agent-1", ["photo", "caption"], 1)]
     assert {e["other_listing_id"] for e in linked[0]["evidence"]} == {"A1"}
     assert item.json()["assessment"]["linked_sellers"][0]["seller_id"] == "agent-1"
+
+
+OTHER_CAPTIONS = (
+    "Fresh batch just landed, same workshop as last month, stitching checked one by one",
+    "今日到货 小牛皮托特包 五金全钢 内里全皮 走线工整 拿货找我 一件代发")
+
+
+def test_a_shared_caption_needs_more_in_common(post, decide) -> None:
+    """A listing sharing only its caption with a confirmed seller is not linked to them
+    until the two sellers have shared three rare captions."""
+    first = post("agent-1", "A1", [repost(84)], caption=FAKE_CAPTION, price=150)
+    assert first["review_item_id"] is not None, first["decision"]
+    decide(first["review_item_id"], COUNTERFEIT)
+    alone = post("agent-2", "B1", [repost(85)], caption=FAKE_CAPTION + " 🔥", price=150)
+    assert alone["linked_sellers"] == []
+    post("agent-1", "A2", [repost(86)], caption=OTHER_CAPTIONS[0], price=150)
+    two = post("agent-2", "B2", [repost(87)], caption=OTHER_CAPTIONS[0] + " ✨", price=150)
+    assert two["linked_sellers"] == []
+    post("agent-1", "A3", [repost(88)], caption=OTHER_CAPTIONS[1], price=150)
+    three = post("agent-2", "B3", [repost(89)], caption=OTHER_CAPTIONS[1] + " ✨", price=150)
+    assert three["linked_sellers"] == [{"seller_id": "agent-1", "kind": "caption", "shared": 1,
+                                        "confirmed_counterfeits": 1, "listing_id": "A3"}]
+    assert any(r["code"] == "linked_to_confirmed_counterfeit" for r in three["reasons"])

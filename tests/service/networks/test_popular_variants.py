@@ -1,6 +1,6 @@
 """A popular photo's edits count towards its popularity: sellers who post a 10 % crop of a
 photo many others post are not linked by the crop, though the crop's whole-photo prints
-form a group of their own (the cap is 4 here, so a group is enrolled at 2 sellers)."""
+form a group of their own (the cap is 8 here, so a group is enrolled at 2 sellers)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.service.networks.conftest import linked_ids, repost
 
 @pytest.fixture
 def settings(make_settings, database_url):
-    return make_settings(database_url=database_url, network_rare_max_sellers=4)
+    return make_settings(database_url=database_url, network_rare_max_sellers=8)
 
 
 def _groups(client: Any, *listings: str) -> set[int]:
@@ -40,11 +40,12 @@ def test_a_crop_of_a_popular_photo_links_nobody_once_the_photo_and_its_crops_pas
     original, cropped = _groups(client, "O1", "O2"), _groups(client, "C1", "C2")
     assert len(original) == 1 and len(cropped) == 1 and original != cropped
     assert _count(client, NetworkVariant) == 2  # the crop's group and the photo's, both ways
-    # four sellers of the photo and its crop: at the cap, still rare
+    # four sellers of the photo and its crop: half the cap, a link on its own
     assert linked_ids(network("c-1")) == {"c-2"}
     assert linked_ids(network("s-1")) == {"s-2"}
-    post("s-3", "O3", [repost(51, quality=55)])
-    for seller in ("c-1", "c-2", "s-1", "s-2", "s-3"):
+    for n in range(3, 8):
+        post(f"s-{n}", f"O{n}", [repost(51, quality=50 + n)])
+    for seller in ("c-1", "c-2", "s-1", "s-2", "s-7"):
         assert linked_ids(network(seller)) == set(), seller
 
 

@@ -45,18 +45,44 @@ def test_honest_sellers_reposting_an_official_photo_are_not_linked(client, api_k
     assert linked_ids(network("honest-2")) == set()
 
 
-def test_near_identical_captions_link(post, network) -> None:
+MORE_CAPTIONS = (
+    "Fresh batch just landed, same workshop as last month, stitching checked one by one",
+    "今日到货 小牛皮托特包 五金全钢 内里全皮 走线工整 拿货找我 一件代发",
+)
+
+
+def test_shared_captions_link_only_several_together(post, network) -> None:
+    """Strangers write a near-identical sentence by chance; three rare captions in common
+    they do not."""
     post("c-1", "L1", [repost(31)], caption=SUPPLIER_CAPTION)
     post("c-2", "L2", [repost(32)],
          caption=SUPPLIER_CAPTION.replace("私聊拿货价", "私聊价格") + " 🔥")
     post("c-3", "L3", [repost(33)], caption="自用闲置 九成新双肩包 无磨损 原价入手 便宜出 同城可自提")
+    post("c-1", "L4", [repost(34)], caption=MORE_CAPTIONS[0])
+    post("c-2", "L5", [repost(35)], caption=MORE_CAPTIONS[0].replace("one by one", "by hand"))
+    assert linked_ids(network("c-1")) == set()  # two in common
+    post("c-1", "L6", [repost(37)], caption=MORE_CAPTIONS[1])
+    post("c-2", "L7", [repost(38)], caption=MORE_CAPTIONS[1] + " ✨")
     answer = network("c-1")
     assert linked_ids(answer) == {"c-2"}
-    assert answer.json()["linked"][0]["kinds"] == ["caption"]
-    assert answer.json()["linked"][0]["evidence"][0]["photo_index"] is None
-    post("short-1", "S1", [repost(50)], caption="DM for price")
-    post("short-2", "S2", [repost(51)], caption="DM for price")
-    assert linked_ids(network("short-1")) == set()
+    link = answer.json()["linked"][0]
+    assert link["kinds"] == ["caption"] and link["shared_captions"] == 3
+    assert {e["photo_index"] for e in link["evidence"]} == {None}
+    assert {(e["listing_id"], e["other_listing_id"]) for e in link["evidence"]} == {
+        ("L1", "L2"), ("L4", "L5"), ("L6", "L7")}
+    assert linked_ids(network("c-3")) == set()
+    for n, caption in enumerate(("DM for price", "in stock, DM me", "DM for details")):
+        post("short-1", f"S{n}", [repost(50 + n)], caption=caption)
+        post("short-2", f"T{n}", [repost(60 + n)], caption=caption)
+    assert linked_ids(network("short-1")) == set()  # stock phrases: no fingerprint
+
+
+def test_a_shared_caption_adds_to_a_shared_photo(post, network) -> None:
+    post("p-1", "P1", [repost(7)], caption=SUPPLIER_CAPTION)
+    post("p-2", "P2", [repost(7, quality=60)], caption=SUPPLIER_CAPTION + " 🔥")
+    link = network("p-1").json()["linked"][0]
+    assert link["seller_id"] == "p-2" and link["kinds"] == ["photo", "caption"]
+    assert (link["shared_photos"], link["shared_captions"]) == (1, 1)
 
 
 def test_links_stay_inside_one_platform(post, network, api_keys) -> None:
