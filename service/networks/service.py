@@ -21,6 +21,11 @@ counted over its variants too: the groups of its crops and screenshots, known th
 enrolment views of popular photos (models/networks/variants.py). Members are kept up to
 recording.SELLERS_KEPT per group, enough to count past any allowed cap, so a viral photo costs one
 group and a bounded member list, however often it is posted.
+
+Links: two sellers sharing rare groups are linked when what they share is specific enough
+(models/networks/strength.is_link: one photo few sellers posted, or three weak pieces). A
+listing's own shared groups may be weak alone; they are then weighed with everything the
+two sellers posted (``_linked``, read only for sellers with confirmed counterfeits).
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ EVIDENCE_READ = 5000  # the linked sellers' prints a network page reads for evid
 LINKS_IN_LISTING = 20  # linked sellers a listing's answer names
 
 
-def _rare(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, GroupState]:
+def rare_groups(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, GroupState]:
     """The groups that may link sellers (read fresh: concurrent listings count sellers too):
     neither they nor a variant of theirs is an official photo, and at most ``cap`` sellers
     posted them and their variants together (models/networks/variants.py). Each is returned
@@ -84,7 +89,7 @@ def _linked(session: Session, platform_id: str, seller_id: str, others: set[str]
     if not others:
         return set()
     pairs = repository.shared_groups(session, platform_id, seller_id, others, PRINTS_READ)
-    rare = _rare(session, sorted({g for g, _ in pairs}), cap)
+    rare = rare_groups(session, sorted({g for g, _ in pairs}), cap)
     shared: dict[str, set[int]] = defaultdict(set)
     for group_id, other in pairs:
         if group_id in rare:
@@ -103,7 +108,7 @@ def listing_links(session: Session, platform_id: str, seller_id: str, joined: di
                   cap: int) -> list[SellerLink]:
     """Other sellers sharing this listing's rare groups who have confirmed counterfeits on
     this platform, strongest first."""
-    rare = _rare(session, list(joined), cap)
+    rare = rare_groups(session, list(joined), cap)
     shared: dict[tuple[str, str], set[int]] = defaultdict(set)
     for group_id, other in repository.co_members(session, rare, seller_id,
                                                  cap * len(rare) + 1):
@@ -196,7 +201,7 @@ def seller_network(session: Session, platform_id: str, seller_id: str, cap: int)
     for p in mine:
         assert p.group_id is not None
         mine_by_group.setdefault(p.group_id, p)
-    rare = _rare(session, list(mine_by_group), cap)
+    rare = rare_groups(session, list(mine_by_group), cap)
     shared: dict[str, set[int]] = defaultdict(set)
     for group_id, other in repository.co_members(session, rare, seller_id,
                                                  cap * len(rare) + 1):
