@@ -13,7 +13,8 @@ database, all on one platform, in file order; then every seller's network is rea
 `service.networks.service.seller_network` (the link cap 50: nothing in a set this size is
 common). Two rules side by side over the same recorded groups:
 
-* one shared rare caption links two sellers (the rule until 7b0756c);
+* one shared rare print (a caption or one of its passages) links two sellers (the rule
+  until 7b0756c, which recorded the whole caption only);
 * the served rule (models/networks/strength.is_link): a caption is weak evidence, and
   WEAK_TO_LINK of them are needed.
 
@@ -38,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 import service.app.factory  # noqa: F401  (every domain's tables, for create_all)
-from models.networks.captions import caption_print, same_caption
+from models.networks.captions import CaptionPrint, caption_print, caption_prints, same_caption
 from service.kit.db import Base
 from service.networks.service import rare_groups, record, seller_network
 from service.networks.tables import NetworkMember
@@ -127,34 +128,36 @@ def link_figures(posts: list[Post]) -> dict[str, Any]:
     return out
 
 
+def _shares_print(a: list[CaptionPrint], b: list[CaptionPrint]) -> bool:
+    return any(same_caption(x.signature, y.signature) is not None for x in a for y in b)
+
+
 def _post_figures(posts: list[Post]) -> dict[str, Any]:
-    prints = {p.id: caption_print(p.text) for p in posts}
+    whole = {p.id: [f] if (f := caption_print(p.text)) is not None else [] for p in posts}
+    recorded = {p.id: caption_prints(p.text) for p in posts}
     originals = {(p.network, p.product): p for p in posts if p.role == "supplier"}
     reposts = [p for p in posts if p.role == "agent"]
-    matched = 0
-    for p in reposts:
-        mine, theirs = prints[p.id], prints[originals[(p.network, p.product)].id]
-        matched += mine is not None and theirs is not None and \
-            same_caption(mine.signature, theirs.signature) is not None
-    honest = [p for p in posts if p.role == "honest" and prints[p.id] is not None]
-    pairs = same = 0
-    for i, one in enumerate(honest):
-        for other in honest[i + 1:]:
-            if one.seller == other.seller:
-                continue
-            pairs += 1
-            pa, pb = prints[one.id], prints[other.id]
-            assert pa is not None and pb is not None
-            same += same_caption(pa.signature, pb.signature) is not None
-    return {
+    honest = [p for p in posts if p.role == "honest"]
+    out: dict[str, Any] = {
         "posts": len(posts),
-        "honest_posts_with_fingerprint": {"n": len(honest),
-                                          "of": sum(p.role == "honest" for p in posts)},
-        "reposts_with_fingerprint": {"n": sum(prints[p.id] is not None for p in reposts),
+        "honest_posts_with_fingerprint": {"n": sum(bool(whole[p.id]) for p in honest),
+                                          "of": len(honest)},
+        "reposts_with_fingerprint": {"n": sum(bool(whole[p.id]) for p in reposts),
                                      "of": len(reposts)},
-        "reposts_near_identical_to_their_original": {"n": matched, "of": len(reposts)},
-        "honest_pairs_near_identical": {"n": same, "of": pairs},
     }
+    for name, prints in (("whole_caption", whole), ("recorded", recorded)):
+        matched = sum(_shares_print(prints[p.id], prints[originals[(p.network, p.product)].id])
+                      for p in reposts)
+        pairs = same = 0
+        for i, one in enumerate(honest):
+            for other in honest[i + 1:]:
+                if one.seller != other.seller:
+                    pairs += 1
+                    same += _shares_print(prints[one.id], prints[other.id])
+        out[name] = {"reposts_sharing_a_print_with_their_original": {"n": matched,
+                                                                     "of": len(reposts)},
+                     "honest_pairs_sharing_a_print": {"n": same, "of": pairs}}
+    return out
 
 
 def _cell(f: dict[str, int]) -> str:
@@ -178,18 +181,23 @@ def render(figures: dict[str, Any], data: Path) -> str:
         f"python -P -m training.evaluate_caption_links --data {data} --report reports/networks",
         "```",
         "",
-        "| | one shared caption links (before) | served rule (`is_link`) |",
+        "| | one shared print links (a caption or passage) | served rule (`is_link`) |",
         "|---|---:|---:|",
         *[f"| {label} | {_cell(figures['one_caption'][key])} | "
           f"{_cell(figures['served'][key])} |" for label, key in rows],
         "",
-        f"Posts: {posts['posts']}. Fingerprints (captions long enough to say who wrote them): "
-        f"honest posts {_cell(posts['honest_posts_with_fingerprint'])}, reposts "
-        f"{_cell(posts['reposts_with_fingerprint'])}. Reposts near-identical to the "
-        f"supplier's original of the same product: "
-        f"{_cell(posts['reposts_near_identical_to_their_original'])}. Pairs of honest posts "
-        f"by different sellers that are near-identical: "
-        f"{_cell(posts['honest_pairs_near_identical'])}.",
+        f"Posts: {posts['posts']}. Captions long enough to say who wrote them: honest "
+        f"posts {_cell(posts['honest_posts_with_fingerprint'])}, reposts "
+        f"{_cell(posts['reposts_with_fingerprint'])}.",
+        "",
+        "| prints compared | reposts near-identical to the supplier's original of the same "
+        "product | pairs of honest posts by different sellers near-identical |",
+        "|---|---:|---:|",
+        *[f"| {label} | {_cell(posts[key]['reposts_sharing_a_print_with_their_original'])} "
+          f"| {_cell(posts[key]['honest_pairs_sharing_a_print'])} |"
+          for label, key in (("the whole caption", "whole_caption"),
+                             ("as recorded (the whole caption and its passages)",
+                              "recorded"))],
         "",
     ]
     return "\n".join(lines)

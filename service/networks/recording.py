@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from models.banks.hashes import BankHash
 from models.banks.index import BankIndex
 from models.hashing.matcher import HashSet
-from models.networks.captions import band_keys, caption_print, caption_variant, same_caption
+from models.networks.captions import band_keys, caption_prints, caption_variant, same_caption
 from models.networks.prints import WHOLE_PHOTO, PhotoPrint, same_photo, split_code
 from models.networks.rules import PDQ_MIN_QUALITY
 from models.networks.variants import accepted
@@ -80,7 +80,7 @@ def _nearest(pending: _Pending, candidates: Sequence[tuple[int, bytes]]) -> int 
 
 
 def _pending(photos: Sequence[PhotoPost], caption: str) -> tuple[
-        list[_Pending | None], _Pending | None, bytes | None]:
+        list[_Pending | None], list[_Pending]]:
     per_photo: list[_Pending | None] = []
     for post in photos:
         p = post.print
@@ -88,12 +88,9 @@ def _pending(photos: Sequence[PhotoPost], caption: str) -> tuple[
             per_photo.append(None)
             continue
         per_photo.append(_Pending(PHOTO, p.code, post.catalog, []))
-    fingerprint = caption_print(caption)
-    if fingerprint is None:
-        return per_photo, None, None
-    keys = band_keys(fingerprint.signature)
-    return per_photo, _Pending(CAPTION, fingerprint.signature, False, keys), \
-        fingerprint.signature
+    captions = [_Pending(CAPTION, f.signature, False, band_keys(f.signature))
+                for f in caption_prints(caption)]
+    return per_photo, captions
 
 
 def _assign(session: Session, index: PhotoGroupIndex, platform_id: str,
@@ -200,10 +197,8 @@ def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
     and views, to pair the listing's photos with the popular photos they are edits of
     (without it, popularity counts each group alone). ``photo_groups`` receives each photo's
     group (photo index -> group id) for photos that joined one."""
-    per_photo, caption_pending, signature = _pending(photos, caption)
-    pending = [p for p in per_photo if p is not None]
-    if caption_pending is not None:
-        pending.append(caption_pending)
+    per_photo, captions = _pending(photos, caption)
+    pending = [p for p in per_photo if p is not None] + captions
     if index is None and pending:
         index = PhotoGroupIndex.loaded(session)
     sellers = _assign(session, index, platform_id, pending, now) if index is not None else {}
@@ -220,8 +215,7 @@ def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
     counted = [g for g in joined if sellers.get(g, 0) < SELLERS_KEPT]
     new_to = repository.add_members(session, counted, seller_id, now)
     repository.note_groups(session, new_to, catalog)
-    pairs = {(caption_pending.group, g) for g in caption_pending.near} \
-        if caption_pending is not None and caption_pending.group is not None else set()
+    pairs = {(c.group, g) for c in captions if c.group is not None for g in c.near}
     if variants is not None and index is not None:
         counts = {g: n + (g in new_to) for g, n in sellers.items() if n >= 0}
         pairs |= _variant_pairs(session, index, platform_id, photos, per_photo, counts,
@@ -237,9 +231,9 @@ def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
                      "phash": post.print.phash, "quality": post.print.quality,
                      "signature": None, "catalog": post.catalog,
                      "group_id": None if searched is None else searched.group})
-    if caption_pending is not None:
+    for c in captions:
         rows.append({**base, "kind": CAPTION, "photo_index": None, "pdq": None,
-                     "phash": None, "quality": None, "signature": signature,
-                     "catalog": False, "group_id": caption_pending.group})
+                     "phash": None, "quality": None, "signature": c.code,
+                     "catalog": False, "group_id": c.group})
     repository.add_prints(session, rows)
     return joined

@@ -41,8 +41,10 @@ def test_strangers_and_resellers(tmp_path: Path) -> None:
         assert rule["network_sellers_linked_across"]["n"] == 0
         assert rule["honest_linked_to_a_network"]["n"] == 0
     posts = figures["posts"]
-    assert posts["reposts_near_identical_to_their_original"] == {"n": 6, "of": 6}
-    assert posts["honest_pairs_near_identical"]["n"] == 1
+    for prints in ("whole_caption", "recorded"):
+        assert posts[prints]["reposts_sharing_a_print_with_their_original"] == \
+            {"n": 6, "of": 6}
+        assert posts[prints]["honest_pairs_sharing_a_print"]["n"] == 1
     assert json.loads((tmp_path / "report" / "caption-links.json").read_text()) == figures
     assert "| honest sellers linked to anyone" in \
         (tmp_path / "report" / "caption-links.md").read_text()

@@ -4,9 +4,12 @@ texts of the same market are not; short captions say nothing."""
 from __future__ import annotations
 
 from models.networks.captions import (
+    MAX_PASSAGES,
     band_keys,
     caption_print,
+    caption_prints,
     differing_slots,
+    passages,
     same_caption,
     weight,
 )
@@ -70,3 +73,38 @@ def test_the_fingerprint_is_stable() -> None:
     a = caption_print(SUPPLIER)
     assert a is not None and len(a.signature) == 256
     assert a.signature == caption_print(SUPPLIER).signature  # type: ignore[union-attr]
+
+
+def test_a_reseller_editing_line_by_line_keeps_passages() -> None:
+    """An opener added, a line dropped, the contact line swapped: the whole caption moves
+    away, the lines kept are still the same passages."""
+    original = ("新款小羊皮链条包 专柜品质 五金不掉色\n配全套包装 支持验货 质量问题包退 七天无理由\n"
+                "今天下单 明天顺丰发出 偏远地区不包邮哦\nV: lucky888")
+    repost = ("姐妹们冲！今天刚到的货\n新款小羊皮链条包 专柜品质 五金不掉色\n"
+              "配全套包装 支持验货 质量问题包退 七天无理由\n加我微信 mia_shop2024 看实拍")
+    whole_a, whole_b = caption_print(original), caption_print(repost)
+    assert whole_a is not None and whole_b is not None
+    assert same_caption(whole_a.signature, whole_b.signature) is None
+    a, b = caption_prints(original), caption_prints(repost)
+    assert whole_a in a and whole_b in b and len(a) <= 1 + MAX_PASSAGES
+    shared = [(x, y) for x in a for y in b if same_caption(x.signature, y.signature) is not None]
+    assert len(shared) == 2
+
+
+def test_passages_are_the_long_lines_and_one_line_is_one_print() -> None:
+    text = "新款\n到货\n专柜品质 五金不掉色 配全套包装\nV: x1\n  配全套包装 支持验货 质量问题包退  "
+    assert passages(text) == ["专柜品质 五金不掉色 配全套包装", "配全套包装 支持验货 质量问题包退"]
+    assert caption_prints(SUPPLIER) == [caption_print(SUPPLIER)]
+    assert caption_prints("DM for price") == []
+    assert caption_prints("新款到货\n专柜品质\n五金不掉色\n配全套包装") == \
+        [caption_print("新款到货\n专柜品质\n五金不掉色\n配全套包装")]  # no long line: the whole
+    many = "\n".join(f"第{i}行 这是一段足够长的商品描述文字 编号{i}" for i in range(20))
+    assert len(caption_prints(many)) == 1 + MAX_PASSAGES
+
+
+def test_one_long_line_among_short_ones_is_a_passage() -> None:
+    original = "🔥新款到货🔥\n新款小羊皮链条包 专柜品质 五金不掉色 配全套包装\nV: lucky888"
+    repost = "姐妹们冲！\n新款小羊皮链条包 专柜品质 五金不掉色 配全套包装\n加我微信 mia_shop2024"
+    a, b = caption_prints(original), caption_prints(repost)
+    assert len(a) == 2 and len(b) == 2
+    assert any(same_caption(x.signature, y.signature) is not None for x in a for y in b)
