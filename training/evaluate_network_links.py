@@ -40,11 +40,11 @@ from tqdm import tqdm
 from trustdata.supplynet.io import Network, load_network
 
 import service.app.factory  # noqa: F401  (every domain's tables, for create_all)
-from models.banks.hashes import BankHash, bank_hashes
+from models.banks.hashes import BankHash
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import HashSet, query_hashes
 from models.networks.prints import whole_print
-from models.networks.variants import enrol_at
+from models.networks.variants import enrol_at, variant_views
 from service.kit.db import Base
 from service.networks.runtime import PhotoGroupIndex
 from service.networks.service import PhotoPost, Variants, record, seller_network
@@ -70,7 +70,7 @@ def region_hashes(network: Network) -> dict[str, list[HashSet]]:
 
 
 def _views(network: Network, files: list[str]) -> Callable[[int], list[BankHash]]:
-    return lambda i: bank_hashes(decode_for_matching(network.photo_bytes(files[i])))
+    return lambda i: variant_views(decode_for_matching(network.photo_bytes(files[i])))
 
 
 def _record_all(session: Session, network: Network, hashes: dict[str, list[HashSet]],

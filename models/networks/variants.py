@@ -31,9 +31,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from PIL import Image
+
 from models.banks.acceptance import BankRules, pair_confidence
+from models.banks.hashes import BankHash, bank_hashes
 from models.banks.index import BankIndex
-from models.hashing.matcher import HashSet
+from models.hashing.detail import information_gain
+from models.hashing.kinds import thumbnail
+from models.hashing.matcher import HashSet, hash_sets
+from models.hashing.views import work_image
+from models.thresholds import MATCH_MIN_INFORMATION
 
 # When a listing photo is an edit of a popular photo: the bank's rule widened to every
 # distance its index searches (pHash <= 7 with PDQ <= 72, or PDQ <= 15). A pair accepted
@@ -47,6 +54,43 @@ VARIANT_RULES = BankRules(version="network-variants", phash_max=7, pdq_confirm_m
 # that the edits posted after it are counted, late enough that a photo posted by a handful
 # of sellers (most of them) never costs its views.
 ENROL_SHARE = 0.2
+
+
+# Feeds show a photo cropped to their frame: portrait posts at 4:5 (Instagram) and 3:4
+# (Xiaohongshu). A screenshot of such a feed recovers the cropped photo, which the catalog's
+# enrolment views (a centre square among them) miss by 12-16 pHash bits. Used for the
+# variants of popular photos only: the catalog and the bank keep their calibrated views.
+FEED_RATIOS = (("feed-4x5", 4 / 5), ("feed-3x4", 3 / 4))
+FEED_MIN_CUT = 0.05  # a crop removing less than this share of a side is the photo itself
+
+
+def _feed_box(w: int, h: int, ratio: float) -> tuple[int, int, int, int] | None:
+    if w / h > ratio:  # wider than the frame: its sides are cut
+        cw, ch = h * ratio, float(h)
+    else:
+        cw, ch = float(w), w / ratio
+    if cw > w * (1 - FEED_MIN_CUT) and ch > h * (1 - FEED_MIN_CUT):
+        return None
+    return (round((w - cw) / 2), round((h - ch) / 2), round((w + cw) / 2), round((h + ch) / 2))
+
+
+def feed_views(image: Image.Image) -> list[BankHash]:
+    """The photo as portrait feeds crop it, hashed like enrolment views."""
+    work = work_image(image).convert("L")
+    boxes = [(name, box) for name, ratio in FEED_RATIOS
+             if (box := _feed_box(*work.size, ratio)) is not None]
+    if not boxes:
+        return []
+    sets = hash_sets([n for n, _ in boxes], [thumbnail(work, b) for _, b in boxes],
+                     gain=information_gain(work))
+    return [BankHash(h.name, h.phash, h.pdq, h.quality) for h in sets
+            if h.quality >= MATCH_MIN_INFORMATION]
+
+
+def variant_views(image: Image.Image) -> list[BankHash]:
+    """What a popular photo's variants are matched against: the bank's views and the feed
+    crops."""
+    return bank_hashes(image) + feed_views(image)
 
 
 def enrol_at(cap: int) -> int:

@@ -27,11 +27,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.banks.hashes import bank_hashes
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import HashSet
 from models.networks.prints import PhotoPrint, whole_print
-from models.networks.variants import enrol_at
+from models.networks.variants import enrol_at, variant_views
 from models.risk import RiskThresholds
 from models.risk.signals import SellerLink
 from service.core.state import CoreState
@@ -163,7 +162,7 @@ def _networks(session: Session, state: CoreState, runtime: ListingsRuntime, plat
     sellers with confirmed counterfeits unless supplier signals are off (then listings are
     judged alone, and still recorded)."""
     posts = [PhotoPost(i, p, bool(per_photo[i])) for i, p in sorted(prints.items())]
-    variants = Variants(regions, lambda i: bank_hashes(decode_for_matching(blobs[i])),
+    variants = Variants(regions, lambda i: variant_views(decode_for_matching(blobs[i])),
                         enrol_at(state.settings.network_rare_max_sellers))
     joined = networks.record(session, platform_id, fields.seller_id, fields.listing_id, posts,
                              fields.caption, now, runtime.networks.get(), variants,

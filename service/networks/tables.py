@@ -92,8 +92,8 @@ class NetworkPrint(Base):
 
 
 class NetworkVariantView(Base):
-    """One enrolment view (models/banks/hashes.bank_hashes: crops, mirror, filters) of a photo
-    group posted by many sellers, so that its edited copies (deeper crops, screenshots)
+    """One enrolment view (models/networks/variants.variant_views: crops, mirror, filters,
+    feed crops) of a photo group posted by many sellers, so that its edited copies (deeper crops, screenshots)
     are known as the same photo when popularity is counted (service/networks/variants.py).
     The id orders the rows every process follows into its in-process index."""
 
