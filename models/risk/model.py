@@ -41,6 +41,13 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+def _exact_sum(intercept: float, terms: np.ndarray) -> float:
+    """intercept + sum(terms), correctly rounded. A BLAS dot product sums in the order its
+    CPU kernel chooses, so the same artifact gave logits a unit in the last place apart on
+    machines with and without AVX-512; an exactly rounded sum is the same everywhere."""
+    return math.fsum([intercept, *terms.tolist()])
+
+
 @dataclass(frozen=True)
 class RiskModel:
     version: str
@@ -51,13 +58,13 @@ class RiskModel:
 
     @property
     def base_logit(self) -> float:
-        return float(self.intercept + self.coef @ self.baseline)
+        return _exact_sum(self.intercept, self.coef * self.baseline)
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.coef * (x - self.baseline), dtype=np.float64)
 
     def logit(self, x: np.ndarray) -> float:
-        return float(self.intercept + self.coef @ x)
+        return _exact_sum(self.intercept, self.coef * x)
 
     def predict(self, x: np.ndarray) -> float:
         return sigmoid(self.logit(x))

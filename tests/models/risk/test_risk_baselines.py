@@ -34,10 +34,18 @@ def test_artifact_reproduces_its_stored_scores(version: str) -> None:
     assert model.version == version
     assert len(stored) == len(data["listings"])
     for record, expected in zip(data["listings"], stored, strict=True):
-        scored = score_listing(to_signals(record), model)
-        # Exactly: the baselines' scores were stored by the code that trained them.
-        assert scored.logit == expected["logit"], record["name"]
-        assert scored.risk == expected["risk"], record["name"]
+        signals = to_signals(record)
+        scored = score_listing(signals, model)
+        # The scores were stored by the code that trained them, on a machine whose BLAS
+        # summed the dot product in its own order; the logit is now an exactly rounded sum.
+        # They may differ by what summing these terms in another order can change, and no
+        # more: n * eps * (|intercept| + sum |coef * x|).
+        terms = np.abs(model.coef * extract_features(signals).values)
+        bound = (len(terms) + 1) * np.finfo(np.float64).eps * (abs(model.intercept)
+                                                               + float(terms.sum()))
+        assert abs(scored.logit - expected["logit"]) <= bound, record["name"]
+        assert abs(scored.risk - expected["risk"]) <= bound / 4 + 4 * np.finfo(np.float64).eps, \
+            record["name"]
         # Decisions follow today's rule, which never allows a confident bank match unseen:
         # the baselines were stored before it, so only their listings without one compare.
         if not record.get("bank_matches") or version == "risk-v3":
