@@ -2,6 +2,7 @@
 
     PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_networks
     BENCH_PRINTS=1000000 PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_networks
+    BENCH_CAPTION_LINES=8 PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_networks
     BENCH_POSTGRES=postgresql://postgres@127.0.0.1:5432/test \
         PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_networks
 
@@ -50,6 +51,9 @@ from service.networks.tables import NetworkGroup, NetworkMember, NetworkPrint
 
 PRINTS = int(os.environ.get("BENCH_PRINTS", "100000"))
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", "12"))
+# BENCH_CAPTION_LINES=8: a supplier's multi-line caption, recorded as the whole caption and
+# each long line (models/networks/captions.caption_prints): up to nine caption prints.
+CAPTION_LINES = int(os.environ.get("BENCH_CAPTION_LINES", "1"))
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES")
 ROOT = Path("var/bench/networks")
 
@@ -85,6 +89,14 @@ def seed_prints(app: Any, count: int) -> float:
             session.execute(text("ANALYZE"))
             session.commit()
     return time.perf_counter() - started
+
+
+def caption(n: int) -> str:
+    """The listing's caption: one line, or CAPTION_LINES long lines."""
+    if CAPTION_LINES <= 1:
+        return f"新款小羊皮链条包 专柜品质 第{n}批 私聊拿货价"
+    return "\n".join(f"新款小羊皮链条包 专柜品质 五金不掉色 第{n}批 第{line}行 私聊拿货价"
+                     for line in range(CAPTION_LINES))
 
 
 def candidate_plan(app: Any) -> str:
@@ -165,7 +177,7 @@ def run(postgres_url: str | None) -> None:
         print(f"caption candidate read plan:\n{candidate_plan(app)}")
         load_index(app)
         bodies = [{"listing_id": f"L{n}", "seller_id": f"seller-{n}", "price": 300,
-                   "currency": "CNY", "caption": f"新款小羊皮链条包 专柜品质 第{n}批 私聊拿货价",
+                   "currency": "CNY", "caption": caption(n),
                    "images": [{"data": d} for d in photos(n)]} for n in range(2 * LISTINGS + 2)]
         timings: dict[str, list[float]] = {"baseline": [], "networks": []}
         for n, body in enumerate(bodies):
