@@ -30,6 +30,7 @@ import argparse
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ def _shared_rare(session: Session) -> dict[tuple[str, str], int]:
 
 
 def _linked_share(sellers: list[str], linked: dict[str, set[str]],
-                  wanted: Any) -> dict[str, Any]:
+                  wanted: Callable[[str, str], bool]) -> dict[str, Any]:
     hit = [s for s in sellers if any(wanted(s, o) for o in linked.get(s, set()))]
     return {"n": len(hit), "of": len(sellers)}
 

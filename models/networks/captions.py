@@ -11,7 +11,7 @@ the market's stock phrases.
 A caption is recorded as its whole text and, when it has several lines, as passages of
 it (``caption_prints``): resellers edit a supplier's caption line by line, which keeps the
 lines but not the whole text near-identical (on the frozen hand-written seller set, 5 % of
-hand-edited reposts are near-identical to their original as whole captions, 31 % share a
+hand-edited reposts are near-identical to their original as whole captions, 28 % share a
 whole caption or a passage with it: reports/networks/caption-links.md).
 
 The caption is normalised first (models/text/normalize.py: full-width letters,
@@ -95,8 +95,8 @@ def passages(text: str) -> list[str]:
 
 def caption_prints(text: str) -> list[CaptionPrint]:
     """What a caption is recorded as: the whole caption's print and each passage's (up to
-    MAX_PASSAGES), each distinct print once (a one-line caption is its one passage). Resellers edit a
-    supplier's caption line by line (an opener added, the contact line swapped, a line
+    MAX_PASSAGES), each distinct print once (a one-line caption is its one passage).
+    Resellers edit a supplier's caption line by line (an opener added, the contact line swapped, a line
     dropped or reworded, lines reordered), which moves the whole caption's similarity well
     below CAPTION_MIN_JACCARD while the lines they kept stay near-identical."""
     found: list[CaptionPrint] = []

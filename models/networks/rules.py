@@ -52,7 +52,9 @@ CAPTION_VARIANT_JACCARD = 0.4
 #   brand's authorised sellers share its template.
 # Three weak: an agent copying a supplier carries its captions (and its photos, popular or
 # not) on every post, so shares many; two strangers who write from the same phrases, or
-# one who also reposts a popular photo, share one or two. Chosen on the simulated networks
+# one who also reposts a popular photo, share one or two. A caption's passages (its long
+# lines, models/networks/captions.caption_prints) count one each: three lines of one
+# caption copied near-identically are no chance resemblance. Chosen on the simulated networks
 # of reports/networks/honest-links.md (seeds 21 and 22; seed 23 kept for the check).
 SPECIFIC_PHOTO_SHARE = 0.5
 WEAK_TO_LINK = 3

@@ -76,7 +76,7 @@ def rare_groups(session: Session, group_ids: Sequence[int], cap: int) -> dict[in
             if not popular[i].catalog and popular[i].sellers <= cap}
 
 
-def _kinds_linked(shared: dict[str, set[int]], rare: dict[int, GroupState],
+def _linked_sellers(shared: dict[str, set[int]], rare: dict[int, GroupState],
                   cap: int) -> set[str]:
     """The sellers whose shared rare groups amount to a link (models/networks/strength.py)."""
     return {other for other, groups in shared.items()
@@ -94,7 +94,7 @@ def _linked(session: Session, platform_id: str, seller_id: str, others: set[str]
     for group_id, other in pairs:
         if group_id in rare:
             shared[other].add(group_id)
-    return _kinds_linked(shared, rare, cap)
+    return _linked_sellers(shared, rare, cap)
 
 
 def widely_posted(session: Session, photo_groups: dict[int, int], sellers: int) -> set[int]:
@@ -120,7 +120,7 @@ def listing_links(session: Session, platform_id: str, seller_id: str, joined: di
     for (other, _), groups in wanted.items():
         here[other] |= groups
     # Weak evidence in this listing alone may be a link over everything both posted.
-    unsure = set(here) - _kinds_linked(here, rare, cap)
+    unsure = set(here) - _linked_sellers(here, rare, cap)
     linked = _linked(session, platform_id, seller_id, unsure, cap)
     wanted = {key: groups for key, groups in wanted.items()
               if key[0] not in unsure or key[0] in linked}
@@ -206,7 +206,7 @@ def seller_network(session: Session, platform_id: str, seller_id: str, cap: int)
     for group_id, other in repository.co_members(session, rare, seller_id,
                                                  cap * len(rare) + 1):
         shared[other].add(group_id)
-    linked_to = _kinds_linked(shared, rare, cap)
+    linked_to = _linked_sellers(shared, rare, cap)
     shared = {s: g for s, g in shared.items() if s in linked_to}
     confirmed = sellers_repository.confirmed_counts(session, platform_id, list(shared))
     ranked = sorted(shared, key=lambda s: (-confirmed.get(s, 0), -len(shared[s]), s))
