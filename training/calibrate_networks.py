@@ -16,11 +16,16 @@ pair of distinct sources, product shots on plain backgrounds included, which loo
 perceptual hashes. Prints below the usable PDQ quality never link and are counted apart.
 
 The rule it calibrates (models/networks/rules.py): two prints are the same photo when
-pHash <= PHASH and PDQ <= PDQ. pHash (64 bits) carries small crops that move PDQ's 256
-bits by 40-70; PDQ alone keeps photos whose pHash agrees by chance apart. It prints, for
-each candidate pair of distances, the wrong pairs (negatives) accepted and the share of
-each edit accepted; the served distances must accept no negative with a margin. Figures
-of the last run: reports/networks/calibration.md.
+pHash <= PHASH and PDQ <= PDQ, and, where both carry colour, their hues are within
+HUE_MAX_DEGREES (models/networks/prints.hue_distance). The hue table gives, per candidate
+bound, the share of each edit's hash-accepted copies the hue check would part (it must part
+none, filters included) and the share of distinct sources it would part.
+
+pHash (64 bits) carries small crops that move PDQ's 256 bits by 40-70; PDQ alone keeps
+photos whose pHash agrees by chance apart. It prints, for each candidate pair of distances,
+the wrong pairs (negatives) accepted and the share of each edit accepted; the served
+distances must accept no negative with a margin. Figures of the last run:
+reports/networks/calibration.md.
 """
 
 from __future__ import annotations
@@ -40,8 +45,10 @@ from trustdata.copydetect.transforms import MILD
 from models.hashing.decode import decode_for_matching
 from models.hashing.kinds import hamming
 from models.hashing.pipeline import analyse_query
-from models.networks.prints import PhotoPrint, whole_print
+from models.networks.prints import PhotoPrint, hue_distance, whole_print
+from models.networks.rules import PDQ_MAX_DISTANCE, PHASH_MAX_DISTANCE
 
+HUE_CANDIDATES = (20, 30, 45, 60, 90)
 PHASH_CANDIDATES = (4, 6, 7, 8, 10)
 PDQ_CANDIDATES = (31, 48, 56, 64, 72)
 Edit = Callable[[Image.Image, random.Random], Image.Image]
@@ -80,7 +87,9 @@ def main() -> None:
     args = parser.parse_args()
     edits: dict[str, Edit] = {f"crop{round(s * 100)}": border_crop(s) for s in (0.01, 0.02, 0.03)}
     positives: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    hues: dict[str, list[float]] = defaultdict(list)  # hash-accepted copies with colour
     neg_pdq, neg_phash, unusable = [], [], 0
+    neg_hue: list[float | None] = []
     for seed in args.seeds:
         split = split_sources(seed, args.products)
         fillers = [f.image for f in split.fillers]
@@ -98,9 +107,14 @@ def main() -> None:
                 if edited is None or not edited.usable:
                     positives[name].append((999, 999))  # never links: counted as missed
                     continue
-                positives[name].append((hamming(base.pdq, edited.pdq),
-                                        hamming(base.phash, edited.phash)))
+                d_pdq, d_phash = hamming(base.pdq, edited.pdq), hamming(base.phash, edited.phash)
+                positives[name].append((d_pdq, d_phash))
+                hue = hue_distance(base.colour, edited.colour)
+                if hue is not None and d_pdq <= PDQ_MAX_DISTANCE and d_phash <= PHASH_MAX_DISTANCE:
+                    hues[name].append(hue)
         pdq, phash = pair_distances(prints)
+        neg_hue += [hue_distance(a.colour, b.colour)
+                    for i, a in enumerate(prints) for b in prints[i + 1:]]
         neg_pdq.append(pdq)
         neg_phash.append(phash)
     n_pdq, n_phash = np.concatenate(neg_pdq), np.concatenate(neg_phash)
@@ -117,6 +131,17 @@ def main() -> None:
                 d = np.array(positives[name])
                 shares.append(f"{np.mean((d[:, 1] <= ph) & (d[:, 0] <= pq)) * 100:.0f}%")
             print(f"{ph} | {pq} | {wrong} | " + " | ".join(shares))
+    coloured = np.array([h for h in neg_hue if h is not None])
+    print(f"\nhue check: distinct pairs with colour in both {len(coloured)} of {len(neg_hue)}; "
+          f"hash-accepted copies with colour: "
+          + ", ".join(f"{n} {len(hues[n])}" for n in names))
+    print("hue max | distinct pairs parted | copies parted: " + " | ".join(names))
+    for bound in HUE_CANDIDATES:
+        parted = [f"{np.mean(np.array(hues[n]) > bound) * 100:.1f}%" if hues[n] else "-"
+                  for n in names]
+        print(f"{bound} | {np.mean(coloured > bound) * 100:.0f}% | " + " | ".join(parted))
+    print("largest copy hue distance per edit: " + ", ".join(
+        f"{n} {max(hues[n]):.1f}" for n in names if hues[n]))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ import service.app.factory  # noqa: F401  (every domain's tables, for create_all
 from models.banks.hashes import BankHash
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import HashSet, query_hashes
+from models.networks.content import content_regions
 from models.networks.prints import whole_print
 from models.networks.variants import enrol_at, variant_views
 from service.kit.db import Base
@@ -61,16 +62,21 @@ def region_hashes(network: Network) -> dict[str, list[HashSet]]:
     todo = [f for f in dict.fromkeys(files) if f not in stored]
     for file in tqdm(todo, desc="region hashes", unit="photo", disable=not todo):
         sets = query_hashes(decode_for_matching(network.photo_bytes(file)))
-        stored[file] = [[h.name, h.phash.hex(), h.dhash.hex(), h.pdq.hex(), h.quality]
-                        for h in sets]
+        stored[file] = [[h.name, h.phash.hex(), h.dhash.hex(), h.pdq.hex(), h.quality,
+                         h.colour.hex()] for h in sets]
     if todo:
         cache.write_text(json.dumps(stored))
-    return {f: [HashSet(n, bytes.fromhex(p), bytes.fromhex(d), bytes.fromhex(q), k)
-                for n, p, d, q, k in stored[f]] for f in files}
+    return {f: [HashSet(n, bytes.fromhex(p), bytes.fromhex(d), bytes.fromhex(q), k,
+                        bytes.fromhex(c[0]) if c else b"") for n, p, d, q, k, *c in stored[f]]
+            for f in files}
 
 
 def _views(network: Network, files: list[str]) -> Callable[[int], list[BankHash]]:
     return lambda i: variant_views(decode_for_matching(network.photo_bytes(files[i])))
+
+
+def _content(network: Network, files: list[str]) -> Callable[[int], list[HashSet]]:
+    return lambda i: content_regions(decode_for_matching(network.photo_bytes(files[i])))
 
 
 def _record_all(session: Session, network: Network, hashes: dict[str, list[HashSet]],
@@ -86,7 +92,8 @@ def _record_all(session: Session, network: Network, hashes: dict[str, list[HashS
         record(session, PLATFORM, listing["seller_id"], listing["listing_id"],
                [p for p in posts if p.print is not None], listing["caption"],
                START + dt.timedelta(hours=listing["t_hours"]), index,
-               Variants(regions, _views(network, files), enrol_at(cap)))
+               Variants(regions, _views(network, files), enrol_at(cap),
+                        _content(network, files)))
         session.commit()
 
 

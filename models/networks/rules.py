@@ -19,6 +19,16 @@ from __future__ import annotations
 # bits) are both within these Hamming distances, and both are of usable quality.
 PHASH_MAX_DISTANCE = 7
 PDQ_MAX_DISTANCE = 56
+# Where both prints carry colour (models/networks/prints.py: hue_distance), their hues,
+# over the 4x4 cells with at least HUE_MIN_CHROMA CIELAB chroma in both (HUE_MIN_CELLS or
+# more), must be within HUE_MAX_DEGREES. Calibrated by training/calibrate_networks.py on the
+# same sources (reports/networks/calibration.md): of the copies the hashes accept, none is
+# parted at 90 degrees (the farthest: a sticker over a coloured cell at 63, a saturation,
+# brightness and contrast filter at 45), while 47 % of the distinct sources with colour in
+# both are; at 45 a sticker copy is parted and the filter has no margin.
+HUE_MIN_CHROMA = 10.0
+HUE_MIN_CELLS = 2
+HUE_MAX_DEGREES = 90.0
 # Prints whose PDQ quality (0-100) is below this are stored but never link: flat, nearly
 # empty photos (a white background) hash alike whatever they show.
 PDQ_MIN_QUALITY = 50

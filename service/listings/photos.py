@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from models.hashing.matcher import HashSet
 from models.hashing.pipeline import EVIDENCE_VERSION
+from models.networks.prints import WHOLE_PHOTO
 from service.core.state import Component, CoreState
 from service.images.gate import DecodedImage
 from service.kit.cache import Cache
@@ -164,8 +165,11 @@ def regions_key(sha256: str) -> str:
 
 
 def _regions_json(sets: list[HashSet]) -> bytes:
-    # What the bank lookup reads: pHash, PDQ and its quality (not dHash or colour).
-    return json.dumps([[h.name, h.phash.hex(), h.pdq.hex(), h.quality] for h in sets]).encode()
+    # What the bank lookup reads (pHash, PDQ and its quality, not dHash), and the whole
+    # photo's colour layout, which seller networks' prints read (models/networks/prints.py).
+    return json.dumps([[h.name, h.phash.hex(), h.pdq.hex(), h.quality]
+                       + ([h.colour.hex()] if h.colour and h.name == WHOLE_PHOTO else [])
+                       for h in sets]).encode()
 
 
 def _cached_regions(matcher: PhotoMatcher, photos: Sequence[Photo], cache: Cache, ttl: int,
@@ -179,8 +183,9 @@ def _cached_regions(matcher: PhotoMatcher, photos: Sequence[Photo], cache: Cache
         if raw is None:
             missing.append(photo)
             continue
-        regions[photo.index] = [HashSet(n, bytes.fromhex(p), b"", bytes.fromhex(q), int(quality))
-                                for n, p, q, quality in json.loads(raw)]
+        regions[photo.index] = [HashSet(n, bytes.fromhex(p), b"", bytes.fromhex(q), int(quality),
+                                        bytes.fromhex(c[0]) if c else b"")
+                                for n, p, q, quality, *c in json.loads(raw)]
     if missing:
         computed = matcher.regions([decode(p.index) for p in missing])
         for photo, sets in zip(missing, computed, strict=True):

@@ -133,15 +133,20 @@ def _assign(session: Session, index: PhotoGroupIndex, platform_id: str,
 Views = Callable[[int], Sequence[BankHash]]  # photo index -> its enrolment views
 
 
+Content = Callable[[int], Sequence[HashSet]]  # photo index -> its content regions
+
+
 @dataclass(frozen=True)
 class Variants:
     """What finding a listing's photo variants needs (models/networks/variants.py): each
-    photo's recovered regions, its enrolment views on demand, and the sellers at which a
-    group is enrolled."""
+    photo's recovered regions, its enrolment views on demand, the sellers at which a
+    group is enrolled, and each photo's content regions on demand
+    (models/networks/content.py; None: regions only)."""
 
     regions: Mapping[int, Sequence[HashSet]]
     views: Views
     enrol_at: int
+    content: Content | None = None
 
 
 def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id: int,
@@ -176,8 +181,13 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
         if pending is None or pending.group is None:
             continue
         group = pending.group
-        for popular in index.variants_of(platform_id, variants.regions.get(post.index, ())):
-            pairs.add((group, popular))
+        popular = index.variants_of(platform_id, variants.regions.get(post.index, ()))
+        # A photo now posted by two sellers or more could link them: when its regions
+        # found no popular photo, its content (bands cut) is looked up too.
+        if not popular and variants.content is not None and counts.get(group, 0) >= 2 \
+                and index.has_variants(platform_id):
+            popular = index.variants_of(platform_id, variants.content(post.index))
+        pairs |= {(group, p) for p in popular}
         if counts.get(group, 0) >= variants.enrol_at and group not in enrolled \
                 and not index.is_enrolled(group):
             enrolled.add(group)

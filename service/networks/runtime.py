@@ -166,6 +166,11 @@ class PhotoGroupIndex:
             return {self.group_of_entry[e]
                     for _, e in accepted(index, self.rules, lookup_regions(regions))}
 
+    def has_variants(self, platform_id: str) -> bool:
+        """Whether any popular photo of the platform is enrolled."""
+        with self.lock:
+            return platform_id in self.variants
+
     def is_enrolled(self, group_id: int) -> bool:
         with self.lock:
             return group_id in self.enrolled

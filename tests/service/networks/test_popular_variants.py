@@ -4,13 +4,17 @@ form a group of their own (the cap is 8 here, so a group is enrolled at 2 seller
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from PIL import Image
+from skimage import data
 from sqlalchemy import func, select
 
 from service.networks.tables import NetworkPrint, NetworkVariant, NetworkVariantView
 from tests.service.networks.conftest import linked_ids, repost
+from tests.support.screens import viewer_screenshot
 
 
 @pytest.fixture
@@ -57,3 +61,30 @@ def test_an_unrelated_photo_posted_beside_a_popular_one_keeps_its_own_count(
     post("a-2", "A2", [repost(62, quality=60)])
     assert linked_ids(network("a-1")) == {"a-2"}
     assert _count(client, NetworkVariant) == 0
+
+
+def _jpeg(img: Image.Image) -> bytes:
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _screenshot_pair(post: Any) -> None:
+    shot = _jpeg(viewer_screenshot(Image.fromarray(data.coffee())))
+    post("v-1", "V1", [shot])
+    post("v-2", "V2", [shot])  # the same screenshot: one app renders it alike for both
+
+
+def test_sellers_posting_one_screenshot_of_a_popular_photo_are_not_linked(
+        client, post, network) -> None:
+    photo = Image.fromarray(data.coffee())
+    for n in range(1, 6):  # five sellers: over half the cap, weak evidence
+        post(f"s-{n}", f"P{n}", [_jpeg(photo.resize((600 - 20 * n, 400 - 13 * n)))])
+    _screenshot_pair(post)
+    assert _count(client, NetworkVariant) >= 2  # the screenshot's group joined the photo's
+    assert linked_ids(network("v-1")) == set()
+
+
+def test_sellers_posting_one_screenshot_of_a_rare_photo_are_linked(client, post, network) -> None:
+    _screenshot_pair(post)
+    assert linked_ids(network("v-1")) == {"v-2"}
