@@ -45,6 +45,7 @@ from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import HashSet, query_hashes
 from models.networks.content import content_regions
 from models.networks.prints import whole_print
+from models.networks.strength import specific_at_most
 from models.networks.variants import enrol_at, variant_views
 from service.kit.db import Base
 from service.networks.runtime import PhotoGroupIndex
@@ -93,7 +94,7 @@ def _record_all(session: Session, network: Network, hashes: dict[str, list[HashS
                [p for p in posts if p.print is not None], listing["caption"],
                START + dt.timedelta(hours=listing["t_hours"]), index,
                Variants(regions, _views(network, files), enrol_at(cap),
-                        _content(network, files)))
+                        _content(network, files), specific_at_most(cap)))
         session.commit()
 
 

@@ -32,19 +32,29 @@ BAND_SHARE = 0.98  # of a line's pixels within that: a band line (a photo edge i
 MIN_CONTENT_SIDE = 24  # the hash stage's smallest region side
 
 
-CHUNK = 16  # lines tested at once: most sides have no band, the rest a narrow one
+CHUNK = 16  # lines tested at once once a side has a band (most sides have none)
+# The regions that can frame a picture in bands: the whole image, its trim, the photo block
+# and grid cells. Quadrants, banner cuts and centre crops are cut from the trim: when the
+# trim has bands, they carry a part of them and a part of the picture.
+FRAMES = ("full", "trim", "photo", "photo-trim", "cell-")
+
+
+def _flat_lines(block: np.ndarray) -> np.ndarray:
+    near = np.abs(block - np.median(block, axis=1, keepdims=True)) <= BAND_TOLERANCE
+    flat: np.ndarray = near.mean(axis=1) >= BAND_SHARE
+    return flat
 
 
 def _side_depth(lines: np.ndarray, limit: int) -> int:
     """How many of ``lines`` (outermost first, one per row) are flat bands, up to ``limit``."""
-    n = 0
+    if limit <= 0 or not _flat_lines(lines[:1])[0]:
+        return 0
+    n = 1
     while n < limit:
-        block = lines[n:min(n + CHUNK, limit)]
-        near = np.abs(block - np.median(block, axis=1, keepdims=True)) <= BAND_TOLERANCE
-        flat = near.mean(axis=1) >= BAND_SHARE
+        flat = _flat_lines(lines[n:min(n + CHUNK, limit)])
         if not flat.all():
             return n + int(np.argmin(flat))
-        n += len(block)
+        n += len(flat)
     return n
 
 
@@ -77,6 +87,8 @@ def content_regions(image: Image.Image) -> list[HashSet]:
     gray = np.asarray(work, dtype=np.float32)
     boxes: dict[Box, str] = {}
     for region in recover_regions(gray):
+        if not region.name.startswith(FRAMES):
+            continue
         box = trim_sides(gray, region.box)
         if box != region.box and box not in boxes:
             boxes[box] = f"{region.name}-content"

@@ -17,6 +17,7 @@ captions are alike by chance more often than photos).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 from models.networks.rules import SPECIFIC_PHOTO_SHARE, WEAK_TO_LINK
@@ -26,12 +27,17 @@ KIND_WEIGHT = {"photo": 1.0, "caption": 0.6}
 MAX_LINK_EVIDENCE = 0.9
 
 
+def specific_at_most(cap: int) -> int:
+    """The most sellers a photo may have and still be specific evidence."""
+    return math.floor(cap * SPECIFIC_PHOTO_SHARE)
+
+
 def is_link(shared: Iterable[tuple[str, int]], cap: int) -> bool:
     """Whether two sellers sharing these rare groups, (kind, sellers who posted it), are
     linked: one specific shared photo, or WEAK_TO_LINK weak groups (models/networks/rules.py)."""
     weak = 0
     for kind, sellers in shared:
-        if kind == "photo" and sellers <= cap * SPECIFIC_PHOTO_SHARE:
+        if kind == "photo" and sellers <= specific_at_most(cap):
             return True
         weak += 1
     return weak >= WEAK_TO_LINK

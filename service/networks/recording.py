@@ -140,13 +140,15 @@ Content = Callable[[int], Sequence[HashSet]]  # photo index -> its content regio
 class Variants:
     """What finding a listing's photo variants needs (models/networks/variants.py): each
     photo's recovered regions, its enrolment views on demand, the sellers at which a
-    group is enrolled, and each photo's content regions on demand
-    (models/networks/content.py; None: regions only)."""
+    group is enrolled, each photo's content regions on demand (models/networks/content.py;
+    None: regions only), and the most sellers of a group whose photos' content is looked up
+    (``content_upto``: past it, a shared photo is weak evidence whatever it is an edit of)."""
 
     regions: Mapping[int, Sequence[HashSet]]
     views: Views
     enrol_at: int
     content: Content | None = None
+    content_upto: int = 0
 
 
 def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id: int,
@@ -182,9 +184,11 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
             continue
         group = pending.group
         popular = index.variants_of(platform_id, variants.regions.get(post.index, ()))
-        # A photo now posted by two sellers or more could link them: when its regions
-        # found no popular photo, its content (bands cut) is looked up too.
-        if not popular and variants.content is not None and counts.get(group, 0) >= 2 \
+        # A photo now posted by two sellers, and few enough to be specific evidence, could
+        # link them: when its regions found no popular photo, its content (bands cut) is
+        # looked up too.
+        if not popular and variants.content is not None \
+                and 2 <= counts.get(group, 0) <= variants.content_upto \
                 and index.has_variants(platform_id):
             popular = index.variants_of(platform_id, variants.content(post.index))
         pairs |= {(group, p) for p in popular}
