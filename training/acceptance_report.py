@@ -143,6 +143,17 @@ def alone_bounds(model: AcceptanceModel) -> str:
             f"{model.hash_alone_bound()}, a keypoint fit from (inliers) " + "; ".join(fits))
 
 
+def _how_much(metrics: dict, cfg: dict) -> str:
+    if metrics.get("margin_rule") == "fixed":
+        return (f"How much stronger is fixed by the config: {metrics['margin_steps']} steps "
+                f"of its `margin_step`. {cfg.get('margin_note', '')}").replace("{", "{{") \
+            .replace("}", "}}")
+    return ("How much stronger was chosen by leave-one-split-out: "
+            f"{metrics['margin_steps']} steps of the config's `margin_step`, one grid step more "
+            "than the fewest at which no split left out of the fit had a wrong pair accepted "
+            "(reports/matching/acceptance.md).")
+
+
 def card(model: AcceptanceModel, metrics: dict, training: dict) -> str:
     cfg = training["config"]
     calib, hold = list(training["calibration"]), list(training["holdout"])
@@ -183,15 +194,12 @@ def card(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         "labelled by whether the catalog image is the one copied. Hold-outs, only measured: "
         f"{_splits(hold) or 'none'}." + (f" {cfg['data_note']}" if cfg.get("data_note") else ""),
         "",
-        "**Threshold.** Just above the strongest wrong calibration pair after that pair's "
+        ("**Threshold.** Just above the strongest wrong calibration pair after that pair's "
         "evidence was made stronger (hash score x{hash_factor:.3f}, inliers "
         "x{inlier_factor:.3f}, colour distance x{colour_factor:.3f}; agreement "
         "+{agreement_add:.3f}, inlier hull x{spread_factor:.3f}): one split's strongest "
         "wrong pair is a noisy estimate of the next one's, as the rules' own relative "
-        "margins said. How much stronger was chosen by leave-one-split-out: "
-        f"{metrics['margin_steps']} steps of the config's `margin_step`, one grid step more "
-        "than the fewest at which no split left out of the fit had a wrong pair accepted "
-        "(reports/matching/acceptance.md).".format(**metrics["margins"]), "",
+        "margins said. " + _how_much(metrics, cfg)).format(**metrics["margins"]), "",
         "**Figures** (precision target 1.0, recall targets mild "
         f"{TARGETS['mild']}, hard {TARGETS['hard']}). Hold-outs, the same evidence scored by "
         "the hand-written rules and by this model:", "",

@@ -213,7 +213,11 @@ def main() -> None:
 
     calib_tables = {name: table(s) for name, s in calib.items()}
     loso = leave_one_split_out(config, calib, calib_tables)
-    config = {**config, "chosen_steps": choose_steps(config, loso)}
+    # A config may fix the margin instead (``fixed_steps``, with its ``margin_note`` saying
+    # why); leave-one-split-out is still run and reported beside it.
+    fixed = config.get("fixed_steps")
+    config = {**config, "chosen_steps": int(fixed) if fixed is not None
+              else choose_steps(config, loso)}
     model = fitted(config, list(calib.values()))
     baseline = load_acceptance(args.baseline / "model.json") if args.baseline else None
 
@@ -237,6 +241,7 @@ def main() -> None:
                                "strongest_wrong": strongest_wrong(model, t, STRONGEST_WRONG)}
                         for name, t in calib_tables.items()},
         "margin_step": config["margin_step"], "margin_steps": config["chosen_steps"],
+        "margin_rule": "fixed" if fixed is not None else "leave-one-split-out",
         "margins": asdict(margins(config, config["chosen_steps"])),
         "leave_one_split_out": {str(t): v for t, v in loso.items()},
         "holdout": compared({name: table(s) for name, s in holdout.items()}),

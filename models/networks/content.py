@@ -8,12 +8,14 @@ the others, and trim_box, which cuts only what matches the region's corner colou
 neither. That region lands 8-12 pHash bits from every view of the photo, where distinct
 photos also fall, so two honest sellers who post the same screenshot of a stock photo
 (one app template renders it identically) seem to share a rare photo. Cutting each side's
-own flat band brings it within 2-4 bits (supplier-network simulation, seeds 21 and 22).
+own flat band brings it within 2-6 bits (supplier-network simulation, seeds 21 and 22).
 
-Used by seller networks only, for a photo that joins a group other posts already hold
-(service/networks/recording.py): that is when a photo could link sellers, and the few
-milliseconds of decoding and hashing are not spent on the photos only one seller posts.
-The catalog's hash stage keeps its calibrated regions.
+Used by seller networks only, for a photo that joins a group other posts already hold while
+the group is small enough to be specific evidence (service/networks/recording.py): that is
+when a photo could link sellers, so the lookup (about as much again as the hash stage,
+benchmarks/bench_network_content.py) is not paid for the photos only one seller posts. The
+catalog's hash stage keeps its calibrated regions; doing this there would change the
+evidence its acceptance model was fitted on.
 """
 
 from __future__ import annotations

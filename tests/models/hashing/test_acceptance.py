@@ -4,6 +4,7 @@ feature, and is plain data that round-trips."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
@@ -96,6 +97,13 @@ def test_refit_from_the_saved_evidence_gives_the_committed_artifact(artifact: Pa
     if not all((root / f).exists() for f in files):
         pytest.skip(f"{artifact.name}: calibration evidence not computed here "
                     "(make train ONLY=matching)")
+    # The evidence comes from float work (descriptors, keypoints) whose last bits differ
+    # between CPUs, so evidence computed on another machine can differ from the artifact's;
+    # the refit is compared only on the very evidence the artifact names.
+    changed = [c["file"] for c in training["calibration"].values()
+               if hashlib.sha256((root / c["file"]).read_bytes()).hexdigest() != c["sha256"]]
+    if changed:
+        pytest.skip(f"{artifact.name}: {changed} differ from the evidence it was fitted on")
     from training.calibrate_matching import fitted
     from training.matching_evidence import load_evidence
 
