@@ -143,6 +143,11 @@ def alone_bounds(model: AcceptanceModel) -> str:
             f"{model.hash_alone_bound()}, a keypoint fit from (inliers) " + "; ".join(fits))
 
 
+LOOKED_AT_NOTE = ("Splits the rules were designed on that are neither calibration nor hold-out "
+                  "(seeds 2 and 4, reports/matching/HISTORY.md): the model never saw them, the "
+                  "rules partly did.")
+
+
 def _how_much(metrics: dict, cfg: dict) -> str:
     if metrics.get("margin_rule") == "fixed":
         return (f"How much stronger is fixed by the config: {metrics['margin_steps']} steps "
@@ -234,10 +239,8 @@ def report(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         "Per transform (recall):", "", transform_table(metrics),
         *(["Per transform, the earlier model and this one (recall):", "",
            baseline_transform_table(metrics)] if metrics.get("baseline") else []),
-        *(["Splits the rules were designed on that are neither calibration nor hold-out "
-           "(seeds 2 and 4, reports/matching/HISTORY.md): the model never saw them, the "
-           "rules partly did.", "", holdout_table(metrics, "looked_at")]
-          if metrics.get("looked_at") else []),
+        *([training["config"].get("looked_at_note", LOOKED_AT_NOTE), "",
+           holdout_table(metrics, "looked_at")] if metrics.get("looked_at") else []),
         "## Calibration splits", "", calibration_table(metrics),
         "The margin, by leave-one-split-out (each calibration split scored by the model "
         "fitted and thresholded on the others):", "", margin_table(metrics),

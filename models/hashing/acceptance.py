@@ -41,8 +41,6 @@ from pathlib import Path
 import numpy as np
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acceptance-v1"
-# Served for catalogs the descriptor searches (pipeline.served_rules).
-SCALE_ARTIFACT_DIR = ARTIFACT_DIR.parent / "match-acceptance-v4"
 # Column order of a feature row; "no evidence" is NaN (inliers: 0). The last two say how
 # distinctive the pair is among everything the stages found for the same query (see
 # ``distinctiveness``); a model reads a prefix of these columns, so a model fitted before

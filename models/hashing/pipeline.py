@@ -34,13 +34,7 @@ from PIL import Image
 from models import thresholds
 from models.descriptor.index import DescriptorIndex
 from models.descriptor.model import load_descriptor
-from models.hashing.acceptance import (
-    SCALE_ARTIFACT_DIR,
-    AcceptanceModel,
-    Distinct,
-    distinctiveness,
-    load_acceptance,
-)
+from models.hashing.acceptance import AcceptanceModel, Distinct, distinctiveness, load_acceptance
 from models.hashing.keypoints import InSource, KeypointSource
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
@@ -192,18 +186,9 @@ def analyse_query(image: Image.Image | None, local_image: Image.Image | None = N
 @dataclass(frozen=True)
 class Rules:
     """What decides acceptance: the acceptance model (the committed artifact unless a
-    calibration passes another), and the search bounds it implies; with ``at_scale``, the
-    model for catalogs of ``scale_from`` images or more (``for_catalog``)."""
+    calibration passes another), and the search bounds it implies."""
 
     model: AcceptanceModel = field(default_factory=load_acceptance)
-    at_scale: AcceptanceModel | None = None
-    scale_from: int = thresholds.DESCRIPTOR_MIN_CATALOG
-
-    def for_catalog(self, size: int) -> Rules:
-        """The rules for a catalog of ``size`` images."""
-        if self.at_scale is None or size < self.scale_from:
-            return self
-        return Rules(self.at_scale)
 
     @property
     def candidate_score(self) -> float:
@@ -227,16 +212,6 @@ def unified_score(hash_score: float | None, inliers: int | None, agreement: floa
     """
     return (rules or Rules()).model.score(hash_score, inliers, agreement, spread, colour,
                                           *distinct)
-
-
-def served_rules() -> Rules:
-    """What the service judges with. Catalogs searched whole (under
-    thresholds.DESCRIPTOR_MIN_CATALOG images) keep the model calibrated on ~100-photo
-    catalogs searched whole (match-acceptance-v1); catalogs whose keypoint candidates the
-    descriptor proposes get the one calibrated on that search with 5,000 distractor
-    products enrolled (match-acceptance-v4), which accepts no look-alike product where v1
-    accepts several (reports/matching/SCALE.md)."""
-    return Rules(load_acceptance(), load_acceptance(SCALE_ARTIFACT_DIR / "model.json"))
 
 
 def unified_confidence(score: float) -> float:
@@ -335,7 +310,7 @@ class CatalogMatcher:
 
     def match(self, query: QueryEvidence, rules: Rules | None = None) -> list[Match]:
         """Accepted catalog images, best first; the stronger stage's evidence is reported."""
-        r = (rules or served_rules()).for_catalog(len(self))
+        r = rules or Rules()
         hashed, verified, colours = self.evidence(query, r.candidate_score, r.fewest_inliers)
         distinct = distinctiveness({i: m.score for i, m in hashed.items()},
                                    {i: v.inliers for i, v in verified.items()})

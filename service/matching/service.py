@@ -21,7 +21,6 @@ from models.hashing.pipeline import (
     Rules,
     analyse_catalog,
     analyse_query,
-    served_rules,
 )
 from models.hashing.views import WORK_SIDE, work_image
 from models.thresholds import CATALOG_DECODE_SIDE, DESCRIPTOR_MIN_CATALOG, LOCAL_QUERY_MAX_SIDE
@@ -41,7 +40,7 @@ MATCHER_LOGIC = 7  # the history of this number is in reports/matching/HISTORY.m
 
 
 def matcher_version(rules: Rules | None = None) -> str:
-    terms = json.dumps(asdict(rules or served_rules()), sort_keys=True).encode()
+    terms = json.dumps(asdict(rules or Rules()), sort_keys=True).encode()
     return (f"catalog-match-{MATCHER_LOGIC}-{EVIDENCE_VERSION}-"
             f"{hashlib.sha256(terms).hexdigest()[:12]}")
 
