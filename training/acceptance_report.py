@@ -151,8 +151,7 @@ LOOKED_AT_NOTE = ("Splits the rules were designed on that are neither calibratio
 def _how_much(metrics: dict, cfg: dict) -> str:
     if metrics.get("margin_rule") == "fixed":
         return (f"How much stronger is fixed by the config: {metrics['margin_steps']} steps "
-                f"of its `margin_step`. {cfg.get('margin_note', '')}").replace("{", "{{") \
-            .replace("}", "}}")
+                f"of its `margin_step`. {cfg.get('margin_note', '')}")
     return ("How much stronger was chosen by leave-one-split-out: "
             f"{metrics['margin_steps']} steps of the config's `margin_step`, one grid step more "
             "than the fewest at which no split left out of the fit had a wrong pair accepted "
@@ -204,7 +203,7 @@ def card(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         "x{inlier_factor:.3f}, colour distance x{colour_factor:.3f}; agreement "
         "+{agreement_add:.3f}, inlier hull x{spread_factor:.3f}): one split's strongest "
         "wrong pair is a noisy estimate of the next one's, as the rules' own relative "
-        "margins said. " + _how_much(metrics, cfg)).format(**metrics["margins"]), "",
+        "margins said.").format(**metrics["margins"]) + " " + _how_much(metrics, cfg), "",
         "**Figures** (precision target 1.0, recall targets mild "
         f"{TARGETS['mild']}, hard {TARGETS['hard']}). Hold-outs, the same evidence scored by "
         "the hand-written rules and by this model:", "",

@@ -34,19 +34,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 from trustdata.supplynet.io import Network, load_network
 
 import service.app.factory  # noqa: F401  (every domain's tables, for create_all)
-from models.banks.hashes import BankHash
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import HashSet, query_hashes
-from models.networks.content import content_regions
 from models.networks.prints import whole_print
-from models.networks.strength import specific_at_most
-from models.networks.variants import enrol_at, variant_views
 from service.kit.db import Base
 from service.networks.runtime import PhotoGroupIndex
 from service.networks.service import PhotoPost, Variants, record, seller_network
@@ -72,12 +69,8 @@ def region_hashes(network: Network) -> dict[str, list[HashSet]]:
             for f in files}
 
 
-def _views(network: Network, files: list[str]) -> Callable[[int], list[BankHash]]:
-    return lambda i: variant_views(decode_for_matching(network.photo_bytes(files[i])))
-
-
-def _content(network: Network, files: list[str]) -> Callable[[int], list[HashSet]]:
-    return lambda i: content_regions(decode_for_matching(network.photo_bytes(files[i])))
+def _image(network: Network, files: list[str]) -> Callable[[int], Image.Image]:
+    return lambda i: decode_for_matching(network.photo_bytes(files[i]))
 
 
 def _record_all(session: Session, network: Network, hashes: dict[str, list[HashSet]],
@@ -93,8 +86,7 @@ def _record_all(session: Session, network: Network, hashes: dict[str, list[HashS
         record(session, PLATFORM, listing["seller_id"], listing["listing_id"],
                [p for p in posts if p.print is not None], listing["caption"],
                START + dt.timedelta(hours=listing["t_hours"]), index,
-               Variants(regions, _views(network, files), enrol_at(cap),
-                        _content(network, files), specific_at_most(cap)))
+               Variants(regions, _image(network, files), cap))
         session.commit()
 
 

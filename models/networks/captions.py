@@ -96,9 +96,9 @@ def passages(text: str) -> list[str]:
 def caption_prints(text: str) -> list[CaptionPrint]:
     """What a caption is recorded as: the whole caption's print and each passage's (up to
     MAX_PASSAGES), each distinct print once (a one-line caption is its one passage).
-    Resellers edit a supplier's caption line by line (an opener added, the contact line swapped, a line
-    dropped or reworded, lines reordered), which moves the whole caption's similarity well
-    below CAPTION_MIN_JACCARD while the lines they kept stay near-identical."""
+    Resellers edit a supplier's caption line by line (an opener added, the contact line
+    swapped, a line dropped or reworded, lines reordered), which moves the whole caption's
+    similarity well below CAPTION_MIN_JACCARD while the lines they kept stay near-identical."""
     found: list[CaptionPrint] = []
     for part in [text, *passages(text)[:MAX_PASSAGES]]:
         fingerprint = caption_print(part)

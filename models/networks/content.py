@@ -31,9 +31,7 @@ from models.hashing.views import work_image
 
 BAND_TOLERANCE = 12.0  # grey levels from the band's own median: flat, as JPEG leaves it
 BAND_SHARE = 0.98  # of a line's pixels within that: a band line (a photo edge is not)
-MIN_CONTENT_SIDE = 24  # the hash stage's smallest region side
-
-
+MIN_CONTENT_SIDE = 24  # the hash stage's smallest region side (recover_regions' min_side)
 CHUNK = 16  # lines tested at once once a side has a band (most sides have none)
 # The regions that can frame a picture in bands: the whole image, its trim, the photo block
 # and grid cells. Quadrants, banner cuts and centre crops are cut from the trim: when the

@@ -29,10 +29,8 @@ from sqlalchemy.orm import Session
 
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import HashSet
-from models.networks.content import content_regions
 from models.networks.prints import PhotoPrint, whole_print
-from models.networks.strength import specific_at_most
-from models.networks.variants import enrol_at, variant_views
+from models.networks.variants import enrol_at
 from models.risk import RiskThresholds
 from models.risk.signals import SellerLink
 from service.core.state import CoreState
@@ -164,10 +162,8 @@ def _networks(session: Session, state: CoreState, runtime: ListingsRuntime, plat
     sellers with confirmed counterfeits unless supplier signals are off (then listings are
     judged alone, and still recorded)."""
     posts = [PhotoPost(i, p, bool(per_photo[i])) for i, p in sorted(prints.items())]
-    cap = state.settings.network_rare_max_sellers
-    variants = Variants(regions, lambda i: variant_views(decode_for_matching(blobs[i])),
-                        enrol_at(cap), lambda i: content_regions(decode_for_matching(blobs[i])),
-                        specific_at_most(cap))
+    variants = Variants(regions, lambda i: decode_for_matching(blobs[i]),
+                        state.settings.network_rare_max_sellers)
     joined = networks.record(session, platform_id, fields.seller_id, fields.listing_id, posts,
                              fields.caption, now, runtime.networks.get(), variants,
                              photo_groups)

@@ -25,15 +25,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from models.banks.hashes import BankHash
 from models.banks.index import BankIndex
 from models.hashing.matcher import HashSet
 from models.networks.captions import band_keys, caption_prints, caption_variant, same_caption
+from models.networks.content import content_regions
 from models.networks.prints import WHOLE_PHOTO, PhotoPrint, same_photo, split_code
 from models.networks.rules import PDQ_MIN_QUALITY
-from models.networks.variants import accepted
+from models.networks.strength import specific_at_most
+from models.networks.variants import accepted, enrol_at, variant_views
 from service.networks import repository
 from service.networks.repository import NewGroup
 from service.networks.runtime import PhotoGroupIndex
@@ -130,25 +133,31 @@ def _assign(session: Session, index: PhotoGroupIndex, platform_id: str,
     return sellers
 
 
-Views = Callable[[int], Sequence[BankHash]]  # photo index -> its enrolment views
-
-
-Content = Callable[[int], Sequence[HashSet]]  # photo index -> its content regions
-
-
 @dataclass(frozen=True)
 class Variants:
     """What finding a listing's photo variants needs (models/networks/variants.py): each
-    photo's recovered regions, its enrolment views on demand, the sellers at which a
-    group is enrolled, each photo's content regions on demand (models/networks/content.py;
-    None: regions only), and the most sellers of a group whose photos' content is looked up
-    (``content_upto``: past it, a shared photo is weak evidence whatever it is an edit of)."""
+    photo's recovered regions, its pixels on demand (for its enrolment views, and for its
+    content regions, models/networks/content.py), and the link cap, which sets when a group
+    is enrolled and up to how many sellers a shared photo's content is looked up (past half
+    the cap a shared photo is weak evidence, whatever it is an edit of)."""
 
     regions: Mapping[int, Sequence[HashSet]]
-    views: Views
-    enrol_at: int
-    content: Content | None = None
-    content_upto: int = 0
+    image: Callable[[int], Image.Image]
+    cap: int
+
+    @property
+    def enrol_at(self) -> int:
+        return enrol_at(self.cap)
+
+    @property
+    def content_upto(self) -> int:
+        return specific_at_most(self.cap)
+
+    def views(self, index: int) -> list[BankHash]:
+        return variant_views(self.image(index))
+
+    def content(self, index: int) -> list[HashSet]:
+        return content_regions(self.image(index))
 
 
 def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id: int,
@@ -187,8 +196,7 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
         # A photo now posted by two sellers, and few enough to be specific evidence, could
         # link them: when its regions found no popular photo, its content (bands cut) is
         # looked up too.
-        if not popular and variants.content is not None \
-                and 2 <= counts.get(group, 0) <= variants.content_upto \
+        if not popular and 2 <= counts.get(group, 0) <= variants.content_upto \
                 and index.has_variants(platform_id):
             popular = index.variants_of(platform_id, variants.content(post.index))
         pairs |= {(group, p) for p in popular}
