@@ -10,15 +10,23 @@ photos also fall, so two honest sellers who post the same screenshot of a stock 
 (one app template renders it identically) seem to share a rare photo. Cutting each side's
 own flat band brings it within 2-6 bits (supplier-network simulation, seeds 21 and 22).
 
+A desktop web page shows a photo pillarboxed in its feed column, among other blocks, and
+no recovered region frames it: the picture between two black bars of one extent is taken
+as well (``boxed_pictures``).
+
 Used by seller networks only, for a photo that joins a group other posts already hold while
 the group is small enough to be specific evidence (service/networks/recording.py): that is
 when a photo could link sellers, so the lookup (about as much again as the hash stage,
 benchmarks/bench_network_content.py) is not paid for the photos only one seller posts. The
-catalog's hash stage keeps its calibrated regions; doing this there would change the
-evidence its acceptance model was fitted on.
+picture regions of a group's content (``picture_content``) are stored with it when it is
+first shared. The catalog's hash stage keeps its calibrated regions; doing this there would
+change the evidence its acceptance model was fitted on.
 """
 
 from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
@@ -33,10 +41,19 @@ BAND_TOLERANCE = 12.0  # grey levels from the band's own median: flat, as JPEG l
 BAND_SHARE = 0.98  # of a line's pixels within that: a band line (a photo edge is not)
 MIN_CONTENT_SIDE = 24  # the hash stage's smallest region side (recover_regions' min_side)
 CHUNK = 16  # lines tested at once once a side has a band (most sides have none)
+CELL = "cell-"
 # The regions that can frame a picture in bands: the whole image, its trim, the photo block
 # and grid cells. Quadrants, banner cuts and centre crops are cut from the trim: when the
 # trim has bands, they carry a part of them and a part of the picture.
-FRAMES = ("full", "trim", "photo", "photo-trim", "cell-")
+FRAMES = ("full", "trim", "photo", "photo-trim", CELL)
+BOXED = "boxed-content"  # a picture between two black bars (``boxed_pictures``)
+DARK_BAR = 40.0  # grey level at most: a viewer's black bar as JPEG leaves it
+BAR_MIN_SHARE = 0.15  # of the image's height (pillarbox) or width (letterbox), at least
+BAR_MIN_WIDTH = 3  # columns (pillarbox) or rows: thinner dark runs are lines and edges
+# The content regions that are one picture. The whole image's and its trim's content are a
+# screenshot's page less its margins, as alike between two screenshots of one app as
+# between two of one photo.
+PICTURES = ("photo", BOXED)
 
 
 def _flat_lines(block: np.ndarray) -> np.ndarray:
@@ -80,9 +97,56 @@ def trim_sides(gray: np.ndarray, box: Box, passes: int = 3) -> Box:
     return box
 
 
+def _bars(dark: np.ndarray, min_run: int) -> dict[tuple[int, int], list[int]]:
+    """Columns of ``dark`` holding a run of at least ``min_run`` dark pixels, by the run's
+    (first row, end row)."""
+    padded = np.zeros((dark.shape[0] + 2, dark.shape[1]), dtype=np.int8)
+    padded[1:-1] = dark
+    step = np.diff(padded, axis=0)
+    starts, ends = np.nonzero(step == 1), np.nonzero(step == -1)
+    # nonzero walks rows first: sort each by column to pair a column's starts and ends
+    s_order, e_order = np.lexsort((starts[0], starts[1])), np.lexsort((ends[0], ends[1]))
+    rows0, cols = starts[0][s_order], starts[1][s_order]
+    rows1 = ends[0][e_order]
+    out: dict[tuple[int, int], list[int]] = {}
+    for y0, y1, x in zip(rows0.tolist(), rows1.tolist(), cols.tolist(), strict=True):
+        if y1 - y0 >= min_run:
+            out.setdefault((y0, y1), []).append(x)
+    return out
+
+
+def _segments(columns: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for x in sorted(columns):
+        if out and x == out[-1][1]:
+            out[-1] = (out[-1][0], x + 1)
+        else:
+            out.append((x, x + 1))
+    return out
+
+
+def boxed_pictures(gray: np.ndarray) -> list[Box]:
+    """Pictures shown between two black bars of one height (pillarbox) or one width
+    (letterbox), wherever they sit on the page: a web page's feed column shows a photo
+    pillarboxed among other blocks, which no region of the hash stage frames."""
+    found: list[Box] = []
+    for flip in (False, True):
+        g = gray.T if flip else gray
+        dark = g <= DARK_BAR
+        for (y0, y1), columns in _bars(dark, max(MIN_CONTENT_SIDE,
+                                                  int(g.shape[0] * BAR_MIN_SHARE))).items():
+            bars = [b for b in _segments(columns) if b[1] - b[0] >= BAR_MIN_WIDTH]
+            for left, right in itertools.pairwise(bars):
+                x0, x1 = left[1], right[0]
+                if x1 - x0 >= MIN_CONTENT_SIDE and not dark[y0:y1, x0:x1].all(axis=0).any():
+                    found.append((y0, x0, y1, x1) if flip else (x0, y0, x1, y1))
+    return found
+
+
 def content_regions(image: Image.Image) -> list[HashSet]:
     """The hash stage's regions of ``image`` whose sides had flat bands, with the bands cut,
-    hashed (the untrimmed regions are what the hash stage already gave)."""
+    and the pictures boxed between black bars, hashed (the untrimmed regions are what the
+    hash stage already gave)."""
     work = work_image(image).convert("L")
     gray = np.asarray(work, dtype=np.float32)
     boxes: dict[Box, str] = {}
@@ -92,7 +156,16 @@ def content_regions(image: Image.Image) -> list[HashSet]:
         box = trim_sides(gray, region.box)
         if box != region.box and box not in boxes:
             boxes[box] = f"{region.name}-content"
+    for box in boxed_pictures(gray):
+        boxes.setdefault(box, BOXED)
     if not boxes:
         return []
     return hash_sets(list(boxes.values()), [thumbnail(work, b) for b in boxes],
                      gain=information_gain(work))
+
+
+def picture_content(regions: Sequence[HashSet]) -> list[HashSet]:
+    """The content regions that frame the post's one picture, not a grid's cells: a grid's
+    other cells are the seller's other photos, which a group's stored content must not
+    stand for (service/networks/recording.py)."""
+    return [r for r in regions if r.name.startswith(PICTURES)]

@@ -54,9 +54,9 @@ CAPTION_VARIANT_JACCARD = 0.4
 # is_link) is specific or weak evidence, and a link needs one specific or WEAK_TO_LINK weak:
 # * a photo posted by at most SPECIFIC_PHOTO_SHARE of the cap in sellers (counted over its
 #   variants) is specific: strangers rarely post the same photo of their own;
-# * a photo posted by more is weak: the count is a lower bound (edits the variant views do
-#   not recognise, screenshots posted before the photo was popular, go uncounted), so a
-#   stock photo just above the cap can be counted just under it and link its posters;
+# * a photo posted by more is weak: the count is a lower bound (edits the variant views and
+#   the shared screenshots' stored content do not recognise go uncounted), so a stock photo
+#   just above the cap can be counted just under it and link its posters;
 # * a near-identical caption is weak: strangers who write from the same few phrases
 #   ("Selling my sneakers, like new, wrong size. 300 rmb") produce one by chance, and a
 #   brand's authorised sellers share its template.

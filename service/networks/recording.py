@@ -28,11 +28,11 @@ from typing import Any
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from models.banks.hashes import BankHash
+from models.banks.hashes import BankHash, lookup_regions
 from models.banks.index import BankIndex
 from models.hashing.matcher import HashSet
 from models.networks.captions import band_keys, caption_prints, caption_variant, same_caption
-from models.networks.content import content_regions
+from models.networks.content import content_regions, picture_content
 from models.networks.prints import WHOLE_PHOTO, PhotoPrint, same_photo, split_code
 from models.networks.rules import PDQ_MIN_QUALITY
 from models.networks.strength import specific_at_most
@@ -188,17 +188,31 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
     groups this listing made popular enrolled (with their pairs)."""
     pairs: set[tuple[int, int]] = set()
     enrolled: set[int] = set()
+    kept: set[int] = set()  # groups whose content this listing stored
     for post, pending in zip(photos, per_photo, strict=True):
         if pending is None or pending.group is None:
             continue
         group = pending.group
+        count = counts.get(group, 0)
         popular = index.variants_of(platform_id, variants.regions.get(post.index, ()))
         # A photo now posted by two sellers, and few enough to be specific evidence, could
         # link them: when its regions found no popular photo, its content (bands cut) is
-        # looked up too.
-        if not popular and 2 <= counts.get(group, 0) <= variants.content_upto \
+        # looked up too. The content of a group just shared is stored with it: when the photo
+        # it shows becomes popular later, its posts find this group as they find enrolled
+        # views (screenshots posted before the photo was popular).
+        content: list[HashSet] | None = None
+        if not popular and 2 <= count <= variants.content_upto \
                 and index.has_variants(platform_id):
-            popular = index.variants_of(platform_id, variants.content(post.index))
+            content = variants.content(post.index)
+            popular = index.variants_of(platform_id, content)
+        if count == 2 and count <= variants.content_upto and group not in kept \
+                and not index.has_content(group):
+            kept.add(group)
+            content = variants.content(post.index) if content is None else content
+            repository.add_views(session, platform_id, group, [
+                (h.name, h.phash, h.pdq, h.quality)
+                for h in lookup_regions(picture_content(content))],
+                content=True)
         pairs |= {(group, p) for p in popular}
         if counts.get(group, 0) >= variants.enrol_at and group not in enrolled \
                 and not index.is_enrolled(group):

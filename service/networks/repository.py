@@ -227,24 +227,28 @@ class ViewRow:
     phash: bytes
     pdq: bytes
     quality: int
+    content: bool  # a shared screenshot's content region, not a popular photo's view
 
 
 def views_after(session: Session, after: int, limit: int) -> list[ViewRow]:
-    """The enrolment views of popular groups of id above ``after``, in id order."""
+    """The views (enrolment views and content regions) of id above ``after``, in id
+    order."""
     v = NetworkVariantView
-    query = select(v.id, v.platform_id, v.group_id, v.view, v.phash, v.pdq, v.quality).where(
-        v.id > after).order_by(v.id).limit(limit)
-    return [ViewRow(int(i), str(p), int(g), str(name), bytes(ph), bytes(pdq), int(q))
-            for i, p, g, name, ph, pdq, q in session.execute(query)]
+    query = select(v.id, v.platform_id, v.group_id, v.view, v.phash, v.pdq, v.quality,
+                   v.content).where(v.id > after).order_by(v.id).limit(limit)
+    return [ViewRow(int(i), str(p), int(g), str(name), bytes(ph), bytes(pdq), int(q), bool(c))
+            for i, p, g, name, ph, pdq, q, c in session.execute(query)]
 
 
 def add_views(session: Session, platform_id: str, group_id: int,
-              views: Sequence[tuple[str, bytes, bytes, int]]) -> None:
-    """(view, pHash, PDQ, quality) of one group's enrolment views."""
+              views: Sequence[tuple[str, bytes, bytes, int]], content: bool = False) -> None:
+    """(view, pHash, PDQ, quality) of one group's enrolment views, or of its content
+    regions (``content``)."""
     if views:
         session.execute(insert(NetworkVariantView), [
             {"platform_id": platform_id, "group_id": group_id, "view": view, "phash": phash,
-             "pdq": pdq, "quality": quality} for view, phash, pdq, quality in views])
+             "pdq": pdq, "quality": quality, "content": content}
+            for view, phash, pdq, quality in views])
 
 
 def add_variants(session: Session, pairs: Collection[tuple[int, int]]) -> None:

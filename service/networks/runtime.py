@@ -32,7 +32,9 @@ group, costing links among the sellers of the first one only.
 Popular photos' enrolment views (models/networks/variants.py) are held the same way, in a
 known-counterfeit bank index per platform (models/banks/index.py: about 101 bytes a view,
 some 62 views a photo, for the few photos posted by a fifth of the link cap or more),
-followed by view row id with a change-log cursor (service/kit/changefeed.py).
+followed by view row id with a change-log cursor (service/kit/changefeed.py). The content
+regions of shared screenshots (a few views each, for groups two or more sellers posted) sit
+in the same index: a later post matching one is the photo that screenshot shows.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class PhotoGroupIndex:
     variants: dict[str, BankIndex] = field(default_factory=dict)
     group_of_entry: dict[int, int] = field(default_factory=dict)
     enrolled: set[int] = field(default_factory=set)
+    with_content: set[int] = field(default_factory=set)  # groups whose content is held
     views_cursor: ChangeCursor = field(default_factory=ChangeCursor)
     rules: BankRules = VARIANT_RULES
 
@@ -106,15 +109,15 @@ class PhotoGroupIndex:
         with self.lock:
             fresh = [r for r in rows if r.id > self.views_cursor.seq
                      or r.id in self.views_cursor.gaps]
-            runs: list[tuple[int, str, int, list[BankHash]]] = []
+            runs: list[tuple[int, str, int, bool, list[BankHash]]] = []
             for r in fresh:
-                if not runs or runs[-1][2] != r.group_id or runs[-1][1] != r.platform_id:
-                    runs.append((r.id, r.platform_id, r.group_id, []))
-                runs[-1][3].append(BankHash(r.view, r.phash, r.pdq, r.quality))
-            for entry, platform_id, group_id, hashes in runs:
+                if not runs or runs[-1][1:4] != (r.platform_id, r.group_id, r.content):
+                    runs.append((r.id, r.platform_id, r.group_id, r.content, []))
+                runs[-1][4].append(BankHash(r.view, r.phash, r.pdq, r.quality))
+            for entry, platform_id, group_id, content, hashes in runs:
                 self.variants.setdefault(platform_id, BankIndex()).add(entry, hashes)
                 self.group_of_entry[entry] = group_id
-                self.enrolled.add(group_id)
+                (self.with_content if content else self.enrolled).add(group_id)
             self.views_cursor.advance([r.id for r in fresh], self.views_cursor.generation)
 
     def _apply(self, rows: Sequence[tuple[int, str, str, bytes]]) -> None:
@@ -167,13 +170,18 @@ class PhotoGroupIndex:
                     for _, e in accepted(index, self.rules, lookup_regions(regions))}
 
     def has_variants(self, platform_id: str) -> bool:
-        """Whether any popular photo of the platform is enrolled."""
+        """Whether the platform holds any view: a popular photo's, a shared screenshot's
+        content."""
         with self.lock:
             return platform_id in self.variants
 
     def is_enrolled(self, group_id: int) -> bool:
         with self.lock:
             return group_id in self.enrolled
+
+    def has_content(self, group_id: int) -> bool:
+        with self.lock:
+            return group_id in self.with_content
 
     def __len__(self) -> int:
         return sum(len(i) for i in self.platforms.values())

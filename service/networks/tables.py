@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.kit.db import Base, BigId, UTCDateTime
@@ -93,9 +93,12 @@ class NetworkPrint(Base):
 
 class NetworkVariantView(Base):
     """One enrolment view (models/networks/variants.variant_views: crops, mirror, filters,
-    feed crops) of a photo group posted by many sellers, so that its edited copies (deeper crops, screenshots)
-    are known as the same photo when popularity is counted (service/networks/variants.py).
-    The id orders the rows every process follows into its in-process index."""
+    feed crops) of a photo group posted by many sellers, so that its edited copies (deeper
+    crops, screenshots) are known as the same photo when popularity is counted
+    (service/networks/recording.py); or, marked ``content``, one content region
+    (models/networks/content.py) of a screenshot group few sellers share, so that the photo
+    it shows is known as the same photo once it is posted. The id orders the rows every
+    process follows into its in-process index."""
 
     __tablename__ = "network_variant_views"
     __table_args__ = (Index("ix_network_variant_views_group", "group_id"),)
@@ -108,6 +111,7 @@ class NetworkVariantView(Base):
     phash: Mapped[bytes] = mapped_column(LargeBinary)  # 8 bytes
     pdq: Mapped[bytes] = mapped_column(LargeBinary)  # 32 bytes
     quality: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class NetworkVariant(Base):

@@ -1,5 +1,6 @@
 """A screenshot's letterboxed photo: its content regions (flat bands cut, side by side) are
-found among a popular photo's variant views, where the hash stage's regions are not."""
+found among a popular photo's variant views, where the hash stage's regions are not; so is a
+web page's pillarboxed photo, through the picture between its black bars."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from PIL import Image
 from skimage import data
 
 from models.banks.index import BankIndex
-from models.hashing.matcher import query_hashes
-from models.networks.content import content_regions, trim_sides
+from models.hashing.matcher import HashSet, query_hashes
+from models.networks.content import (
+    BOXED,
+    boxed_pictures,
+    content_regions,
+    picture_content,
+    trim_sides,
+)
 from models.networks.variants import VARIANT_RULES, accepted, variant_views
-from tests.support.screens import viewer_screenshot
+from tests.support.screens import page_screenshot, viewer_screenshot
 
 
 def test_trim_sides_cuts_bands_of_any_colour_on_each_side() -> None:
@@ -40,3 +47,45 @@ def test_a_photo_without_bands_has_no_content_regions_of_another_photo() -> None
     index = BankIndex()
     index.add(1, variant_views(Image.fromarray(data.coffee())))
     assert not accepted(index, VARIANT_RULES, content_regions(viewer_screenshot(other)))
+
+
+def _pillarboxed() -> np.ndarray:
+    gray = np.full((200, 300), 245.0, dtype=np.float32)
+    gray[20:60, 10:290] = 120.0  # another block of the page
+    gray[100:200, 60:240] = 0.0  # black bars, down to the bottom edge ...
+    rng = np.random.default_rng(1)
+    gray[100:200, 80:220] = rng.uniform(40, 255, (100, 140))  # ... either side of a photo
+    return gray
+
+
+def test_boxed_pictures_are_the_picture_between_two_bars_of_one_extent() -> None:
+    gray = _pillarboxed()
+    assert boxed_pictures(gray) == [(80, 100, 220, 200)]
+    assert boxed_pictures(np.ascontiguousarray(gray.T)) == [(100, 80, 200, 220)]  # letterbox
+    one_bar = gray.copy()
+    one_bar[100:200, 220:240] = 245.0  # a dark block beside a photo is no frame
+    assert boxed_pictures(one_bar) == []
+    for photo in (data.coffee(), data.astronaut(), data.camera(), data.moon()):
+        gray = np.asarray(Image.fromarray(photo).convert("L"), dtype=np.float32)
+        assert boxed_pictures(gray) == []
+
+
+def test_a_web_page_pillarboxed_photo_is_found_through_its_boxed_picture() -> None:
+    for photo in (Image.fromarray(data.coffee()), Image.fromarray(data.rocket())):
+        index = BankIndex()
+        index.add(1, variant_views(photo))
+        shot = page_screenshot(photo)
+        assert not accepted(index, VARIANT_RULES, query_hashes(shot))
+        content = content_regions(shot)
+        found = {content[q].name for q, _ in accepted(index, VARIANT_RULES, content)}
+        assert BOXED in found
+
+
+def test_a_posts_picture_content_leaves_out_grid_cells_and_the_page() -> None:
+    def named(name: str) -> HashSet:
+        return HashSet(name, b"\0" * 8, b"", b"\0" * 32, 100)
+
+    regions = [named(n) for n in ("full-content", "trim-content", "cell-3-content",
+                                  "photo-content", "photo-trim-content", BOXED)]
+    assert [r.name for r in picture_content(regions)] == [
+        "photo-content", "photo-trim-content", BOXED]

@@ -88,3 +88,18 @@ def test_sellers_posting_one_screenshot_of_a_popular_photo_are_not_linked(
 def test_sellers_posting_one_screenshot_of_a_rare_photo_are_linked(client, post, network) -> None:
     _screenshot_pair(post)
     assert linked_ids(network("v-1")) == {"v-2"}
+
+
+def test_a_screenshot_posted_before_its_photo_was_popular_links_nobody_once_it_is(
+        client, post, network) -> None:
+    _screenshot_pair(post)
+    assert linked_ids(network("v-1")) == {"v-2"}  # a rare photo so far
+    with client.app.state.trust.session_factory() as session:
+        stored = session.scalar(select(func.count()).select_from(NetworkVariantView).where(
+            NetworkVariantView.content))
+    assert stored  # the shared screenshot's content, kept with its group
+    photo = Image.fromarray(data.coffee())
+    for n in range(1, 6):
+        post(f"s-{n}", f"P{n}", [_jpeg(photo.resize((600 - 20 * n, 400 - 13 * n)))])
+    assert linked_ids(network("v-1")) == set()
+    assert linked_ids(network("s-1")) == set()
