@@ -197,9 +197,10 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
         popular = index.variants_of(platform_id, variants.regions.get(post.index, ()))
         # A photo now posted by two sellers, and few enough to be specific evidence, could
         # link them: when its regions found no popular photo, its content (bands cut) is
-        # looked up too. The content of a group just shared is stored with it: when the photo
-        # it shows becomes popular later, its posts find this group as they find enrolled
-        # views (screenshots posted before the photo was popular).
+        # looked up too. The picture of a group just shared (its photo block, whether the hash
+        # stage or the content found it) is stored with it: when the photo it shows becomes
+        # popular later, its posts find this group as they find enrolled views (screenshots
+        # posted before the photo was popular).
         content: list[HashSet] | None = None
         if not popular and 2 <= count <= variants.content_upto \
                 and index.has_variants(platform_id):
@@ -209,9 +210,9 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
                 and not index.has_content(group):
             kept.add(group)
             content = variants.content(post.index) if content is None else content
+            pictures = picture_content([*variants.regions.get(post.index, ()), *content])
             repository.add_views(session, platform_id, group, [
-                (h.name, h.phash, h.pdq, h.quality)
-                for h in lookup_regions(picture_content(content))],
+                (h.name, h.phash, h.pdq, h.quality) for h in lookup_regions(pictures)],
                 content=True)
         pairs |= {(group, p) for p in popular}
         if counts.get(group, 0) >= variants.enrol_at and group not in enrolled \
