@@ -17,16 +17,15 @@ as well (``boxed_pictures``).
 Used by seller networks only, for a photo that joins a group other posts already hold while
 the group is small enough to be specific evidence (service/networks/recording.py): that is
 when a photo could link sellers, so the lookup (about as much again as the hash stage,
-benchmarks/bench_network_content.py) is not paid for the photos only one seller posts. The
-picture regions of a group's content (``picture_content``) are stored with it when it is
-first shared. The catalog's hash stage keeps its calibrated regions; doing this there would
+benchmarks/bench_network_content.py) is not paid for the photos only one seller posts. When
+a group is first shared, the picture its screenshot shows (``screen_pictures``) is stored
+with it. The catalog's hash stage keeps its calibrated regions; doing this there would
 change the evidence its acceptance model was fitted on.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
@@ -34,7 +33,7 @@ from PIL import Image
 from models.hashing.detail import information_gain
 from models.hashing.kinds import thumbnail
 from models.hashing.matcher import HashSet, hash_sets
-from models.hashing.regions import Box, recover_regions
+from models.hashing.regions import Box, photo_block, recover_regions, trim_box
 from models.hashing.views import work_image
 
 BAND_TOLERANCE = 12.0  # grey levels from the band's own median: flat, as JPEG leaves it
@@ -50,10 +49,12 @@ BOXED = "boxed-content"  # a picture between two black bars (``boxed_pictures``)
 DARK_BAR = 40.0  # grey level at most: a viewer's black bar as JPEG leaves it
 BAR_MIN_SHARE = 0.15  # of the image's height (pillarbox) or width (letterbox), at least
 BAR_MIN_WIDTH = 3  # columns (pillarbox) or rows: thinner dark runs are lines and edges
-# The content regions that are one picture. The whole image's and its trim's content are a
-# screenshot's page less its margins, as alike between two screenshots of one app as
-# between two of one photo.
-PICTURES = ("photo", BOXED)
+# A screenshot's picture, stored with its group when the group is first shared: at most this
+# share of the image, with at least SCREEN_MIN_INK of the rest on sharp edges (INK_STEP grey
+# levels between neighbours: text, icons).
+SCREEN_PICTURE_SHARE = 0.6
+SCREEN_MIN_INK = 0.01
+INK_STEP = 48.0
 
 
 def _flat_lines(block: np.ndarray) -> np.ndarray:
@@ -164,8 +165,43 @@ def content_regions(image: Image.Image) -> list[HashSet]:
                      gain=information_gain(work))
 
 
-def picture_content(regions: Sequence[HashSet]) -> list[HashSet]:
-    """The content regions that frame the post's one picture, not a grid's cells: a grid's
-    other cells are the seller's other photos, which a group's stored content must not
-    stand for (service/networks/recording.py)."""
-    return [r for r in regions if r.name.startswith(PICTURES)]
+def _area(box: Box) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def _page_ink(gray: np.ndarray, box: Box) -> float:
+    """Share of the pixels outside ``box`` on a sharp edge (text, icons, block borders): a
+    page's chrome has them, a product shot's background (smooth light, sensor noise) has
+    almost none."""
+    x0, y0, x1, y1 = box
+    sharp = np.zeros(gray.shape, dtype=bool)
+    sharp[:, 1:] = np.abs(np.diff(gray, axis=1)) > INK_STEP
+    sharp[y0:y1, x0:x1] = False
+    outside = gray.size - _area(box)
+    return float(sharp.sum()) / outside if outside > 0 else 0.0
+
+
+def screen_pictures(image: Image.Image) -> list[HashSet]:
+    """The picture a screenshot shows (its photo block, with and without its bands, and any
+    picture between black bars), hashed; empty when the image is not a page around a
+    picture: the picture covers most of it, or what is around it has no chrome (a product
+    shot on a plain background has a photo block too, the product itself, and two
+    look-alike products' blocks are alike)."""
+    work = work_image(image).convert("L")
+    gray = np.asarray(work, dtype=np.float32)
+    candidates: list[tuple[str, Box]] = [(BOXED, b) for b in boxed_pictures(gray)]
+    block = photo_block(gray)
+    if block is not None:
+        candidates += [("photo", block), ("photo-trim", trim_box(gray, block)),
+                       ("photo-content", trim_sides(gray, block))]
+    page = _area((0, 0, gray.shape[1], gray.shape[0]))
+    boxes: dict[Box, str] = {}
+    for name, box in candidates:
+        if box not in boxes and min(box[2] - box[0], box[3] - box[1]) >= MIN_CONTENT_SIDE \
+                and _area(box) <= SCREEN_PICTURE_SHARE * page \
+                and _page_ink(gray, box) >= SCREEN_MIN_INK:
+            boxes[box] = name
+    if not boxes:
+        return []
+    return hash_sets(list(boxes.values()), [thumbnail(work, b) for b in boxes],
+                     gain=information_gain(work))

@@ -32,7 +32,7 @@ from models.banks.hashes import BankHash, lookup_regions
 from models.banks.index import BankIndex
 from models.hashing.matcher import HashSet
 from models.networks.captions import band_keys, caption_prints, caption_variant, same_caption
-from models.networks.content import content_regions, picture_content
+from models.networks.content import content_regions, screen_pictures
 from models.networks.prints import WHOLE_PHOTO, PhotoPrint, same_photo, split_code
 from models.networks.rules import PDQ_MIN_QUALITY
 from models.networks.strength import specific_at_most
@@ -159,6 +159,9 @@ class Variants:
     def content(self, index: int) -> list[HashSet]:
         return content_regions(self.image(index))
 
+    def pictures(self, index: int) -> list[HashSet]:
+        return screen_pictures(self.image(index))
+
 
 def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id: int,
            hashes: Sequence[BankHash]) -> set[tuple[int, int]]:
@@ -209,11 +212,9 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
         if count == 2 and count <= variants.content_upto and group not in kept \
                 and not index.has_content(group):
             kept.add(group)
-            content = variants.content(post.index) if content is None else content
-            pictures = picture_content([*variants.regions.get(post.index, ()), *content])
             repository.add_views(session, platform_id, group, [
-                (h.name, h.phash, h.pdq, h.quality) for h in lookup_regions(pictures)],
-                content=True)
+                (h.name, h.phash, h.pdq, h.quality)
+                for h in lookup_regions(variants.pictures(post.index))], content=True)
         pairs |= {(group, p) for p in popular}
         if counts.get(group, 0) >= variants.enrol_at and group not in enrolled \
                 and not index.is_enrolled(group):

@@ -7,14 +7,15 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 from skimage import data
+from trustdata.copydetect.sources import product_shot
 
 from models.banks.index import BankIndex
-from models.hashing.matcher import HashSet, query_hashes
+from models.hashing.matcher import query_hashes
 from models.networks.content import (
     BOXED,
     boxed_pictures,
     content_regions,
-    picture_content,
+    screen_pictures,
     trim_sides,
 )
 from models.networks.variants import VARIANT_RULES, accepted, variant_views
@@ -81,11 +82,15 @@ def test_a_web_page_pillarboxed_photo_is_found_through_its_boxed_picture() -> No
         assert BOXED in found
 
 
-def test_a_posts_picture_content_leaves_out_grid_cells_and_the_page() -> None:
-    def named(name: str) -> HashSet:
-        return HashSet(name, b"\0" * 8, b"", b"\0" * 32, 100)
-
-    regions = [named(n) for n in ("full-content", "trim-content", "cell-3-content",
-                                  "photo-content", "photo-trim-content", BOXED)]
-    assert [r.name for r in picture_content(regions)] == [
-        "photo-content", "photo-trim-content", BOXED]
+def test_a_screenshots_picture_is_stored_and_a_product_shots_block_is_not() -> None:
+    coffee = Image.fromarray(data.coffee())
+    index = BankIndex()
+    index.add(1, variant_views(coffee))
+    for shot in (viewer_screenshot(coffee), page_screenshot(coffee)):
+        pictures = screen_pictures(shot)
+        assert accepted(index, VARIANT_RULES, pictures)  # the screen's picture is the photo
+    assert BOXED in {p.name for p in screen_pictures(page_screenshot(coffee))}
+    # products on plain backgrounds: a block is the product, with no page around it
+    for seed in range(10):
+        assert screen_pictures(product_shot(7_000_000 + seed, 800)) == [], seed
+    assert screen_pictures(coffee) == []
