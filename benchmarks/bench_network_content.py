@@ -11,7 +11,8 @@ two kinds, each 1080 px on its long side as phones upload them: app screenshots 
 photos (copydetect's layouts) and product shots on plain backgrounds (copydetect's
 generator). The baseline in the same run is the hash stage for the same bytes (decode and
 every region hashed), which every listing photo pays. Prints p50 and p90 of each and their
-ratio.
+ratio, and the same for the picture a screenshot shows (``screen_pictures``), which is paid
+once per photo group, by the post that makes it shared.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from trustdata.copydetect.sources import product_shot
 
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import query_hashes
-from models.networks.content import content_regions
+from models.networks.content import content_regions, screen_pictures
 
 PHOTOS = int(os.environ.get("BENCH_CONTENT_PHOTOS", "40"))
 SAMPLES = (data.coffee, data.astronaut, data.chelsea, data.rocket)
@@ -66,14 +67,18 @@ def _p(values: list[float], q: float) -> float:
 
 def main() -> None:
     print("| photos | hash stage p50 / p90 ms (baseline) | content lookup p50 / p90 ms | "
-          "content / hash stage (p50) |")
-    print("|---|---|---|---|")
+          "content / hash stage (p50) | screen picture p50 / p90 ms | screen / hash stage "
+          "(p50) |")
+    print("|---|---|---|---|---|---|")
     for kind in ("screenshot", "product shot"):
         uploads = _uploads(kind)
         content_regions(decode_for_matching(uploads[0]))  # warm up both paths
         query_hashes(decode_for_matching(uploads[0]))
         base = _times(lambda b: query_hashes(decode_for_matching(b)), uploads)
         content = _times(lambda b: content_regions(decode_for_matching(b)), uploads)
-        print(f"| {kind} ({len(uploads)}) | {statistics.median(base):.1f} / {_p(base, 0.9):.1f} "
+        screen = _times(lambda b: screen_pictures(decode_for_matching(b)), uploads)
+        b50 = statistics.median(base)
+        print(f"| {kind} ({len(uploads)}) | {b50:.1f} / {_p(base, 0.9):.1f} "
               f"| {statistics.median(content):.1f} / {_p(content, 0.9):.1f} | "
-              f"{statistics.median(content) / statistics.median(base):.2f} |")
+              f"{statistics.median(content) / b50:.2f} | {statistics.median(screen):.1f} / "
+              f"{_p(screen, 0.9):.1f} | {statistics.median(screen) / b50:.2f} |")
