@@ -44,6 +44,10 @@ from service.networks.tables import CAPTION, PHOTO
 
 __all__ = ["CAPTION", "PHOTO", "PhotoPost", "record"]
 SELLERS_KEPT = 1001  # above the largest cap the setting allows (1000)
+# Enrolment's search for the groups already recorded that are edits of the new popular
+# photo (``_enrol``): representatives this far from a view, and this many of their prints.
+ENROL_SEARCH_RADIUS = 10
+ENROL_PRINTS_READ = 2000
 
 
 @dataclass(frozen=True)
@@ -166,22 +170,31 @@ class Variants:
 def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id: int,
            hashes: Sequence[BankHash]) -> set[tuple[int, int]]:
     """Stores a popular group's views; returns its pairs with the groups already recorded
-    whose whole print matches one of them."""
+    one of whose prints matches one of them.
+
+    A group's representative is its first print, and its other prints lie within
+    PHASH_MAX_DISTANCE of it, so a group some print of which matches a view can have its
+    representative further from every view than the rule's pHash bound: groups are searched
+    ENROL_SEARCH_RADIUS from the views, and each one's prints (up to ENROL_PRINTS_READ in
+    all) are matched, not only its representative."""
     rows = [(h.view, h.phash, h.pdq, h.quality) for h in hashes
             if h.phash is not None and h.pdq is not None and h.quality is not None]
     repository.add_views(session, platform_id, group_id, rows)
     usable = [BankHash(*row) for row in rows]
-    near = set().union(*index.search(platform_id, [phash for _, phash, _, _ in rows])) \
-        - {group_id}
+    near = set().union(*index.search(platform_id, [phash for _, phash, _, _ in rows],
+                                     ENROL_SEARCH_RADIUS)) - {group_id}
     states = repository.group_states(session, near)
-    photos = [(g, s) for g, s in sorted(states.items()) if s.kind == PHOTO]
+    photos = sorted(g for g, s in states.items() if s.kind == PHOTO)
     if not photos:
         return set()
+    prints = [(g, split_code(states[g].code)) for g in photos] + [
+        (g, (pdq, phash)) for g, pdq, phash in repository.print_hashes(
+            session, photos, ENROL_PRINTS_READ)]
     views = BankIndex()
     views.add(group_id, usable)
-    queries = [HashSet(WHOLE_PHOTO, split_code(s.code)[1], b"", split_code(s.code)[0],
-                       PDQ_MIN_QUALITY) for _, s in photos]
-    return {(group_id, photos[q][0]) for q, _ in accepted(views, index.rules, queries)}
+    queries = [HashSet(WHOLE_PHOTO, phash, b"", pdq, PDQ_MIN_QUALITY)
+               for _, (pdq, phash) in prints]
+    return {(group_id, prints[q][0]) for q, _ in accepted(views, index.rules, queries)}
 
 
 def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,

@@ -218,6 +218,20 @@ def group_prints(session: Session, group_ids: Collection[int], seller_ids: Colle
     return list(session.scalars(query))
 
 
+def print_hashes(session: Session, group_ids: Collection[int], limit: int
+                 ) -> list[tuple[int, bytes, bytes]]:
+    """(group id, PDQ, pHash) of the photo prints in these groups, oldest first, at most
+    ``limit``."""
+    if not group_ids:
+        return []
+    p = NetworkPrint
+    query = select(p.group_id, p.pdq, p.phash).where(
+        p.group_id.in_(sorted(group_ids)), p.pdq.is_not(None), p.phash.is_not(None)).order_by(
+        p.id).limit(limit)
+    return [(int(g), bytes(pdq), bytes(ph)) for g, pdq, ph in session.execute(query)
+            if g is not None and pdq is not None and ph is not None]
+
+
 @dataclass(frozen=True)
 class ViewRow:
     id: int

@@ -150,14 +150,16 @@ class PhotoGroupIndex:
         with self.session_factory() as session:
             self._read(session)
 
-    def search(self, platform_id: str, phashes: Sequence[bytes]) -> list[set[int]]:
-        """Per pHash, the platform's photo groups within PHASH_MAX_DISTANCE of it."""
+    def search(self, platform_id: str, phashes: Sequence[bytes],
+               radius: int = PHASH_MAX_DISTANCE) -> list[set[int]]:
+        """Per pHash, the platform's photo groups whose representative is within ``radius``
+        of it."""
         with self.lock:
             index = self.platforms.get(platform_id)
             if index is None:
                 return [set() for _ in phashes]
             return [{int(label) for label in index.range_search(
-                np.frombuffer(p, dtype=">u8").astype(np.uint64), PHASH_MAX_DISTANCE)[0]}
+                np.frombuffer(p, dtype=">u8").astype(np.uint64), radius)[0]}
                 for p in phashes]
 
     def variants_of(self, platform_id: str, regions: Sequence[HashSet]) -> set[int]:
