@@ -45,9 +45,9 @@ from service.networks.tables import CAPTION, PHOTO
 __all__ = ["CAPTION", "PHOTO", "PhotoPost", "record"]
 SELLERS_KEPT = 1001  # above the largest cap the setting allows (1000)
 # Enrolment's search for the groups already recorded that are edits of the new popular
-# photo (``_enrol``): representatives this far from a view, and this many of their prints.
+# photo (``_enrol``): representatives this far from a view, and this many prints of each.
 ENROL_SEARCH_RADIUS = 10
-ENROL_PRINTS_READ = 2000
+ENROL_PRINTS_PER_GROUP = 20
 
 
 @dataclass(frozen=True)
@@ -175,8 +175,8 @@ def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id:
     A group's representative is its first print, and its other prints lie within
     PHASH_MAX_DISTANCE of it, so a group some print of which matches a view can have its
     representative further from every view than the rule's pHash bound: groups are searched
-    ENROL_SEARCH_RADIUS from the views, and each one's prints (up to ENROL_PRINTS_READ in
-    all) are matched, not only its representative."""
+    ENROL_SEARCH_RADIUS from the views, and each one's first ENROL_PRINTS_PER_GROUP prints
+    are matched, not only its representative."""
     rows = [(h.view, h.phash, h.pdq, h.quality) for h in hashes
             if h.phash is not None and h.pdq is not None and h.quality is not None]
     repository.add_views(session, platform_id, group_id, rows)
@@ -189,7 +189,7 @@ def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id:
         return set()
     prints = [(g, split_code(states[g].code)) for g in photos] + [
         (g, (pdq, phash)) for g, pdq, phash in repository.print_hashes(
-            session, photos, ENROL_PRINTS_READ)]
+            session, photos, ENROL_PRINTS_PER_GROUP)]
     views = BankIndex()
     views.add(group_id, usable)
     queries = [HashSet(WHOLE_PHOTO, phash, b"", pdq, PDQ_MIN_QUALITY)

@@ -218,16 +218,18 @@ def group_prints(session: Session, group_ids: Collection[int], seller_ids: Colle
     return list(session.scalars(query))
 
 
-def print_hashes(session: Session, group_ids: Collection[int], limit: int
+def print_hashes(session: Session, group_ids: Collection[int], per_group: int
                  ) -> list[tuple[int, bytes, bytes]]:
-    """(group id, PDQ, pHash) of the photo prints in these groups, oldest first, at most
-    ``limit``."""
+    """(group id, PDQ, pHash) of the first ``per_group`` photo prints of each of these
+    groups (a popular group's thousands of prints are near-identical to its first)."""
     if not group_ids:
         return []
     p = NetworkPrint
-    query = select(p.group_id, p.pdq, p.phash).where(
-        p.group_id.in_(sorted(group_ids)), p.pdq.is_not(None), p.phash.is_not(None)).order_by(
-        p.id).limit(limit)
+    ranked = select(p.group_id, p.pdq, p.phash, func.row_number().over(
+        partition_by=p.group_id, order_by=p.id).label("n")).where(
+        p.group_id.in_(sorted(group_ids)), p.pdq.is_not(None), p.phash.is_not(None)).subquery()
+    query = select(ranked.c.group_id, ranked.c.pdq, ranked.c.phash).where(
+        ranked.c.n <= per_group).order_by(ranked.c.group_id, ranked.c.n)
     return [(int(g), bytes(pdq), bytes(ph)) for g, pdq, ph in session.execute(query)
             if g is not None and pdq is not None and ph is not None]
 

@@ -17,6 +17,7 @@ from models.networks.prints import PhotoPrint, same_photo
 from models.networks.variants import VARIANT_RULES
 from service.kit.db import Base
 from service.networks.recording import PhotoPost, _enrol, record
+from service.networks.repository import print_hashes
 from service.networks.runtime import PhotoGroupIndex
 from service.networks.tables import NetworkPrint
 
@@ -55,3 +56,6 @@ def test_a_group_is_paired_through_any_of_its_prints() -> None:
         index = PhotoGroupIndex.loaded(session)
         pairs = _enrol(session, index, "p", photo, [BankHash("full-id", phash, pdq, 90)])
         assert pairs == {(photo, crop)}
+        # each group's first prints are read, however many it has
+        rows = print_hashes(session, [crop, photo], per_group=1)
+        assert [(g, ph) for g, _, ph in rows] == [(crop, first.phash), (photo, phash)]
