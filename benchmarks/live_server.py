@@ -112,17 +112,27 @@ def code_env(code_root: Path) -> dict[str, str]:
     return env
 
 
-def wait_ready(base_url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+READY_IN_A_ROW = 6  # per worker: consecutive ready answers, each on a new connection
+
+
+def wait_ready(base_url: str, proc: subprocess.Popen[bytes], timeout: float,
+               workers: int = 1) -> None:
+    """Until the server answers ready READY_IN_A_ROW times per worker in a row. Each worker
+    loads its models on its own after it starts accepting, and a new connection goes to
+    any of them, so one ready answer says only that one worker is ready."""
     deadline = time.monotonic() + timeout
+    in_a_row = 0
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited during start-up (code {proc.returncode})")
         try:
-            if httpx.get(f"{base_url}/health/ready", timeout=5).status_code == 200:
-                return
+            ready = httpx.get(f"{base_url}/health/ready", timeout=5).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
+            ready = False
+        in_a_row = in_a_row + 1 if ready else 0
+        if in_a_row >= READY_IN_A_ROW * workers:
+            return
+        time.sleep(0.1 if ready else 0.5)
     raise RuntimeError(f"the server was not ready within {timeout:.0f} s")
 
 
@@ -166,7 +176,7 @@ def live_server(workdir: Path, *, workers: int = 1, code_root: Path | None = Non
         proc = subprocess.Popen(cmd, env=server_env, stdout=subprocess.DEVNULL, stderr=log_file)
         server = LiveServer(f"http://{HOST}:{port}", setup["keys"], proc, workdir, log_path)
         try:
-            wait_ready(server.base_url, proc, ready_timeout)
+            wait_ready(server.base_url, proc, ready_timeout, workers)
             yield server
         finally:
             proc.terminate()
