@@ -204,7 +204,7 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
     groups this listing made popular enrolled (with their pairs)."""
     pairs: set[tuple[int, int]] = set()
     enrolled: set[int] = set()
-    kept: set[int] = set()  # groups whose content this listing stored
+    kept: set[int] = set()  # groups whose picture this listing stored
     for post, pending in zip(photos, per_photo, strict=True):
         if pending is None or pending.group is None:
             continue
@@ -213,15 +213,13 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
         popular = index.variants_of(platform_id, variants.regions.get(post.index, ()))
         # A photo now posted by two sellers, and few enough to be specific evidence, could
         # link them: when its regions found no popular photo, its content (bands cut) is
-        # looked up too. The picture of a group just shared (its photo block, whether the hash
-        # stage or the content found it) is stored with it: when the photo it shows becomes
-        # popular later, its posts find this group as they find enrolled views (screenshots
-        # posted before the photo was popular).
-        content: list[HashSet] | None = None
+        # looked up too. A group just shared keeps the picture its screenshot shows
+        # (models/networks/content.screen_pictures): when that photo becomes popular later,
+        # its posts find this group as they find enrolled views (screenshots posted before
+        # the photo was popular).
         if not popular and 2 <= count <= variants.content_upto \
                 and index.has_variants(platform_id):
-            content = variants.content(post.index)
-            popular = index.variants_of(platform_id, content)
+            popular = index.variants_of(platform_id, variants.content(post.index))
         if count == 2 and count <= variants.content_upto and group not in kept \
                 and not index.has_content(group):
             kept.add(group)
@@ -229,7 +227,7 @@ def _variant_pairs(session: Session, index: PhotoGroupIndex, platform_id: str,
                 (h.name, h.phash, h.pdq, h.quality)
                 for h in lookup_regions(variants.pictures(post.index))], content=True)
         pairs |= {(group, p) for p in popular}
-        if counts.get(group, 0) >= variants.enrol_at and group not in enrolled \
+        if count >= variants.enrol_at and group not in enrolled \
                 and not index.is_enrolled(group):
             enrolled.add(group)
             pairs |= _enrol(session, index, platform_id, group, variants.views(post.index))
