@@ -159,6 +159,11 @@ def content_regions(image: Image.Image) -> list[HashSet]:
             boxes[box] = f"{region.name}-content"
     for box in boxed_pictures(gray):
         boxes.setdefault(box, BOXED)
+    return _hashed(work, boxes)
+
+
+def _hashed(work: Image.Image, boxes: dict[Box, str]) -> list[HashSet]:
+    """Each named box of ``work`` hashed like a query region."""
     if not boxes:
         return []
     return hash_sets(list(boxes.values()), [thumbnail(work, b) for b in boxes],
@@ -201,7 +206,4 @@ def screen_pictures(image: Image.Image) -> list[HashSet]:
                 and _area(box) <= SCREEN_PICTURE_SHARE * page \
                 and _page_ink(gray, box) >= SCREEN_MIN_INK:
             boxes[box] = name
-    if not boxes:
-        return []
-    return hash_sets(list(boxes.values()), [thumbnail(work, b) for b in boxes],
-                     gain=information_gain(work))
+    return _hashed(work, boxes)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
@@ -140,14 +140,21 @@ def _assign(session: Session, index: PhotoGroupIndex, platform_id: str,
 @dataclass(frozen=True)
 class Variants:
     """What finding a listing's photo variants needs (models/networks/variants.py): each
-    photo's recovered regions, its pixels on demand (for its enrolment views, and for its
-    content regions, models/networks/content.py), and the link cap, which sets when a group
-    is enrolled and up to how many sellers a shared photo's content is looked up (past half
-    the cap a shared photo is weak evidence, whatever it is an edit of)."""
+    photo's recovered regions, its pixels on demand (for its enrolment views, its content
+    regions and its screen picture, models/networks/content.py; decoded once however many
+    of them one photo needs), and the link cap, which sets when a group is enrolled and up
+    to how many sellers a shared photo's content is looked up (past half the cap a shared
+    photo is weak evidence, whatever it is an edit of)."""
 
     regions: Mapping[int, Sequence[HashSet]]
     image: Callable[[int], Image.Image]
     cap: int
+    decoded: dict[int, Image.Image] = field(default_factory=dict, repr=False, compare=False)
+
+    def _pixels(self, index: int) -> Image.Image:
+        if index not in self.decoded:
+            self.decoded[index] = self.image(index)
+        return self.decoded[index]
 
     @property
     def enrol_at(self) -> int:
@@ -158,13 +165,13 @@ class Variants:
         return specific_at_most(self.cap)
 
     def views(self, index: int) -> list[BankHash]:
-        return variant_views(self.image(index))
+        return variant_views(self._pixels(index))
 
     def content(self, index: int) -> list[HashSet]:
-        return content_regions(self.image(index))
+        return content_regions(self._pixels(index))
 
     def pictures(self, index: int) -> list[HashSet]:
-        return screen_pictures(self.image(index))
+        return screen_pictures(self._pixels(index))
 
 
 def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id: int,
@@ -183,17 +190,13 @@ def _enrol(session: Session, index: PhotoGroupIndex, platform_id: str, group_id:
     usable = [BankHash(*row) for row in rows]
     near = set().union(*index.search(platform_id, [phash for _, phash, _, _ in rows],
                                      ENROL_SEARCH_RADIUS)) - {group_id}
-    states = repository.group_states(session, near)
-    photos = sorted(g for g, s in states.items() if s.kind == PHOTO)
-    if not photos:
+    # The index holds photo groups only, and a group's first print is its representative.
+    prints = repository.print_hashes(session, near, ENROL_PRINTS_PER_GROUP)
+    if not prints:
         return set()
-    prints = [(g, split_code(states[g].code)) for g in photos] + [
-        (g, (pdq, phash)) for g, pdq, phash in repository.print_hashes(
-            session, photos, ENROL_PRINTS_PER_GROUP)]
     views = BankIndex()
     views.add(group_id, usable)
-    queries = [HashSet(WHOLE_PHOTO, phash, b"", pdq, PDQ_MIN_QUALITY)
-               for _, (pdq, phash) in prints]
+    queries = [HashSet(WHOLE_PHOTO, phash, b"", pdq, PDQ_MIN_QUALITY) for _, pdq, phash in prints]
     return {(group_id, prints[q][0]) for q, _ in accepted(views, index.rules, queries)}
 
 
