@@ -16,18 +16,27 @@ training.matching_evidence's format, with bounds wider than any acceptance model
 scores up to ``EVIDENCE_HASH_SCORE``, fits from ``2 * LOCAL_MIN_CANDIDATE_MATCHES`` inliers), so
 training.calibrate_matching ``--evidence`` can fit on it. Wrong pairs against the
 distractors are what a 100-photo split cannot show: look-alike products within the hash
-stage's bounds.
+stage's bounds. Brand families (``--brand-families``, trustdata.copydetect.brands) are
+enrolled beside the split's catalog and queried through ``BRAND_MEMBER_EDITS``; each
+family's outsider, a product of the brand never enrolled, through ``BRAND_OUTSIDER_EDITS``:
+their wrong pairs are the other kind a large catalog holds, different products sharing one
+printed logo, many inliers on the word and no other fit rivalling them.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import multiprocessing
-from collections.abc import Collection
+import random
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
+from PIL import Image
 from tqdm import tqdm
+from trustdata.copydetect import transforms
+from trustdata.copydetect.brands import brand_families
 
 from models.hashing.decode import decode_for_matching
 from models.hashing.keypoints import IN_SOURCE
@@ -45,6 +54,11 @@ from training import distractor_cache
 from training.matching_evidence import Scored, save_evidence
 
 MILD_SAMPLE = ("recompress", "overlay_text", "colour")
+# Brand families enrolled beside the split's catalog (trustdata.copydetect.brands): each
+# member queried through these edits, each family's outsider (not enrolled) through the
+# last two; the transforms are named "brand_<edit>" so reports keep them apart.
+BRAND_MEMBER_EDITS: tuple[str, ...] = ("centre_crop60", "colour", "recompress", "screenshot")
+BRAND_OUTSIDER_EDITS: tuple[str, ...] = ("recompress", "screenshot")
 # Hash scores recorded up to the served bound (19) made weaker by three margin steps (x0.95
 # each): past it the hash index's range search returns tens of thousands of rows a region in
 # a large catalog (a second a query), for pairs no margin the models choose brings within 19.
@@ -59,14 +73,45 @@ def sample(manifest: dict, stride: int = 1) -> list[dict]:
             if q["family"] == "hard" or q["transform"] in MILD_SAMPLE][::stride]
 
 
-def _catalog(path: str) -> CatalogEvidence:
-    return analyse_catalog(decode_for_matching(Path(path).read_bytes(), side=LOCAL_CATALOG_SIDE))
+def _catalog(source: str | bytes) -> CatalogEvidence:
+    data = Path(source).read_bytes() if isinstance(source, str) else source
+    return analyse_catalog(decode_for_matching(data, side=LOCAL_CATALOG_SIDE))
 
 
-def _query(path: str) -> QueryEvidence:
-    data = Path(path).read_bytes()
+def _query(source: str | bytes) -> QueryEvidence:
+    data = Path(source).read_bytes() if isinstance(source, str) else source
     return analyse_query(decode_for_matching(data, "JPEG"),
                          decode_for_matching(data, "JPEG", side=LOCAL_QUERY_MAX_SIDE))
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def brand_sample(split_seed: int, families: int, sizes: Sequence[int], first_id: int,
+                 ) -> tuple[list[bytes], list[dict], list[bytes], list[int]]:
+    """Brand families to enrol from catalog id ``first_id`` on, and their queries: (catalog
+    uploads, query records, query uploads, expected ids; -1 for an outsider's)."""
+    edits = {t.name: t for t in transforms.ALL}
+    catalog: list[bytes] = []
+    queries: list[dict] = []
+    uploads: list[bytes] = []
+    expected: list[int] = []
+    for family in brand_families(split_seed, families, sizes):
+        cases = [(name, photo, first_id + len(catalog) + i, BRAND_MEMBER_EDITS)
+                 for i, (name, photo) in enumerate(family.members)]
+        cases.append((*family.outsider, -1, BRAND_OUTSIDER_EDITS))
+        catalog += [_jpeg(photo, 92) for _, photo in family.members]
+        for name, photo, want, names in cases:
+            for edit in names:
+                t = edits[edit]
+                out = t.fn(photo, random.Random(f"{split_seed}/{edit}/{name}"), [])
+                uploads.append(_jpeg(out, 95 if edit == "recompress" else 88))
+                queries.append({"transform": f"brand_{edit}", "family": t.family})
+                expected.append(want)
+    return catalog, queries, uploads, expected
 
 
 class SplitKeypoints:
@@ -143,17 +188,26 @@ def main() -> None:
     ap.add_argument("--stride", type=int, default=2,
                     help="search every stride-th query of the sample (2: half, in a quarter "
                          "hour a split here)")
+    ap.add_argument("--brand-families", type=int, default=24,
+                    help="brand families enrolled beside the catalog (0: none)")
+    ap.add_argument("--brand-sizes", type=int, nargs="+", default=[1, 2, 4],
+                    help="products enrolled of each family, cycled")
     args = ap.parse_args()
     manifest = json.loads((args.data / "manifest.json").read_text())
     names = manifest["catalog"]
     index_of = {c: i for i, c in enumerate(names)}
     queries = sample(manifest, args.stride)
     expected = [index_of[q["expected"]] if q["expected"] else -1 for q in queries]
+    brand_catalog, brand_queries, brand_uploads, brand_expected = brand_sample(
+        int(manifest["seed"]), args.brand_families, args.brand_sizes, len(names))
+    sources: list[str | bytes] = [str(args.data / q["file"]) for q in queries]
+    queries, expected = queries + brand_queries, expected + brand_expected
     with multiprocessing.get_context("fork").Pool(
             args.workers, distractor_cache.init_worker, (args.descriptor,)) as pool:
-        catalog = pool.map(_catalog, [str(args.data / "catalog" / f"{c}.jpg") for c in names])
-        evidence = list(tqdm(pool.imap(_query, [str(args.data / q["file"]) for q in queries],
-                                       chunksize=4), total=len(queries), desc="analyse queries"))
+        uploads: list[str | bytes] = [str(args.data / "catalog" / f"{c}.jpg") for c in names]
+        catalog = pool.map(_catalog, [*uploads, *brand_catalog])
+        evidence = list(tqdm(pool.imap(_query, [*sources, *brand_uploads], chunksize=4),
+                             total=len(queries), desc="analyse queries"))
         distractor_cache.ensure(args.distractors, pool, args.descriptor, args.first)
     distractor_cache.init_worker(args.descriptor)
     matcher = served_matcher(catalog, args.distractors, args.descriptor, args.first)
@@ -162,7 +216,8 @@ def main() -> None:
     pairs = sum(len(s.hash_scores.keys() | s.fits.keys()) for s in scored)
     wrong = sum(len((s.hash_scores.keys() | s.fits.keys()) - {s.expected}) for s in scored)
     print(f"{args.data.name}: {len(scored):,} queries against {len(names):,} + "
-          f"{args.distractors:,} distractors; {pairs:,} pairs found, {wrong:,} of them wrong; "
+          f"{len(brand_catalog):,} brand + {args.distractors:,} distractors; "
+          f"{pairs:,} pairs found, {wrong:,} of them wrong; "
           f"evidence in {args.out}")
 
 

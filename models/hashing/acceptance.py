@@ -13,7 +13,9 @@ non-decreasing ramps keep them so: the model is monotone, stronger evidence on a
 never lowers the logit, so never raises the score. Which terms exist is the training
 config's choice (training/configs/match-acceptance-v1.json): a fit's inliers enter only
 with its agreement, its spread, a hash score or the colour layout, never alone, since one
-detail shared by two products (a brand word) gives any number of inliers.
+detail shared by two products (a brand word) gives any number of inliers; so does how many
+more inliers it has than any other fit (``inlier_ratio``), which a word no other catalog
+photo carries makes unrivalled (``uncorroborated_terms``, empty for a served model).
 
 The global descriptor's similarity is deliberately not a feature: the descriptor only
 proposes which catalog images the keypoint stage verifies, and it is retrained on its own
@@ -48,6 +50,12 @@ ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acc
 FEATURES = ("hash", "inliers", "agreement", "spread", "colour", "hash_gap", "inlier_ratio")
 BASE_FEATURES = FEATURES[:5]
 _FIT_FEATURES = ("agreement", "spread", "inlier_ratio")  # measured on a fit: none without one
+# What a fit's count never stands on alone: how many inliers there are, and how many more than
+# any other fit, say nothing about whether the rest of the photo is there. One printed word
+# shared by two products gives any number of inliers, and with no other fit in the catalog
+# an unrivalled number; a term over counts must read one of these too.
+_COUNTS = ("inliers", "inlier_ratio")
+_CORROBORATION = ("agreement", "spread", "hash", "colour")
 # The served search bounds the distinctiveness features are measured within: the hash
 # stage's bound and the fewest inliers the local stage reports (every model so far has these
 # bounds; ``AcceptanceModel`` refuses a model that reads the features under other bounds).
@@ -198,16 +206,24 @@ class AcceptanceModel:
                             for t in self.terms)
         return math.exp(min(self.threshold - z, 700.0))
 
+    def uncorroborated_terms(self) -> list[tuple[str, ...]]:
+        """Terms over a fit's counts alone (``_COUNTS``): none may be served."""
+        return [t.features for t in self.terms
+                if set(t.features) & set(_COUNTS) and not set(t.features) & set(_CORROBORATION)]
+
     def hash_alone_bound(self, step: float = 0.125) -> float | None:
-        """The loosest hash pair score accepted with no other evidence (scores come in
-        eighths); None if none is. Monotone, so everything at or below it is accepted."""
+        """The loosest hash pair score accepted with no other evidence and no other
+        candidate (scores come in eighths; the gap is then to the search bound, as
+        ``distinctiveness`` measures it); None if none is. Monotone, so everything at or
+        below it is accepted."""
         ok = [h * step for h in range(int(self.max_hash_score / step))
-              if self.score(h * step, None, None, None, None) <= 1.0]
+              if self.score(h * step, None, None, None, None,
+                            DISTINCT_HASH_BOUND - h * step) <= 1.0]
         return max(ok, default=None)
 
     def inliers_alone(self, agreement: float, spread: float, most: int = 1000) -> int | None:
         """The fewest inliers a fit of this agreement and spread needs with no other
-        evidence; None if no count up to ``most`` is enough."""
+        evidence and no other candidate; None if no count up to ``most`` is enough."""
         counts = np.arange(self.min_inliers, most + 1)
         rows = np.column_stack([np.full(len(counts), np.nan), counts,
                                 np.full(len(counts), agreement), np.full(len(counts), spread),

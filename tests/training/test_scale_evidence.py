@@ -80,3 +80,18 @@ def test_a_range_from_an_offset_reads_its_own_chunks(tmp_path: Path,
     assert loaded[101].to_bytes() == features[2].to_bytes()
     with pytest.raises(ValueError, match="multiple"):
         list(distractor_cache.load(1, "descriptor-test", first=3))
+
+
+def test_brand_sample_enrols_each_family_and_queries_an_outsider_sharing_its_logo() -> None:
+    catalog, queries, uploads, expected = scale_evidence.brand_sample(3, 3, [1, 3], first_id=100)
+    assert len(catalog) == 1 + 3 + 1 and len(uploads) == len(queries) == len(expected)
+    per_member, per_outsider = (len(scale_evidence.BRAND_MEMBER_EDITS),
+                                len(scale_evidence.BRAND_OUTSIDER_EDITS))
+    assert len(queries) == 5 * per_member + 3 * per_outsider
+    assert sorted(set(expected)) == [-1, *range(100, 105)]
+    assert expected.count(-1) == 3 * per_outsider
+    assert all(q["transform"].startswith("brand_") and q["family"] in ("mild", "hard")
+               for q in queries)
+    again = scale_evidence.brand_sample(3, 3, [1, 3], first_id=100)
+    assert again[0] == catalog and again[2] == uploads  # determined by the split's seed
+    assert scale_evidence.brand_sample(4, 3, [1, 3], first_id=100)[0] != catalog

@@ -138,6 +138,14 @@ def test_stronger_evidence_on_any_axis_never_raises_the_score(artifact: Path) ->
     assert (scores <= 1.0).any() and (scores > 1.0).any()
 
 
+def test_no_served_term_rests_on_a_fits_counts_alone() -> None:
+    # Inliers, or how many more than any other fit, with nothing that says the rest of the
+    # photo is there: one shared word gives both (tests/models/hashing/test_local_gates.py).
+    assert MODEL.uncorroborated_terms() == []
+    v4 = load_acceptance(ARTIFACT_DIR.parent / "match-acceptance-v4" / "model.json")
+    assert v4.uncorroborated_terms() == [("inliers", "inlier_ratio")]
+
+
 def test_no_evidence_from_either_stage_never_accepts() -> None:
     assert math.isinf(MODEL.score(None, None, None, None, 0.0))  # colour alone
     assert math.isinf(MODEL.score(MODEL.max_hash_score, MODEL.min_inliers - 1, 1.0, 1.0, 0.0))
@@ -171,8 +179,13 @@ def test_search_bounds_are_the_models_and_within_the_saved_evidence() -> None:
     # have learnt nothing about fewer.
     assert rules.fewest_inliers == MODEL.min_inliers >= 2 * LOCAL_MIN_CANDIDATE_MATCHES
     bound = MODEL.hash_alone_bound()
-    assert bound is not None and unified_score(bound, None) <= 1.0
-    assert unified_score(bound + 0.125, None) > 1.0
+    assert bound is not None and unified_score(bound, None, distinct=_lone(bound)) <= 1.0
+    assert unified_score(bound + 0.125, None, distinct=_lone(bound + 0.125)) > 1.0
+
+
+def _lone(hash_score: float) -> tuple[float | None, float | None]:
+    """The distinctiveness of a hash candidate no other catalog image rivals."""
+    return distinctiveness({0: hash_score}, {})[0]
 
 
 def test_confidence_is_one_half_at_the_threshold(artifact: Path) -> None:
