@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import random
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
@@ -90,28 +91,40 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass
+class BrandSample:
+    """Brand families to enrol and their queries (trustdata.copydetect.brands)."""
+
+    catalog: list[bytes] = field(default_factory=list)  # uploads, enrolled in order
+    queries: list[dict] = field(default_factory=list)
+    uploads: list[bytes] = field(default_factory=list)  # one a query
+    expected: list[int] = field(default_factory=list)  # -1 for an outsider's
+    family: list[list[int]] = field(default_factory=list)  # the brand's enrolled ids
+
+
 def brand_sample(split_seed: int, families: int, sizes: Sequence[int], first_id: int,
-                 ) -> tuple[list[bytes], list[dict], list[bytes], list[int]]:
-    """Brand families to enrol from catalog id ``first_id`` on, and their queries: (catalog
-    uploads, query records, query uploads, expected ids; -1 for an outsider's)."""
+                 ) -> BrandSample:
+    """Brand families enrolled from catalog id ``first_id`` on, and their queries, each
+    with its brand's enrolled products: the keypoint stage verifies them whatever the
+    descriptor proposes, so every shared-logo fit is in the evidence, as in a catalog
+    searched whole."""
     edits = {t.name: t for t in transforms.ALL}
-    catalog: list[bytes] = []
-    queries: list[dict] = []
-    uploads: list[bytes] = []
-    expected: list[int] = []
+    out = BrandSample()
     for family in brand_families(split_seed, families, sizes):
-        cases = [(name, photo, first_id + len(catalog) + i, BRAND_MEMBER_EDITS)
+        ids = [first_id + len(out.catalog) + i for i in range(len(family.members))]
+        cases = [(name, photo, ids[i], BRAND_MEMBER_EDITS)
                  for i, (name, photo) in enumerate(family.members)]
         cases.append((*family.outsider, -1, BRAND_OUTSIDER_EDITS))
-        catalog += [_jpeg(photo, 92) for _, photo in family.members]
+        out.catalog += [_jpeg(photo, 92) for _, photo in family.members]
         for name, photo, want, names in cases:
             for edit in names:
                 t = edits[edit]
-                out = t.fn(photo, random.Random(f"{split_seed}/{edit}/{name}"), [])
-                uploads.append(_jpeg(out, 95 if edit == "recompress" else 88))
-                queries.append({"transform": f"brand_{edit}", "family": t.family})
-                expected.append(want)
-    return catalog, queries, uploads, expected
+                edited = t.fn(photo, random.Random(f"{split_seed}/{edit}/{name}"), [])
+                out.uploads.append(_jpeg(edited, 95 if edit == "recompress" else 88))
+                out.queries.append({"transform": f"brand_{edit}", "family": t.family})
+                out.expected.append(want)
+                out.family.append(ids)
+    return out
 
 
 class SplitKeypoints:
@@ -141,26 +154,30 @@ def served_matcher(catalog: list[CatalogEvidence], n: int, artifact: str,
     return matcher
 
 
-_SEARCH: tuple[CatalogMatcher, list[QueryEvidence], float] | None = None
+_SEARCH: tuple[CatalogMatcher, list[QueryEvidence], float, Sequence[Collection[int]]] | None \
+    = None
 
 
 def _search(i: int) -> tuple[dict[int, float], dict[int, tuple[int, float, float]],
                              dict[int, float]]:
     assert _SEARCH is not None
-    matcher, evidence, verify = _SEARCH
+    matcher, evidence, verify, also = _SEARCH
     hashed, verified, colours = matcher.evidence(evidence[i], EVIDENCE_HASH_SCORE, MIN_INLIERS,
-                                                 verify_hash_score=verify)
+                                                 verify_hash_score=verify,
+                                                 also_verify=also[i] if also else ())
     return ({k: m.score for k, m in hashed.items()},
             {k: (v.inliers, v.agreement, v.spread) for k, v in verified.items()}, colours)
 
 
 def collect(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: list[dict],
-            expected: list[int], workers: int = 1) -> list[Scored]:
+            expected: list[int], workers: int = 1,
+            also_verify: Sequence[Collection[int]] = ()) -> list[Scored]:
     """Each query's evidence, searched by ``workers`` processes forked from this one (the
     matcher is shared copy-on-write). The keypoint stage verifies what it verifies when
-    served: the descriptor's candidates and the hash matches within the served bound."""
+    served: the descriptor's candidates and the hash matches within the served bound, and
+    the query's ``also_verify`` (empty, or one collection a query)."""
     global _SEARCH
-    _SEARCH = (matcher, evidence, Rules().candidate_score)
+    _SEARCH = (matcher, evidence, Rules().candidate_score, also_verify)
     try:
         if workers > 1:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -198,25 +215,26 @@ def main() -> None:
     index_of = {c: i for i, c in enumerate(names)}
     queries = sample(manifest, args.stride)
     expected = [index_of[q["expected"]] if q["expected"] else -1 for q in queries]
-    brand_catalog, brand_queries, brand_uploads, brand_expected = brand_sample(
-        int(manifest["seed"]), args.brand_families, args.brand_sizes, len(names))
+    brands = brand_sample(int(manifest["seed"]), args.brand_families, args.brand_sizes,
+                          len(names))
     sources: list[str | bytes] = [str(args.data / q["file"]) for q in queries]
-    queries, expected = queries + brand_queries, expected + brand_expected
+    also_verify: list[list[int]] = [[] for _ in queries] + brands.family
+    queries, expected = queries + brands.queries, expected + brands.expected
     with multiprocessing.get_context("fork").Pool(
             args.workers, distractor_cache.init_worker, (args.descriptor,)) as pool:
         uploads: list[str | bytes] = [str(args.data / "catalog" / f"{c}.jpg") for c in names]
-        catalog = pool.map(_catalog, [*uploads, *brand_catalog])
-        evidence = list(tqdm(pool.imap(_query, [*sources, *brand_uploads], chunksize=4),
+        catalog = pool.map(_catalog, [*uploads, *brands.catalog])
+        evidence = list(tqdm(pool.imap(_query, [*sources, *brands.uploads], chunksize=4),
                              total=len(queries), desc="analyse queries"))
         distractor_cache.ensure(args.distractors, pool, args.descriptor, args.first)
     distractor_cache.init_worker(args.descriptor)
     matcher = served_matcher(catalog, args.distractors, args.descriptor, args.first)
-    scored = collect(matcher, evidence, queries, expected, args.workers)
+    scored = collect(matcher, evidence, queries, expected, args.workers, also_verify)
     save_evidence(scored, args.out)
     pairs = sum(len(s.hash_scores.keys() | s.fits.keys()) for s in scored)
     wrong = sum(len((s.hash_scores.keys() | s.fits.keys()) - {s.expected}) for s in scored)
     print(f"{args.data.name}: {len(scored):,} queries against {len(names):,} + "
-          f"{len(brand_catalog):,} brand + {args.distractors:,} distractors; "
+          f"{len(brands.catalog):,} brand + {args.distractors:,} distractors; "
           f"{pairs:,} pairs found, {wrong:,} of them wrong; "
           f"evidence in {args.out}")
 

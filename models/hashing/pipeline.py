@@ -293,18 +293,22 @@ class CatalogMatcher:
         return {i for i, _ in nearest} | set(found) | self._undescribed
 
     def evidence(self, query: QueryEvidence, max_hash_score: float, min_inliers: int,
-                 verify_hash_score: float | None = None,
+                 verify_hash_score: float | None = None, also_verify: Collection[int] = (),
                  ) -> tuple[dict[int, Match], dict[int, Verified], dict[int, float]]:
         """Both stages' raw evidence as served: hash matches up to ``max_hash_score``,
         keypoint fits of at least ``min_inliers`` among the candidates (the descriptor's and
         the hash matches up to ``verify_hash_score``, default ``max_hash_score``), colour
         distances of every image either found. ``match`` judges it; calibration records
-        hash scores wider than the served bound without verifying every one of them."""
+        hash scores wider than the served bound without verifying every one of them, and
+        verifies ``also_verify`` whatever the descriptor proposes (its worst case: the
+        products of one brand, which share a printed logo)."""
         hashed = {m.image_id: m for m in self.hashes.match_hashes(query.hashes, max_hash_score)}
         bound = max_hash_score if verify_hash_score is None else verify_hash_score
+        candidates = self.candidates(query, [i for i, m in hashed.items() if m.score <= bound])
+        if candidates is not None:
+            candidates |= set(also_verify)
         verified = {} if query.local is None else {v.image_id: v for v in self.local.verify(
-            query.local, query.scale, min_inliers,
-            candidates=self.candidates(query, [i for i, m in hashed.items() if m.score <= bound]))}
+            query.local, query.scale, min_inliers, candidates=candidates)}
         colours = self.hashes.colour_distances(query.hashes, hashed.keys() | verified.keys())
         return hashed, verified, colours
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from trustdata.copydetect.brands import brand_families
 from trustdata.copydetect.sources import product_shot
 
 from models.hashing.decode import decode_for_matching
@@ -83,15 +84,39 @@ def test_a_range_from_an_offset_reads_its_own_chunks(tmp_path: Path,
 
 
 def test_brand_sample_enrols_each_family_and_queries_an_outsider_sharing_its_logo() -> None:
-    catalog, queries, uploads, expected = scale_evidence.brand_sample(3, 3, [1, 3], first_id=100)
-    assert len(catalog) == 1 + 3 + 1 and len(uploads) == len(queries) == len(expected)
+    brands = scale_evidence.brand_sample(3, 3, [1, 3], first_id=100)
+    assert len(brands.catalog) == 1 + 3 + 1
+    assert len(brands.uploads) == len(brands.queries) == len(brands.expected) == \
+        len(brands.family)
     per_member, per_outsider = (len(scale_evidence.BRAND_MEMBER_EDITS),
                                 len(scale_evidence.BRAND_OUTSIDER_EDITS))
-    assert len(queries) == 5 * per_member + 3 * per_outsider
-    assert sorted(set(expected)) == [-1, *range(100, 105)]
-    assert expected.count(-1) == 3 * per_outsider
+    assert len(brands.queries) == 5 * per_member + 3 * per_outsider
+    assert sorted(set(brands.expected)) == [-1, *range(100, 105)]
+    assert brands.expected.count(-1) == 3 * per_outsider
     assert all(q["transform"].startswith("brand_") and q["family"] in ("mild", "hard")
-               for q in queries)
+               for q in brands.queries)
+    # every query is verified against its own brand's enrolled products, none other's
+    assert {tuple(f) for f in brands.family} == {(100,), (101, 102, 103), (104,)}
+    assert all(want == -1 or want in family
+               for want, family in zip(brands.expected, brands.family, strict=True))
     again = scale_evidence.brand_sample(3, 3, [1, 3], first_id=100)
-    assert again[0] == catalog and again[2] == uploads  # determined by the split's seed
-    assert scale_evidence.brand_sample(4, 3, [1, 3], first_id=100)[0] != catalog
+    assert again.catalog == brands.catalog and again.uploads == brands.uploads
+    assert scale_evidence.brand_sample(4, 3, [1, 3], first_id=100).catalog != brands.catalog
+
+
+def test_a_brands_products_are_verified_whatever_the_descriptor_proposes() -> None:
+    [family] = brand_families(8, 1, [1])
+    (_, member), (_, outsider) = family.members[0], family.outsider
+    matcher = CatalogMatcher(top_k=1)  # the descriptor proposes one image a region
+    photos = [member] + [product_shot(900 + i) for i in range(4)]
+    for i, photo in enumerate(photos):
+        e = analyse_catalog(decode_for_matching(_jpeg(photo), side=LOCAL_CATALOG_SIDE))
+        matcher.enroll(i, e.hashes, e.local, e.descriptors)
+    data = _jpeg(outsider)
+    query = analyse_query(decode_for_matching(data, "JPEG"),
+                          decode_for_matching(data, "JPEG", side=LOCAL_QUERY_MAX_SIDE))
+    row = {"transform": "brand_recompress", "family": "mild"}
+    [plain] = scale_evidence.collect(matcher, [query], [row], [-1])
+    [widened] = scale_evidence.collect(matcher, [query], [row], [-1], also_verify=[[0]])
+    assert 0 in widened.fits and widened.fits[0][0] >= 2 * scale_evidence.MIN_INLIERS
+    assert 0 not in plain.fits  # the descriptor did not propose it
