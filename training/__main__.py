@@ -26,6 +26,12 @@ SCALE_CALIBRATION = ("calib", "eval")
 SCALE_CALIBRATION_ALL = tuple(name for _, name in CALIBRATION_SPLITS)
 SCALE_LOOKED_AT = tuple(name for _, name in HOLDOUT_SPLITS)
 SCALE_HOLDOUT = (("11", "fresh11"), ("12", "fresh12"))
+# match-acceptance-v5 (served) is v4 with every term over a fit's counts corroborated, fitted
+# the same way; measured on seeds 11 and 12 and on two splits built with it (13 and 14).
+SCALE_FRESH = (("13", "fresh13"), ("14", "fresh14"))
+# v2 and v4 were fitted and measured on evidence without brand families, v5 with them
+# (training/scale_evidence.py --brand-families), kept apart under var/evidence/scale-brands.
+NO_BRANDS = ("--brand-families", "0")
 
 # group -> steps in order; `make train ONLY=<group>` runs one group.
 STEPS: dict[str, list[list[str]]] = {
@@ -95,9 +101,9 @@ STEPS: dict[str, list[list[str]]] = {
            "reports/matching" if name == "holdout3" else f"reports/matching/{name}"]
           for _, name in HOLDOUT_SPLITS],
         *[["training.scale_evidence", "--data", f"var/copydetect/{name}", "--out",
-           f"var/evidence/scale/{name}.json"] for name in SCALE_CALIBRATION],
+           f"var/evidence/scale/{name}.json", *NO_BRANDS] for name in SCALE_CALIBRATION],
         ["training.scale_evidence", "--data", "var/copydetect/holdout3", "--first", "1005000",
-         "--out", "var/evidence/scale/holdout3.json"],
+         "--out", "var/evidence/scale/holdout3.json", *NO_BRANDS],
         ["training.calibrate_matching",
          "--evidence", *[f"var/evidence/scale/{name}.json" for name in SCALE_CALIBRATION],
          "--holdout", "var/evidence/scale/holdout3.json",
@@ -106,15 +112,15 @@ STEPS: dict[str, list[list[str]]] = {
          "--out", "models/artifacts/match-acceptance-v2",
          "--report", "reports/matching/acceptance-v2.md"],
         *[["training.scale_evidence", "--data", f"var/copydetect/{name}", "--out",
-           f"var/evidence/scale/{name}.json"]
+           f"var/evidence/scale/{name}.json", *NO_BRANDS]
           for name in SCALE_CALIBRATION_ALL if name not in SCALE_CALIBRATION],
         *[["training.scale_evidence", "--data", f"var/copydetect/{name}", "--first", "1005000",
-           "--out", f"var/evidence/scale/{name}.json"]
+           "--out", f"var/evidence/scale/{name}.json", *NO_BRANDS]
           for name in SCALE_LOOKED_AT if name != "holdout3"],
         *[step for seed, name in SCALE_HOLDOUT for step in (
             ["trustdata.copydetect.build", "--seed", seed, "--out", f"var/copydetect/{name}"],
             ["training.scale_evidence", "--data", f"var/copydetect/{name}", "--first", "1005000",
-             "--out", f"var/evidence/scale/{name}.json"])],
+             "--out", f"var/evidence/scale/{name}.json", *NO_BRANDS])],
         ["training.calibrate_matching",
          "--evidence", *[f"var/evidence/scale/{name}.json" for name in SCALE_CALIBRATION_ALL],
          "--holdout", *[f"var/evidence/scale/{name}.json" for _, name in SCALE_HOLDOUT],
@@ -123,6 +129,22 @@ STEPS: dict[str, list[list[str]]] = {
          "--config", "training/configs/match-acceptance-v4.json",
          "--out", "models/artifacts/match-acceptance-v4",
          "--report", "reports/matching/acceptance-v4.md"],
+        *[["trustdata.copydetect.build", "--seed", seed, "--out", f"var/copydetect/{name}"]
+          for seed, name in SCALE_FRESH],
+        *[["training.scale_evidence", "--data", f"var/copydetect/{name}", "--out",
+           f"var/evidence/scale-brands/{name}.json"] for name in SCALE_CALIBRATION_ALL],
+        *[["training.scale_evidence", "--data", f"var/copydetect/{name}", "--first", "1005000",
+           "--out", f"var/evidence/scale-brands/{name}.json"]
+          for _, name in (*SCALE_HOLDOUT, *SCALE_FRESH)],
+        ["training.calibrate_matching",
+         "--evidence",
+         *[f"var/evidence/scale-brands/{name}.json" for name in SCALE_CALIBRATION_ALL],
+         "--holdout",
+         *[f"var/evidence/scale-brands/{name}.json" for _, name in (*SCALE_HOLDOUT, *SCALE_FRESH)],
+         "--baseline", "models/artifacts/match-acceptance-v1",
+         "--config", "training/configs/match-acceptance-v5.json",
+         "--out", "models/artifacts/match-acceptance-v5",
+         "--report", "reports/matching/acceptance-v5.md"],
     ],
     # the known-counterfeit bank's acceptance rule, fitted on generated reposts (no data step:
     # the photos and edits are generated from the config's seed)

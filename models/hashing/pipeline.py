@@ -328,7 +328,9 @@ class CatalogMatcher:
                 continue
             # Report the hash stage when its evidence alone is accepted (it names the view
             # and region of a near-copy), else the keypoint fit's box.
-            if v is not None and (m is None or unified_score(m.score, None, rules=r) > 1.0):
+            hash_alone = m is not None and unified_score(
+                m.score, None, rules=r, distinct=(distinct[image_id][0], None)) <= 1.0
+            if v is not None and not hash_alone:
                 out.append(local_match(v, s))
             elif m is not None:
                 out.append(Match(m.image_id, m.hash_kind, m.distance, m.region, m.view, s,
