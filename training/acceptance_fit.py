@@ -51,6 +51,7 @@ def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> P
     """Every pair the served matcher would score: found by either stage."""
     pairs, label, query = [], [], []
     distinct: list[Distinct] = []
+    contexts: list[float | None] = []
     for q, s in enumerate(scored):
         hashed = {c for c, v in s.hash_scores.items() if v < max_hash}
         fitted = {c for c, f in s.fits.items() if f[0] >= min_inliers}
@@ -60,9 +61,10 @@ def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> P
             pairs.append((s.hash_scores.get(c) if c in hashed else None,
                           s.fits.get(c) if c in fitted else None, s.colours.get(c)))
             distinct.append(d[c])
+            contexts.append(s.contexts.get(c))
             label.append(c == s.expected)
             query.append(q)
-    return PairTable(feature_rows(pairs, distinct), np.array(label, dtype=bool),
+    return PairTable(feature_rows(pairs, distinct, contexts), np.array(label, dtype=bool),
                      np.array(query, dtype=int), list(scored))
 
 

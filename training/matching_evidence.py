@@ -31,6 +31,8 @@ class Scored:
     # (inliers, photometric agreement, inlier-hull share of the catalog photo)
     fits: dict[int, tuple[int, float, float]] = field(default_factory=dict)
     colours: dict[int, float] = field(default_factory=dict)  # colour-layout distance
+    # a fit's agreement away from its inliers (local.agreement); none in older evidence
+    contexts: dict[int, float] = field(default_factory=dict)
 
 
 def pair_score(s: Scored, image_id: int, rules: Rules | None = None) -> float:
@@ -63,7 +65,10 @@ def save_evidence(scored: Sequence[Scored], path: Path) -> None:
     """Every query's raw evidence of all three kinds, so rules can be re-scored or
     re-calibrated (training.calibrate_matching --evidence) without recomputing it."""
     rows = [{"transform": s.transform, "family": s.family, "expected": s.expected,
-             "hash_scores": s.hash_scores, "fits": s.fits, "colours": s.colours}
+             "hash_scores": s.hash_scores,
+             "fits": {k: [*f, s.contexts[k]] if k in s.contexts else list(f)
+                      for k, f in s.fits.items()},
+             "colours": s.colours}
             for s in scored]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"evidence_version": EVIDENCE_VERSION, "queries": rows}))
@@ -86,6 +91,7 @@ def load_evidence(path: Path, fits_only: bool = False) -> list[Scored]:
         s = Scored(row["transform"], row["family"], row["expected"])
         s.hash_scores = {int(k): float(v) for k, v in row["hash_scores"].items()}
         s.fits = {int(k): (int(v[0]), float(v[1]), float(v[2])) for k, v in row["fits"].items()}
+        s.contexts = {int(k): float(v[3]) for k, v in row["fits"].items() if len(v) > 3}
         s.colours = {int(k): float(v) for k, v in row["colours"].items()}
         out.append(s)
     return out

@@ -46,16 +46,18 @@ ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acc
 # Column order of a feature row; "no evidence" is NaN (inliers: 0). The last two say how
 # distinctive the pair is among everything the stages found for the same query (see
 # ``distinctiveness``); a model reads a prefix of these columns, so a model fitted before
-# they existed (v1, v2) reads the first five.
-FEATURES = ("hash", "inliers", "agreement", "spread", "colour", "hash_gap", "inlier_ratio")
+# they existed (v1, v2) reads the first five. ``context`` is a fit's agreement away from its
+# inliers (models/hashing/local.py ``agreement``): read by no model served yet.
+FEATURES = ("hash", "inliers", "agreement", "spread", "colour", "hash_gap", "inlier_ratio",
+            "context")
 BASE_FEATURES = FEATURES[:5]
-_FIT_FEATURES = ("agreement", "spread", "inlier_ratio")  # measured on a fit: none without one
+_FIT_FEATURES = ("agreement", "spread", "inlier_ratio", "context")  # none without a fit
 # What a fit's count never stands on alone: how many inliers there are, and how many more than
 # any other fit, say nothing about whether the rest of the photo is there. One printed word
 # shared by two products gives any number of inliers, and with no other fit in the catalog
 # an unrivalled number; a term over counts must read one of these too.
 _COUNTS = ("inliers", "inlier_ratio")
-_CORROBORATION = ("agreement", "spread", "hash", "colour")
+_CORROBORATION = ("agreement", "spread", "hash", "colour", "context")
 # The served search bounds the distinctiveness features are measured within: the hash
 # stage's bound and the fewest inliers the local stage reports (every model so far has these
 # bounds; ``AcceptanceModel`` refuses a model that reads the features under other bounds).
@@ -187,12 +189,12 @@ class AcceptanceModel:
 
     def score(self, hash_score: float | None, inliers: int | None, agreement: float | None,
               spread: float | None, colour: float | None, hash_gap: float | None = None,
-              inlier_ratio: float | None = None) -> float:
+              inlier_ratio: float | None = None, context: float | None = None) -> float:
         """``scores`` of one pair, computed without numpy: the matcher scores every catalog
         image either stage found, inside the request (tests/models/hashing/
         test_acceptance.py checks both paths agree)."""
         row = feature_row(hash_score, inliers, agreement, spread, colour, hash_gap,
-                          inlier_ratio)[0].tolist()
+                          inlier_ratio, context)[0].tolist()
         fitted = row[1] >= self.min_inliers
         if not (row[0] < self.max_hash_score or fitted):
             return math.inf
@@ -228,7 +230,7 @@ class AcceptanceModel:
         rows = np.column_stack([np.full(len(counts), np.nan), counts,
                                 np.full(len(counts), agreement), np.full(len(counts), spread),
                                 np.full(len(counts), np.nan), np.full(len(counts), np.nan),
-                                counts / DISTINCT_MIN_INLIERS])
+                                counts / DISTINCT_MIN_INLIERS, np.full(len(counts), agreement)])
         ok = counts[self.scores(rows) <= 1.0]
         return int(ok[0]) if len(ok) else None
 
@@ -256,14 +258,17 @@ class AcceptanceModel:
 def feature_row(hash_score: float | None, inliers: int | None, agreement: float | None = None,
                 spread: float | None = None, colour: float | None = None,
                 hash_gap: float | None = None, inlier_ratio: float | None = None,
-                ) -> np.ndarray:
-    """One pair's evidence as a feature row (``FEATURES``); None is no evidence."""
+                context: float | None = None) -> np.ndarray:
+    """One pair's evidence as a feature row (``FEATURES``); None is no evidence, except a
+    fit's ``context``: None there is its whole agreement (evidence measured before the
+    context was)."""
     def val(x: float | None) -> float:
         return math.nan if x is None else float(x)
     fit = bool(inliers)
     return np.array([[val(hash_score), float(inliers or 0), val(agreement) if fit else math.nan,
                       val(spread) if fit else math.nan, val(colour), val(hash_gap),
-                      val(inlier_ratio) if fit else math.nan]])
+                      val(inlier_ratio) if fit else math.nan,
+                      val(agreement if context is None else context) if fit else math.nan]])
 
 
 Distinct = tuple[float | None, float | None]
@@ -302,15 +307,16 @@ def distinctiveness(hash_scores: Mapping[int, float], inliers: Mapping[int, int]
 
 def feature_rows(pairs: Sequence[tuple[float | None, tuple[int, float, float] | None,
                                        float | None]],
-                 distinct: Sequence[Distinct] | None = None) -> np.ndarray:
-    """(hash score, fit (inliers, agreement, spread), colour distance) per pair, and its
-    ``distinctiveness`` (none given: no such evidence) -> rows."""
+                 distinct: Sequence[Distinct] | None = None,
+                 contexts: Sequence[float | None] | None = None) -> np.ndarray:
+    """(hash score, fit (inliers, agreement, spread), colour distance) per pair, its
+    ``distinctiveness`` (none given: no such evidence) and its fit's context -> rows."""
     out = np.full((len(pairs), len(FEATURES)), np.nan)
     out[:, 1] = 0.0
     for i, (h, fit, c) in enumerate(pairs):
         n, a, s = fit if fit is not None else (None, None, None)
         g, r = distinct[i] if distinct is not None else (None, None)
-        out[i] = feature_row(h, n, a, s, c, g, r)[0]
+        out[i] = feature_row(h, n, a, s, c, g, r, contexts[i] if contexts else None)[0]
     return out
 
 

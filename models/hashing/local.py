@@ -106,6 +106,7 @@ class Verified:
     mirrored: bool
     box: tuple[int, int, int, int]  # catalog frame mapped into query pixels (clipped)
     spread: float = 1.0  # share of the catalog frame inside the inliers' convex hull
+    context: float = 1.0  # agreement away from the inliers (see ``agreement``)
 
 
 def _gray(image: Image.Image, side: int) -> tuple[np.ndarray, float]:
@@ -257,8 +258,9 @@ def _gradients(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def agreement(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
-              query: LocalFeatures) -> float:
-    """How much of the catalog photo's structure the query shows where the fit puts it.
+              query: LocalFeatures, inliers: np.ndarray | None = None) -> tuple[float, float]:
+    """How much of the catalog photo's structure the query shows where the fit puts it:
+    over the whole photo, and away from the fitted keypoints (its context).
 
     Keypoints can agree on one shared detail (the same brand word or handle on two
     different products) while the rest of the photo differs. Per cell of an
@@ -271,17 +273,29 @@ def agreement(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
     products on light backgrounds correlate by layout alone. Only cells the query covers
     count (a crop shows part of the photo); 0 when the fit covers less than
     ``LOCAL_MIN_OVERLAP`` of the thumbnail.
+
+    The whole-photo average is led by the detail itself when the detail holds most of the
+    photo's gradient energy (a large printed logo on a plain product), so the same average
+    over the cells holding none of the ``inliers`` (catalog-frame points) says whether the
+    rest of the photo is there: near 0 for one brand's logo on two products, near 1 for a
+    copy (reports/matching/SCALE.md). Where every covered cell holds an inlier the fit
+    spans the photo and the context is the whole average.
     """
     thumb, warped, inside = _warp_to_thumbnail(model, catalog, mirrored, query)
     if inside.mean() < LOCAL_MIN_OVERLAP:
-        return 0.0
+        return 0.0, 0.0
     # Sobel at the overlap's border sees the warp's black fill: not the photo's structure.
     inside = cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     tx, ty = _gradients(thumb)
     qx, qy = _gradients(warped)
     th, tw = thumb.shape
     k = AGREEMENT_CELLS
-    weighted = total = 0.0
+    held = np.zeros((k, k), bool)
+    if inliers is not None and len(inliers):
+        cells = np.floor(inliers * (tw / catalog.width) / np.array([tw / k, th / k])).astype(int)
+        cells = np.clip(cells, 0, k - 1)  # a mirrored fit's points are in the mirror's frame
+        held[cells[:, 1], cells[:, 0]] = True
+    weighted = total = away = away_total = 0.0
     for i in range(k):
         for j in range(k):
             cell = (slice(i * th // k, (i + 1) * th // k), slice(j * tw // k, (j + 1) * tw // k))
@@ -292,10 +306,14 @@ def agreement(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
             b = np.concatenate([qx[cell][m], qy[cell][m]])
             energy = float(np.sqrt(np.mean(a * a)))
             denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+            corr = max(0.0, float((a * b).sum()) / denom) if denom > 0 else 0.0
             total += energy
-            if denom > 0:
-                weighted += energy * max(0.0, float((a * b).sum()) / denom)
-    return weighted / total if total > 0 else 0.0
+            weighted += energy * corr
+            if not held[i, j]:
+                away_total += energy
+                away += energy * corr
+    whole = weighted / total if total > 0 else 0.0
+    return whole, (away / away_total if away_total > 0 else whole)
 
 
 def mapped_box(model: np.ndarray, width: int, height: int, query: LocalFeatures,

@@ -302,10 +302,10 @@ class LocalIndex:
             if fit.inliers < min_inliers:
                 continue
             f = feats[fit.image_id]
-            agree = agreement(fit.model, f, fit.mirrored, query)
+            agree, context = agreement(fit.model, f, fit.mirrored, query, fit.src)
             if agree >= min_agreement:
                 box = mapped_box(fit.model, f.width, f.height, query, scale)
                 spread = inlier_spread(fit, f.width, f.height)
                 out.append(Verified(fit.image_id, fit.inliers, round(agree, 4), fit.mirrored,
-                                    box, round(spread, 4)))
+                                    box, round(spread, 4), round(context, 4)))
         return sorted(out, key=lambda v: (-v.inliers, v.image_id))

@@ -203,15 +203,17 @@ class Rules:
 
 def unified_score(hash_score: float | None, inliers: int | None, agreement: float = 1.0,
                   rules: Rules | None = None, spread: float = 1.0,
-                  colour: float | None = None, distinct: Distinct = (None, None)) -> float:
+                  colour: float | None = None, distinct: Distinct = (None, None),
+                  context: float | None = None) -> float:
     """<= 1 exactly when the acceptance model accepts; lower is stronger evidence.
 
     ``hash_score`` None: the hash stage did not find the image; ``inliers`` None or 0: no
     keypoint fit (its ``agreement`` and ``spread`` are then ignored); ``colour`` None: no
-    colour layouts to compare. A pair with evidence from neither stage scores inf.
+    colour layouts to compare; ``context`` None: the fit's agreement away from its inliers
+    is its whole ``agreement``. A pair with evidence from neither stage scores inf.
     """
     return (rules or Rules()).model.score(hash_score, inliers, agreement, spread, colour,
-                                          *distinct)
+                                          *distinct, context)
 
 
 def unified_confidence(score: float) -> float:
@@ -323,7 +325,8 @@ class CatalogMatcher:
             m, v = hashed.get(image_id), verified.get(image_id)
             s = unified_score(m.score if m else None, v.inliers if v else None,
                               v.agreement if v else 1.0, r, v.spread if v else 1.0,
-                              colours.get(image_id), distinct[image_id])
+                              colours.get(image_id), distinct[image_id],
+                              v.context if v else None)
             if s > 1.0:
                 continue
             # Report the hash stage when its evidence alone is accepted (it names the view

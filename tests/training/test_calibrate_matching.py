@@ -48,14 +48,17 @@ def _split(seed: int, n: int = 120) -> list[Scored]:
 def test_a_pair_table_holds_what_either_stage_found_within_the_models_bounds() -> None:
     s = Scored("blur", "mild", 1, hash_scores={1: 2.0, 2: 19.0, 3: 25.0},
                fits={1: (40, 0.9, 0.3), 4: (11, 0.9, 0.3), 5: (12, 0.2, 0.01)},
-               colours={1: 0.01, 2: 0.5, 5: 0.9})
+               colours={1: 0.01, 2: 0.5, 5: 0.9}, contexts={5: 0.05})
     table = pair_table([s], 19.0, 12)
     # 2 and 3: hash scores at or past the bound; 4: too few inliers
     assert table.label.tolist() == [True, False]
     # 1 stands alone within the served bounds: the next hash score is the bound (19), the
-    # next fit has 12 inliers
-    np.testing.assert_array_equal(table.rows[0], [2.0, 40, 0.9, 0.3, 0.01, 17.0, 40 / 12])
+    # next fit has 12 inliers; measured before fits had a context, its context is its
+    # whole agreement
+    np.testing.assert_array_equal(table.rows[0],
+                                  [2.0, 40, 0.9, 0.3, 0.01, 17.0, 40 / 12, 0.9])
     np.testing.assert_array_equal(table.rows[1, 1:4], [12, 0.2, 0.01])
+    assert table.rows[1, -1] == 0.05
     assert math.isnan(table.rows[1, 0])
 
 

@@ -120,3 +120,14 @@ def test_a_brands_products_are_verified_whatever_the_descriptor_proposes() -> No
     [widened] = scale_evidence.collect(matcher, [query], [row], [-1], also_verify=[[0]])
     assert 0 in widened.fits and widened.fits[0][0] >= 2 * scale_evidence.MIN_INLIERS
     assert 0 not in plain.fits  # the descriptor did not propose it
+
+
+def test_saved_evidence_keeps_each_fits_context(tmp_path: Path) -> None:
+    from training.matching_evidence import Scored, load_evidence, save_evidence
+
+    s = Scored("brand_recompress", "mild", -1, hash_scores={3: 7.5},
+               fits={3: (90, 0.8, 0.02), 4: (30, 0.9, 0.2)}, colours={3: 0.1},
+               contexts={3: 0.04})
+    save_evidence([s], tmp_path / "e.json")
+    [back] = load_evidence(tmp_path / "e.json")
+    assert back.fits == s.fits and back.contexts == {3: 0.04}

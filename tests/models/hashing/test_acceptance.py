@@ -120,6 +120,7 @@ GRID = {
     "colour": [None, 1.5, 0.5, 0.25, 0.12, 0.05, 0.0],
     "hash_gap": [None, 0.0, 3.0, 19.0],
     "inlier_ratio": [None, 1.0, 3.0, 20.0],
+    "context": [None, 0.0, 0.4, 1.0],
 }
 
 

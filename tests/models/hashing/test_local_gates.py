@@ -114,3 +114,17 @@ def test_a_fit_in_a_sliver_of_the_photo_must_agree_more() -> None:
     assert unified_score(None, 40, 0.79, spread=0.1) <= 1.0
     sliver, wide = MODEL.inliers_alone(0.79, 0.0066), MODEL.inliers_alone(0.79, 0.1)
     assert wide is not None and (sliver is None or sliver > wide)
+
+
+def test_a_shared_word_agrees_nowhere_away_from_the_word_while_a_copy_does() -> None:
+    # The whole-photo agreement is led by the word when it holds most of the photo's
+    # gradient energy; away from the inliers the other product does not agree, a copy does.
+    photo = _with_word(503, (150, 300))
+    matcher = _catalog_with(photo)
+    word = _fit_on(matcher, _with_word(604, (120, 200)))
+    w, h = photo.size
+    copy = _fit_on(matcher, photo.crop((int(w * .1), int(h * .1), int(w * .9), int(h * .9))))
+    mirrored = _fit_on(matcher, photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    assert mirrored.mirrored  # its inliers are in the mirror's frame, as its thumbnail
+    assert word.context < 0.2 < 0.8 < min(copy.context, mirrored.context)
+    assert word.context < word.agreement
