@@ -145,6 +145,16 @@ STEPS: dict[str, list[list[str]]] = {
          "--config", "training/configs/match-acceptance-v5.json",
          "--out", "models/artifacts/match-acceptance-v5",
          "--report", "reports/matching/acceptance-v5.md"],
+        # v6, an experiment (v5 reading the fits' context agreement): its report only
+        ["training.calibrate_matching",
+         "--evidence",
+         *[f"var/evidence/scale-brands/{name}.json" for name in SCALE_CALIBRATION_ALL],
+         "--holdout",
+         *[f"var/evidence/scale-brands/{name}.json" for _, name in (*SCALE_HOLDOUT, *SCALE_FRESH)],
+         "--baseline", "models/artifacts/match-acceptance-v5",
+         "--config", "training/configs/match-acceptance-v6.json",
+         "--out", "var/acceptance/match-acceptance-v6",
+         "--report", "reports/matching/acceptance-v6.md"],
     ],
     # the known-counterfeit bank's acceptance rule, fitted on generated reposts (no data step:
     # the photos and edits are generated from the config's seed)

@@ -72,11 +72,33 @@ def baseline_transform_table(metrics: dict) -> str:
                                     (metrics["baseline"], metrics["model"]))
 
 
+def kind_table(metrics: dict) -> str:
+    """Hold-outs with brand families: their queries and the split's own apart, the earlier
+    model and this one (recall, and the wrong pairs those queries found)."""
+    names = (metrics["baseline"], metrics["model"])
+    lines = ["| split | queries | " + " | ".join(f"{n}: recall | {n}: wrong pairs"
+                                                for n in names) + " |",
+             "|---|---|" + "---|---|" * len(names)]
+    for split, h in metrics["holdout"].items():
+        for kind in sorted(k for k in h.get("model_by_kind", {}) if k != "all"):
+            cells = []
+            for side in ("baseline", "model"):
+                f = h[f"{side}_by_kind"][kind]
+                cells += [f"{f['recall']:.3f}", str(f["wrong"])]
+            lines.append(f"| {split} | {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _baseline_part(metrics: dict) -> list[str]:
     if not metrics.get("baseline"):
         return []
+    branded = any(k.startswith("brand") for h in metrics["holdout"].values()
+                  for k in h.get("model_by_kind", {}))
     return [f"The same hold-out evidence scored by {metrics['baseline']} (the model this one "
-            "follows) and by this one:", "", baseline_table(metrics)]
+            "follows) and by this one:", "", baseline_table(metrics),
+            *(["The same, the brand families' queries (different products of one brand "
+               "sharing its logo; training/scale_evidence.py) and the split's own apart:", "",
+               kind_table(metrics)] if branded else [])]
 
 
 def transform_table(metrics: dict) -> str:

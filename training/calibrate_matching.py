@@ -224,12 +224,14 @@ def main() -> None:
     def compared(tables: dict[str, PairTable]) -> dict[str, dict]:
         out = {name: {"model": figures(model, t), "rules": legacy_figures(t),
                       "model_by_transform": figures(model, t, "transform"),
-                      "rules_by_transform": legacy_figures(t, "transform")}
+                      "rules_by_transform": legacy_figures(t, "transform"),
+                      "model_by_kind": figures(model, t, "query_kind")}
                for name, t in tables.items()}
         if baseline is not None:
             for name, t in tables.items():
                 out[name] |= {"baseline": figures(baseline, t),
-                              "baseline_by_transform": figures(baseline, t, "transform")}
+                              "baseline_by_transform": figures(baseline, t, "transform"),
+                              "baseline_by_kind": figures(baseline, t, "query_kind")}
         return out
 
     version = evidence_version([*args.evidence, *args.holdout, *args.looked_at])

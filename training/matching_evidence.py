@@ -34,6 +34,12 @@ class Scored:
     # a fit's agreement away from its inliers (local.agreement); none in older evidence
     contexts: dict[int, float] = field(default_factory=dict)
 
+    @property
+    def query_kind(self) -> str:
+        """"split mild", "brand hard", ...: a split's own queries or its brand families'
+        (training/scale_evidence.py), by family."""
+        return f"{'brand' if self.transform.startswith('brand_') else 'split'} {self.family}"
+
 
 def pair_score(s: Scored, image_id: int, rules: Rules | None = None) -> float:
     """Unified score of one (query, catalog image) pair (pipeline.unified_score)."""
