@@ -70,11 +70,17 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def _enrol_distractors(client: TestClient, product_id: int, n: int) -> None:
+def _cache_distractors(n: int) -> None:
+    """Computes what the cache lacks, in worker processes forked before the app starts: a
+    fork taken while the app's threads hold locks (its event loop, its models) hangs."""
     artifact = load_descriptor().version
     with multiprocessing.get_context("fork").Pool(
             2, matching_cache.init_worker, (artifact,)) as pool:
         matching_cache.ensure(n, pool, artifact)
+
+
+def _enrol_distractors(client: TestClient, product_id: int, n: int) -> None:
+    artifact = load_descriptor().version
     factory = client.app.state.trust.session_factory  # type: ignore[attr-defined]
     rows = matching_cache.load(n, artifact)
     for start in range(0, n, 1000):
@@ -93,6 +99,8 @@ def _enrol_distractors(client: TestClient, product_id: int, n: int) -> None:
 
 def main() -> None:
     distractors = int(os.environ.get("TRUST_BENCH_MATCH_DISTRACTORS", "0"))
+    if distractors:
+        _cache_distractors(distractors)
     shutil.rmtree(ROOT, ignore_errors=True)
     ROOT.mkdir(parents=True)
     settings = Settings(env="test", var_dir=ROOT, database_url=f"sqlite:///{ROOT}/bench.db",
