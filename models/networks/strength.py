@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from models.networks.rules import SPECIFIC_PHOTO_SHARE, WEAK_TO_LINK
+from models.networks.rules import CATALOG_CAPTION_SHARE, SPECIFIC_PHOTO_SHARE, WEAK_TO_LINK
 from models.risk.signals import SellerLink
 
 KIND_WEIGHT = {"photo": 1.0, "caption": 0.6}
@@ -30,6 +30,12 @@ MAX_LINK_EVIDENCE = 0.9
 def specific_at_most(cap: int) -> int:
     """The most sellers a photo may have and still be specific evidence."""
     return math.floor(cap * SPECIFIC_PHOTO_SHARE)
+
+
+def brand_words(sellers: int, beside_catalog: int) -> bool:
+    """Whether a caption that ``sellers`` sellers posted, ``beside_catalog`` of them beside a
+    catalog photo, is the brand's own words (models/networks/rules.py), which link nobody."""
+    return sellers > 0 and beside_catalog > CATALOG_CAPTION_SHARE * sellers
 
 
 def is_link(shared: Iterable[tuple[str, int]], cap: int) -> bool:

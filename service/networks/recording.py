@@ -95,7 +95,11 @@ def _pending(photos: Sequence[PhotoPost], caption: str) -> tuple[
             per_photo.append(None)
             continue
         per_photo.append(_Pending(PHOTO, p.code, post.catalog, []))
-    captions = [_Pending(CAPTION, f.signature, False, band_keys(f.signature))
+    # A caption's print is marked when the listing shows a catalog photo (the brand's words
+    # travel with its photos); its group is never marked: it is weighed by how many of its
+    # sellers post it so (service/networks/service.rare_groups).
+    beside_catalog = any(post.catalog for post in photos)
+    captions = [_Pending(CAPTION, f.signature, beside_catalog, band_keys(f.signature))
                 for f in caption_prints(caption)]
     return per_photo, captions
 
@@ -127,7 +131,7 @@ def _assign(session: Session, index: PhotoGroupIndex, platform_id: str,
             fresh.append(p)
             p.group = -len(fresh)  # the group it starts, resolved once that has its id
     ids = repository.add_groups(session, platform_id, [
-        NewGroup(f.kind, f.code, f.keys, f.catalog) for f in fresh], now)
+        NewGroup(f.kind, f.code, f.keys, f.catalog and f.kind == PHOTO) for f in fresh], now)
     for f, (group_id, existed) in zip(fresh, ids, strict=True):
         f.group = group_id
         sellers[group_id] = -1 if existed else 0  # -1: counted in SQL, not read here
@@ -262,7 +266,7 @@ def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
     for p in pending:
         assert p.group is not None
         joined[p.group] = p.kind
-        if p.catalog:
+        if p.catalog and p.kind == PHOTO:
             catalog.add(p.group)
     counted = [g for g in joined if sellers.get(g, 0) < SELLERS_KEPT]
     new_to = repository.add_members(session, counted, seller_id, now)
@@ -286,6 +290,6 @@ def record(session: Session, platform_id: str, seller_id: str, listing_id: str,
     for c in captions:
         rows.append({**base, "kind": CAPTION, "photo_index": None, "pdq": None,
                      "phash": None, "quality": None, "signature": c.code,
-                     "catalog": False, "group_id": c.group})
+                     "catalog": c.catalog, "group_id": c.group})
     repository.add_prints(session, rows)
     return joined

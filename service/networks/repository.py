@@ -283,12 +283,16 @@ def add_variants(session: Session, pairs: Collection[tuple[int, int]]) -> None:
 class Popularity:
     sellers: int  # distinct sellers of the group and its variants (up to the members kept)
     catalog: bool  # the group or a variant matched a catalog photo
+    # captions: those of the sellers who posted it beside a photo that matched the catalog
+    beside_catalog: int = 0
 
 
 def popularity(session: Session, ids: Collection[int]) -> dict[int, Popularity]:
     """Per group: the distinct sellers who posted it or any of its variants up to two steps
     away (a crop is paired with the popular photo it is cut from, and through it with that
-    photo's other crops and screenshots), and whether any of them is an official photo."""
+    photo's other crops and screenshots), whether any of them is an official photo, and how
+    many of those sellers posted it beside a catalog photo (a caption's print is marked when
+    its listing's photo matched the catalog)."""
     if not ids:
         return {}
     g, m = NetworkGroup, NetworkMember
@@ -304,17 +308,27 @@ def popularity(session: Session, ids: Collection[int]) -> dict[int, Popularity]:
         m, m.group_id == family.c.member).group_by(family.c.owner)
     catalog = select(family.c.owner).join(g, g.id == family.c.member).where(
         g.catalog.is_(True)).distinct()
+    p = NetworkPrint
+    beside = select(family.c.owner, func.count(func.distinct(p.seller_id))).join(
+        p, p.group_id == family.c.member).where(p.kind == CAPTION, p.catalog.is_(True)
+                                                ).group_by(family.c.owner)
     counts = {int(o): int(n) for o, n in session.execute(sellers)}
     official = {int(o) for (o,) in session.execute(catalog)}
-    return {i: Popularity(counts.get(i, 0), i in official) for i in wanted}
+    near_catalog = {int(o): int(n) for o, n in session.execute(beside)}
+    return {i: Popularity(counts.get(i, 0), i in official, near_catalog.get(i, 0))
+            for i in wanted}
 
 
 def mark_catalog(session: Session, platform_id: str, listing_id: str,
                  photo_indexes: Collection[int]) -> None:
     """A later stage found these photos in the catalog: their prints and groups are
-    official photos from now on."""
+    official photos from now on, and the listing's caption was posted beside one."""
     if not photo_indexes:
         return
+    session.execute(update(NetworkPrint).where(
+        NetworkPrint.platform_id == platform_id, NetworkPrint.listing_id == listing_id,
+        NetworkPrint.kind == CAPTION).values(catalog=True).execution_options(
+        synchronize_session=False))
     rows = list(session.scalars(select(NetworkPrint).where(
         NetworkPrint.platform_id == platform_id, NetworkPrint.listing_id == listing_id,
         NetworkPrint.kind == "photo", NetworkPrint.photo_index.in_(sorted(photo_indexes)))))

@@ -15,8 +15,10 @@ O(sellers^2) rows per group to rewrite on each of those; derived on read they co
 over the group's members, which the cap bounds.
 
 Rarity: a group links nobody when any of its prints matched a catalog photo (an official
-photo stays official, whoever reposts it) or when more than `network_rare_max_sellers`
-sellers posted it (a stock photo, a meme, a template caption). A photo's sellers are
+photo stays official, whoever reposts it), when most of the sellers of a caption posted it
+beside a catalog photo (the brand's own words, models/networks/strength.brand_words), or when
+more than `network_rare_max_sellers` sellers posted it (a stock photo, a meme, a template
+caption). A photo's sellers are
 counted over its variants too: the groups of its crops and screenshots, known through the
 enrolment views of popular photos (models/networks/variants.py). Members are kept up to
 recording.SELLERS_KEPT per group, enough to count past any allowed cap, so a viral photo costs one
@@ -38,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from models.hashing.kinds import hamming
 from models.networks.captions import differing_slots
-from models.networks.strength import is_link, link_strength
+from models.networks.strength import brand_words, is_link, link_strength
 from models.risk.signals import LinkedCounterfeit, SellerLink
 from service.kit.errors import NotFound, Unprocessable
 from service.networks import repository
@@ -66,14 +68,17 @@ LINKS_IN_LISTING = 20  # linked sellers a listing's answer names
 
 def rare_groups(session: Session, group_ids: Sequence[int], cap: int) -> dict[int, GroupState]:
     """The groups that may link sellers (read fresh: concurrent listings count sellers too):
-    neither they nor a variant of theirs is an official photo, and at most ``cap`` sellers
-    posted them and their variants together (models/networks/variants.py). Each is returned
-    with that count as its sellers."""
+    neither they nor a variant of theirs is an official photo, a caption is not the brand's
+    own words (most of its sellers posted it beside a catalog photo), and at most ``cap``
+    sellers posted them and their variants together (models/networks/variants.py). Each is
+    returned with that count as its sellers."""
     groups = repository.group_states(session, group_ids)
     candidates = [i for i, g in groups.items() if not g.catalog and g.sellers <= cap]
     popular = repository.popularity(session, candidates)
     return {i: replace(groups[i], sellers=popular[i].sellers) for i in candidates
-            if not popular[i].catalog and popular[i].sellers <= cap}
+            if not popular[i].catalog and popular[i].sellers <= cap
+            and not (groups[i].kind == CAPTION
+                     and brand_words(popular[i].sellers, popular[i].beside_catalog))}
 
 
 def _linked_sellers(shared: dict[str, set[int]], rare: dict[int, GroupState],

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from models.networks.strength import is_link, link_evidence, link_strength
+from models.networks.strength import brand_words, is_link, link_evidence, link_strength
 from models.risk.signals import SellerLink
 
 
@@ -44,3 +44,11 @@ def test_a_specific_photo_links_and_weak_evidence_needs_company() -> None:
     assert is_link([("caption", 2), ("caption", 3), ("photo", 40)], cap)
     assert is_link([("caption", 9), ("photo", 3)], cap)
     assert not is_link([], cap)
+
+
+def test_a_caption_is_the_brands_words_when_most_of_its_sellers_post_it_beside_the_catalog(
+        ) -> None:
+    assert brand_words(6, 6) and brand_words(3, 2)
+    assert not brand_words(2, 1)  # half: a supplier's caption an agent put by an official photo
+    assert not brand_words(25, 3) and not brand_words(4, 0)
+    assert not brand_words(0, 0)

@@ -28,16 +28,20 @@ def test_agents_posting_one_supplier_photo_are_linked(post, network) -> None:
     assert answer.json()["limits"]["rare_max_sellers"] == 50
 
 
-def test_honest_sellers_reposting_an_official_photo_are_not_linked(client, api_keys, post,
-                                                                     network) -> None:
+def enrol_official(client, api_keys, seed: int, name: str = "Sac Mila") -> None:
     created = client.post("/v1/catalog/products", headers=api_keys.admin, json={
-        "brand": "Vellora", "name": "Sac Mila", "list_price": 12000, "currency": "CNY"})
+        "brand": "Vellora", "name": name, "list_price": 12000, "currency": "CNY"})
     assert created.status_code == 201, created.text
     uploaded = client.post(f"/v1/catalog/products/{created.json()['id']}/images",
                            headers=api_keys.admin,
-                           files=[("files", ("official.jpg", repost(101, quality=92),
+                           files=[("files", ("official.jpg", repost(seed, quality=92),
                                              "image/jpeg"))])
     assert uploaded.status_code == 201, uploaded.text
+
+
+def test_honest_sellers_reposting_an_official_photo_are_not_linked(client, api_keys, post,
+                                                                     network) -> None:
+    enrol_official(client, api_keys, 101)
     first = post("honest-1", "H1", [repost(101, quality=80)])
     second = post("honest-2", "H2", [repost(101, quality=60)])
     assert first["image_matches"] and second["image_matches"]  # the catalog knows it
@@ -75,6 +79,40 @@ def test_shared_captions_link_only_several_together(post, network) -> None:
         post("short-1", f"S{n}", [repost(50 + n)], caption=caption)
         post("short-2", f"T{n}", [repost(60 + n)], caption=caption)
     assert linked_ids(network("short-1")) == set()  # stock phrases: no fingerprint
+
+
+BRAND_CAPTIONS = (
+    "正品 Vellora 链条包 授权店发货 专柜小票齐全 可查验",
+    "Vellora authorised store, invoice included, shipped from the boutique",
+    "Vellora 托特包 专柜购入 有小票 全国联保 顺丰包邮",
+)
+
+OWN_PHOTO_CAPTIONS = (
+    "正品 Corvane 斜挎包 工厂直发 小票齐全 支持专柜验货",
+    "Corvane crossbody, factory direct, full packaging, ships tomorrow",
+    "Corvane 斜挎包 一手货源 有小票 全国包邮 顺丰到付",
+)
+
+
+def test_a_brands_own_captions_beside_its_official_photos_link_nobody(client, api_keys, post,
+                                                                      network) -> None:
+    """Two authorised sellers post the brand's template captions beside its official photos
+    (and photos of their own): three near-identical captions in common, which would link
+    two strangers, are the brand's words, as the photos they travel with are its photos.
+    Captions like them posted beside the sellers' own photos alone still link."""
+    for n, seed in enumerate((111, 112, 113)):
+        enrol_official(client, api_keys, seed, name=f"Sac {n}")
+    for seller, own in (("store-1", 121), ("store-2", 131)):
+        for n, caption in enumerate(BRAND_CAPTIONS):
+            answer = post(seller, f"{seller}-{n}", [repost(111 + n, quality=80 - 10 * n),
+                                                    repost(own + n)], caption=caption)
+            assert answer["image_matches"], (seller, n)  # the catalog knows the photo
+    assert linked_ids(network("store-1")) == set()
+    assert linked_ids(network("store-2")) == set()
+    for seller, own in (("copy-1", 141), ("copy-2", 151)):
+        for n, caption in enumerate(OWN_PHOTO_CAPTIONS):
+            post(seller, f"{seller}-{n}", [repost(own + n)], caption=caption)
+    assert linked_ids(network("copy-1")) == {"copy-2"}
 
 
 def test_a_shared_caption_adds_to_a_shared_photo(post, network) -> None:
