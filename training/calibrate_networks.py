@@ -2,7 +2,8 @@
 
 Command (from the repo root)::
 
-    nice -n 10 python -P -m training.calibrate_networks --seeds 0 1 --products 40
+    nice -n 10 python -P -m training.calibrate_networks --seeds 0 1 --products 40 \
+        --phone-shots 4000
 
 For each seed's copy-detection sources (trustdata.copydetect: package photo tiles and
 generated product shots, the dev set's catalog and distractors together), the whole-photo
@@ -24,8 +25,14 @@ none, filters included) and the share of distinct sources it would part.
 pHash (64 bits) carries small crops that move PDQ's 256 bits by 40-70; PDQ alone keeps
 photos whose pHash agrees by chance apart. It prints, for each candidate pair of distances,
 the wrong pairs (negatives) accepted and the share of each edit accepted; the served
-distances must accept no negative with a margin. Figures of the last run:
-reports/networks/calibration.md.
+distances must accept no negative with a margin.
+
+Close copies (rules.CLOSE_COPY_PDQ: how close two sellers' prints of one group must be for a
+lone shared photo to link them): generated product shots as a phone takes them
+(trustdata.supplynet.photos.phone_look; seeds of their own, far from every network's), every
+pair the photo rule calls one photo although the shots are distinct (look-alike products
+posed alike), against the share of each edit's accepted copies within each candidate
+distance. Figures of the last run: reports/networks/calibration.md.
 """
 
 from __future__ import annotations
@@ -40,17 +47,21 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 from trustdata.copydetect.build import split_sources
+from trustdata.copydetect.sources import product_shot
 from trustdata.copydetect.transforms import MILD
+from trustdata.supplynet.photos import phone_look
 
 from models.hashing.decode import decode_for_matching
 from models.hashing.kinds import hamming
 from models.hashing.pipeline import analyse_query
-from models.networks.prints import PhotoPrint, hue_distance, whole_print
+from models.networks.prints import PhotoPrint, hue_distance, same_photo, whole_print
 from models.networks.rules import PDQ_MAX_DISTANCE, PHASH_MAX_DISTANCE
 
 HUE_CANDIDATES = (20, 30, 45, 60, 90)
 PHASH_CANDIDATES = (4, 6, 7, 8, 10)
 PDQ_CANDIDATES = (31, 48, 56, 64, 72)
+CLOSE_CANDIDATES = (16, 20, 24, 28, 32)
+PHONE_SHOT_SEED = 500_000_000  # far from the copy-detection splits' and the networks' seeds
 Edit = Callable[[Image.Image, random.Random], Image.Image]
 
 
@@ -80,11 +91,43 @@ def pair_distances(prints: list[PhotoPrint]) -> tuple[np.ndarray, np.ndarray]:
             matrix([p.phash for p in prints], 64)[upper])
 
 
+def look_alike_distances(shots: int) -> list[int]:
+    """PDQ distances of the pairs of distinct phone shots the photo rule calls one photo."""
+    prints = []
+    for k in tqdm(range(shots), desc="phone shots"):
+        seed = PHONE_SHOT_SEED + k
+        p = print_of(phone_look(product_shot(seed, 720), random.Random(f"phone/{seed}")), 90)
+        if p is not None and p.usable:
+            prints.append(p.code)
+    pdq, phash = pair_distances([PhotoPrint(c[:32], c[32:40], 100) for c in prints])
+    upper = np.triu_indices(len(prints), 1)
+    found = []
+    for n in np.flatnonzero((phash <= PHASH_MAX_DISTANCE) & (pdq <= PDQ_MAX_DISTANCE)):
+        d = same_photo(prints[upper[0][n]], prints[upper[1][n]])  # the hue check too
+        if d is not None:
+            found.append(d)
+    return sorted(found)
+
+
+def close_copy_table(accepted: dict[str, list[int]], look_alike: list[int]) -> None:
+    names = sorted(accepted)
+    print(f"\nclose copies: {len(look_alike)} pairs of distinct phone shots are one photo to "
+          f"the rule, at PDQ {look_alike}")
+    print("close PDQ | look-alike pairs within | " + " | ".join(names))
+    for bound in CLOSE_CANDIDATES:
+        shares = [f"{np.mean(np.array(accepted[n]) <= bound) * 100:.0f}%" if accepted[n]
+                  else "-" for n in names]
+        print(f"{bound} | {sum(d <= bound for d in look_alike)} | " + " | ".join(shares))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--products", type=int, default=40)
+    parser.add_argument("--phone-shots", type=int, default=4000,
+                        help="generated phone shots searched for look-alike pairs (0: none)")
     args = parser.parse_args()
+    accepted: dict[str, list[int]] = defaultdict(list)  # PDQ of copies the rule accepts
     edits: dict[str, Edit] = {f"crop{round(s * 100)}": border_crop(s) for s in (0.01, 0.02, 0.03)}
     positives: dict[str, list[tuple[int, int]]] = defaultdict(list)
     hues: dict[str, list[float]] = defaultdict(list)  # hash-accepted copies with colour
@@ -109,6 +152,8 @@ def main() -> None:
                     continue
                 d_pdq, d_phash = hamming(base.pdq, edited.pdq), hamming(base.phash, edited.phash)
                 positives[name].append((d_pdq, d_phash))
+                if same_photo(base.code, edited.code) is not None:
+                    accepted[name].append(d_pdq)
                 hue = hue_distance(base.colour, edited.colour)
                 if hue is not None and d_pdq <= PDQ_MAX_DISTANCE and d_phash <= PHASH_MAX_DISTANCE:
                     hues[name].append(hue)
@@ -142,6 +187,8 @@ def main() -> None:
         print(f"{bound} | {np.mean(coloured > bound) * 100:.0f}% | " + " | ".join(parted))
     print("largest copy hue distance per edit: " + ", ".join(
         f"{n} {max(hues[n]):.1f}" for n in names if hues[n]))
+    if args.phone_shots:
+        close_copy_table(accepted, look_alike_distances(args.phone_shots))
 
 
 if __name__ == "__main__":

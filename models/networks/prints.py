@@ -24,6 +24,7 @@ from models.hashing import colour
 from models.hashing.kinds import hamming
 from models.hashing.matcher import HashSet
 from models.networks.rules import (
+    CLOSE_COPY_PDQ,
     HUE_MAX_DEGREES,
     HUE_MIN_CELLS,
     HUE_MIN_CHROMA,
@@ -117,3 +118,9 @@ def same_photo(a: bytes, b: bytes) -> int | None:
         return None
     hue = hue_distance(a[HASH_BYTES:], b[HASH_BYTES:])
     return None if hue is not None and hue > HUE_MAX_DEGREES else d
+
+
+def close_copy(pdq_a: bytes, pdq_b: bytes) -> bool:
+    """Whether two prints of one photo group are close enough copies for a lone shared photo
+    to link two sellers (models/networks/rules.py: CLOSE_COPY_PDQ)."""
+    return hamming(pdq_a, pdq_b) <= CLOSE_COPY_PDQ

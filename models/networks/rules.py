@@ -53,7 +53,8 @@ CAPTION_VARIANT_JACCARD = 0.4
 # What links two sellers. Each rare group they share (models/networks/strength.py:
 # is_link) is specific or weak evidence, and a link needs one specific or WEAK_TO_LINK weak:
 # * a photo posted by at most SPECIFIC_PHOTO_SHARE of the cap in sellers (counted over its
-#   variants) is specific: strangers rarely post the same photo of their own;
+#   variants), in close copies (CLOSE_COPY_PDQ), is specific: strangers rarely post the same
+#   photo of their own;
 # * a photo posted by more is weak: the count is a lower bound (edits the variant views and
 #   the shared screenshots' stored content do not recognise go uncounted), so a stock photo
 #   just above the cap can be counted just under it and link its posters;
@@ -67,6 +68,16 @@ CAPTION_VARIANT_JACCARD = 0.4
 # caption copied near-identically are no chance resemblance. Chosen on the simulated networks
 # of reports/networks/honest-links.md (seeds 21 and 22; seed 23 kept for the check).
 SPECIFIC_PHOTO_SHARE = 0.5
+# ... and only when the two sellers' prints of it are within CLOSE_COPY_PDQ of each other
+# (models/networks/prints.close_copy): the file re-uploaded, resized, recompressed. A looser
+# match (a crop, an overlay, or two sellers' own shots of look-alike products posed alike,
+# which the whole-photo rule cannot tell from those edits) is weak evidence. Calibrated with
+# the photo rule (reports/networks/calibration.md): on 4,000 generated phone shots of
+# products, the 9 pairs of distinct shots the rule calls one photo are at PDQ 30-56; copies
+# within 24 are 100 % of recompressions, resizes and blurs, 99 % of noise, 97 % of colour
+# filters and 1 % border crops, 47 % of 2 % crops. (One pair of look-alike own shots on the
+# simulated network of seed 23, known when the value was chosen, is at 26.)
+CLOSE_COPY_PDQ = 24
 # A caption most of whose sellers (more than this share) posted it beside a photo that
 # matched the catalog is the brand's own words (its marketing line, an authorised store's
 # template) and links nobody, as the catalog photo it travels with links nobody. A
@@ -75,5 +86,13 @@ SPECIFIC_PHOTO_SHARE = 0.5
 # their posts on average.
 CATALOG_CAPTION_SHARE = 0.5
 WEAK_TO_LINK = 3
+# A rare photo the two sellers posted in loose copies only (not within CLOSE_COPY_PDQ) is
+# more than a chance caption but less than a link: it counts as this many weak pieces, so
+# two of them, or one with a caption, link. One chance look-alike pair among a platform's
+# own shots is expected; the same two strangers sharing two, or one and a caption, are not.
+# Chosen on the simulated networks of seeds 21-25 (reports/networks/honest-links.md: at 1,
+# counterfeit sellers linked within their supplier fell by 12-19 points; at 2 by 5-11),
+# then checked on seeds 26 and 27, built after it.
+LOOSE_PHOTO_PIECES = 2
 # Character shingle length for the caption fingerprint.
 CAPTION_SHINGLE = 3

@@ -20,7 +20,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from models.networks.rules import CATALOG_CAPTION_SHARE, SPECIFIC_PHOTO_SHARE, WEAK_TO_LINK
+from models.networks.rules import (
+    CATALOG_CAPTION_SHARE,
+    LOOSE_PHOTO_PIECES,
+    SPECIFIC_PHOTO_SHARE,
+    WEAK_TO_LINK,
+)
 from models.risk.signals import SellerLink
 
 KIND_WEIGHT = {"photo": 1.0, "caption": 0.6}
@@ -38,14 +43,17 @@ def brand_words(sellers: int, beside_catalog: int) -> bool:
     return sellers > 0 and beside_catalog > CATALOG_CAPTION_SHARE * sellers
 
 
-def is_link(shared: Iterable[tuple[str, int]], cap: int) -> bool:
-    """Whether two sellers sharing these rare groups, (kind, sellers who posted it), are
-    linked: one specific shared photo, or WEAK_TO_LINK weak groups (models/networks/rules.py)."""
+def is_link(shared: Iterable[tuple[str, int, bool]], cap: int) -> bool:
+    """Whether two sellers sharing these rare groups, (kind, sellers who posted it, whether
+    the two posted close copies of it), are linked: one specific shared photo (few sellers,
+    close copies), or WEAK_TO_LINK weak pieces (models/networks/rules.py), a photo few
+    sellers posted in loose copies counting LOOSE_PHOTO_PIECES."""
     weak = 0
-    for kind, sellers in shared:
-        if kind == "photo" and sellers <= specific_at_most(cap):
+    for kind, sellers, close in shared:
+        few = kind == "photo" and sellers <= specific_at_most(cap)
+        if few and close:
             return True
-        weak += 1
+        weak += LOOSE_PHOTO_PIECES if few else 1
     return weak >= WEAK_TO_LINK
 
 

@@ -25,7 +25,8 @@ recording.SELLERS_KEPT per group, enough to count past any allowed cap, so a vir
 group and a bounded member list, however often it is posted.
 
 Links: two sellers sharing rare groups are linked when what they share is specific enough
-(models/networks/strength.is_link: one photo few sellers posted, or three weak pieces). A
+(models/networks/strength.is_link: one photo few sellers posted, the two in close copies, or
+three weak pieces). A
 listing's own shared groups may be weak alone; they are then weighed with everything the
 two sellers posted (``_linked``, read only for sellers with confirmed counterfeits).
 """
@@ -40,7 +41,8 @@ from sqlalchemy.orm import Session
 
 from models.hashing.kinds import hamming
 from models.networks.captions import differing_slots
-from models.networks.strength import brand_words, is_link, link_strength
+from models.networks.prints import close_copy
+from models.networks.strength import brand_words, is_link, link_strength, specific_at_most
 from models.risk.signals import LinkedCounterfeit, SellerLink
 from service.kit.errors import NotFound, Unprocessable
 from service.networks import repository
@@ -81,11 +83,38 @@ def rare_groups(session: Session, group_ids: Sequence[int], cap: int) -> dict[in
                      and brand_words(popular[i].sellers, popular[i].beside_catalog))}
 
 
-def _linked_sellers(shared: dict[str, set[int]], rare: dict[int, GroupState],
-                  cap: int) -> set[str]:
+def _close_copies(session: Session, seller_id: str, candidates: dict[str, set[int]]
+                  ) -> set[tuple[str, int]]:
+    """(other seller, photo group) of these pairs where the two sellers posted close copies
+    of the photo (models/networks/prints.close_copy), not only prints the group rule joins."""
+    groups = {g for gs in candidates.values() for g in gs}
+    if not groups:
+        return set()
+    mine: dict[int, list[bytes]] = defaultdict(list)
+    theirs: dict[tuple[str, int], list[bytes]] = defaultdict(list)
+    for row in repository.group_prints(session, groups, {seller_id, *candidates},
+                                       EVIDENCE_READ):
+        if row.pdq is None or row.group_id is None:
+            continue
+        if row.seller_id == seller_id:
+            mine[row.group_id].append(row.pdq)
+        else:
+            theirs[(row.seller_id, row.group_id)].append(row.pdq)
+    return {(other, g) for (other, g), codes in theirs.items()
+            if g in candidates.get(other, ()) and any(close_copy(a, b) for a in mine[g]
+                                                      for b in codes)}
+
+
+def _linked_sellers(session: Session, seller_id: str, shared: dict[str, set[int]],
+                    rare: dict[int, GroupState], cap: int) -> set[str]:
     """The sellers whose shared rare groups amount to a link (models/networks/strength.py)."""
+    few = specific_at_most(cap)
+    close = _close_copies(session, seller_id, {
+        other: {g for g in groups if rare[g].kind == PHOTO and rare[g].sellers <= few}
+        for other, groups in shared.items()})
     return {other for other, groups in shared.items()
-            if is_link([(rare[g].kind, rare[g].sellers) for g in groups], cap)}
+            if is_link([(rare[g].kind, rare[g].sellers, (other, g) in close)
+                        for g in groups], cap)}
 
 
 def _linked(session: Session, platform_id: str, seller_id: str, others: set[str],
@@ -99,7 +128,7 @@ def _linked(session: Session, platform_id: str, seller_id: str, others: set[str]
     for group_id, other in pairs:
         if group_id in rare:
             shared[other].add(group_id)
-    return _linked_sellers(shared, rare, cap)
+    return _linked_sellers(session, seller_id, shared, rare, cap)
 
 
 def widely_posted(session: Session, photo_groups: dict[int, int], sellers: int) -> set[int]:
@@ -125,7 +154,7 @@ def listing_links(session: Session, platform_id: str, seller_id: str, joined: di
     for (other, _), groups in wanted.items():
         here[other] |= groups
     # Weak evidence in this listing alone may be a link over everything both posted.
-    unsure = set(here) - _linked_sellers(here, rare, cap)
+    unsure = set(here) - _linked_sellers(session, seller_id, here, rare, cap)
     linked = _linked(session, platform_id, seller_id, unsure, cap)
     wanted = {key: groups for key, groups in wanted.items()
               if key[0] not in unsure or key[0] in linked}
@@ -211,7 +240,7 @@ def seller_network(session: Session, platform_id: str, seller_id: str, cap: int)
     for group_id, other in repository.co_members(session, rare, seller_id,
                                                  cap * len(rare) + 1):
         shared[other].add(group_id)
-    linked_to = _linked_sellers(shared, rare, cap)
+    linked_to = _linked_sellers(session, seller_id, shared, rare, cap)
     shared = {s: g for s, g in shared.items() if s in linked_to}
     confirmed = sellers_repository.confirmed_counts(session, platform_id, list(shared))
     ranked = sorted(shared, key=lambda s: (-confirmed.get(s, 0), -len(shared[s]), s))

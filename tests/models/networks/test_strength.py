@@ -37,12 +37,18 @@ def test_bounded_and_saturating() -> None:
 
 def test_a_specific_photo_links_and_weak_evidence_needs_company() -> None:
     cap = 50
-    assert is_link([("photo", 2)], cap) and is_link([("photo", 25)], cap)
-    assert not is_link([("photo", 26)], cap)  # over half the cap: weak
-    assert not is_link([("caption", 2)], cap)
-    assert not is_link([("caption", 2), ("caption", 3)], cap)
-    assert is_link([("caption", 2), ("caption", 3), ("photo", 40)], cap)
-    assert is_link([("caption", 9), ("photo", 3)], cap)
+    assert is_link([("photo", 2, True)], cap) and is_link([("photo", 25, True)], cap)
+    assert not is_link([("photo", 26, True)], cap)  # over half the cap: weak
+    assert not is_link([("photo", 2, False)], cap)  # not close copies: weak
+    assert not is_link([("caption", 2, False)], cap)
+    assert not is_link([("caption", 2, False), ("caption", 3, False)], cap)
+    assert is_link([("caption", 2, False), ("caption", 3, False), ("photo", 40, True)], cap)
+    assert is_link([("caption", 2, False), ("photo", 3, False), ("photo", 9, False)], cap)
+    assert is_link([("caption", 9, False), ("photo", 3, True)], cap)
+    # a loose copy of a rare photo is two weak pieces: with a caption or another, a link
+    assert is_link([("photo", 2, False), ("caption", 4, False)], cap)
+    assert is_link([("photo", 2, False), ("photo", 7, False)], cap)
+    assert not is_link([("photo", 30, False), ("caption", 4, False)], cap)
     assert not is_link([], cap)
 
 
