@@ -49,6 +49,10 @@ _HEADER = struct.Struct("<4sHHIHH")  # magic, width, height, keypoints, thumbnai
 _MAGIC = b"ORB2"
 THUMB_SIDE = 96  # catalog thumbnail the photometric check compares against
 AGREEMENT_CELLS = 4  # the photometric check's grid on the thumbnail (24 px cells)
+# The context's grid (12 px cells): on the 4x4 grid one brand word often holds an inlier in
+# every cell a crop covers, leaving no cell to measure the rest of the photo by
+# (reports/matching/SCALE.md).
+CONTEXT_CELLS = 8
 KNN_NEIGHBOURS = 4  # kNN depth searched for the nearest descriptor of another image
 # ORB finds nothing within its edge threshold (31 px) of a border, and its image pyramid
 # asserts on a level that rounds to zero rows: a frame whose short side is under this has
@@ -276,10 +280,11 @@ def agreement(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
 
     The whole-photo average is led by the detail itself when the detail holds most of the
     photo's gradient energy (a large printed logo on a plain product), so the same average
-    over the cells holding none of the ``inliers`` (catalog-frame points) says whether the
-    rest of the photo is there: near 0 for one brand's logo on two products, near 1 for a
-    copy (reports/matching/SCALE.md). Where every covered cell holds an inlier the fit
-    spans the photo and the context is the whole average.
+    over the cells of a finer ``CONTEXT_CELLS`` grid holding none of the ``inliers``
+    (catalog-frame points) says whether the rest of the photo is there: near 0 for one
+    brand's logo on two products, near 1 for a copy (reports/matching/SCALE.md). Where every
+    covered cell holds an inlier the fit spans the photo and the context is the whole
+    average.
     """
     thumb, warped, inside = _warp_to_thumbnail(model, catalog, mirrored, query)
     if inside.mean() < LOCAL_MIN_OVERLAP:
@@ -290,12 +295,7 @@ def agreement(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
     qx, qy = _gradients(warped)
     th, tw = thumb.shape
     k = AGREEMENT_CELLS
-    held = np.zeros((k, k), bool)
-    if inliers is not None and len(inliers):
-        cells = np.floor(inliers * (tw / catalog.width) / np.array([tw / k, th / k])).astype(int)
-        cells = np.clip(cells, 0, k - 1)  # a mirrored fit's points are in the mirror's frame
-        held[cells[:, 1], cells[:, 0]] = True
-    weighted = total = away = away_total = 0.0
+    weighted = total = 0.0
     for i in range(k):
         for j in range(k):
             cell = (slice(i * th // k, (i + 1) * th // k), slice(j * tw // k, (j + 1) * tw // k))
@@ -309,11 +309,42 @@ def agreement(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
             corr = max(0.0, float((a * b).sum()) / denom) if denom > 0 else 0.0
             total += energy
             weighted += energy * corr
-            if not held[i, j]:
-                away_total += energy
-                away += energy * corr
     whole = weighted / total if total > 0 else 0.0
-    return whole, (away / away_total if away_total > 0 else whole)
+    strength, fit = _cells(CONTEXT_CELLS, inside, (tx, ty), (qx, qy))
+    held = np.zeros(strength.shape, dtype=np.bool_)
+    if inliers is not None and len(inliers):
+        n = CONTEXT_CELLS
+        cells = np.floor(inliers * (tw / catalog.width) / np.array([tw / n, th / n])).astype(int)
+        cells = np.clip(cells, 0, n - 1)  # a mirrored fit's points are in the mirror's frame
+        held[cells[:, 1], cells[:, 0]] = True
+    away = strength[~held]
+    return whole, (float((away * fit[~held]).sum() / away.sum()) if away.sum() > 0 else whole)
+
+
+def _cells(k: int, inside: np.ndarray, catalog: tuple[np.ndarray, np.ndarray],
+           query: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of a k x k grid: the catalog's gradient energy (0 where the query covers
+    less than 90 % of the cell) and the correlation of the two gradient fields (negative
+    as 0), over the covered pixels; as ``agreement``'s loop computes them, in array sums."""
+    th, tw = inside.shape
+    rows = np.array([i * th // k for i in range(k)])
+    cols = np.array([j * tw // k for j in range(k)])
+
+    def sums(x: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(np.add.reduceat(x, rows, axis=0), cols, axis=1)
+
+    m = inside.astype(np.float64)
+    (tx, ty), (qx, qy) = catalog, query
+    aa = sums(m * (tx.astype(np.float64) ** 2 + ty.astype(np.float64) ** 2))
+    bb = sums(m * (qx.astype(np.float64) ** 2 + qy.astype(np.float64) ** 2))
+    ab = sums(m * (tx.astype(np.float64) * qx + ty.astype(np.float64) * qy))
+    count = sums(m)
+    size = np.outer(np.diff(np.append(rows, th)), np.diff(np.append(cols, tw)))
+    covered = count >= 0.9 * size
+    energy = np.where(covered, np.sqrt(aa / np.maximum(2 * count, 1)), 0.0)
+    denom = np.sqrt(aa * bb)
+    corr = np.where(denom > 0, np.maximum(0.0, ab / np.where(denom > 0, denom, 1)), 0.0)
+    return energy, corr
 
 
 def mapped_box(model: np.ndarray, width: int, height: int, query: LocalFeatures,
