@@ -283,40 +283,49 @@ def add_variants(session: Session, pairs: Collection[tuple[int, int]]) -> None:
 class Popularity:
     sellers: int  # distinct sellers of the group and its variants (up to the members kept)
     catalog: bool  # the group or a variant matched a catalog photo
-    # captions: those of the sellers who posted it beside a photo that matched the catalog
-    beside_catalog: int = 0
 
 
-def popularity(session: Session, ids: Collection[int]) -> dict[int, Popularity]:
-    """Per group: the distinct sellers who posted it or any of its variants up to two steps
-    away (a crop is paired with the popular photo it is cut from, and through it with that
-    photo's other crops and screenshots), whether any of them is an official photo, and how
-    many of those sellers posted it beside a catalog photo (a caption's print is marked when
-    its listing's photo matched the catalog)."""
-    if not ids:
-        return {}
-    g, m = NetworkGroup, NetworkMember
-    v, w = NetworkVariant, aliased(NetworkVariant)
-    wanted = sorted(ids)
-    family = union_all(
+def _family(wanted: list[int]) -> Any:
+    """(owner, member): each of these groups with its variants up to two steps away (a crop
+    is paired with the popular photo it is cut from, and through it with that photo's other
+    crops and screenshots; a caption with the texts filled in from its formula)."""
+    g, v, w = NetworkGroup, NetworkVariant, aliased(NetworkVariant)
+    return union_all(
         select(g.id.label("owner"), g.id.label("member")).where(g.id.in_(wanted)),
         select(v.group_id.label("owner"), v.variant_id.label("member")).where(
             v.group_id.in_(wanted)),
         select(v.group_id.label("owner"), w.variant_id.label("member")).join(
             w, w.group_id == v.variant_id).where(v.group_id.in_(wanted))).subquery()
+
+
+def popularity(session: Session, ids: Collection[int]) -> dict[int, Popularity]:
+    """Per group: the distinct sellers who posted it or any of its variants, and whether any
+    of them is an official photo."""
+    if not ids:
+        return {}
+    g, m = NetworkGroup, NetworkMember
+    wanted = sorted(ids)
+    family = _family(wanted)
     sellers = select(family.c.owner, func.count(func.distinct(m.seller_id))).join(
         m, m.group_id == family.c.member).group_by(family.c.owner)
     catalog = select(family.c.owner).join(g, g.id == family.c.member).where(
         g.catalog.is_(True)).distinct()
-    p = NetworkPrint
-    beside = select(family.c.owner, func.count(func.distinct(p.seller_id))).join(
-        p, p.group_id == family.c.member).where(p.kind == CAPTION, p.catalog.is_(True)
-                                                ).group_by(family.c.owner)
     counts = {int(o): int(n) for o, n in session.execute(sellers)}
     official = {int(o) for (o,) in session.execute(catalog)}
-    near_catalog = {int(o): int(n) for o, n in session.execute(beside)}
-    return {i: Popularity(counts.get(i, 0), i in official, near_catalog.get(i, 0))
-            for i in wanted}
+    return {i: Popularity(counts.get(i, 0), i in official) for i in wanted}
+
+
+def beside_catalog(session: Session, caption_ids: Collection[int]) -> dict[int, int]:
+    """Per caption group: the distinct sellers who posted it or a variant beside a photo that
+    matched the catalog (their caption print is marked)."""
+    if not caption_ids:
+        return {}
+    p = NetworkPrint
+    family = _family(sorted(caption_ids))
+    query = select(family.c.owner, func.count(func.distinct(p.seller_id))).join(
+        p, p.group_id == family.c.member).where(p.kind == CAPTION, p.catalog.is_(True)
+                                                ).group_by(family.c.owner)
+    return {int(o): int(n) for o, n in session.execute(query)}
 
 
 def mark_catalog(session: Session, platform_id: str, listing_id: str,

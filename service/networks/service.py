@@ -77,10 +77,11 @@ def rare_groups(session: Session, group_ids: Sequence[int], cap: int) -> dict[in
     groups = repository.group_states(session, group_ids)
     candidates = [i for i, g in groups.items() if not g.catalog and g.sellers <= cap]
     popular = repository.popularity(session, candidates)
+    beside = repository.beside_catalog(session, [i for i in candidates
+                                                 if groups[i].kind == CAPTION])
     return {i: replace(groups[i], sellers=popular[i].sellers) for i in candidates
             if not popular[i].catalog and popular[i].sellers <= cap
-            and not (groups[i].kind == CAPTION
-                     and brand_words(popular[i].sellers, popular[i].beside_catalog))}
+            and not brand_words(popular[i].sellers, beside.get(i, 0))}
 
 
 def _close_copies(session: Session, seller_id: str, candidates: dict[str, set[int]]

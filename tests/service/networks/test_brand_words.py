@@ -15,7 +15,7 @@ import service.app.factory  # noqa: F401  (every domain's tables, for create_all
 from models.networks.prints import PhotoPrint
 from service.kit.db import Base
 from service.networks.recording import CAPTION, PhotoPost, record
-from service.networks.repository import mark_catalog, popularity
+from service.networks.repository import beside_catalog, mark_catalog, popularity
 from service.networks.service import rare_groups
 from service.networks.tables import NetworkPrint
 
@@ -49,7 +49,7 @@ def test_a_caption_most_sellers_post_beside_the_catalog_links_nobody() -> None:
                CAPTION_TEXT, NOW)
         session.commit()
         group = _caption_group(session)
-        assert popularity(session, [group])[group].beside_catalog == 1
+        assert beside_catalog(session, [group]) == {group: 1}
         assert group in rare_groups(session, [group], cap=50)  # one of two: still rare
         # the deep check finds store-2's photo in the catalog: its caption was beside one
         mark_catalog(session, "p", "S2", [0])
@@ -57,7 +57,7 @@ def test_a_caption_most_sellers_post_beside_the_catalog_links_nobody() -> None:
         marked = session.scalars(select(NetworkPrint.catalog).where(
             NetworkPrint.listing_id == "S2", NetworkPrint.kind == CAPTION)).all()
         assert marked and all(marked)
-        assert popularity(session, [group])[group].beside_catalog == 2
+        assert beside_catalog(session, [group]) == {group: 2}
         assert group not in rare_groups(session, [group], cap=50)
         record(session, "p", "agent-1", "A1", [PhotoPost(0, _photo(4), False)],
                CAPTION_TEXT, NOW)
