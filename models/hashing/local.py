@@ -282,9 +282,11 @@ def agreement(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
     photo's gradient energy (a large printed logo on a plain product), so the same average
     over the cells of a finer ``CONTEXT_CELLS`` grid holding none of the ``inliers``
     (catalog-frame points) says whether the rest of the photo is there: near 0 for one
-    brand's logo on two products, near 1 for a copy (reports/matching/SCALE.md). Where every
-    covered cell holds an inlier the fit spans the photo and the context is the whole
-    average.
+    brand's logo on two products, near 1 for a copy (reports/matching/SCALE.md). Where no
+    covered cell away from the inliers has structure (every covered cell holds an inlier, or
+    the rest of what the query covers is flat), nothing beyond the fitted detail corroborates
+    the fit, so the context is 0: taking the whole average there let a large logo on a plain
+    product stand in for the photo.
     """
     thumb, warped, inside = _warp_to_thumbnail(model, catalog, mirrored, query)
     if inside.mean() < LOCAL_MIN_OVERLAP:
@@ -318,7 +320,7 @@ def agreement(model: np.ndarray, catalog: LocalFeatures, mirrored: bool,
         cells = np.clip(cells, 0, n - 1)  # a mirrored fit's points are in the mirror's frame
         held[cells[:, 1], cells[:, 0]] = True
     away = strength[~held]
-    return whole, (float((away * fit[~held]).sum() / away.sum()) if away.sum() > 0 else whole)
+    return whole, (float((away * fit[~held]).sum() / away.sum()) if away.sum() > 0 else 0.0)
 
 
 def _cells(k: int, inside: np.ndarray, catalog: tuple[np.ndarray, np.ndarray],
