@@ -128,3 +128,15 @@ def test_a_shared_word_agrees_nowhere_away_from_the_word_while_a_copy_does() -> 
     assert mirrored.mirrored  # its inliers are in the mirror's frame, as its thumbnail
     assert word.context < 0.2 < 0.8 < min(copy.context, mirrored.context)
     assert word.context < word.agreement
+
+
+def test_a_fit_with_nothing_textured_away_from_its_inliers_has_no_context() -> None:
+    # One word on a flat card: every textured cell of the photo holds an inlier, so nothing
+    # but the word itself can corroborate the fit (a logo on a plain product looks the same).
+    # The whole agreement is the word's; the context must not stand in for the photo.
+    card = Image.new("RGB", (640, 640), (200, 205, 210))
+    ImageDraw.Draw(card).text((120, 280), "KALOMIRA", font=load_font(random.Random(7), 72),
+                              fill=(20, 20, 20))
+    fit = _fit_on(_catalog_with(card), card.resize((500, 500)))
+    assert fit.agreement > 0.9
+    assert fit.context == 0.0
