@@ -26,8 +26,10 @@ SCALE_CALIBRATION = ("calib", "eval")
 SCALE_CALIBRATION_ALL = tuple(name for _, name in CALIBRATION_SPLITS)
 SCALE_LOOKED_AT = tuple(name for _, name in HOLDOUT_SPLITS)
 SCALE_HOLDOUT = (("11", "fresh11"), ("12", "fresh12"))
-# match-acceptance-v5 (served) is v4 with every term over a fit's counts corroborated, fitted
-# the same way; measured on seeds 11 and 12 and on two splits built with it (13 and 14).
+# match-acceptance-v5 (not served) is v4 with every term over a fit's counts corroborated,
+# fitted the same way; measured on seeds 11 and 12 and on two splits built with it (13 and
+# 14). match-acceptance-v6 (served) is v5 reading the fits' context agreement, fitted and
+# measured on the same splits.
 SCALE_FRESH = (("13", "fresh13"), ("14", "fresh14"))
 # v2 and v4 were fitted and measured on evidence without brand families, v5 with them
 # (training/scale_evidence.py --brand-families), kept apart under var/evidence/scale-brands.
@@ -145,15 +147,15 @@ STEPS: dict[str, list[list[str]]] = {
          "--config", "training/configs/match-acceptance-v5.json",
          "--out", "models/artifacts/match-acceptance-v5",
          "--report", "reports/matching/acceptance-v5.md"],
-        # v6, an experiment (v5 reading the fits' context agreement): its report only
+        # v6, served: v5 reading the fits' context agreement
         ["training.calibrate_matching",
          "--evidence",
          *[f"var/evidence/scale-brands/{name}.json" for name in SCALE_CALIBRATION_ALL],
          "--holdout",
          *[f"var/evidence/scale-brands/{name}.json" for _, name in (*SCALE_HOLDOUT, *SCALE_FRESH)],
-         "--baseline", "models/artifacts/match-acceptance-v5",
+         "--baseline", "models/artifacts/match-acceptance-v1",
          "--config", "training/configs/match-acceptance-v6.json",
-         "--out", "var/acceptance/match-acceptance-v6",
+         "--out", "models/artifacts/match-acceptance-v6",
          "--report", "reports/matching/acceptance-v6.md"],
     ],
     # the known-counterfeit bank's acceptance rule, fitted on generated reposts (no data step:

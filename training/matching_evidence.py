@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models.hashing.acceptance import distinctiveness
 from models.hashing.pipeline import EVIDENCE_VERSION, Rules, unified_score
 
 
@@ -42,23 +43,37 @@ class Scored:
 
 
 def pair_score(s: Scored, image_id: int, rules: Rules | None = None) -> float:
-    """Unified score of one (query, catalog image) pair (pipeline.unified_score)."""
+    """Unified score of one (query, catalog image) pair as the matcher scores it
+    (pipeline.unified_score, with the pair's distinctiveness among the query's evidence and
+    its fit's context)."""
     fit = s.fits.get(image_id)
     colour = s.colours.get(image_id)
+    distinct = distinctiveness(s.hash_scores, {i: f[0] for i, f in s.fits.items()})
     if fit is None:
-        return unified_score(s.hash_scores.get(image_id), None, rules=rules, colour=colour)
-    return unified_score(s.hash_scores.get(image_id), fit[0], fit[1], rules, fit[2], colour)
+        return unified_score(s.hash_scores.get(image_id), None, rules=rules, colour=colour,
+                             distinct=distinct[image_id])
+    return unified_score(s.hash_scores.get(image_id), fit[0], fit[1], rules, fit[2], colour,
+                         distinct[image_id], s.contexts.get(image_id))
 
 
 def stage_score(s: Scored, image_id: int, stage: str, rules: Rules | None = None) -> float:
     """Unified score of one stage's evidence alone (``"hash"`` or ``"local"``): the other
     stage and the colour layout left out, rather than switched off by a tiny threshold (an
-    exact copy's hash score of 0 would pass any threshold above 0)."""
+    exact copy's hash score of 0 would pass any threshold above 0); the pair's
+    distinctiveness is measured among that stage's evidence only, as when the other did
+    not run."""
     r = rules or Rules()
     if stage == "hash":
-        return unified_score(s.hash_scores.get(image_id), None, rules=r)
+        if image_id not in s.hash_scores:
+            return unified_score(None, None, rules=r)
+        gap, _ = distinctiveness(s.hash_scores, {})[image_id]
+        return unified_score(s.hash_scores[image_id], None, rules=r, distinct=(gap, None))
     fit = s.fits.get(image_id)
-    return unified_score(None, fit[0], fit[1], r, fit[2]) if fit else float("inf")
+    if not fit:
+        return float("inf")
+    _, ratio = distinctiveness({}, {i: f[0] for i, f in s.fits.items()})[image_id]
+    return unified_score(None, fit[0], fit[1], r, fit[2], distinct=(None, ratio),
+                         context=s.contexts.get(image_id))
 
 
 def rescore(scored: Sequence[Scored], rules: Rules | None = None) -> None:

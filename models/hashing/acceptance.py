@@ -11,7 +11,7 @@ interaction: a fit's inliers and its agreement, both stages, strong together). P
 non-negative, non-decreasing strengths are non-decreasing, and non-negative weights over
 non-decreasing ramps keep them so: the model is monotone, stronger evidence on any axis
 never lowers the logit, so never raises the score. Which terms exist is the training
-config's choice (training/configs/match-acceptance-v1.json): a fit's inliers enter only
+config's choice (training/configs/match-acceptance-v6.json, the served one): a fit's inliers enter only
 with its agreement, its spread, a hash score or the colour layout, never alone, since one
 detail shared by two products (a brand word) gives any number of inliers; so does how many
 more inliers it has than any other fit (``inlier_ratio``), which a word no other catalog
@@ -19,15 +19,18 @@ photo carries makes unrivalled (``uncorroborated_terms``, empty for a served mod
 
 The global descriptor's similarity is deliberately not a feature: the descriptor only
 proposes which catalog images the keypoint stage verifies, and it is retrained on its own
-schedule (descriptor-v1 -> v2). A model that never reads it stays valid when the candidate
-generator changes; only the evidence it reads (hash, keypoint and colour stages,
-``pipeline.EVIDENCE_VERSION`` h5.l1) would call for a refit.
+schedule (descriptor-v1 -> v2). Still, a model calibrated at scale (v2 on) was fitted on the
+pairs the descriptor's candidates let the keypoint stage see, so a new descriptor calls for
+a refit, as does any change to the evidence it reads (hash, keypoint and colour stages,
+``pipeline.EVIDENCE_VERSION``; the fit's context, ``local.agreement``).
 
 The public contract of ``pipeline.unified_score`` is kept: ``score = exp(threshold -
 logit)``, the pair's odds of being wrong relative to the odds at the threshold, so <= 1
 accepts and lower is stronger; a pair with neither hash nor keypoint evidence scores inf
 (the colour layout never accepts alone). The artifact is plain JSON
-(models/artifacts/match-acceptance-v1/model.json), fitted by training/calibrate_matching.py.
+(models/artifacts/match-acceptance-v6/model.json), fitted by training/calibrate_matching.py;
+the artifacts it replaced stay beside it as baselines (v1: calibrated on ~100-photo
+catalogs, served until v6).
 """
 
 from __future__ import annotations
@@ -42,12 +45,12 @@ from pathlib import Path
 
 import numpy as np
 
-ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acceptance-v1"
+ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acceptance-v6"
 # Column order of a feature row; "no evidence" is NaN (inliers: 0). The last two say how
 # distinctive the pair is among everything the stages found for the same query (see
 # ``distinctiveness``); a model reads a prefix of these columns, so a model fitted before
 # they existed (v1, v2) reads the first five. ``context`` is a fit's agreement away from its
-# inliers (models/hashing/local.py ``agreement``): read by no model served yet.
+# inliers (models/hashing/local.py ``agreement``), read by v6.
 FEATURES = ("hash", "inliers", "agreement", "spread", "colour", "hash_gap", "inlier_ratio",
             "context")
 BASE_FEATURES = FEATURES[:5]
@@ -220,7 +223,7 @@ class AcceptanceModel:
         below it is accepted."""
         ok = [h * step for h in range(int(self.max_hash_score / step))
               if self.score(h * step, None, None, None, None,
-                            DISTINCT_HASH_BOUND - h * step) <= 1.0]
+                            *distinct_alone(h * step, None)) <= 1.0]
         return max(ok, default=None)
 
     def inliers_alone(self, agreement: float, spread: float, most: int = 1000) -> int | None:
@@ -272,6 +275,13 @@ def feature_row(hash_score: float | None, inliers: int | None, agreement: float 
 
 
 Distinct = tuple[float | None, float | None]
+
+
+def distinct_alone(hash_score: float | None, inliers: int | None) -> Distinct:
+    """``distinctiveness`` of a pair when nothing else was found for its query: the hash
+    gap to the search bound, the inliers over the fewest reported."""
+    return (None if hash_score is None else float(DISTINCT_HASH_BOUND - hash_score),
+            float(inliers) / DISTINCT_MIN_INLIERS if inliers else None)
 
 
 def distinctiveness(hash_scores: Mapping[int, float], inliers: Mapping[int, int],

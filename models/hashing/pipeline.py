@@ -8,10 +8,12 @@ cells, photos inside screenshots, deep crops, occlusions.
 
 One unified score ranks the matches of both stages (``unified_score``), accepted when <= 1:
 the calibrated, monotone acceptance model (models/hashing/acceptance.py, the artifact
-models/artifacts/match-acceptance-v1) over the pair's hash score, keypoint inliers,
-photometric agreement, inlier spread and colour-layout distance (models/hashing/colour.py),
-fitted for zero wrong matches on the calibration splits. The colour layout never accepts
-by itself.
+models/artifacts/match-acceptance-v6) over the pair's hash score, keypoint inliers,
+photometric agreement (over the photo and away from the inliers), inlier spread,
+colour-layout distance (models/hashing/colour.py) and how far the pair stands above the
+query's other candidates, fitted for zero wrong matches on calibration splits searched with
+5,000 distractor products and brand families enrolled. The colour layout never accepts by
+itself.
 
 Candidates for the local stage come from a global descriptor (models/descriptor): each
 catalog image enrols the descriptors of the photo, its mirror and its centre in an HNSW

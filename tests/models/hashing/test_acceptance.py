@@ -53,7 +53,8 @@ MODEL = load_acceptance()  # the served one
 def test_the_served_artifact_is_committed_beside_the_measured_candidates() -> None:
     # match-acceptance-v2 (fitted at scale) is measured, not served: its card says why
     assert ARTIFACT_DIR in ARTIFACTS and len(ARTIFACTS) >= 2
-    assert ARTIFACT_DIR.name == "match-acceptance-v1"
+    assert ARTIFACT_DIR.name == "match-acceptance-v6"
+    assert (ARTIFACT_DIR.parent / "match-acceptance-v1" / "model.json").exists()  # baseline
     for candidate in ("match-acceptance-v2", "match-acceptance-v4", "match-acceptance-v5"):
         assert "Not served" in (ARTIFACT_DIR.parent / candidate / "README.md").read_text()
 
@@ -109,7 +110,24 @@ def test_refit_from_the_saved_evidence_gives_the_committed_artifact(artifact: Pa
     from training.matching_evidence import load_evidence
 
     refit = fitted(training["config"], [load_evidence(root / f) for f in files])
-    assert refit.to_json() == model.to_json()
+    # The fit's last printed digit follows the BLAS library's thread count, which pytest and
+    # the training command may set differently (weights are stored to 1e-6): within 1e-5.
+    _assert_same_model(refit.to_json(), model.to_json())
+
+
+def _assert_same_model(a: object, b: object, path: str = "model") -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            _assert_same_model(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_same_model(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, abs=1e-5), path
+    else:
+        assert a == b, path
 
 
 GRID = {
@@ -120,7 +138,7 @@ GRID = {
     "colour": [None, 1.5, 0.5, 0.25, 0.12, 0.05, 0.0],
     "hash_gap": [None, 0.0, 3.0, 19.0],
     "inlier_ratio": [None, 1.0, 3.0, 20.0],
-    "context": [None, 0.0, 0.4, 1.0],
+    "context": [0.0, 0.4, 1.0],  # None is the whole agreement, not a weaker context
 }
 
 
@@ -151,7 +169,8 @@ def test_no_evidence_from_either_stage_never_accepts() -> None:
     assert math.isinf(MODEL.score(None, None, None, None, 0.0))  # colour alone
     assert math.isinf(MODEL.score(MODEL.max_hash_score, MODEL.min_inliers - 1, 1.0, 1.0, 0.0))
     assert math.isinf(unified_score(None, None))
-    assert unified_score(0.0, None) <= 1.0  # an exact copy
+    # An exact copy and nothing else near it (its hash gap to the search bound, as served).
+    assert unified_score(0.0, None, distinct=(MODEL.max_hash_score, None)) <= 1.0
 
 
 def test_json_round_trip_is_exact(artifact: Path) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from trustdata.copydetect.sources import load_font, product_shot
 
-from models.hashing.acceptance import load_acceptance
+from models.hashing.acceptance import distinct_alone, load_acceptance
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.pipeline import (
@@ -25,8 +25,17 @@ MODEL = load_acceptance()
 
 
 def _alone(v: Verified) -> float:
-    """The unified score of a fit with no other evidence."""
-    return unified_score(None, v.inliers, v.agreement, spread=v.spread)
+    """The unified score of a fit with no other evidence and no other candidate."""
+    return unified_score(None, v.inliers, v.agreement, spread=v.spread,
+                         distinct=distinct_alone(None, v.inliers), context=v.context)
+
+
+def _score(hash_score: float | None, inliers: int | None, agreement: float = 1.0,
+           spread: float = 1.0) -> float:
+    """The unified score of a pair the only one found for its query (its context: its
+    whole agreement)."""
+    return unified_score(hash_score, inliers, agreement, spread=spread,
+                         distinct=distinct_alone(hash_score, inliers))
 
 
 def _with_word(seed: int, at: tuple[int, int]) -> Image.Image:
@@ -58,8 +67,8 @@ def test_shared_word_on_another_product_is_rejected_while_a_crop_is_accepted() -
     matcher = _catalog_with(photo)
     other = _with_word(604, (120, 200))  # a different product, the same word and font
     fit = _fit_on(matcher, other)
-    # The word alone gives as many inliers as a fit that agreed with the photo would need...
-    assert fit.inliers >= MODEL.inliers_alone(1.0, fit.spread)
+    # The word alone gives as many inliers as a copy (agreeing, spread) would need...
+    assert fit.inliers >= MODEL.inliers_alone(1.0, 0.2)
     # ...but the photometric check sees that the rest of the photo is not there.
     assert fit.agreement < 0.5 and _alone(fit) > 1.0
     assert matcher.match(analyse_query(other)) == []
@@ -97,12 +106,12 @@ def test_both_stages_together_accept_what_neither_does_alone() -> None:
     fit_needs = MODEL.inliers_alone(0.8, 0.2)
     assert bound is not None and fit_needs is not None
     weak_hash, weak_fit = bound + 2.0, fit_needs - 4
-    assert unified_score(weak_hash, None) > 1.0  # neither stage alone accepts
-    assert unified_score(None, weak_fit, 0.8, spread=0.2) > 1.0
-    assert unified_score(weak_hash, weak_fit, 0.8, spread=0.2) <= 1.0  # together they do
+    assert _score(weak_hash, None) > 1.0  # neither stage alone accepts
+    assert _score(None, weak_fit, 0.8, 0.2) > 1.0
+    assert _score(weak_hash, weak_fit, 0.8, 0.2) <= 1.0  # together they do
     # Each stage alone still accepts at its own bound, whatever the other says.
-    assert unified_score(bound, None) <= 1.0
-    assert unified_score(None, fit_needs, 0.8, spread=0.2) <= 1.0
+    assert _score(bound, None) <= 1.0
+    assert _score(None, fit_needs, 0.8, 0.2) <= 1.0
     assert np.isinf(unified_score(None, None))
 
 
@@ -110,10 +119,10 @@ def test_a_fit_in_a_sliver_of_the_photo_must_agree_more() -> None:
     # The seed-6 wrong pair: overlaid words sharing letters with another product's label,
     # 40 inliers within 0.66 % of the photo, agreement 0.79 (similar layouts agree); the
     # same fit spread over the photo is a copy.
-    assert unified_score(None, 40, 0.79, spread=0.0066) > 1.0
-    assert unified_score(None, 40, 0.79, spread=0.1) <= 1.0
+    assert _score(None, 40, 0.79, 0.0066) > 1.0
     sliver, wide = MODEL.inliers_alone(0.79, 0.0066), MODEL.inliers_alone(0.79, 0.1)
-    assert wide is not None and (sliver is None or sliver > wide)
+    assert wide is not None and wide <= 60 and (sliver is None or sliver > wide)
+    assert _score(None, wide, 0.79, 0.1) <= 1.0 < _score(None, wide, 0.79, 0.0066)
 
 
 def test_a_shared_word_agrees_nowhere_away_from_the_word_while_a_copy_does() -> None:

@@ -10,6 +10,7 @@ from PIL import Image
 from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
+from models.hashing.acceptance import distinctiveness
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.pipeline import (
@@ -31,14 +32,15 @@ def catalog(astronaut: Image.Image, coffee: Image.Image,
     return index, enrolled
 
 
-def _alone(v: Verified) -> bool:
-    """Whether the served acceptance model accepts this fit with no other evidence."""
-    return unified_score(None, v.inliers, v.agreement, spread=v.spread) <= 1.0
-
-
 def _accepted(index: LocalIndex, query: Image.Image) -> list[Verified]:
+    """The fits the served acceptance model accepts with no hash or colour evidence, each
+    judged beside the query's other fits as the matcher judges them."""
     features, scale = query_features(query)
-    return [v for v in index.verify(features, scale, Rules().fewest_inliers) if _alone(v)]
+    fits = index.verify(features, scale, Rules().fewest_inliers)
+    distinct = distinctiveness({}, {v.image_id: v.inliers for v in fits})
+    return [v for v in fits if unified_score(None, v.inliers, v.agreement, spread=v.spread,
+                                             distinct=distinct[v.image_id],
+                                             context=v.context) <= 1.0]
 
 
 def _verified(index: LocalIndex, query: Image.Image) -> dict[int, int]:
@@ -101,7 +103,8 @@ def test_photometric_check_tells_a_shared_detail_from_the_photo(
     query.paste(detail, (220, 220))
     fits = {v.image_id: v for v in index.verify(*query_features(query))}
     assert 0 in fits and fits[0].inliers >= 20  # the detail itself is found...
-    assert not _alone(fits[0]) and fits[0].agreement < 0.5  # ...but the rest is not there
+    assert 0 not in {v.image_id for v in _accepted(index, query)}
+    assert fits[0].agreement < 0.5  # ...but the rest is not there
     w, h = enrolled[0].size
     crop = enrolled[0].crop((int(w * .2), int(h * .2), int(w * .8), int(h * .8)))
     genuine = {v.image_id: v for v in index.verify(*query_features(crop))}

@@ -27,7 +27,9 @@ def test_any_refitted_acceptance_model_gives_another_version_and_cache_key() -> 
                    replace(first, weights=(first.weights[0] + 0.01, *first.weights[1:])),
                    *rest))),
                replace(base, model=replace(model, features=(
-                   replace(knots, knots=(*knots.knots[:-1], knots.knots[-1] + 1.0)),
+                   # an inner knot: the outer ones are the served search bounds
+                   replace(knots, knots=(*knots.knots[:-2], knots.knots[-2] + 0.5,
+                                         knots.knots[-1])),
                    *model.features[1:]))),
                replace(base, model=replace(model, version="v0"))]
     versions = {matcher_version(r) for r in changed}
