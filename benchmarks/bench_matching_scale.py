@@ -15,8 +15,9 @@ catalog photo as served (hashes and view descriptors held, keypoints read for ea
 candidates through the bounded cache: here from the cache files, in the service from the
 database; the bytes the catalog's matcher grew by while enrolling, before any query).
 Each acceptance model of ``TRUST_BENCH_ACCEPTANCE`` (default match-acceptance-v1,
-match-acceptance-v2: the one calibrated on ~100-photo splits, then the one calibrated with
-5,000 distractors enrolled, training/scale_evidence.py) judges the same searches. One thread.
+match-acceptance-v6: the one calibrated on ~100-photo splits, served until v6, then the served
+one, calibrated with 5,000 distractors and brand families enrolled,
+training/scale_evidence.py) judges the same searches. One thread.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def main() -> None:
                                "descriptor-v1,descriptor-v2").split(",")
     acceptance = {name: Rules(load_acceptance(ACCEPTANCE_DIR.parent / name / "model.json"))
                   for name in os.environ.get("TRUST_BENCH_ACCEPTANCE",
-                                             "match-acceptance-v1,match-acceptance-v2").split(",")}
+                                             "match-acceptance-v1,match-acceptance-v6").split(",")}
     if not (SPLIT / "manifest.json").exists():
         build_split(SPLIT, 3, 80)
     manifest = json.loads((SPLIT / "manifest.json").read_text())

@@ -31,6 +31,8 @@ SCALE_HOLDOUT = (("11", "fresh11"), ("12", "fresh12"))
 # 14). match-acceptance-v6 (served) is v5 reading the fits' context agreement, fitted and
 # measured on the same splits.
 SCALE_FRESH = (("13", "fresh13"), ("14", "fresh14"))
+# Built after v6 was fixed (its features, terms and the context's "not measured" as 0).
+SCALE_AFTER_V6 = (("15", "fresh15"), ("16", "fresh16"))
 # v2 and v4 were fitted and measured on evidence without brand families, v5 with them
 # (training/scale_evidence.py --brand-families), kept apart under var/evidence/scale-brands.
 NO_BRANDS = ("--brand-families", "0")
@@ -148,11 +150,16 @@ STEPS: dict[str, list[list[str]]] = {
          "--out", "models/artifacts/match-acceptance-v5",
          "--report", "reports/matching/acceptance-v5.md"],
         # v6, served: v5 reading the fits' context agreement
+        *[step for seed, name in SCALE_AFTER_V6 for step in (
+            ["trustdata.copydetect.build", "--seed", seed, "--out", f"var/copydetect/{name}"],
+            ["training.scale_evidence", "--data", f"var/copydetect/{name}", "--first", "1005000",
+             "--out", f"var/evidence/scale-brands/{name}.json"])],
         ["training.calibrate_matching",
          "--evidence",
          *[f"var/evidence/scale-brands/{name}.json" for name in SCALE_CALIBRATION_ALL],
          "--holdout",
-         *[f"var/evidence/scale-brands/{name}.json" for _, name in (*SCALE_HOLDOUT, *SCALE_FRESH)],
+         *[f"var/evidence/scale-brands/{name}.json"
+           for _, name in (*SCALE_HOLDOUT, *SCALE_FRESH, *SCALE_AFTER_V6)],
          "--baseline", "models/artifacts/match-acceptance-v1",
          "--config", "training/configs/match-acceptance-v6.json",
          "--out", "models/artifacts/match-acceptance-v6",
