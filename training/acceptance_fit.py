@@ -29,10 +29,9 @@ from models.hashing.acceptance import (
     Distinct,
     Feature,
     Term,
-    distinctiveness,
     feature_rows,
 )
-from training.matching_evidence import Scored
+from training.matching_evidence import Scored, query_distinctiveness
 
 
 @dataclass
@@ -56,7 +55,7 @@ def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> P
         hashed = {c for c, v in s.hash_scores.items() if v < max_hash}
         fitted = {c for c, f in s.fits.items() if f[0] >= min_inliers}
         # Measured among the pairs the served matcher sees, whatever this table's bounds.
-        d = distinctiveness(s.hash_scores, {c: f[0] for c, f in s.fits.items()})
+        d = query_distinctiveness(s)
         for c in sorted(hashed | fitted):
             pairs.append((s.hash_scores.get(c) if c in hashed else None,
                           s.fits.get(c) if c in fitted else None, s.colours.get(c)))

@@ -8,11 +8,11 @@ be re-scored or re-calibrated without the quarter hour of keypoint matching per 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.hashing.acceptance import distinctiveness
+from models.hashing.acceptance import Distinct, distinctiveness
 from models.hashing.pipeline import EVIDENCE_VERSION, Rules, unified_score
 
 
@@ -42,13 +42,20 @@ class Scored:
         return f"{'brand' if self.transform.startswith('brand_') else 'split'} {self.family}"
 
 
-def pair_score(s: Scored, image_id: int, rules: Rules | None = None) -> float:
+def query_distinctiveness(s: Scored) -> dict[int, Distinct]:
+    """Each candidate's distinctiveness among everything the query's stages found."""
+    return distinctiveness(s.hash_scores, {i: f[0] for i, f in s.fits.items()})
+
+
+def pair_score(s: Scored, image_id: int, rules: Rules | None = None,
+               distinct: Mapping[int, Distinct] | None = None) -> float:
     """Unified score of one (query, catalog image) pair as the matcher scores it
-    (pipeline.unified_score, with the pair's distinctiveness among the query's evidence and
-    its fit's context)."""
+    (pipeline.unified_score, with the pair's distinctiveness among the query's evidence,
+    ``query_distinctiveness`` unless given, and its fit's context)."""
     fit = s.fits.get(image_id)
     colour = s.colours.get(image_id)
-    distinct = distinctiveness(s.hash_scores, {i: f[0] for i, f in s.fits.items()})
+    if distinct is None:
+        distinct = query_distinctiveness(s)
     if fit is None:
         return unified_score(s.hash_scores.get(image_id), None, rules=rules, colour=colour,
                              distinct=distinct[image_id])
@@ -79,7 +86,9 @@ def stage_score(s: Scored, image_id: int, stage: str, rules: Rules | None = None
 def rescore(scored: Sequence[Scored], rules: Rules | None = None) -> None:
     """Unified score of both stages as candidates."""
     for s in scored:
-        s.candidates = {i: pair_score(s, i, rules) for i in s.hash_scores.keys() | s.fits.keys()}
+        distinct = query_distinctiveness(s)
+        s.candidates = {i: pair_score(s, i, rules, distinct)
+                        for i in s.hash_scores.keys() | s.fits.keys()}
 
 
 def save_evidence(scored: Sequence[Scored], path: Path) -> None:
