@@ -8,7 +8,10 @@ grid, one screenshot, six never-enrolled shots). The baseline is the pure matche
 same nine images with no HTTP, validation or database (decode with draft mode + recovery
 + hashing + keypoints + search + verification), so the ratio is what the web layer and
 the lead's validating decode add; the hash stage alone (the matcher before local-feature
-verification) is timed too.
+verification) is timed too. The API runs once per ``TRUST_BENCH_MATCH_CONFIGS`` entry
+("runtime/threads": the descriptor's runtime and ``matching_analysis_threads``; default
+the previous service, TorchScript with one thread, then the served one), each in a fresh
+app over the same database.
 
 ``TRUST_BENCH_MATCH_DISTRACTORS=10000`` also enrols that many generated distractor products
 (their evidence from training/distractor_cache.py, written straight into the database as the
@@ -33,7 +36,8 @@ from skimage import data
 from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
-from models.descriptor.model import load_descriptor
+from models.descriptor.model import ARTIFACT_DIR, load_descriptor, serve_artifact
+from models.descriptor.runtime import RUNTIMES
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Matcher, enrollment_hashes
 from models.hashing.pipeline import (
@@ -56,6 +60,11 @@ SIDE = 800
 # The hash-only matcher's acceptance bound, from before the local stage and the unified
 # rules (reports/matching/HISTORY.md): the baseline the hash-stage row is timed at.
 PREVIOUS_MATCHER_MAX_SCORE = 11.0
+SERVED_RUNTIME = RUNTIMES[0]
+# "runtime/analysis threads" of each API run: how the service ran before (TorchScript, one
+# photo at a time) next to how it runs now, on the same catalog in the same process
+CONFIGS = os.environ.get("TRUST_BENCH_MATCH_CONFIGS",
+                         f"torchscript/1,{SERVED_RUNTIME}/2").split(",")
 ROOT = Path("var/bench/matching")
 
 
@@ -131,17 +140,27 @@ def main() -> None:
                         files=files).raise_for_status()
         if distractors:
             _enrol_distractors(client, product["id"], distractors)
+
+    api_ms: dict[str, list[float]] = {}
+    matched: dict[str, int] = {}
+    for config in CONFIGS:
+        runtime, threads = config.split("/")
+        serve_artifact(ARTIFACT_DIR, runtime)
+        served = settings.model_copy(update={"matching_analysis_threads": int(threads)})
+        with TestClient(create_app(served, load_in_background=False)) as client:
             warm = [("files", ("w.jpg", requests[0][0], "image/jpeg"))]
             client.post("/v1/images/match", headers=headers, files=warm).raise_for_status()
-        api_ms, matched = [], 0
-        for nine in requests:
-            files = [("files", (f"{k}.jpg", b, "image/jpeg")) for k, b in enumerate(nine)]
-            t0 = time.perf_counter()
-            response = client.post("/v1/images/match", headers=headers, files=files)
-            api_ms.append((time.perf_counter() - t0) * 1e3)
-            response.raise_for_status()
-            matched += sum(r["best"] is not None for r in response.json()["results"])
+            api_ms[config], matched[config] = [], 0
+            for nine in requests:
+                files = [("files", (f"{k}.jpg", b, "image/jpeg")) for k, b in enumerate(nine)]
+                t0 = time.perf_counter()
+                response = client.post("/v1/images/match", headers=headers, files=files)
+                api_ms[config].append((time.perf_counter() - t0) * 1e3)
+                response.raise_for_status()
+                matched[config] += sum(r["best"] is not None
+                                       for r in response.json()["results"])
 
+    serve_artifact(ARTIFACT_DIR, SERVED_RUNTIME)
     both = CatalogMatcher()
     hashes_only = Matcher()
     for i, img in enumerate(catalog):
@@ -163,16 +182,20 @@ def main() -> None:
 
     print("| path (9 x 800x800 JPEG per request) | p50 ms | p99 ms | mean ms |")
     print("|---|---|---|---|")
-    for name, ms in (("POST /v1/images/match", api_ms),
-                     ("pure matcher (hashes + local features), no web/DB", pure_ms),
-                     ("pure hash stage only (previous matcher)", hash_ms)):
+    rows = [(f"POST /v1/images/match, descriptor in {c.split('/')[0]}, {c.split('/')[1]} "
+             "analysis thread(s)", api_ms[c]) for c in CONFIGS]
+    rows += [(f"pure matcher (hashes + local features, {SERVED_RUNTIME}, one thread), no "
+              "web/DB", pure_ms), ("pure hash stage only (previous matcher)", hash_ms)]
+    for name, ms in rows:
         print(f"| {name} | {_pct(ms, 50):.1f} | {_pct(ms, 99):.1f} | {statistics.mean(ms):.1f} |")
+    first, last = CONFIGS[0], CONFIGS[-1]
     print(f"\n{REQUESTS} requests, {len(catalog)} catalog images enrolled through the API"
-          f" and {distractors:,} distractors for the API row (the pure rows: the "
-          f"{len(catalog)} alone); API / pure p50 = "
-          f"{_pct(api_ms, 50) / _pct(pure_ms, 50):.2f}x; {matched} of {3 * REQUESTS} "
-          "re-used official photos matched (each request has 3).")
-
+          f" and {distractors:,} distractors for the API rows (the pure rows: the "
+          f"{len(catalog)} alone); API p50 {last} / {first} = "
+          f"{_pct(api_ms[last], 50) / _pct(api_ms[first], 50):.2f}x; API {last} / pure p50 = "
+          f"{_pct(api_ms[last], 50) / _pct(pure_ms, 50):.2f}x; re-used official photos "
+          "matched (each request has 3): " + ", ".join(
+              f"{c} {matched[c]} of {3 * REQUESTS}" for c in CONFIGS) + ".")
 
 if __name__ == "__main__":
     main()

@@ -4,19 +4,20 @@
 weights.safetensors; never a pickle) and ``Descriptor.describe`` turns PIL images into
 (n, 256) float32 L2-normalised vectors: the photo squeezed to ``side`` x ``side`` (the whole
 frame, no crop: a copy detector must not throw away what a crop keeps), scaled with the
-artifact's mean and std, the trunk, GeM pooling, the whitening.
+artifact's mean and std, the trunk, GeM pooling, the whitening. The network runs in ONNX
+Runtime where it builds and agrees with PyTorch, else as TorchScript, else eager
+(models/descriptor/runtime.py): same descriptors, different cost.
 
 Threads: ``torch.set_num_threads`` is process-wide, so nothing here changes it at import.
 ``describe`` runs on ``threads`` intra-op threads (1 by default: the service parallelises
-over requests, not inside one photo) and puts the previous setting back when the last
-concurrent call leaves.
+over requests, not inside one photo): the ONNX Runtime session's own, or torch's, whose
+previous setting comes back when the last concurrent call leaves.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from models.descriptor.network import DescriptorNet, fold_batchnorm, load_state
+from models.descriptor.runtime import RUNTIMES, Forward, build
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "descriptor-v2"
 WEIGHTS_FILE = "weights.safetensors"
@@ -86,45 +88,26 @@ class _ThreadPin:
 _PIN = _ThreadPin()
 
 
-def _traced(net: DescriptorNet, side: int) -> torch.nn.Module | None:
-    """The network as a frozen TorchScript graph (about 40 % faster on one core than eager:
-    the trunk's 16 blocks cost Python overhead per call), or None where tracing fails.
-
-    torch 2.x marks ``jit.trace`` deprecated; the warning is silenced here, and a torch
-    without it falls back to eager.
-    """
-    example = torch.zeros(2, 3, side, side).contiguous(memory_format=torch.channels_last)
-    try:
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            graph = torch.jit.freeze(torch.jit.trace(net, example))
-            single = torch.zeros(1, 3, side, side).contiguous(memory_format=torch.channels_last)
-            if not torch.allclose(graph(single), net(single), atol=1e-4):
-                return None
-        return graph
-    except Exception:  # any tracing failure only costs speed
-        return None
-
-
 class Descriptor:
     """A loaded descriptor network; ``describe`` is safe to call from several threads."""
 
     def __init__(self, config: DescriptorConfig, net: DescriptorNet, threads: int = 1,
-                 forward: torch.nn.Module | None = None) -> None:
+                 forward: Forward | None = None, runtime: str = "eager") -> None:
         self.config = config
         self.version = config.version
         self.dims = config.dims
         self.threads = threads
         self._net = net.eval()
-        self._forward = forward if forward is not None else self._net
-        self.traced = forward is not None
+        self._forward: Forward = forward if forward is not None else self._net
+        self.runtime = runtime if forward is not None else "eager"
         self._mean = torch.tensor(config.mean, dtype=torch.float32).view(1, 3, 1, 1)
         self._std = torch.tensor(config.std, dtype=torch.float32).view(1, 3, 1, 1)
 
     @classmethod
     def load(cls, directory: Path = ARTIFACT_DIR, threads: int = 1,
-             trace: bool = True) -> Descriptor:
-        """Read the artifact; batch norms folded, channels-last, TorchScript if ``trace``."""
+             runtime: str = RUNTIMES[0]) -> Descriptor:
+        """Read the artifact: batch norms folded, channels-last, run by ``runtime`` or the
+        next one that builds (models/descriptor/runtime.py; "eager": the network itself)."""
         config = DescriptorConfig.from_json(json.loads((directory / CONFIG_FILE).read_text()))
         net = DescriptorNet(config.side, config.gem_p, config.dims)
         load_state(net, load_file(str(directory / WEIGHTS_FILE)))
@@ -132,11 +115,9 @@ class Descriptor:
         net = net.eval().to(memory_format=torch.channels_last)
         for p in net.parameters():
             p.requires_grad_(False)
-        forward = None
-        if trace:
-            with _PIN.pinned(threads):
-                forward = _traced(net, config.side)
-        return cls(config, net, threads, forward)
+        with _PIN.pinned(threads):
+            name, forward = build(net, config.side, threads, runtime)
+        return cls(config, net, threads, forward, name)
 
     def pixels(self, image: Image.Image) -> np.ndarray:
         """The network's input for one image: (side, side, 3) uint8 RGB of the whole frame."""
@@ -172,23 +153,24 @@ class Descriptor:
         return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 1280), np.float32)
 
 
-_SERVED = [ARTIFACT_DIR]
+_SERVED: list[tuple[Path, str]] = [(ARTIFACT_DIR, RUNTIMES[0])]
 
 
-def serve_artifact(directory: Path) -> None:
-    """Make ``load_descriptor`` return the artifact in ``directory`` from now on.
+def serve_artifact(directory: Path, runtime: str = RUNTIMES[0]) -> None:
+    """Make ``load_descriptor`` return the artifact in ``directory``, run by ``runtime``.
 
-    For evaluators and benchmarks that compare descriptor versions in one process tree; the
-    service never calls it (stored evidence records the served version).
+    For evaluators and benchmarks that compare descriptor versions or runtimes in one
+    process tree; the service never calls it (stored evidence records the served version).
     """
-    _SERVED[0] = directory
+    _SERVED[0] = (directory, runtime)
     load_descriptor.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def load_descriptor() -> Descriptor:
     """The served descriptor, loaded once per process."""
-    return Descriptor.load(_SERVED[0])
+    directory, runtime = _SERVED[0]
+    return Descriptor.load(directory, runtime=runtime)
 
 
 def fixture_images() -> list[Image.Image]:

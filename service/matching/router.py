@@ -37,7 +37,7 @@ async def match_images(request: Request, response: Response, _: CurrentPlatform,
         with state.session_factory() as session:
             return MatchResponse(results=service.match_decoded(
                 index, session, decoded, state.settings.matching_sync_seconds,
-                local_stage=stages == "all"))
+                local_stage=stages == "all", threads=state.settings.matching_analysis_threads))
 
     with PROCESS_HEAVY_REQUESTS.track() as heavy:
         blobs = await read_images(request, MAX_MATCH_IMAGES, limits.max_bytes,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from functools import partial
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -141,14 +144,29 @@ def query_evidence(decoded: DecodedImage, *, hash_stage: bool = True,
 
 
 def analyse_queries(decoded: Sequence[DecodedImage], *, hash_stage: bool = True,
-                    local_stage: bool = True, describe: bool = True) -> list[QueryEvidence]:
+                    local_stage: bool = True, describe: bool = True,
+                    threads: int = 1) -> list[QueryEvidence]:
     """Region recovery and hashes and/or keypoints (and descriptors, for the keypoint
-    stage's candidates) of each validated query image.
+    stage's candidates) of each validated query image, in order.
+
+    With the keypoint stage, up to ``threads`` photos are analysed at once: ORB, the
+    descriptor network and the decodes run outside the GIL. The hash stage alone stays in
+    the calling thread: a few milliseconds of mostly Python work a photo would only
+    contend for the GIL. The threads live for the call only, so a forked worker never
+    inherits a pool whose threads it does not have.
 
     One photo the analysis fails on (a bug, or an image no stage can read) gets no
     evidence, so no matches, and is logged: it never takes the other photos' checks down.
     """
-    return [_guarded(d, hash_stage, local_stage, describe) for d in decoded]
+    analyse = partial(_guarded, hash_stage=hash_stage, local_stage=local_stage,
+                      describe=describe)
+    workers = min(threads, len(decoded)) if local_stage else 1
+    if workers <= 1:
+        return [analyse(d) for d in decoded]
+    with ThreadPoolExecutor(workers, thread_name_prefix="match-analysis") as pool:
+        # each photo in a copy of the caller's context: its log lines keep the request id
+        futures = [pool.submit(contextvars.copy_context().run, analyse, d) for d in decoded]
+        return [f.result() for f in futures]
 
 
 def _guarded(decoded: DecodedImage, hash_stage: bool, local_stage: bool,
@@ -183,14 +201,14 @@ def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[QueryEvid
 
 def match_decoded(index: MatchIndex, session: Session, decoded: Sequence[DecodedImage],
                   sync_seconds: float, *, hash_stage: bool = True,
-                  local_stage: bool = True) -> list[ImageMatches]:
+                  local_stage: bool = True, threads: int = 1) -> list[ImageMatches]:
     """The one entry point for matching validated images (the API and the listing scorer).
 
     A stage left out contributes no matches: the listing scorer runs the hash stage in the
     request and the local stage afterwards.
     """
     evidence = analyse_queries(decoded, hash_stage=hash_stage, local_stage=local_stage,
-                               describe=describes_queries(index))
+                               describe=describes_queries(index), threads=threads)
     return match_hashed(session, index, evidence, sync_seconds)
 
 

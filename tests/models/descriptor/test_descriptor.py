@@ -60,11 +60,23 @@ def test_artifact_reproduces_its_fixture_embeddings(directory: Path) -> None:
     assert cosine.min() >= 0.999, cosine
 
 
-def test_eager_and_traced_networks_agree(descriptor: Descriptor) -> None:
-    eager = Descriptor.load(trace=False)
-    images = fixture_images()
-    cosine = (eager.describe(images) * descriptor.describe(images)).sum(axis=1)
+def test_the_service_runs_the_network_in_onnx_runtime(descriptor: Descriptor) -> None:
+    assert descriptor.runtime == "onnx"
+
+
+@pytest.mark.parametrize("runtime", ["torchscript", "eager"])
+def test_every_runtime_gives_the_same_descriptors(descriptor: Descriptor, runtime: str,
+                                                  photos: list[Image.Image]) -> None:
+    other = Descriptor.load(runtime=runtime)
+    assert other.runtime == runtime
+    images = fixture_images() + photos[:4]
+    cosine = (other.describe(images) * descriptor.describe(images)).sum(axis=1)
     assert cosine.min() >= 0.9999, cosine
+
+
+def test_an_unknown_runtime_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown descriptor runtime"):
+        Descriptor.load(runtime="tensorrt")
 
 
 @pytest.mark.parametrize("directory", ARTIFACTS, ids=lambda d: d.name)
