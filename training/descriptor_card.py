@@ -46,8 +46,8 @@ float32; {size_mb:.1f} MB with the fixtures), `config.json` (what serving needs)
 `fixtures.safetensors` (four images drawn by `models.descriptor.model.fixture_images` and
 their stored descriptors; tests/models/descriptor checks the artifact reproduces them),
 `metrics.json`, `training_config.json`. Serving never reads the pickle the ImageNet weights
-ship in; it folds the batch norms into the convolutions and traces the network with
-TorchScript at load (eager if tracing fails).
+ship in; it folds the batch norms into the convolutions and exports the network to ONNX
+Runtime at load (TorchScript, then eager, where that fails: models/descriptor/runtime.py).
 
 **Built by** `python -P -m training.build_descriptor --out models/artifacts/{cfg.version}`
 (seeded; needs the `data` extra; about three minutes on one core).

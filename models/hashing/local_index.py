@@ -27,6 +27,7 @@ Not thread-safe: the service's MatchIndex serialises matching and enrolment.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -145,6 +146,10 @@ class LocalIndex:
         self._cache = KeypointCache(capacity)
         self._ids: set[int] = set()
         self._whole: tuple[_Flat, Features] | None = None  # whole-catalog index, if it fits
+        # Searches may run in several threads at once (enrolments never do: the caller's
+        # index lock keeps them apart): what a search changes, the cache's order, the
+        # source's reads and the lazily built whole-catalog index, is changed under this.
+        self._reading = threading.RLock()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -224,12 +229,13 @@ class LocalIndex:
         (an image the source no longer has is left out: deleted, and not yet synced)."""
         if self._resident is not None:
             return self._resident.load(ids)
-        found, missing = self._cache.take(ids)
-        if missing:
-            fresh = self._source.load(missing)
-            for image_id, features in fresh.items():
-                self._cache.put(image_id, features)
-            found.update(fresh)
+        with self._reading:
+            found, missing = self._cache.take(ids)
+            if missing:
+                fresh = self._source.load(missing)
+                for image_id, features in fresh.items():
+                    self._cache.put(image_id, features)
+                found.update(fresh)
         return found
 
     def _scan(self, query: LocalFeatures) -> tuple[_Knn | None, Features]:
@@ -239,7 +245,9 @@ class LocalIndex:
         knn: _Knn | None = None
         for at in range(0, len(ids), self.capacity):
             chunk = ids[at:at + self.capacity]
-            part = _knn(_flat(chunk, self._source.load(chunk)), query)
+            with self._reading:
+                feats = self._source.load(chunk)
+            part = _knn(_flat(chunk, feats), query)
             if part is not None:
                 knn = part if knn is None else _merge(knn, part)
         if knn is None:
@@ -265,11 +273,12 @@ class LocalIndex:
             feats = self._features(ids)
             knn = _knn(_flat(ids, feats), query)
         elif self._resident is not None or len(self._ids) <= self.capacity:
-            if self._whole is None:
-                ids = sorted(self._ids)
-                feats = self._features(ids)
-                self._whole = (_flat(ids, feats), feats)
-            flat, feats = self._whole
+            with self._reading:
+                if self._whole is None:
+                    ids = sorted(self._ids)
+                    feats = self._features(ids)
+                    self._whole = (_flat(ids, feats), feats)
+                flat, feats = self._whole
             knn = _knn(flat, query)
         else:
             knn, feats = self._scan(query)

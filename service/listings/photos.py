@@ -105,7 +105,8 @@ class CatalogPhotoMatcher:
                                    describe=describes_queries(index),
                                    threads=self._state.settings.matching_analysis_threads)
         results = match_hashed(session, index, evidence,
-                               self._state.settings.matching_sync_seconds)
+                               self._state.settings.matching_sync_seconds,
+                               self._state.settings.matching_analysis_threads)
         return ([[PhotoMatch(m.image_id, m.confidence, f"{m.hash_kind}:{m.region}")
                   for m in result.matches] for result in results],
                 [e.hashes for e in evidence])

@@ -48,6 +48,23 @@ class DatabaseKeypoints:
             finally:
                 self._local.session = None
 
+    def lent(self) -> Session | None:
+        """This thread's session inside ``reading`` (None outside), for ``borrowing``."""
+        session: Session | None = getattr(self._local, "session", None)
+        return session
+
+    @contextmanager
+    def borrowing(self, session: Session | None) -> Iterator[None]:
+        """Reads in this thread use ``session``, another thread's from ``lent``: a thread
+        helping that one's match reads through its connection instead of taking a second
+        one while the index lock is held. The matcher serialises its reads (LocalIndex's
+        lock), so the session is never used by two threads at once."""
+        self._local.session = session
+        try:
+            yield
+        finally:
+            self._local.session = None
+
     def load(self, image_ids: Collection[int]) -> dict[int, LocalFeatures]:
         if not image_ids:
             return {}

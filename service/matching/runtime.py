@@ -18,8 +18,10 @@ blobs; a sync drops the cached keypoints of every image it touches.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Annotated, Protocol
@@ -105,9 +107,25 @@ class MatchIndex:
                 self.lock:
             yield
 
-    def match(self, queries: Sequence[QueryEvidence]) -> list[list[Match]]:
+    def match(self, queries: Sequence[QueryEvidence], threads: int = 1) -> list[list[Match]]:
+        """Each query's accepted matches, in order; up to ``threads`` queries searched at
+        once (the keypoint kNN and fits run outside the GIL; the matcher's shared state,
+        its keypoint cache, has its own lock). The threads live for the call only."""
         with self._locked():
-            return [self.matcher.match(q) for q in queries]
+            workers = min(threads, len(queries))
+            if workers <= 1:
+                return [self.matcher.match(q) for q in queries]
+            session = self.keypoints.lent() if self.keypoints is not None else None
+
+            def one(query: QueryEvidence) -> list[Match]:
+                with self.keypoints.borrowing(session) if self.keypoints is not None \
+                        else nullcontext():
+                    return self.matcher.match(query)
+
+            with ThreadPoolExecutor(workers, thread_name_prefix="match-search") as pool:
+                futures = [pool.submit(contextvars.copy_context().run, one, q)
+                           for q in queries]
+                return [f.result() for f in futures]
 
 
 class MatchingHost(Protocol):

@@ -107,7 +107,7 @@ def build_index(state: CoreState) -> MatchIndex:
     keypoints stay in the database, read per query for the candidates (runtime.py).
     """
     started = time.monotonic()
-    load_descriptor()  # read (and traced) before readiness, not by the first request
+    load_descriptor()  # read (and exported) before readiness, not by the first request
     redone = reindex_stale(state.session_factory, state.image_limits)
     if redone:
         log.warning("re-enrolled %d catalog images stored by an older matching pipeline "
@@ -190,10 +190,10 @@ def describes_queries(index: MatchIndex, min_catalog: int = DESCRIPTOR_MIN_CATAL
 
 
 def match_hashed(session: Session, index: MatchIndex, hashed: Sequence[QueryEvidence],
-                 sync_seconds: float) -> list[ImageMatches]:
+                 sync_seconds: float, threads: int = 1) -> list[ImageMatches]:
     if index.needs_sync(sync_seconds):
         index.sync(session)
-    found = index.match(hashed)
+    found = index.match(hashed, threads)
     ids = {m.image_id for matches in found for m in matches}
     products = repository.products_of(session, ids) if ids else {}
     return [_result(matches, products) for matches in found]
@@ -209,7 +209,7 @@ def match_decoded(index: MatchIndex, session: Session, decoded: Sequence[Decoded
     """
     evidence = analyse_queries(decoded, hash_stage=hash_stage, local_stage=local_stage,
                                describe=describes_queries(index), threads=threads)
-    return match_hashed(session, index, evidence, sync_seconds)
+    return match_hashed(session, index, evidence, sync_seconds, threads)
 
 
 def _result(matches: list[Match], products: dict[int, tuple[int, str]]) -> ImageMatches:

@@ -141,6 +141,33 @@ def test_start_up_reads_no_keypoints_and_matches_like_an_all_resident_index(
     assert matched >= 6 and stored.keypoints.reads > 0
 
 
+def test_queries_searched_on_several_threads_match_as_on_one_through_one_connection(
+        engine: Engine, factory: sessionmaker[Session], evidence: list[CatalogEvidence],
+        photos: list[Image.Image]) -> None:
+    for e in evidence:
+        _add(factory, e)
+    resident = _loaded(MatchIndex(), factory)
+    stored = _loaded(MatchIndex.on_database(factory, cache_images=2), factory)
+    assert stored.keypoints is not None
+    fillers = [product_shot(seed, size=400) for seed in range(1900, 1908)]
+    edits = [_crop(photos[0]), photos[1].transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+             layouts.grid(photos[4], random.Random(1), fillers, 3),
+             layouts.collage(photos[2], random.Random(2), fillers), _crop(photos[3]),
+             fillers[0]]
+    queries = [q for img in edits for q in (analyse_query(img), analyse_query(img,
+                                                                              describe=False))]
+    expect = resident.match(queries)
+    checkouts: list[int] = []
+    event.listen(engine, "checkout", lambda *_: checkouts.append(threading.get_ident()))
+    got = stored.match(queries, threads=3)
+    assert got == expect
+    assert sum(bool(m) for m in got) >= 8
+    # the workers read the uncached candidates through the caller's connection: one
+    # checkout in all, however many threads and reads (the cache holds 2 of 6 photos)
+    assert stored.keypoints.reads > 1 and len(checkouts) == 1
+    assert stored.matcher.local.cached <= 2
+
+
 def test_a_catalog_that_fits_the_cache_is_read_once_at_start_up(
         factory: sessionmaker[Session], evidence: list[CatalogEvidence],
         photos: list[Image.Image]) -> None:
