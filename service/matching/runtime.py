@@ -109,11 +109,13 @@ class MatchIndex:
 
     def match(self, queries: Sequence[QueryEvidence], threads: int = 1) -> list[list[Match]]:
         """Each query's accepted matches, in order; up to ``threads`` queries searched at
-        once (the keypoint kNN and fits run outside the GIL; the matcher's shared state,
-        its keypoint cache, has its own lock). The threads live for the call only."""
+        once when they carry keypoints (the kNN and fits run outside the GIL; the
+        matcher's shared state, its keypoint cache, has its own lock). A hash-only search
+        stays in the calling thread: a few milliseconds of mostly Python work would only
+        contend for the GIL. The threads live for the call only."""
         with self._locked():
             workers = min(threads, len(queries))
-            if workers <= 1:
+            if workers <= 1 or all(q.local is None for q in queries):
                 return [self.matcher.match(q) for q in queries]
             session = self.keypoints.lent() if self.keypoints is not None else None
 

@@ -12,9 +12,12 @@ import pytest
 from PIL import Image
 from trustdata.copydetect import layouts
 
+from models.hashing.matcher import Match
+from models.hashing.pipeline import QueryEvidence, analyse_catalog
 from service.images.gate import DecodedImage, ImageLimits, decode_images
 from service.kit.observability import request_id_var
 from service.matching import service as matching_service
+from service.matching.runtime import MatchIndex
 from tests.service.matching.conftest import jpeg
 
 
@@ -89,3 +92,25 @@ def test_a_failing_photo_is_logged_with_the_request_id_and_the_others_analysed(
     assert out[2].local is None and out[2].hashes == []
     assert all(e.local is not None for i, e in enumerate(out) if i != 2)
     assert any("analysis failed" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(("local_stage", "threads_seen"), [(True, 2), (False, 1)])
+def test_searches_spread_over_threads_only_with_keypoints(
+        decoded: list[DecodedImage], genuine: list[Image.Image],
+        monkeypatch: pytest.MonkeyPatch, local_stage: bool, threads_seen: int) -> None:
+    index = MatchIndex()
+    for image_id, photo in enumerate(genuine):
+        e = analyse_catalog(photo)
+        index.matcher.enroll(image_id, e.hashes, e.local, e.descriptors)
+    queries = matching_service.analyse_queries(decoded, local_stage=local_stage)
+    real = index.matcher.match
+    seen: set[str] = set()
+
+    def recording(query: QueryEvidence) -> list[Match]:
+        seen.add(threading.current_thread().name)
+        return real(query)
+
+    monkeypatch.setattr(index.matcher, "match", recording)
+    found = index.match(queries, threads=2)
+    assert len(seen) == threads_seen
+    assert found[0] and found[0][0].image_id == 0  # the catalog photo itself
