@@ -93,7 +93,8 @@ def _matcher(catalog: list[CatalogEvidence], n: int, artifact: str) -> CatalogMa
 
 def _grown(job: tuple[list[CatalogEvidence], int, str]) -> int:
     """Bytes the resident set grows by while a matcher of the catalog is built, in a fresh
-    forked process (a process that built one before reuses its freed heap)."""
+    spawned process: a forked one shares its parent's heap, whose freed but resident pages
+    (the queries' evidence came through pickles) it reuses, so it grows by a fraction."""
     catalog, n, artifact = job
     gc.collect()
     before = _rss()
@@ -105,8 +106,8 @@ def _grown(job: tuple[list[CatalogEvidence], int, str]) -> int:
 
 
 def memory_per_photo(catalog: list[CatalogEvidence], n: int, artifact: str) -> int:
-    with multiprocessing.get_context("fork").Pool(1, matching_cache.init_worker,
-                                                  (artifact,)) as pool:
+    with multiprocessing.get_context("spawn").Pool(1, matching_cache.init_worker,
+                                                   (artifact,)) as pool:
         grown: int = pool.apply(_grown, ((catalog, n, artifact),))
     return grown // (len(catalog) + n)
 

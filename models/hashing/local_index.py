@@ -22,7 +22,8 @@ neighbours as one index, at one read of every stored keypoint per query. The ser
 asks for that (it describes queries from ``DESCRIPTOR_MIN_CATALOG`` images on); the scan
 only keeps such a call from holding the whole catalog in memory.
 
-Not thread-safe: the service's MatchIndex serialises matching and enrolment.
+Searches may run in several threads at once (the service's MatchIndex spreads a request's
+photos over threads); enrolment and removal must not run beside them (MatchIndex's lock).
 """
 
 from __future__ import annotations
