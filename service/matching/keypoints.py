@@ -58,12 +58,14 @@ class DatabaseKeypoints:
         """Reads in this thread use ``session``, another thread's from ``lent``: a thread
         helping that one's match reads through its connection instead of taking a second
         one while the index lock is held. The matcher serialises its reads (LocalIndex's
-        lock), so the session is never used by two threads at once."""
+        lock), so the session is never used by two threads at once. The thread's own
+        session, if any, comes back after the block."""
+        previous = self.lent()
         self._local.session = session
         try:
             yield
         finally:
-            self._local.session = None
+            self._local.session = previous
 
     def load(self, image_ids: Collection[int]) -> dict[int, LocalFeatures]:
         if not image_ids:

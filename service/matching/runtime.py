@@ -18,10 +18,8 @@ blobs; a sync drops the cached keypoints of every image it touches.
 
 from __future__ import annotations
 
-import contextvars
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Annotated, Protocol
@@ -36,6 +34,7 @@ from service.core.state import Component
 from service.kit.changefeed import ChangeCursor, LocalChanges
 from service.matching import repository
 from service.matching.keypoints import DatabaseKeypoints
+from service.matching.threads import ordered_map
 
 LOCAL_CHANGES = LocalChanges()  # catalog image changes this process committed
 
@@ -112,11 +111,10 @@ class MatchIndex:
         once when they carry keypoints (the kNN and fits run outside the GIL; the
         matcher's shared state, its keypoint cache, has its own lock). A hash-only search
         stays in the calling thread: a few milliseconds of mostly Python work would only
-        contend for the GIL. The threads live for the call only."""
+        contend for the GIL."""
+        if all(q.local is None for q in queries):
+            threads = 1
         with self._locked():
-            workers = min(threads, len(queries))
-            if workers <= 1 or all(q.local is None for q in queries):
-                return [self.matcher.match(q) for q in queries]
             session = self.keypoints.lent() if self.keypoints is not None else None
 
             def one(query: QueryEvidence) -> list[Match]:
@@ -124,10 +122,7 @@ class MatchIndex:
                         else nullcontext():
                     return self.matcher.match(query)
 
-            with ThreadPoolExecutor(workers, thread_name_prefix="match-search") as pool:
-                futures = [pool.submit(contextvars.copy_context().run, one, q)
-                           for q in queries]
-                return [f.result() for f in futures]
+            return ordered_map(one, queries, threads, "match-search")
 
 
 class MatchingHost(Protocol):

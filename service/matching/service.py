@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from functools import partial
 
@@ -34,6 +32,7 @@ from service.kit.errors import DomainError
 from service.matching import repository
 from service.matching.runtime import MatchIndex, note_local_change
 from service.matching.schemas import ImageMatches, MatchOut
+from service.matching.threads import ordered_map
 
 # Names what produces matches, so results cached under another version (the listing
 # scorer's per-photo cache) are not reused: the stored evidence's version and the whole
@@ -152,21 +151,14 @@ def analyse_queries(decoded: Sequence[DecodedImage], *, hash_stage: bool = True,
     With the keypoint stage, up to ``threads`` photos are analysed at once: ORB, the
     descriptor network and the decodes run outside the GIL. The hash stage alone stays in
     the calling thread: a few milliseconds of mostly Python work a photo would only
-    contend for the GIL. The threads live for the call only, so a forked worker never
-    inherits a pool whose threads it does not have.
+    contend for the GIL (``threads.ordered_map``).
 
     One photo the analysis fails on (a bug, or an image no stage can read) gets no
     evidence, so no matches, and is logged: it never takes the other photos' checks down.
     """
     analyse = partial(_guarded, hash_stage=hash_stage, local_stage=local_stage,
                       describe=describe)
-    workers = min(threads, len(decoded)) if local_stage else 1
-    if workers <= 1:
-        return [analyse(d) for d in decoded]
-    with ThreadPoolExecutor(workers, thread_name_prefix="match-analysis") as pool:
-        # each photo in a copy of the caller's context: its log lines keep the request id
-        futures = [pool.submit(contextvars.copy_context().run, analyse, d) for d in decoded]
-        return [f.result() for f in futures]
+    return ordered_map(analyse, decoded, threads if local_stage else 1, "match-analysis")
 
 
 def _guarded(decoded: DecodedImage, hash_stage: bool, local_stage: bool,
