@@ -29,6 +29,7 @@ from service.catalog.tables import CatalogImage
 from service.core.state import CoreState
 from service.images.gate import DecodedImage, ImageLimits, decode_image
 from service.kit.errors import DomainError
+from service.kit.settings import get_settings
 from service.matching import repository
 from service.matching.runtime import MatchIndex, note_local_change
 from service.matching.schemas import ImageMatches, MatchOut
@@ -61,12 +62,25 @@ def _watch_commit(session: Session) -> None:
 
 
 class MatchingCatalogHook:
-    """Catalog hook: hashes are written in the catalog's own transaction."""
+    """Catalog hook: evidence is written in the catalog's own transaction.
+
+    An upload's photos are analysed on ``threads`` threads (hashes, ORB and the descriptor
+    network release the GIL); None reads ``TRUST_MATCHING_ANALYSIS_THREADS`` when an upload
+    comes, because the hook is wired when the application package is imported, before an
+    entry point has its settings. The evidence is written in upload order, in the caller's
+    thread and session.
+    """
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
 
     def images_added(self, session: Session,
                      added: list[tuple[CatalogImage, DecodedImage]]) -> None:
-        for image, decoded in added:
-            repository.add_evidence(session, image.id, analyse_catalog(decoded.image))
+        threads = self.threads or get_settings().matching_analysis_threads
+        evidence = ordered_map(analyse_catalog, [d.image for _, d in added], threads,
+                               "catalog-analysis")
+        for (image, _), found in zip(added, evidence, strict=True):
+            repository.add_evidence(session, image.id, found)
         _watch_commit(session)
 
     def images_removed(self, session: Session, images: list[CatalogImage]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -185,3 +186,32 @@ def test_descriptor_index_follows_enrol_and_delete_across_workers(
                              headers=api_keys.admin).status_code == 204
         assert match(worker_b, api_keys.platform, genuine[0])[0]["best"] is None
         assert image_id not in index_b.matcher.descriptors
+
+
+def test_an_uploads_photos_analysed_on_threads_are_stored_under_their_own_ids(
+        client, api_keys, genuine, others, monkeypatch) -> None:
+    from service.catalog.hooks import CATALOG_IMAGE_HOOKS
+    from service.matching import service as matching_service
+
+    [hook] = [h for h in CATALOG_IMAGE_HOOKS if isinstance(h, matching_service.MatchingCatalogHook)]
+    monkeypatch.setattr(hook, "threads", 2)
+    real, seen = matching_service.analyse_catalog, set()
+
+    def recording(image: Image.Image) -> object:
+        seen.add(threading.current_thread().name)
+        return real(image)
+
+    monkeypatch.setattr(matching_service, "analyse_catalog", recording)
+    product = client.post("/v1/catalog/products", headers=api_keys.admin, json={
+        "brand": "Maison Verdier", "name": "threaded upload", "list_price": 100,
+        "currency": "USD"}).json()
+    photos = [genuine[0], others[2], genuine[1], others[3]]
+    uploaded = client.post(f"/v1/catalog/products/{product['id']}/images", headers=api_keys.admin,
+                           files=[("files", (f"p{i}.jpg", jpeg(p), "image/jpeg"))
+                                  for i, p in enumerate(photos)])
+    assert uploaded.status_code == 201, uploaded.text
+    ids = [image["id"] for image in uploaded.json()["images"]]
+    assert len(seen) == 2 and all(n.startswith("catalog-analysis") for n in seen)
+    # Each photo finds its own id: evidence written out of upload order would name another.
+    results = match(client, api_keys.platform, *photos)
+    assert [r["best"]["image_id"] if r["best"] else None for r in results] == ids
