@@ -14,22 +14,30 @@ with each other. A catalog image is returned when its best pair scores at most t
 the caller passes; the pipeline passes the loosest hash score its acceptance model reads
 (``Rules.candidate_score``) and the model decides (models/hashing/pipeline.py).
 
-Search is exact for that bound: score <= S implies d_phash + d_dhash <= S, so at least one
-of them is <= S // 2 (pigeonhole), and the two 64-bit indexes are range-searched with that
-radius before the full score is computed on the candidates.
+Search is exact for that bound: score <= S implies d_phash + d_dhash <= S (the PDQ term is
+never negative, and is its cap, 12 points, wherever a side's PDQ is unusable). Each row's
+pHash and dHash are stored side by side as one 128-bit code, so that sum is one Hamming
+distance, and faiss's range search scans every row for all of a query's regions in one call,
+reading the matcher's own array: no index, no copy of the codes. A scan and not a
+multi-index: at 10,000 catalog photos (630,000 rows) a 128-bit scan of a query's ~13
+regions takes ~6 ms on one core, and the multi-index hashing tried against it verified
+~3% of the rows a region (the hashes of flat and smoothly lit regions crowd a few buckets),
+which cost more in gathers than the scan (reports/matching/SCALE.md).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 from PIL import Image
 
 from models.hashing import colour
 from models.hashing.detail import information_gain
-from models.hashing.index import HammingIndex, pack
+from models.hashing.index import pack
 from models.hashing.kinds import KINDS, hash_thumbnails, thumbnail
 from models.hashing.regions import Region, recover_regions
 from models.hashing.views import colour_boxes, enrollment_views, work_image
@@ -136,13 +144,12 @@ class Matcher:
     """In-memory catalog of enrolled hash sets with exact candidate search."""
 
     def __init__(self) -> None:
-        self._index = {"phash": HammingIndex(64), "dhash": HammingIndex(64)}
         self._cap = 0
         self._n = 0
         self._image = np.zeros(0, dtype=np.int64)
         self._alive = np.zeros(0, dtype=bool)
-        self._codes = {k: np.zeros((0, KINDS[k].bits // 64), dtype=np.uint64)
-                       for k in KIND_NAMES}
+        self._pair = np.zeros((0, 2), dtype=np.uint64)  # pHash, dHash: what is scanned
+        self._pdq = np.zeros((0, KINDS["pdq"].bits // 64), dtype=np.uint64)
         self._quality = np.zeros(0, dtype=np.int16)
         # Only a few views of a photo carry a colour layout (192 bytes): they are kept apart,
         # row -> slot (-1: none), so the other rows cost nothing for it.
@@ -153,7 +160,7 @@ class Matcher:
         self._view = np.zeros(0, dtype=np.uint16)
         self._view_names: list[str] = []
         self._view_number: dict[str, int] = {}
-        self._rows_of: dict[int, np.ndarray] = {}
+        self._rows_of: dict[int, slice] = {}  # an image's rows are enrolled together
 
     def __len__(self) -> int:
         return len(self._rows_of)
@@ -173,13 +180,13 @@ class Matcher:
         if need <= self._cap:
             return
         cap = max(need, 2 * self._cap, 1024)
-        self._image = np.resize(self._image, cap)
-        self._alive = np.resize(self._alive, cap)
-        self._quality = np.resize(self._quality, cap)
-        self._colour_slot = np.resize(self._colour_slot, cap)
-        self._view = np.resize(self._view, cap)
-        for k in KIND_NAMES:
-            self._codes[k] = np.resize(self._codes[k], (cap, self._codes[k].shape[1]))
+        self._image = _grown(self._image, cap, self._n)
+        self._alive = _grown(self._alive, cap, self._n)
+        self._quality = _grown(self._quality, cap, self._n)
+        self._colour_slot = _grown(self._colour_slot, cap, self._n)
+        self._view = _grown(self._view, cap, self._n)
+        self._pair = _grown(self._pair, cap, self._n)
+        self._pdq = _grown(self._pdq, cap, self._n)
         self._cap = cap
 
     def enroll(self, image_id: int, hashes: Sequence[HashSet]) -> None:
@@ -190,7 +197,6 @@ class Matcher:
             return
         lo, hi = self._n, self._n + len(hashes)
         self._grow(hi)
-        rows = np.arange(lo, hi, dtype=np.int64)
         self._image[lo:hi] = image_id
         self._alive[lo:hi] = True
         self._quality[lo:hi] = [h.quality for h in hashes]
@@ -199,12 +205,11 @@ class Matcher:
             self._view[row] = self._view_number.setdefault(h.name, len(self._view_names))
             if self._view[row] == len(self._view_names):
                 self._view_names.append(h.name)
-        for k in KIND_NAMES:
-            self._codes[k][lo:hi] = pack([getattr(h, k) for h in hashes])
+        self._pair[lo:hi, 0] = pack([h.phash for h in hashes])[:, 0]
+        self._pair[lo:hi, 1] = pack([h.dhash for h in hashes])[:, 0]
+        self._pdq[lo:hi] = pack([h.pdq for h in hashes])
         self._n = hi
-        self._rows_of[image_id] = rows
-        for k, index in self._index.items():
-            index.add(rows, self._codes[k][lo:hi])
+        self._rows_of[image_id] = slice(lo, hi)
 
     def _store_colour(self, layout: bytes) -> int:
         """The slot of a stored colour layout, -1 for a row without one. Slots of removed
@@ -212,8 +217,8 @@ class Matcher:
         if len(layout) != colour.LAYOUT_BYTES:
             return -1
         if self._n_colours == len(self._colours):
-            self._colours = np.resize(self._colours, (max(1024, 2 * len(self._colours)),
-                                                      colour.LAYOUT_BYTES))
+            self._colours = _grown(self._colours, max(1024, 2 * len(self._colours)),
+                                   self._n_colours)
         self._colours[self._n_colours] = np.frombuffer(layout, dtype=np.uint8)
         self._n_colours += 1
         return self._n_colours - 1
@@ -227,15 +232,13 @@ class Matcher:
         if rows is None:
             return False
         self._alive[rows] = False
-        for index in self._index.values():
-            index.remove(rows)
         return True
 
     def colour_distances(self, regions: Sequence[HashSet],
                          image_ids: Iterable[int]) -> dict[int, float]:
         """Smallest colour-layout distance from any query region to each given image."""
         query = [r.colour for r in regions if len(r.colour) == colour.LAYOUT_BYTES]
-        rows_of = [(i, r[self._colour_slot[r] >= 0]) for i in image_ids
+        rows_of = [(i, r.start + np.flatnonzero(self._colour_slot[r] >= 0)) for i in image_ids
                    if (r := self._rows_of.get(i)) is not None]
         rows_of = [(i, r) for i, r in rows_of if r.size]
         if not query or not rows_of:
@@ -254,37 +257,64 @@ class Matcher:
 
     def match_hashes(self, regions: Sequence[HashSet], max_score: float) -> list[Match]:
         """Best match per catalog image over all regions with a pair score <= ``max_score``,
-        best first."""
+        best first (ties: the earlier region, then the earlier enrolled view)."""
+        usable = [r for r in regions if r.quality >= MATCH_MIN_INFORMATION]
+        # Without the region's PDQ every pair carries the PDQ cap: a tighter bound.
+        bounds = [math.floor(max_score - (0 if r.quality >= MATCH_PDQ_MIN_QUALITY else
+                                          MATCH_PDQ_SCORE_CAP / MATCH_PDQ_SCORE_DIVISOR))
+                  for r in usable]
         best: dict[int, Match] = {}
-        radius = int(max_score) // 2
-        for region in regions:
-            if region.quality < MATCH_MIN_INFORMATION:
-                continue
-            for m in self._match_region(region, radius, max_score):
+        for region, rows in zip(usable, self._within(usable, bounds), strict=True):
+            for m in self._score_region(region, rows, max_score):
                 if m.image_id not in best or m.score < best[m.image_id].score:
                     best[m.image_id] = m
         return sorted(best.values(), key=lambda m: (m.score, m.image_id))
 
-    def _match_region(self, region: HashSet, radius: int, max_score: float) -> list[Match]:
-        found = [self._index[k].range_search(pack([getattr(region, k)])[0], radius)[0]
-                 for k in ("phash", "dhash")]
-        rows = np.unique(np.concatenate(found))
-        rows = rows[self._alive[rows] & (self._quality[rows] >= MATCH_MIN_INFORMATION)]
+    def _within(self, regions: Sequence[HashSet], bounds: Sequence[int]) -> list[np.ndarray]:
+        """Each region's live rows (ascending) whose pHash + dHash distance is within its
+        bound, found in one scan of every row."""
+        empty = np.zeros(0, dtype=np.int64)
+        if not regions or self._n == 0 or max(bounds) < 0:
+            return [empty for _ in regions]
+        query = np.empty((len(regions), 2), dtype=np.uint64)
+        query[:, 0] = pack([r.phash for r in regions])[:, 0]
+        query[:, 1] = pack([r.dhash for r in regions])[:, 0]
+        result = faiss.RangeSearchResult(len(regions))
+        # Found when the distance is below the radius; the byte order of the words does not
+        # change a Hamming distance.
+        faiss.hamming_range_search(faiss.swig_ptr(query.view(np.uint8)),  # type: ignore[attr-defined]
+                                   faiss.swig_ptr(self._pair.view(np.uint8)), len(regions),
+                                   self._n, max(bounds) + 1, 16, result)
+        lims = faiss.rev_swig_ptr(result.lims, len(regions) + 1).copy()
+        total = int(lims[-1])
+        rows = faiss.rev_swig_ptr(result.labels, total).astype(np.int64) if total else empty
+        dist = faiss.rev_swig_ptr(result.distances, total).copy() if total else empty
+        out = []
+        for i, bound in enumerate(bounds):
+            r, d = rows[lims[i]:lims[i + 1]], dist[lims[i]:lims[i + 1]]
+            r = np.sort(r[d <= bound])
+            out.append(r[self._alive[r] & (self._quality[r] >= MATCH_MIN_INFORMATION)])
+        return out
+
+    def _score_region(self, region: HashSet, rows: np.ndarray, max_score: float) -> list[Match]:
+        """The region's best view of each catalog image within ``max_score``, of ``rows``."""
         if rows.size == 0:
             return []
         q = {k: pack([getattr(region, k)])[0] for k in KIND_NAMES}
-        dp = np.bitwise_count(self._codes["phash"][rows, 0] ^ q["phash"][0]).astype(np.int64)
-        dd = np.bitwise_count(self._codes["dhash"][rows, 0] ^ q["dhash"][0]).astype(np.int64)
-        dq = np.bitwise_count(self._codes["pdq"][rows] ^ q["pdq"][None, :]).sum(axis=1)
+        dp = np.bitwise_count(self._pair[rows, 0] ^ q["phash"][0]).astype(np.int64)
+        dd = np.bitwise_count(self._pair[rows, 1] ^ q["dhash"][0]).astype(np.int64)
+        dq = np.bitwise_count(self._pdq[rows] ^ q["pdq"][None, :]).sum(axis=1)
         pdq_ok = (self._quality[rows] >= MATCH_PDQ_MIN_QUALITY) & (
             region.quality >= MATCH_PDQ_MIN_QUALITY)
         pdq_term = np.where(pdq_ok, np.minimum(dq, MATCH_PDQ_SCORE_CAP), MATCH_PDQ_SCORE_CAP)
         score = dp + dd + pdq_term / MATCH_PDQ_SCORE_DIVISOR
         keep = np.flatnonzero(score <= max_score)
+        # Best first (rows ascend, so equal scores keep enrolment order), then one per image.
+        keep = keep[np.argsort(score[keep], kind="stable")]
+        _, first = np.unique(self._image[rows[keep]], return_index=True)
         out: list[Match] = []
-        for i in keep[np.argsort(score[keep], kind="stable")]:
+        for i in keep[np.sort(first)]:
             row = int(rows[i])
-            image_id = int(self._image[row])
             if pdq_ok[i] and dq[i] <= MATCH_PDQ_MAX_DISTANCE:
                 kind, dist = "pdq", int(dq[i])
             elif dp[i] <= dd[i]:
@@ -292,6 +322,14 @@ class Matcher:
             else:
                 kind, dist = "dhash", int(dd[i])
             s = float(score[i])
-            out.append(Match(image_id, kind, dist, region.name, self._view_names[self._view[row]], s,
-                             hash_confidence(s, max_score)))
+            out.append(Match(int(self._image[row]), kind, dist, region.name,
+                             self._view_names[self._view[row]], s, hash_confidence(s, max_score)))
         return out
+
+
+def _grown(a: np.ndarray, cap: int, used: int) -> np.ndarray:
+    """``a`` with room for ``cap`` rows, its first ``used`` kept. The room is left unwritten:
+    the pages of rows not yet enrolled are not resident (np.resize would fill them)."""
+    out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
+    out[:used] = a[:used]
+    return out
