@@ -2,7 +2,9 @@
 
     PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_search
 
-Compares the matcher's multi-index (models/hashing/index.py) with a numpy popcount scan and
+Compares the multi-index (models/hashing/index.py: the networks domain's per-platform photo
+index; the catalog matcher searched with it until it scanned a 128-bit pair code instead,
+bench_hash_search) with a numpy popcount scan and
 faiss IndexBinaryFlat range search, same hashes, same queries, same radii. Hashes are
 uniform random (the multi-index's good case) and, at 1M, biased (each bit set with
 probability 0.8, so chunk buckets are skewed, closer to real perceptual hashes of similar
@@ -22,8 +24,8 @@ from models.hashing.index import HammingIndex
 from models.hashing.pipeline import Rules
 
 QUERIES = 200
-# 5 and 8 as before; the radius the committed matcher searches each 64-bit index with (half
-# the hash score past which its acceptance model reads nothing); 12, a wider search.
+# 5 and 8 as before; the radius the catalog matcher searched each 64-bit index with before
+# its pair scan (half the hash score past which its acceptance model reads nothing); 12.
 RADII = tuple(sorted({5, 8, int(Rules().candidate_score) // 2, 12}))
 
 
