@@ -8,7 +8,7 @@ vector per photo, where describing every query and every query region twice woul
 the request's CPU. Other views are added the same way (the pipeline also enrols the
 photo's centre, for deep crops): ``search`` scores an image by its best view.
 
-Why HNSW (``IndexHNSWFlat``) rather than IVF-PQ at 100,000 photos:
+Why HNSW (``IndexHNSWSQ``, vectors held as float16) rather than IVF-PQ at 100,000 photos:
 
 * no training step: IVF needs k-means centroids and PQ codebooks fitted on a sample of the
   catalog, refitted as the catalog drifts; HNSW takes vectors as they come, so the first
@@ -18,10 +18,15 @@ Why HNSW (``IndexHNSWFlat``) rather than IVF-PQ at 100,000 photos:
 * recall: PQ compresses a 256-dim vector to tens of bytes and loses the fine ranking
   between near-duplicates that a candidate list is for; HNSW searches exact vectors and,
   with ``ef_search`` well above k, finds nearly all true top-k neighbours;
-* memory per photo: a view costs 1,024 bytes of float32 vector + about 2 x M x 4 bytes of
-  level-0 links ~= 1.3 KB with M = 32; three views ~= 3.8 KB a photo, ~380 MB at 100,000
-  photos, inside the 8 KB a photo the issue allows. IVF-PQ would save memory that only matters at
-  millions of photos, at the price of the three points above.
+* memory per photo: a view costs 512 bytes of float16 vector + about 2 x M x 4 bytes of
+  level-0 links ~= 0.8 KB with M = 32; three views ~= 2.3 KB a photo, ~230 MB at 100,000
+  photos. IVF-PQ would save memory that only matters at millions of photos, at the price of
+  the three points above.
+
+Why float16: the database stores view descriptors as float16 (``pack_views``), so that is
+all a worker loading them ever had; vectors are rounded to float16 on the way in, so an
+image enrolled in this process and one loaded from the database hold the same vector, and
+the index holds it exactly in half the bytes of float32. Queries stay float32.
 
 HNSW cannot delete: a removed image's rows become tombstones, skipped at search time (the
 search over-fetches to make up for them), and once tombstones exceed ``rebuild_share`` of
@@ -60,8 +65,10 @@ class DescriptorIndex:
         self._dead = 0
         self.rebuilds = 0
 
-    def _new_index(self) -> faiss.IndexHNSWFlat:
-        index = faiss.IndexHNSWFlat(self.dims, self.m, faiss.METRIC_INNER_PRODUCT)
+    def _new_index(self) -> faiss.IndexHNSW:
+        fp16 = faiss.ScalarQuantizer.QT_fp16
+        index = faiss.IndexHNSWSQ(self.dims, fp16, self.m,  # type: ignore[arg-type]
+                                  faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = self.ef_construction
         index.hnsw.efSearch = self.ef_search
         return index
@@ -93,9 +100,13 @@ class DescriptorIndex:
             raise ValueError(f"expected (n, {self.dims}) descriptors, got {vectors.shape}")
         return v
 
+    def _stored(self, vectors: np.ndarray) -> np.ndarray:
+        """Vectors as the database and the index hold them: float16 values."""
+        return self._check(vectors).astype(np.float16).astype(np.float32)
+
     def add(self, image_id: int, vectors: np.ndarray) -> None:
         """Enrol (or re-enrol, replacing the old views) one image's view descriptors."""
-        v = self._check(vectors)
+        v = self._stored(vectors)
         with self._lock:
             self._drop(image_id)
             if len(v):
@@ -112,7 +123,7 @@ class DescriptorIndex:
             blocks: list[np.ndarray] = []
             for image_id, vectors in items:
                 self._drop(image_id)
-                v = self._check(vectors)
+                v = self._stored(vectors)
                 if len(v):
                     ids.append(image_id)
                     blocks.append(v)

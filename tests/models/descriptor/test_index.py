@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.descriptor.index import DescriptorIndex
+from models.descriptor.index import DescriptorIndex, pack_views, unpack_views
 
 
 def unit(rows: np.ndarray) -> np.ndarray:
@@ -84,11 +84,12 @@ def test_tombstone_rebuild_keeps_results(rng: np.random.Generator) -> None:
     assert index.rebuilds >= 1 and index.tombstones <= 0.2 * index.rows
     assert len(index) == 400 - len(removed)
     for image_id, views in vectors.items():
-        hits = index.search(views[1:], 3)
+        stored = views[1].astype(np.float16).astype(np.float32)  # as the index holds it
+        hits = index.search(stored[None, :], 3)
         if image_id in removed:
             assert image_id not in [i for i, _ in hits]
         else:
-            assert hits[0] == (image_id, pytest.approx(1.0, abs=1e-5))
+            assert hits[0] == (image_id, pytest.approx(float(stored @ stored), abs=1e-5))
 
 
 def test_search_over_fetches_past_tombstones(rng: np.random.Generator) -> None:
@@ -107,3 +108,16 @@ def test_rejects_wrong_shapes() -> None:
     index = DescriptorIndex()
     with pytest.raises(ValueError):
         index.add(1, np.zeros((2, 128), np.float32))
+
+
+def test_views_are_held_as_the_database_stores_them(rng: np.random.Generator) -> None:
+    """Enrolled here (float32 from the network) or loaded from the database (float16), an
+    image holds the same vector: searches score them identically."""
+    views = unit(rng.normal(size=(3, 256)))
+    here, loaded = DescriptorIndex(), DescriptorIndex()
+    here.add(7, views)
+    loaded.add_many([(7, unpack_views(pack_views(views)))])
+    query = unit(rng.normal(size=(2, 256)))
+    assert here.search(query, 1) == loaded.search(query, 1)
+    [(_, sim)] = here.search(views[:1], 1)
+    assert sim == pytest.approx(float(views[0] @ views[0].astype(np.float16)), abs=1e-6)
