@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.hashing import matcher as matcher_module
 from models.hashing.matcher import HashSet, Matcher
 from models.thresholds import (
     MATCH_MIN_INFORMATION,
@@ -46,7 +47,7 @@ def _hashset(rng: np.random.Generator, name: str, base: HashSet | None = None,
 def _brute_force(catalog: dict[int, list[HashSet]], regions: list[HashSet],
                  max_score: float) -> list[tuple[float, int, str, str]]:
     def dist(a: bytes, b: bytes) -> int:
-        return int(np.unpackbits(np.frombuffer(bytes(x ^ y for x, y in zip(a, b)),
+        return int(np.unpackbits(np.frombuffer(bytes(x ^ y for x, y in zip(a, b, strict=True)),
                                                dtype=np.uint8)).sum())
 
     best: dict[int, tuple[float, str, str]] = {}
@@ -90,10 +91,12 @@ def catalog() -> tuple[Matcher, dict[int, list[HashSet]], list[list[HashSet]]]:
     return matcher, kept, queries
 
 
+@pytest.mark.parametrize("block", [matcher_module._SCAN_BLOCK, 97])  # one block; many
 @pytest.mark.parametrize("max_score", [7.0, 19.0, 22.0, 40.0])
 def test_the_hash_stage_finds_exactly_what_brute_force_scoring_finds(
         catalog: tuple[Matcher, dict[int, list[HashSet]], list[list[HashSet]]],
-        max_score: float) -> None:
+        max_score: float, block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matcher_module, "_SCAN_BLOCK", block)
     matcher, kept, queries = catalog
     found_any = 0
     for regions in queries:
