@@ -22,9 +22,10 @@ on how many rows there are, not on their values, and the copies keep the real co
 that the multi-index's buckets suffer from. Labelled as such in the table.
 
 Both must return the same matches (checked, query by query). Memory: the resident-set growth
-of each layout's search structures while the catalog is loaded, in a fresh process each (the
-served one has none beyond the matcher's rows; the previous one held two indexes with their
-own copies of the codes, row labels and bucket orders).
+of each layout's search structures while the catalog is loaded, in a fresh process each,
+with the service's allocator setting (large arrays in their own mappings). The served
+layout has none beyond the matcher's rows; the previous one held two indexes with their own
+copies of the codes, row labels and bucket orders.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from models.hashing.index import HammingIndex, pack
 from models.hashing.matcher import HashSet, Match, Matcher, hashes_of, recover_query
 from models.hashing.pipeline import Rules
 from models.thresholds import LOCAL_CATALOG_SIDE, MATCH_MIN_INFORMATION
+from service.images.budget import pin_mmap_threshold
 from training import distractor_cache as matching_cache
 
 SIZES = [int(n) for n in os.environ.get("TRUST_BENCH_HASH_SCALE", "1000,10000").split(",")]
@@ -115,6 +117,7 @@ def _previous_match(matcher: Matcher, indexes: dict[str, HammingIndex],
 def _memory(args: tuple[int, str, int]) -> tuple[float, float]:
     """Bytes a photo: the matcher's rows, then the previous layout's two indexes on them."""
     n, artifact, repeat = args
+    pin_mmap_threshold()  # as a service worker's start-up does (service/images/budget.py)
     before = _rss()
     matcher = _catalog(n, artifact, repeat)
     served = _rss() - before

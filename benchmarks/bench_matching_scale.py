@@ -49,6 +49,7 @@ from models.hashing.pipeline import (
     query_descriptors,
 )
 from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
+from service.images.budget import pin_mmap_threshold
 from training import distractor_cache as matching_cache
 from training.scale_evidence import MILD_SAMPLE, sample, served_matcher
 
@@ -94,8 +95,11 @@ def _matcher(catalog: list[CatalogEvidence], n: int, artifact: str) -> CatalogMa
 def _grown(job: tuple[list[CatalogEvidence], int, str]) -> int:
     """Bytes the resident set grows by while a matcher of the catalog is built, in a fresh
     spawned process: a forked one shares its parent's heap, whose freed but resident pages
-    (the queries' evidence came through pickles) it reuses, so it grows by a fraction."""
+    (the queries' evidence came through pickles) it reuses, so it grows by a fraction. The
+    process keeps large arrays in their own mappings as the service does, so the arrays the
+    matcher outgrows while loading go back to the system instead of staying in the heap."""
     catalog, n, artifact = job
+    pin_mmap_threshold()  # as a service worker's start-up does (service/images/budget.py)
     gc.collect()
     before = _rss()
     matcher = _matcher(catalog, n, artifact)
