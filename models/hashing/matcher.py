@@ -148,46 +148,62 @@ class Matcher:
     """In-memory catalog of enrolled hash sets with exact candidate search."""
 
     def __init__(self) -> None:
+        # One row a view: 52 bytes, 63 rows a catalog photo.
         self._cap = 0
         self._n = 0
-        self._image = np.zeros(0, dtype=np.int64)
         self._alive = np.zeros(0, dtype=bool)
         self._pair = np.zeros((0, 2), dtype=np.uint64)  # pHash, dHash: what is scanned
         self._pdq = np.zeros((0, KINDS["pdq"].bits // 64), dtype=np.uint64)
-        self._quality = np.zeros(0, dtype=np.int16)
-        # Only a few views of a photo carry a colour layout (192 bytes): they are kept apart,
-        # row -> slot (-1: none), so the other rows cost nothing for it.
-        self._colour_slot = np.zeros(0, dtype=np.int32)
-        self._colours = np.zeros((0, colour.LAYOUT_BYTES), dtype=np.uint8)
-        self._n_colours = 0
+        self._quality = np.zeros(0, dtype=np.uint8)  # PDQ quality, 0-100
         # View names repeat across photos: a row stores the name's number (2 bytes).
         self._view = np.zeros(0, dtype=np.uint16)
         self._view_names: list[str] = []
         self._view_number: dict[str, int] = {}
-        self._rows_of: dict[int, slice] = {}  # an image's rows are enrolled together
+        # One enrolment of an image: its rows and its colour layouts are consecutive, so
+        # an enrolment is where they start (each ends where the next starts) and the image,
+        # and a row's image is found by its enrolment rather than stored with each row.
+        # Only a few views carry a colour layout (192 bytes): layouts are kept apart.
+        self._enrolments = 0
+        self._first_row = np.zeros(0, dtype=np.int64)
+        self._first_colour = np.zeros(0, dtype=np.int64)
+        self._image_of = np.zeros(0, dtype=np.int64)
+        self._colours = np.zeros((0, colour.LAYOUT_BYTES), dtype=np.uint8)
+        self._n_colours = 0
+        self._enrolment_of: dict[int, int] = {}  # image -> its live enrolment
 
     def __len__(self) -> int:
-        return len(self._rows_of)
+        return len(self._enrolment_of)
 
     @property
     def hash_count(self) -> int:
         return int(self._alive[:self._n].sum())
 
     def __contains__(self, image_id: int) -> bool:
-        return image_id in self._rows_of
+        return image_id in self._enrolment_of
 
     @property
     def image_ids(self) -> set[int]:
-        return set(self._rows_of)
+        return set(self._enrolment_of)
+
+    def _span(self, enrolment: int) -> tuple[int, int, int, int]:
+        """Rows and colour slots [lo, hi) of one enrolment."""
+        last = enrolment + 1 == self._enrolments
+        return (int(self._first_row[enrolment]),
+                self._n if last else int(self._first_row[enrolment + 1]),
+                int(self._first_colour[enrolment]),
+                self._n_colours if last else int(self._first_colour[enrolment + 1]))
+
+    def _images(self, rows: np.ndarray) -> np.ndarray:
+        """The image of each row."""
+        at = np.searchsorted(self._first_row[:self._enrolments], rows, side="right") - 1
+        return self._image_of[at]
 
     def _grow(self, need: int) -> None:
         if need <= self._cap:
             return
         cap = max(need, 2 * self._cap, 1024)
-        self._image = _grown(self._image, cap, self._n)
         self._alive = _grown(self._alive, cap, self._n)
         self._quality = _grown(self._quality, cap, self._n)
-        self._colour_slot = _grown(self._colour_slot, cap, self._n)
         self._view = _grown(self._view, cap, self._n)
         self._pair = _grown(self._pair, cap, self._n)
         self._pdq = _grown(self._pdq, cap, self._n)
@@ -195,17 +211,24 @@ class Matcher:
 
     def enroll(self, image_id: int, hashes: Sequence[HashSet]) -> None:
         """Add (or replace) the hash sets of one catalog image."""
-        if image_id in self._rows_of:
+        if image_id in self._enrolment_of:
             self.remove(image_id)
         if not hashes:
             return
         lo, hi = self._n, self._n + len(hashes)
         self._grow(hi)
-        self._image[lo:hi] = image_id
+        e = self._enrolments
+        if e == len(self._first_row):
+            cap = max(1024, 2 * e)
+            self._first_row = _grown(self._first_row, cap, e)
+            self._first_colour = _grown(self._first_colour, cap, e)
+            self._image_of = _grown(self._image_of, cap, e)
+        self._first_row[e], self._first_colour[e], self._image_of[e] = lo, self._n_colours, \
+            image_id
         self._alive[lo:hi] = True
         self._quality[lo:hi] = [h.quality for h in hashes]
         for row, h in enumerate(hashes, start=lo):
-            self._colour_slot[row] = self._store_colour(h.colour)
+            self._store_colour(h.colour)
             self._view[row] = self._view_number.setdefault(h.name, len(self._view_names))
             if self._view[row] == len(self._view_names):
                 self._view_names.append(h.name)
@@ -213,47 +236,47 @@ class Matcher:
         self._pair[lo:hi, 1] = pack([h.dhash for h in hashes])[:, 0]
         self._pdq[lo:hi] = pack([h.pdq for h in hashes])
         self._n = hi
-        self._rows_of[image_id] = slice(lo, hi)
+        self._enrolments = e + 1
+        self._enrolment_of[image_id] = e
 
-    def _store_colour(self, layout: bytes) -> int:
-        """The slot of a stored colour layout, -1 for a row without one. Slots of removed
-        rows are not reused: removals are rare and a re-enrolment stores anew."""
+    def _store_colour(self, layout: bytes) -> None:
+        """Keeps a view's colour layout, if it has one. Slots of removed images are not
+        reused: removals are rare and a re-enrolment stores anew."""
         if len(layout) != colour.LAYOUT_BYTES:
-            return -1
+            return
         if self._n_colours == len(self._colours):
             self._colours = _grown(self._colours, max(1024, 2 * len(self._colours)),
                                    self._n_colours)
         self._colours[self._n_colours] = np.frombuffer(layout, dtype=np.uint8)
         self._n_colours += 1
-        return self._n_colours - 1
 
     def enroll_many(self, items: Iterable[tuple[int, Sequence[HashSet]]]) -> None:
         for image_id, hashes in items:
             self.enroll(image_id, hashes)
 
     def remove(self, image_id: int) -> bool:
-        rows = self._rows_of.pop(image_id, None)
-        if rows is None:
+        enrolment = self._enrolment_of.pop(image_id, None)
+        if enrolment is None:
             return False
-        self._alive[rows] = False
+        lo, hi, _, _ = self._span(enrolment)
+        self._alive[lo:hi] = False
         return True
 
     def colour_distances(self, regions: Sequence[HashSet],
                          image_ids: Iterable[int]) -> dict[int, float]:
         """Smallest colour-layout distance from any query region to each given image."""
         query = [r.colour for r in regions if len(r.colour) == colour.LAYOUT_BYTES]
-        rows_of = [(i, r.start + np.flatnonzero(self._colour_slot[r] >= 0)) for i in image_ids
-                   if (r := self._rows_of.get(i)) is not None]
-        rows_of = [(i, r) for i, r in rows_of if r.size]
-        if not query or not rows_of:
+        slots_of = [(i, self._span(e)[2:]) for i in image_ids
+                    if (e := self._enrolment_of.get(i)) is not None]
+        slots_of = [(i, (lo, hi)) for i, (lo, hi) in slots_of if hi > lo]
+        if not query or not slots_of:
             return {}
-        rows = np.concatenate([r for _, r in rows_of])
-        d = colour.distances(colour.decode(query),
-                             colour.decode(self._colours[self._colour_slot[rows]])).min(0)
+        slots = np.concatenate([np.arange(lo, hi) for _, (lo, hi) in slots_of])
+        d = colour.distances(colour.decode(query), colour.decode(self._colours[slots])).min(0)
         out, at = {}, 0
-        for image_id, r in rows_of:
-            out[image_id] = float(d[at:at + r.size].min())
-            at += r.size
+        for image_id, (lo, hi) in slots_of:
+            out[image_id] = float(d[at:at + hi - lo].min())
+            at += hi - lo
         return out
 
     def match(self, image: Image.Image, max_score: float) -> list[Match]:
@@ -310,10 +333,11 @@ class Matcher:
         keep = np.flatnonzero(score <= max_score)
         # Best first (rows ascend, so equal scores keep enrolment order), then one per image.
         keep = keep[np.argsort(score[keep], kind="stable")]
-        _, first = np.unique(self._image[rows[keep]], return_index=True)
+        images = self._images(rows[keep])
+        _, first = np.unique(images, return_index=True)
         out: list[Match] = []
-        for i in keep[np.sort(first)]:
-            row = int(rows[i])
+        for k in np.sort(first):
+            i, row = keep[k], int(rows[keep[k]])
             if pdq_ok[i] and dq[i] <= MATCH_PDQ_MAX_DISTANCE:
                 kind, dist = "pdq", int(dq[i])
             elif dp[i] <= dd[i]:
@@ -321,7 +345,7 @@ class Matcher:
             else:
                 kind, dist = "dhash", int(dd[i])
             s = float(score[i])
-            out.append(Match(int(self._image[row]), kind, dist, region.name,
+            out.append(Match(int(images[k]), kind, dist, region.name,
                              self._view_names[self._view[row]], s, hash_confidence(s, max_score)))
         return out
 

@@ -4,7 +4,7 @@ The oracle scores every live row of the catalog by the definition (matcher's doc
 with no search structure; the catalog's codes are skewed as perceptual hashes are (clusters
 of near-copies, and dHashes crowding near zero as flat regions' do), some images are
 removed, some re-enrolled, and regions and views have qualities on both sides of the PDQ and
-information floors.
+information floors. The colour layouts some views carry are checked the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.hashing import colour
 from models.hashing import matcher as matcher_module
 from models.hashing.matcher import HashSet, Matcher
 from models.thresholds import (
@@ -41,7 +42,8 @@ def _hashset(rng: np.random.Generator, name: str, base: HashSet | None = None,
     dhash = rng.bytes(8)
     if rng.random() < 0.4:  # a flat region's dHash: a few bits set
         dhash = _flip(rng, bytes(8), int(rng.integers(0, 6)))
-    return HashSet(name, rng.bytes(8), dhash, rng.bytes(32), quality)
+    layout = rng.bytes(colour.LAYOUT_BYTES) if rng.random() < 0.3 else b""
+    return HashSet(name, rng.bytes(8), dhash, rng.bytes(32), quality, layout)
 
 
 def _brute_force(catalog: dict[int, list[HashSet]], regions: list[HashSet],
@@ -115,3 +117,18 @@ def test_ties_go_to_the_earlier_region_and_view() -> None:
                HashSet("b", b"\x00" * 7 + b"\x01", b"\x00" * 8, b"\x00" * 32, 90)]
     [m] = matcher.match_hashes(regions, 19.0)
     assert (m.region, m.view, m.score) == ("a", "first", 1.0)
+
+
+def test_colour_distances_read_each_images_own_live_layouts(
+        catalog: tuple[Matcher, dict[int, list[HashSet]], list[list[HashSet]]]) -> None:
+    matcher, kept, queries = catalog
+    asked = list(range(300))  # removed and re-enrolled images among them
+    with_layouts = 0
+    for regions in queries[:5]:
+        got = matcher.colour_distances(regions, asked)
+        query = [r.colour for r in regions if r.colour]
+        expected = {i: colour.distance(query, [v.colour for v in views if v.colour])
+                    for i, views in kept.items()}
+        assert got == pytest.approx({i: d for i, d in expected.items() if d != float("inf")})
+        with_layouts += len(got)
+    assert with_layouts > 100
