@@ -17,12 +17,13 @@ the caller passes; the pipeline passes the loosest hash score its acceptance mod
 Search is exact for that bound: score <= S implies d_phash + d_dhash <= S (the PDQ term is
 never negative, and is its cap, 12 points, wherever a side's PDQ is unusable). Each row's
 pHash and dHash are stored side by side as one 128-bit code, so that sum is one Hamming
-distance, and faiss's range search scans every row for all of a query's regions in one call,
-reading the matcher's own array: no index, no copy of the codes. A scan and not a
-multi-index: at 10,000 catalog photos (630,000 rows) a 128-bit scan of a query's ~13
-regions takes ~6 ms on one core, and the multi-index hashing tried against it verified
-~3% of the rows a region (the hashes of flat and smoothly lit regions crowd a few buckets),
-which cost more in gathers than the scan (reports/matching/SCALE.md).
+distance, and faiss's range search compares all of a query's regions with every row, one
+cache-sized block of rows at a time, reading the matcher's own array: no index, no copy of
+the codes. A scan and not a multi-index: at 10,000 catalog photos (630,000 rows) the scan
+of a query's ~14 regions takes ~4.4 ms on one core (benchmarks/bench_hash_search.py), and
+the multi-index hashing tried against it verified ~3% of the rows a region (the hashes of
+flat and smoothly lit regions crowd a few buckets), which cost more in gathers than the
+scan (reports/matching/SCALE.md).
 """
 
 from __future__ import annotations
