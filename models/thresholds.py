@@ -127,6 +127,11 @@ LOCAL_MIN_OVERLAP = 0.2  # share of the catalog thumbnail the fit must place ins
 # the keypoint stage's cost does not grow with the catalog.
 DESCRIPTOR_TOP_K = 16  # catalog images verified per query photo, by descriptor similarity
 DESCRIPTOR_MAX_REGIONS = 10  # descriptors per query photo: the whole photo and nine grid cells
+# A query this elongated (long side over short) is also described through square windows of
+# its short side slid along the long one: a phone screenshot whose photo spans the width but
+# whose edges region recovery cannot find (a white product shot on a light theme).
+DESCRIPTOR_WINDOW_ELONGATION = 1.4
+DESCRIPTOR_WINDOWS = 4  # on top of DESCRIPTOR_MAX_REGIONS
 # Below this many catalog images a query is not described and its keypoints are searched
 # against the whole catalog: that search costs ~0.7 ms a catalog image (69 ms at 104,
 # reports/matching/paths-holdout3.md), describing a photo 30 ms and a nine-photo grid ~200 ms,

@@ -51,6 +51,7 @@ def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> P
     pairs, label, query = [], [], []
     distinct: list[Distinct] = []
     contexts: list[float | None] = []
+    similar: list[float | None] = []
     for q, s in enumerate(scored):
         hashed = {c for c, v in s.hash_scores.items() if v < max_hash}
         fitted = {c for c, f in s.fits.items() if f[0] >= min_inliers}
@@ -61,9 +62,10 @@ def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> P
                           s.fits.get(c) if c in fitted else None, s.colours.get(c)))
             distinct.append(d[c])
             contexts.append(s.contexts.get(c))
+            similar.append(s.descriptors.get(c))
             label.append(c == s.expected)
             query.append(q)
-    return PairTable(feature_rows(pairs, distinct, contexts), np.array(label, dtype=bool),
+    return PairTable(feature_rows(pairs, distinct, contexts, similar), np.array(label, dtype=bool),
                      np.array(query, dtype=int), list(scored))
 
 
@@ -164,13 +166,14 @@ class Margins:
     colour_factor: float = 1.0  # colour distance x this
     gap_add: float = 0.0  # hash gap + this
     ratio_factor: float = 1.0  # inlier ratio x this
+    descriptor_add: float = 0.0  # descriptor similarity + this (at most 1)
 
     def times(self, steps: int) -> Margins:
         """This margin applied ``steps`` times over."""
         return Margins(self.hash_factor ** steps, self.inlier_factor ** steps,
                        round(self.agreement_add * steps, 6), self.spread_factor ** steps,
                        self.colour_factor ** steps, round(self.gap_add * steps, 6),
-                       self.ratio_factor ** steps)
+                       self.ratio_factor ** steps, round(self.descriptor_add * steps, 6))
 
 
 def strengthened(rows: np.ndarray, m: Margins) -> np.ndarray:
@@ -184,6 +187,8 @@ def strengthened(rows: np.ndarray, m: Margins) -> np.ndarray:
     if out.shape[1] > 6:  # rows stored for a model without distinctiveness have five
         out[:, 5] += m.gap_add
         out[:, 6] *= m.ratio_factor
+    if out.shape[1] > 8:
+        out[:, 8] = np.minimum(out[:, 8] + m.descriptor_add, 1.0)
     return out
 
 

@@ -14,6 +14,19 @@ NOT_A_FEATURE = (
     "own schedule (descriptor-v1 -> v2). A model that never reads it stays valid when the "
     "candidate generator changes; only a change to the evidence it reads (hash, keypoint "
     "and colour stages) calls for a refit.")
+READS_DESCRIPTOR = (
+    "The global descriptor's similarity (the best inner product between a described region "
+    "of the query and an enrolled view of the catalog photo) is a feature of this model, "
+    "read only with a keypoint fit's agreement or context, or with a hash score: look-alike "
+    "products are near in descriptor space too, so it corroborates and never accepts "
+    "alone. The model is tied to the descriptor artifact its evidence was computed with: "
+    "a new descriptor calls for a refit, as does any change to the hash, keypoint and "
+    "colour stages.")
+
+
+def descriptor_note(model: AcceptanceModel) -> str:
+    return READS_DESCRIPTOR if "descriptor" in {f.name for f in model.features} \
+        else NOT_A_FEATURE
 
 
 def _f(x: object) -> str:
@@ -200,7 +213,7 @@ def card(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         "logit. It replaces five hand-written rules, two staircases and a sliver gate "
         "(history: reports/matching/CALIBRATION.md).", "",
         *([cfg["about"], ""] if cfg.get("about") else []),
-        NOT_A_FEATURE, "",
+        descriptor_note(model), "",
         "**Score.** `exp(threshold - logit)`, the pair's odds of being wrong relative to the "
         "odds at the threshold: <= 1 accepts, lower is stronger, as `pipeline.unified_score` "
         f"always was. Threshold {model.threshold}; {alone_bounds(model)}. A pair with "
@@ -267,7 +280,7 @@ def report(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         "fitted and thresholded on the others):", "", margin_table(metrics),
         f"Threshold {model.threshold}. Strongest wrong pairs (before the margins):", "",
         *wrong, "",
-        "## Shape", "", NOT_A_FEATURE, "", f"Bias {model.bias}; {alone_bounds(model)}.", "",
+        "## Shape", "", descriptor_note(model), "", f"Bias {model.bias}; {alone_bounds(model)}.", "",
         shape_table(model), ""])
 
 

@@ -34,6 +34,9 @@ class Scored:
     colours: dict[int, float] = field(default_factory=dict)  # colour-layout distance
     # a fit's agreement away from its inliers (local.agreement); none in older evidence
     contexts: dict[int, float] = field(default_factory=dict)
+    # global-descriptor similarity of each image either stage found (CatalogMatcher.
+    # similarities); none in older evidence, nor for a query or image not described
+    descriptors: dict[int, float] = field(default_factory=dict)
 
     @property
     def query_kind(self) -> str:
@@ -56,11 +59,12 @@ def pair_score(s: Scored, image_id: int, rules: Rules | None = None,
     colour = s.colours.get(image_id)
     if distinct is None:
         distinct = query_distinctiveness(s)
+    similar = s.descriptors.get(image_id)
     if fit is None:
         return unified_score(s.hash_scores.get(image_id), None, rules=rules, colour=colour,
-                             distinct=distinct[image_id])
+                             distinct=distinct[image_id], descriptor=similar)
     return unified_score(s.hash_scores.get(image_id), fit[0], fit[1], rules, fit[2], colour,
-                         distinct[image_id], s.contexts.get(image_id))
+                         distinct[image_id], s.contexts.get(image_id), similar)
 
 
 def stage_score(s: Scored, image_id: int, stage: str, rules: Rules | None = None) -> float:
@@ -98,7 +102,7 @@ def save_evidence(scored: Sequence[Scored], path: Path) -> None:
              "hash_scores": s.hash_scores,
              "fits": {k: [*f, s.contexts[k]] if k in s.contexts else list(f)
                       for k, f in s.fits.items()},
-             "colours": s.colours}
+             "colours": s.colours, "descriptors": s.descriptors}
             for s in scored]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"evidence_version": EVIDENCE_VERSION, "queries": rows}))
@@ -123,5 +127,6 @@ def load_evidence(path: Path, fits_only: bool = False) -> list[Scored]:
         s.fits = {int(k): (int(v[0]), float(v[1]), float(v[2])) for k, v in row["fits"].items()}
         s.contexts = {int(k): float(v[3]) for k, v in row["fits"].items() if len(v) > 3}
         s.colours = {int(k): float(v) for k, v in row["colours"].items()}
+        s.descriptors = {int(k): float(v) for k, v in row.get("descriptors", {}).items()}
         out.append(s)
     return out

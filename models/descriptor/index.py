@@ -158,6 +158,24 @@ class DescriptorIndex:
         if self._dead and total >= self.rebuild_min_rows and self._dead > self.rebuild_share * total:
             self.rebuild()
 
+    def similarity(self, queries: np.ndarray, image_ids: Iterable[int]) -> dict[int, float]:
+        """Each enrolled image's best (query vector, view) inner product, exactly: the
+        acceptance model reads it for the few images a query's stages found. Images not
+        enrolled are left out."""
+        q = self._check(queries)
+        with self._lock:
+            rows = {i: self._rows[i] for i in image_ids if i in self._rows}
+            if not len(q) or not rows:
+                return {}
+            flat = np.concatenate(list(rows.values()))
+            views = np.stack([self._index.storage.reconstruct(int(r)) for r in flat])
+        best = (q @ views.T).max(axis=0)
+        out, at = {}, 0
+        for image_id, r in rows.items():
+            out[image_id] = float(best[at:at + len(r)].max())
+            at += len(r)
+        return out
+
     def rebuild(self) -> None:
         """A fresh graph over the live rows only."""
         with self._lock:

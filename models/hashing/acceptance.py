@@ -17,12 +17,17 @@ detail shared by two products (a brand word) gives any number of inliers; so doe
 more inliers it has than any other fit (``inlier_ratio``), which a word no other catalog
 photo carries makes unrivalled (``uncorroborated_terms``, empty for a served model).
 
-The global descriptor's similarity is deliberately not a feature: the descriptor only
-proposes which catalog images the keypoint stage verifies, and it is retrained on its own
-schedule (descriptor-v1 -> v2). Still, a model calibrated at scale (v2 on) was fitted on the
-pairs the descriptor's candidates let the keypoint stage see, so a new descriptor calls for
-a refit, as does any change to the evidence it reads (hash, keypoint and colour stages,
-``pipeline.EVIDENCE_VERSION``; the fit's context, ``local.agreement``).
+The global descriptor's similarity (``descriptor``: the best inner product between any of
+the query's described regions and any of the catalog photo's enrolled views) is a feature
+from v7 on, read only together with a fit or a hash score: look-alike products sit close in
+descriptor space too, so it corroborates other evidence and never accepts alone. Until v6 the
+descriptor only proposed which catalog images the keypoint stage verifies; a deep crop or a
+grid cell it ranks first with a modest, compact fit was then rejected for its small inlier
+hull (reports/matching/SCALE.md). A model reading it is tied to the descriptor artifact it was
+fitted with (``pipeline.EVIDENCE_VERSION``'s last part); every model calibrated at scale (v2
+on) already depended on the pairs the descriptor's candidates let the keypoint stage see, so
+a new descriptor calls for a refit, as does any change to the evidence it reads (hash,
+keypoint and colour stages; the fit's context, ``local.agreement``).
 
 The public contract of ``pipeline.unified_score`` is kept: ``score = exp(threshold -
 logit)``, the pair's odds of being wrong relative to the odds at the threshold, so <= 1
@@ -50,9 +55,10 @@ ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acc
 # distinctive the pair is among everything the stages found for the same query (see
 # ``distinctiveness``); a model reads a prefix of these columns, so a model fitted before
 # they existed (v1, v2) reads the first five. ``context`` is a fit's agreement away from its
-# inliers (models/hashing/local.py ``agreement``), read by v6.
+# inliers (models/hashing/local.py ``agreement``), read by v6; ``descriptor`` the pair's
+# global-descriptor similarity, read by v7.
 FEATURES = ("hash", "inliers", "agreement", "spread", "colour", "hash_gap", "inlier_ratio",
-            "context")
+            "context", "descriptor")
 BASE_FEATURES = FEATURES[:5]
 _FIT_FEATURES = ("agreement", "spread", "inlier_ratio", "context")  # none without a fit
 # What a fit's count never stands on alone: how many inliers there are, and how many more than
@@ -61,6 +67,9 @@ _FIT_FEATURES = ("agreement", "spread", "inlier_ratio", "context")  # none witho
 # an unrivalled number; a term over counts must read one of these too.
 _COUNTS = ("inliers", "inlier_ratio")
 _CORROBORATION = ("agreement", "spread", "hash", "colour", "context")
+# What the descriptor's similarity never stands on alone, nor with a fit's counts only:
+# look-alike products are near in descriptor space, and one brand's products may be too.
+_DESCRIPTOR_WITH = ("hash", "agreement", "context")
 # The served search bounds the distinctiveness features are measured within: the hash
 # stage's bound and the fewest inliers the local stage reports (every model so far has these
 # bounds; ``AcceptanceModel`` refuses a model that reads the features under other bounds).
@@ -192,12 +201,13 @@ class AcceptanceModel:
 
     def score(self, hash_score: float | None, inliers: int | None, agreement: float | None,
               spread: float | None, colour: float | None, hash_gap: float | None = None,
-              inlier_ratio: float | None = None, context: float | None = None) -> float:
+              inlier_ratio: float | None = None, context: float | None = None,
+              descriptor: float | None = None) -> float:
         """``scores`` of one pair, computed without numpy: the matcher scores every catalog
         image either stage found, inside the request (tests/models/hashing/
         test_acceptance.py checks both paths agree)."""
         row = feature_row(hash_score, inliers, agreement, spread, colour, hash_gap,
-                          inlier_ratio, context)[0].tolist()
+                          inlier_ratio, context, descriptor)[0].tolist()
         fitted = row[1] >= self.min_inliers
         if not (row[0] < self.max_hash_score or fitted):
             return math.inf
@@ -212,9 +222,11 @@ class AcceptanceModel:
         return math.exp(min(self.threshold - z, 700.0))
 
     def uncorroborated_terms(self) -> list[tuple[str, ...]]:
-        """Terms over a fit's counts alone (``_COUNTS``): none may be served."""
+        """Terms over a fit's counts alone (``_COUNTS``), or over the descriptor's similarity
+        without a hash score, an agreement or a context: none may be served."""
         return [t.features for t in self.terms
-                if set(t.features) & set(_COUNTS) and not set(t.features) & set(_CORROBORATION)]
+                if (set(t.features) & set(_COUNTS) and not set(t.features) & set(_CORROBORATION))
+                or ("descriptor" in t.features and not set(t.features) & set(_DESCRIPTOR_WITH))]
 
     def hash_alone_bound(self, step: float = 0.125) -> float | None:
         """The loosest hash pair score accepted with no other evidence and no other
@@ -233,7 +245,8 @@ class AcceptanceModel:
         rows = np.column_stack([np.full(len(counts), np.nan), counts,
                                 np.full(len(counts), agreement), np.full(len(counts), spread),
                                 np.full(len(counts), np.nan), np.full(len(counts), np.nan),
-                                counts / DISTINCT_MIN_INLIERS, np.full(len(counts), agreement)])
+                                counts / DISTINCT_MIN_INLIERS, np.full(len(counts), agreement),
+                                np.full(len(counts), np.nan)])
         ok = counts[self.scores(rows) <= 1.0]
         return int(ok[0]) if len(ok) else None
 
@@ -261,7 +274,7 @@ class AcceptanceModel:
 def feature_row(hash_score: float | None, inliers: int | None, agreement: float | None = None,
                 spread: float | None = None, colour: float | None = None,
                 hash_gap: float | None = None, inlier_ratio: float | None = None,
-                context: float | None = None) -> np.ndarray:
+                context: float | None = None, descriptor: float | None = None) -> np.ndarray:
     """One pair's evidence as a feature row (``FEATURES``); None is no evidence, except a
     fit's ``context``: None there is its whole agreement (evidence measured before the
     context was)."""
@@ -271,7 +284,8 @@ def feature_row(hash_score: float | None, inliers: int | None, agreement: float 
     return np.array([[val(hash_score), float(inliers or 0), val(agreement) if fit else math.nan,
                       val(spread) if fit else math.nan, val(colour), val(hash_gap),
                       val(inlier_ratio) if fit else math.nan,
-                      val(agreement if context is None else context) if fit else math.nan]])
+                      val(agreement if context is None else context) if fit else math.nan,
+                      val(descriptor)]])
 
 
 Distinct = tuple[float | None, float | None]
@@ -318,15 +332,18 @@ def distinctiveness(hash_scores: Mapping[int, float], inliers: Mapping[int, int]
 def feature_rows(pairs: Sequence[tuple[float | None, tuple[int, float, float] | None,
                                        float | None]],
                  distinct: Sequence[Distinct] | None = None,
-                 contexts: Sequence[float | None] | None = None) -> np.ndarray:
+                 contexts: Sequence[float | None] | None = None,
+                 descriptors: Sequence[float | None] | None = None) -> np.ndarray:
     """(hash score, fit (inliers, agreement, spread), colour distance) per pair, its
-    ``distinctiveness`` (none given: no such evidence) and its fit's context -> rows."""
+    ``distinctiveness`` (none given: no such evidence), its fit's context and its
+    descriptor similarity -> rows."""
     out = np.full((len(pairs), len(FEATURES)), np.nan)
     out[:, 1] = 0.0
     for i, (h, fit, c) in enumerate(pairs):
         n, a, s = fit if fit is not None else (None, None, None)
         g, r = distinct[i] if distinct is not None else (None, None)
-        out[i] = feature_row(h, n, a, s, c, g, r, contexts[i] if contexts else None)[0]
+        out[i] = feature_row(h, n, a, s, c, g, r, contexts[i] if contexts else None,
+                             descriptors[i] if descriptors else None)[0]
     return out
 
 

@@ -110,6 +110,24 @@ def analyse_catalog(image: Image.Image) -> CatalogEvidence:
                            catalog_descriptors(image))
 
 
+def window_regions(full: Region, windows: int = thresholds.DESCRIPTOR_WINDOWS,
+                   elongation: float = thresholds.DESCRIPTOR_WINDOW_ELONGATION) -> list[Region]:
+    """Squares of the short side slid evenly from one end of the long side to the other, for
+    a query at least ``elongation`` times longer than wide (or wider than long); none for
+    others. A descriptor of a whole phone screenshot is mostly the app's chrome, and where
+    the photo's edges cannot be recovered one of these windows still holds most of it."""
+    x0, y0, x1, y1 = full.box
+    w, h = x1 - x0, y1 - y0
+    short, long = min(w, h), max(w, h)
+    if short < 1 or long < elongation * short:
+        return []
+    out = []
+    for i, t in enumerate(np.linspace(0, long - short, windows).round().astype(int).tolist()):
+        box = (x0, y0 + t, x1, y0 + t + short) if h > w else (x0 + t, y0, x0 + t + short, y1)
+        out.append(Region(f"window-{i}", box))
+    return out
+
+
 def descriptor_regions(regions: Sequence[Region],
                        cap: int = thresholds.DESCRIPTOR_MAX_REGIONS) -> list[Region]:
     """The recovered regions worth a descriptor, at most ``cap``, in order of use.
@@ -117,7 +135,8 @@ def descriptor_regions(regions: Sequence[Region],
     The whole query first (mild edits, crops, banners: the descriptor carries those from
     the whole frame), then every grid or collage cell (its trimmed box where it has one:
     a nine-photo grid needs all nine), the photo inside a screenshot, the trimmed content
-    and the centre crop. Quarters and banner cuts are left to the hash stage: a descriptor
+    and the centre crop; then, beyond ``cap``, square windows along an elongated query
+    (``window_regions``). Quarters and banner cuts are left to the hash stage: a descriptor
     of the whole frame already ranks those edits.
     """
     by_name = {r.name: r for r in regions}
@@ -137,7 +156,12 @@ def descriptor_regions(regions: Sequence[Region],
     for name in by_name:
         if name.startswith("centre-"):
             take(name)
-    return picked[:cap]
+    picked = picked[:cap]
+    if "full" in by_name:  # on top of the cap: an elongated query's cells still count
+        for r in window_regions(by_name["full"]):
+            if r.box not in {p.box for p in picked}:
+                picked.append(r)
+    return picked
 
 
 def query_descriptors(recovered: Recovered, source: Image.Image | None = None,
@@ -206,16 +230,18 @@ class Rules:
 def unified_score(hash_score: float | None, inliers: int | None, agreement: float = 1.0,
                   rules: Rules | None = None, spread: float = 1.0,
                   colour: float | None = None, distinct: Distinct = (None, None),
-                  context: float | None = None) -> float:
+                  context: float | None = None, descriptor: float | None = None) -> float:
     """<= 1 exactly when the acceptance model accepts; lower is stronger evidence.
 
     ``hash_score`` None: the hash stage did not find the image; ``inliers`` None or 0: no
     keypoint fit (its ``agreement`` and ``spread`` are then ignored); ``colour`` None: no
     colour layouts to compare; ``context`` None: the fit's agreement away from its inliers
-    is its whole ``agreement``. A pair with evidence from neither stage scores inf.
+    is its whole ``agreement``; ``descriptor`` None: the query was not described (the
+    listing's first answer) or the image has no descriptors. A pair with evidence from
+    neither stage scores inf.
     """
     return (rules or Rules()).model.score(hash_score, inliers, agreement, spread, colour,
-                                          *distinct, context)
+                                          *distinct, context, descriptor)
 
 
 def unified_confidence(score: float) -> float:
@@ -316,19 +342,27 @@ class CatalogMatcher:
         colours = self.hashes.colour_distances(query.hashes, hashed.keys() | verified.keys())
         return hashed, verified, colours
 
+    def similarities(self, query: QueryEvidence, image_ids: Collection[int]) -> dict[int, float]:
+        """The query's global-descriptor similarity to each of ``image_ids`` (its best region
+        against the image's best view); empty when the query was not described."""
+        if query.descriptors is None or not len(query.descriptors) or not image_ids:
+            return {}
+        return self.descriptors.similarity(query.descriptors, image_ids)
+
     def match(self, query: QueryEvidence, rules: Rules | None = None) -> list[Match]:
         """Accepted catalog images, best first; the stronger stage's evidence is reported."""
         r = rules or Rules()
         hashed, verified, colours = self.evidence(query, r.candidate_score, r.fewest_inliers)
         distinct = distinctiveness({i: m.score for i, m in hashed.items()},
                                    {i: v.inliers for i, v in verified.items()})
+        similar = self.similarities(query, hashed.keys() | verified.keys())
         out = []
         for image_id in hashed.keys() | verified.keys():
             m, v = hashed.get(image_id), verified.get(image_id)
             s = unified_score(m.score if m else None, v.inliers if v else None,
                               v.agreement if v else 1.0, r, v.spread if v else 1.0,
                               colours.get(image_id), distinct[image_id],
-                              v.context if v else None)
+                              v.context if v else None, similar.get(image_id))
             if s > 1.0:
                 continue
             # Report the hash stage when its evidence alone is accepted (it names the view

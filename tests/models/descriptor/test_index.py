@@ -121,3 +121,29 @@ def test_views_are_held_as_the_database_stores_them(rng: np.random.Generator) ->
     assert here.search(query, 1) == loaded.search(query, 1)
     [(_, sim)] = here.search(views[:1], 1)
     assert sim == pytest.approx(float(views[0] @ views[0].astype(np.float16)), abs=1e-6)
+
+
+def test_similarity_is_each_images_best_view_against_the_best_query_row(
+        rng: np.random.Generator) -> None:
+    """What the acceptance model reads: exact, per image, over its live views only."""
+    index = DescriptorIndex(rebuild_min_rows=4)
+    views = {i: unit(rng.normal(size=(3, 256))) for i in range(6)}
+    for i, v in views.items():
+        index.add(i, v)
+    queries = np.concatenate([near(views[2][1], rng), near(views[4][0], rng, 0.2),
+                              unit(rng.normal(size=(1, 256)))])
+    index.remove(5)
+    index.add(3, views[0])  # re-enrolled with another image's views
+    got = index.similarity(queries, [2, 3, 4, 5, 99])
+    assert set(got) == {2, 3, 4}  # removed and unknown images left out
+
+    def best(v: np.ndarray) -> float:
+        return float((queries @ v.astype(np.float16).astype(np.float32).T).max())
+
+    assert got[2] == pytest.approx(best(views[2]), abs=1e-5)
+    assert got[3] == pytest.approx(best(views[0]), abs=1e-5)
+    assert got[4] == pytest.approx(best(views[4]), abs=1e-5)
+    assert got[2] > 0.5 and got[2] > got[3]
+    assert index.similarity(queries, []) == {}
+    index.rebuild()
+    assert index.similarity(queries, [2, 3, 4]) == pytest.approx(got)

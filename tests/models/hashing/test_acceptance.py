@@ -9,6 +9,7 @@ import itertools
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -130,7 +131,7 @@ def _assert_same_model(a: object, b: object, path: str = "model") -> None:
         assert a == b, path
 
 
-GRID = {
+GRID: dict[str, list[Any]] = {
     "hash": [None, 18.0, 14.0, 10.0, 7.0, 4.0, 0.0],
     "inliers": [None, 12, 16, 24, 34, 50, 90, 200],
     "agreement": [0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0],
@@ -139,7 +140,18 @@ GRID = {
     "hash_gap": [None, 0.0, 3.0, 19.0],
     "inlier_ratio": [None, 1.0, 3.0, 20.0],
     "context": [0.0, 0.4, 1.0],  # None is the whole agreement, not a weaker context
+    "descriptor": [None, 0.7, 1.0],
 }
+CHUNK = 250_000  # rows scored at a time: a wide model's design matrix is large
+
+
+def _grid_rows(model: AcceptanceModel) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+    combos = list(itertools.product(*[GRID[f.name] for f in model.features]))
+    return combos, np.concatenate([feature_row(*combo) for combo in combos])
+
+
+def _scores(model: AcceptanceModel, rows: np.ndarray) -> np.ndarray:
+    return np.concatenate([model.scores(rows[i:i + CHUNK]) for i in range(0, len(rows), CHUNK)])
 
 
 def test_stronger_evidence_on_any_axis_never_raises_the_score(artifact: Path) -> None:
@@ -147,8 +159,8 @@ def test_stronger_evidence_on_any_axis_never_raises_the_score(artifact: Path) ->
     names = [f.name for f in model.features]
     # Each axis of GRID goes from weaker to stronger evidence.
     values = [GRID[f] for f in names]
-    rows = np.concatenate([feature_row(*combo) for combo in itertools.product(*values)])
-    scores = model.scores(rows).reshape([len(v) for v in values])
+    _, rows = _grid_rows(model)
+    scores = _scores(model, rows).reshape([len(v) for v in values])
     for axis, name in enumerate(names):
         with np.errstate(invalid="ignore"):  # inf - inf where neither stage has evidence
             step = np.diff(scores, axis=axis)
@@ -163,6 +175,7 @@ def test_no_served_term_rests_on_a_fits_counts_alone() -> None:
     assert MODEL.uncorroborated_terms() == []
     v4 = load_acceptance(ARTIFACT_DIR.parent / "match-acceptance-v4" / "model.json")
     assert v4.uncorroborated_terms() == [("inliers", "inlier_ratio")]
+
 
 
 def test_no_evidence_from_either_stage_never_accepts() -> None:
@@ -219,13 +232,15 @@ def test_confidence_is_one_half_at_the_threshold(artifact: Path) -> None:
 
 def test_the_served_scalar_path_agrees_with_the_vectorised_one(artifact: Path) -> None:
     model = load_acceptance(artifact / "model.json")
-    values = [GRID[f.name] for f in model.features]
-    combos = list(itertools.product(*values))
-    rows = np.concatenate([feature_row(*combo) for combo in combos])
+    combos, rows = _grid_rows(model)
+    # A seeded sample of the grid: each scalar score is a Python call.
+    pick = np.sort(np.random.default_rng(7).choice(len(combos), min(len(combos), 200_000),
+                                                   replace=False))
+    combos, rows = [combos[i] for i in pick], rows[pick]
     fixtures = _doc("fixtures.json", artifact)
     rows = np.vstack([rows, _rows([f["features"] for f in fixtures])])
     combos += [tuple(None if v is None else v for v in f["features"]) for f in fixtures]
-    vectorised = model.scores(rows)
+    vectorised = _scores(model, rows)
     scalar = np.array([model.score(*combo) for combo in combos])
     assert np.array_equal(np.isinf(vectorised), np.isinf(scalar))
     finite = np.isfinite(vectorised)

@@ -104,6 +104,37 @@ def test_grid_query_describes_every_cell(photos: list[Image.Image],
     assert len({n.split("-")[1] for n in names if n.startswith("cell-")}) == 9
 
 
+def _white_screenshot(photo: Image.Image) -> Image.Image:
+    """A light-theme phone screenshot whose white-background product shot spans the width:
+    nothing marks where the photo starts or ends."""
+    canvas = Image.new("RGB", (720, 1480), (255, 255, 255))
+    canvas.paste(photo.resize((720, 720)), (0, 300))
+    for y in (40, 120, 1100, 1160, 1220, 1400):  # the app's chrome: bars and text lines
+        canvas.paste(Image.new("RGB", (560, 24), (60, 60, 60)), (40, y))
+    return canvas
+
+
+def test_an_elongated_query_is_also_described_through_sliding_windows(
+        catalog: CatalogMatcher, photos: list[Image.Image]) -> None:
+    tall = _white_screenshot(photos[4])
+    names = [r.name for r in descriptor_regions(recover_query(tall).regions)]
+    assert [n for n in names if n.startswith("window-")] == [f"window-{i}" for i in range(4)]
+    square = [r.name for r in descriptor_regions(recover_query(photos[4]).regions)]
+    assert not any(n.startswith("window-") for n in square)
+    wide = [r.name for r in descriptor_regions(recover_query(tall.rotate(90, expand=True)).regions)]
+    assert sum(n.startswith("window-") for n in wide) == 4
+    for target in (4, 5, 6):
+        query = analyse_query(_white_screenshot(photos[target]))
+        assert query.descriptors is not None
+        candidates = catalog.candidates(query)  # the descriptor path alone
+        assert candidates is not None and target in candidates, target
+        # The windows (described last) hold the photo; the recovered regions, cut around
+        # the chrome's bars, hold it far less well.
+        windows = catalog.descriptors.similarity(query.descriptors[-4:], [target])[target]
+        regions = catalog.descriptors.similarity(query.descriptors[:-4], [target])[target]
+        assert windows > 0.85 and windows > regions + 0.1, (target, windows, regions)
+
+
 def test_keypoints_are_verified_only_for_candidates(photos: list[Image.Image]) -> None:
     index = LocalIndex()
     for i, img in enumerate(photos[:3]):
