@@ -164,6 +164,18 @@ STEPS: dict[str, list[list[str]]] = {
          "--config", "training/configs/match-acceptance-v6.json",
          "--out", "models/artifacts/match-acceptance-v6",
          "--report", "reports/matching/acceptance-v6.md"],
+        # v7: v6 reading the found pairs' descriptor similarity (the evidence above records
+        # it), on the same splits, v6 as its baseline
+        ["training.calibrate_matching",
+         "--evidence",
+         *[f"var/evidence/scale-brands/{name}.json" for name in SCALE_CALIBRATION_ALL],
+         "--holdout",
+         *[f"var/evidence/scale-brands/{name}.json"
+           for _, name in (*SCALE_HOLDOUT, *SCALE_FRESH, *SCALE_AFTER_V6)],
+         "--baseline", "models/artifacts/match-acceptance-v6",
+         "--config", "training/configs/match-acceptance-v7.json",
+         "--out", "models/artifacts/match-acceptance-v7",
+         "--report", "reports/matching/acceptance-v7.md"],
     ],
     # the known-counterfeit bank's acceptance rule, fitted on generated reposts (no data step:
     # the photos and edits are generated from the config's seed)

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from models.hashing.acceptance import distinctiveness
+from models.hashing.acceptance import distinctiveness, load_acceptance
 from models.hashing.pipeline import CatalogMatcher, QueryEvidence, Rules, unified_score
 from training import distractor_cache
 from training.scale_evidence import _catalog, _query, served_matcher
@@ -48,12 +48,14 @@ def _diagnose(i: int) -> dict[str, object]:
     hashed, verified, colours = matcher.evidence(ev, rules.candidate_score, rules.fewest_inliers)
     distinct = distinctiveness({k: m.score for k, m in hashed.items()},
                                {k: v.inliers for k, v in verified.items()})
+    similar = matcher.similarities(ev, hashed.keys() | verified.keys())
     scores = {}
     for k in hashed.keys() | verified.keys():
         m, v = hashed.get(k), verified.get(k)
         scores[k] = unified_score(m.score if m else None, v.inliers if v else None,
                                   v.agreement if v else 1.0, rules, v.spread if v else 1.0,
-                                  colours.get(k), distinct[k], v.context if v else None)
+                                  colours.get(k), distinct[k], v.context if v else None,
+                                  similar.get(k))
     accepted = {k for k, s in scores.items() if s <= 1.0}
     out: dict[str, object] = {"found": want in accepted, "wrong": len(accepted - {want})}
     if want in accepted:
@@ -74,7 +76,8 @@ def _diagnose(i: int) -> dict[str, object]:
     out |= {"stage": "acceptance", "score": round(scores[want], 3),
             "hash": m.score if m else None, "inliers": v.inliers if v else None,
             "agreement": v.agreement if v else None, "context": v.context if v else None,
-            "spread": v.spread if v else None, "rival_inliers": rival}
+            "spread": v.spread if v else None, "rival_inliers": rival,
+            "descriptor": round(similar[want], 3) if want in similar else None}
     return out
 
 
@@ -85,6 +88,8 @@ def main() -> None:
     ap.add_argument("--first", type=int, default=distractor_cache.CALIBRATION_FIRST,
                     help="first distractor (default: the calibration range no bench uses)")
     ap.add_argument("--artifact", default="descriptor-v2")
+    ap.add_argument("--acceptance", type=Path, default=None,
+                    help="an acceptance artifact's model.json (default: the served one)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
@@ -102,7 +107,8 @@ def main() -> None:
     distractor_cache.init_worker(args.artifact)
     matcher = served_matcher(catalog, args.distractors, args.artifact, args.first)
     global _STATE
-    _STATE = (matcher, evidence, expected, Rules())
+    rules = Rules(load_acceptance(args.acceptance)) if args.acceptance else Rules()
+    _STATE = (matcher, evidence, expected, rules)
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:
         rows = list(tqdm(pool.imap(_diagnose, range(len(queries)), chunksize=4),
                          total=len(queries), desc="diagnose"))
@@ -116,8 +122,9 @@ def _report(args: argparse.Namespace, queries: list[dict], rows: list[dict[str, 
         by_edit[q["transform"]]["found" if r["found"] else str(r["stage"])] += 1
         by_edit[q["transform"]]["all"] += 1
     stages = ("found", "retrieval", "keypoints", "acceptance")
+    model = args.acceptance.parent.name if args.acceptance else "served acceptance"
     lines = [f"## Misses of {args.data.name}'s hard edits, {size:,} catalog photos "
-             f"({args.artifact}, served acceptance)", "",
+             f"({args.artifact}, {model})", "",
              "| edit | " + " | ".join(stages) + " | of |", "|---|" + "---|" * (len(stages) + 1)]
     for t in sorted(by_edit):
         c = by_edit[t]
