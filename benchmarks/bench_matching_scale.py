@@ -15,9 +15,10 @@ catalog photo as served (hashes and view descriptors held, keypoints read for ea
 candidates through the bounded cache: here from the cache files, in the service from the
 database; the bytes the catalog's matcher grew by while enrolling, before any query).
 Each acceptance model of ``TRUST_BENCH_ACCEPTANCE`` (default match-acceptance-v1,
-match-acceptance-v6: the one calibrated on ~100-photo splits, served until v6, then the served
-one, calibrated with 5,000 distractors and brand families enrolled,
-training/scale_evidence.py) judges the same searches. One thread.
+match-acceptance-v6, match-acceptance-v7: the one calibrated on ~100-photo splits, served
+until v6; v6, calibrated with 5,000 distractors and brand families enrolled
+(training/scale_evidence.py); v7, v6 reading the pair's descriptor similarity, fitted on the
+same splits) judges the same searches. One thread.
 """
 
 from __future__ import annotations
@@ -147,8 +148,9 @@ def main() -> None:
     artifacts = os.environ.get("TRUST_BENCH_DESCRIPTORS",
                                "descriptor-v1,descriptor-v2").split(",")
     acceptance = {name: Rules(load_acceptance(ACCEPTANCE_DIR.parent / name / "model.json"))
-                  for name in os.environ.get("TRUST_BENCH_ACCEPTANCE",
-                                             "match-acceptance-v1,match-acceptance-v6").split(",")}
+                  for name in os.environ.get(
+                      "TRUST_BENCH_ACCEPTANCE",
+                      "match-acceptance-v1,match-acceptance-v6,match-acceptance-v7").split(",")}
     if not (SPLIT / "manifest.json").exists():
         build_split(SPLIT, 3, 80)
     manifest = json.loads((SPLIT / "manifest.json").read_text())

@@ -13,7 +13,9 @@ Command (from the repo root; the evidence is what training.evaluate_matching sav
 (calibration seeds 0, 1, 5, 6, 8 and hold-outs 3, 7, 9, 10: training/__main__.py; a split's
 name is its evidence file's stem; ``--looked-at`` takes seeds 2 and 4, which shaped the
 rules but are neither, and reports them apart). Deterministic: the same evidence and config give the
-same artifact, byte for byte (L-BFGS-B from zeros, weights rounded to 6 decimals).
+same artifact, byte for byte (L-BFGS-B from zeros, weights rounded to 6 decimals), on the
+same number of BLAS threads: a weight's last digit can follow it, so match-acceptance-v7 was
+fitted with ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1``, as the test's refit runs.
 
 What it does (models/hashing/acceptance.py is the model; training/acceptance_fit.py the fit):
 

@@ -35,7 +35,8 @@ accepts and lower is stronger; a pair with neither hash nor keypoint evidence sc
 (the colour layout never accepts alone). The artifact is plain JSON
 (models/artifacts/match-acceptance-v6/model.json), fitted by training/calibrate_matching.py;
 the artifacts it replaced stay beside it as baselines (v1: calibrated on ~100-photo
-catalogs, served until v6).
+catalogs, served until v6), and v7, which reads the descriptor's similarity, beside it as a
+measured candidate (its card says why it is not served).
 """
 
 from __future__ import annotations
@@ -67,9 +68,6 @@ _FIT_FEATURES = ("agreement", "spread", "inlier_ratio", "context")  # none witho
 # an unrivalled number; a term over counts must read one of these too.
 _COUNTS = ("inliers", "inlier_ratio")
 _CORROBORATION = ("agreement", "spread", "hash", "colour", "context")
-# What the descriptor's similarity never stands on alone, nor with a fit's counts only:
-# look-alike products are near in descriptor space, and one brand's products may be too.
-_DESCRIPTOR_WITH = ("hash", "agreement", "context")
 # The served search bounds the distinctiveness features are measured within: the hash
 # stage's bound and the fewest inliers the local stage reports (every model so far has these
 # bounds; ``AcceptanceModel`` refuses a model that reads the features under other bounds).
@@ -222,11 +220,13 @@ class AcceptanceModel:
         return math.exp(min(self.threshold - z, 700.0))
 
     def uncorroborated_terms(self) -> list[tuple[str, ...]]:
-        """Terms over a fit's counts alone (``_COUNTS``), or over the descriptor's similarity
-        without a hash score, an agreement or a context: none may be served."""
-        return [t.features for t in self.terms
-                if (set(t.features) & set(_COUNTS) and not set(t.features) & set(_CORROBORATION))
-                or ("descriptor" in t.features and not set(t.features) & set(_DESCRIPTOR_WITH))]
+        """Terms over a fit's counts alone (``_COUNTS``), or that the descriptor's similarity
+        corroborates alone: without it, a term must still be one that may be served. The
+        descriptor may only narrow a term (a product of strengths is at most each of them):
+        look-alike products, and one brand's products, are near in descriptor space."""
+        def bare(names: set[str]) -> bool:
+            return not names or (bool(names & set(_COUNTS)) and not names & set(_CORROBORATION))
+        return [t.features for t in self.terms if bare(set(t.features) - {"descriptor"})]
 
     def hash_alone_bound(self, step: float = 0.125) -> float | None:
         """The loosest hash pair score accepted with no other evidence and no other

@@ -13,16 +13,19 @@ photometric agreement (over the photo and away from the inliers), inlier spread,
 colour-layout distance (models/hashing/colour.py) and how far the pair stands above the
 query's other candidates, fitted for zero wrong matches on calibration splits searched with
 5,000 distractor products and brand families enrolled. The colour layout never accepts by
-itself.
+itself; the pair's global-descriptor similarity is passed too, for models that read it
+(match-acceptance-v7, measured, not served).
 
 Candidates for the local stage come from a global descriptor (models/descriptor): each
 catalog image enrols the descriptors of the photo, its mirror and its centre in an HNSW
 index; a query is described as a whole and through its recovered regions (grid cells, the
 photo inside a screenshot, the trimmed content; at most ``DESCRIPTOR_MAX_REGIONS`` in
-all), and only the ``DESCRIPTOR_TOP_K`` catalog images nearest to any of them, with every
-image the hash stage found, are verified with keypoints. The descriptor only chooses what
-to verify; it never accepts a match. A query without descriptors (``describe=False``) is
-verified against the whole catalog, as is any catalog image stored without descriptors.
+all, and square windows along an elongated query), and only the ``DESCRIPTOR_TOP_K``
+catalog images nearest to any of them, with every image the hash stage found, are verified
+with keypoints. The served model uses the descriptor only to choose what to verify. A
+query without descriptors
+(``describe=False``) is verified against the whole catalog, as is any catalog image stored
+without descriptors.
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ def test_the_served_artifact_is_committed_beside_the_measured_candidates() -> No
     assert ARTIFACT_DIR in ARTIFACTS and len(ARTIFACTS) >= 2
     assert ARTIFACT_DIR.name == "match-acceptance-v6"
     assert (ARTIFACT_DIR.parent / "match-acceptance-v1" / "model.json").exists()  # baseline
-    for candidate in ("match-acceptance-v2", "match-acceptance-v4", "match-acceptance-v5"):
+    for candidate in ("match-acceptance-v2", "match-acceptance-v4", "match-acceptance-v5",
+                      "match-acceptance-v7"):
         assert "Not served" in (ARTIFACT_DIR.parent / candidate / "README.md").read_text()
 
 
@@ -175,6 +176,17 @@ def test_no_served_term_rests_on_a_fits_counts_alone() -> None:
     assert MODEL.uncorroborated_terms() == []
     v4 = load_acceptance(ARTIFACT_DIR.parent / "match-acceptance-v4" / "model.json")
     assert v4.uncorroborated_terms() == [("inliers", "inlier_ratio")]
+    # The descriptor's similarity only narrows a term that may be served without it: look-alike
+    # products, and one brand's products, are near in descriptor space.
+    doc = _doc("model.json", ARTIFACT_DIR.parent / "match-acceptance-v7")
+    v7 = AcceptanceModel.from_json(doc)
+    assert v7.uncorroborated_terms() == []
+    assert any("descriptor" in t.features for t in v7.terms)
+    for names in (["descriptor"], ["inliers", "descriptor"],
+                  ["inliers", "inlier_ratio", "descriptor"]):
+        with_term = {**doc, "terms": [*doc["terms"], {"features": names, "breaks": [0.0, 1.0],
+                                                      "weights": [1.0]}]}
+        assert AcceptanceModel.from_json(with_term).uncorroborated_terms() == [tuple(names)]
 
 
 
