@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.hashing.acceptance import AcceptanceModel
+from models.hashing.acceptance import FEATURES, AcceptanceModel
 from training import calibrate_matching
 from training.acceptance_fit import Margins, figures, pair_table, strengthened
 from training.calibrate_matching import DEFAULT_CONFIG, fitted, legacy_figures
@@ -48,18 +48,19 @@ def _split(seed: int, n: int = 120) -> list[Scored]:
 def test_a_pair_table_holds_what_either_stage_found_within_the_models_bounds() -> None:
     s = Scored("blur", "mild", 1, hash_scores={1: 2.0, 2: 19.0, 3: 25.0},
                fits={1: (40, 0.9, 0.3), 4: (11, 0.9, 0.3), 5: (12, 0.2, 0.01)},
-               colours={1: 0.01, 2: 0.5, 5: 0.9}, contexts={5: 0.05})
+               colours={1: 0.01, 2: 0.5, 5: 0.9}, contexts={5: 0.05}, descriptors={1: 0.93})
     table = pair_table([s], 19.0, 12)
     # 2 and 3: hash scores at or past the bound; 4: too few inliers
     assert table.label.tolist() == [True, False]
     # 1 stands alone within the served bounds: the next hash score is the bound (19), the
     # next fit has 12 inliers; measured before fits had a context, its context is its
-    # whole agreement
+    # whole agreement; its descriptor similarity is the evidence's
     np.testing.assert_array_equal(table.rows[0],
-                                  [2.0, 40, 0.9, 0.3, 0.01, 17.0, 40 / 12, 0.9])
+                                  [2.0, 40, 0.9, 0.3, 0.01, 17.0, 40 / 12, 0.9, 0.93])
     np.testing.assert_array_equal(table.rows[1, 1:4], [12, 0.2, 0.01])
-    assert table.rows[1, -1] == 0.05
+    assert table.rows[1, FEATURES.index("context")] == 0.05
     assert math.isnan(table.rows[1, 0])
+    assert math.isnan(table.rows[1, FEATURES.index("descriptor")])  # none recorded
 
 
 def test_the_fit_is_monotone_and_its_threshold_rejects_every_wrong_pair() -> None:
@@ -86,6 +87,12 @@ def test_margins_make_every_axis_stronger() -> None:
     out = strengthened(row, m)[0]
     assert out.tolist() == pytest.approx([8.1, 25, 0.6, 0.225, 0.256])  # inliers rounded up
     assert strengthened(np.array([[1.0, 100, 0.99, 0.9, 0.1]]), m)[0, 2:4].tolist() == [1, 1]
+    # The descriptor's similarity grows by its step, up to 1, where a row carries it.
+    wide = np.array([[10.0, 20, 0.5, 0.1, 0.4, 3.0, 2.0, 0.5, 0.6],
+                     [10.0, 20, 0.5, 0.1, 0.4, 3.0, 2.0, 0.5, 0.99]])
+    out = strengthened(wide, Margins(descriptor_add=0.01).times(2))
+    assert out[:, 8].tolist() == pytest.approx([0.62, 1.0])
+    assert out[:, :8].tolist() == wide[:, :8].tolist()
     # The committed step leaves the fit's agreement alone (what kind of fit, not how much).
     step = Margins(**CONFIG["margin_step"])
     assert step.agreement_add == 0.0 and step.hash_factor < 1 < step.inlier_factor
