@@ -358,7 +358,9 @@ class CatalogMatcher:
         hashed, verified, colours = self.evidence(query, r.candidate_score, r.fewest_inliers)
         distinct = distinctiveness({i: m.score for i, m in hashed.items()},
                                    {i: v.inliers for i, v in verified.items()})
-        similar = self.similarities(query, hashed.keys() | verified.keys())
+        # Only a model that reads the similarity (v7 on) is worth computing it for.
+        reads = any(f.name == "descriptor" for f in r.model.features)
+        similar = self.similarities(query, hashed.keys() | verified.keys()) if reads else {}
         out = []
         for image_id in hashed.keys() | verified.keys():
             m, v = hashed.get(image_id), verified.get(image_id)
