@@ -52,6 +52,7 @@ def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> P
     distinct: list[Distinct] = []
     contexts: list[float | None] = []
     similar: list[float | None] = []
+    fitted: list[float | None] = []
     for q, s in enumerate(scored):
         hashed = {c for c, v in s.hash_scores.items() if v < max_hash}
         fitted = {c for c, f in s.fits.items() if f[0] >= min_inliers}
@@ -63,9 +64,11 @@ def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> P
             distinct.append(d[c])
             contexts.append(s.contexts.get(c))
             similar.append(s.descriptors.get(c))
+            fitted.append(s.fit_colours.get(c))
             label.append(c == s.expected)
             query.append(q)
-    return PairTable(feature_rows(pairs, distinct, contexts, similar), np.array(label, dtype=bool),
+    return PairTable(feature_rows(pairs, distinct, contexts, similar, fitted),
+                     np.array(label, dtype=bool),
                      np.array(query, dtype=int), list(scored))
 
 
@@ -167,13 +170,15 @@ class Margins:
     gap_add: float = 0.0  # hash gap + this
     ratio_factor: float = 1.0  # inlier ratio x this
     descriptor_add: float = 0.0  # descriptor similarity + this (at most 1)
+    fit_colour_factor: float = 1.0  # a fit's colour distance x this
 
     def times(self, steps: int) -> Margins:
         """This margin applied ``steps`` times over."""
         return Margins(self.hash_factor ** steps, self.inlier_factor ** steps,
                        round(self.agreement_add * steps, 6), self.spread_factor ** steps,
                        self.colour_factor ** steps, round(self.gap_add * steps, 6),
-                       self.ratio_factor ** steps, round(self.descriptor_add * steps, 6))
+                       self.ratio_factor ** steps, round(self.descriptor_add * steps, 6),
+                       self.fit_colour_factor ** steps)
 
 
 def strengthened(rows: np.ndarray, m: Margins) -> np.ndarray:
@@ -189,6 +194,8 @@ def strengthened(rows: np.ndarray, m: Margins) -> np.ndarray:
         out[:, 6] *= m.ratio_factor
     if out.shape[1] > 8:
         out[:, 8] = np.minimum(out[:, 8] + m.descriptor_add, 1.0)
+    if out.shape[1] > 9:
+        out[:, 9] *= m.fit_colour_factor
     return out
 
 

@@ -37,6 +37,9 @@ class Scored:
     # global-descriptor similarity of each image either stage found (CatalogMatcher.
     # similarities); none in older evidence, nor for a query or image not described
     descriptors: dict[int, float] = field(default_factory=dict)
+    # each fit's colour distance where it puts the photo (CatalogMatcher.fit_colours); none
+    # in older evidence, nor for a fit covering too little of the photo
+    fit_colours: dict[int, float] = field(default_factory=dict)
 
     @property
     def query_kind(self) -> str:
@@ -60,11 +63,12 @@ def pair_score(s: Scored, image_id: int, rules: Rules | None = None,
     if distinct is None:
         distinct = query_distinctiveness(s)
     similar = s.descriptors.get(image_id)
+    fitted = s.fit_colours.get(image_id)
     if fit is None:
         return unified_score(s.hash_scores.get(image_id), None, rules=rules, colour=colour,
                              distinct=distinct[image_id], descriptor=similar)
     return unified_score(s.hash_scores.get(image_id), fit[0], fit[1], rules, fit[2], colour,
-                         distinct[image_id], s.contexts.get(image_id), similar)
+                         distinct[image_id], s.contexts.get(image_id), similar, fitted)
 
 
 def stage_score(s: Scored, image_id: int, stage: str, rules: Rules | None = None) -> float:
@@ -102,7 +106,7 @@ def save_evidence(scored: Sequence[Scored], path: Path) -> None:
              "hash_scores": s.hash_scores,
              "fits": {k: [*f, s.contexts[k]] if k in s.contexts else list(f)
                       for k, f in s.fits.items()},
-             "colours": s.colours, "descriptors": s.descriptors}
+             "colours": s.colours, "descriptors": s.descriptors, "fit_colours": s.fit_colours}
             for s in scored]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"evidence_version": EVIDENCE_VERSION, "queries": rows}))
@@ -128,5 +132,6 @@ def load_evidence(path: Path, fits_only: bool = False) -> list[Scored]:
         s.contexts = {int(k): float(v[3]) for k, v in row["fits"].items() if len(v) > 3}
         s.colours = {int(k): float(v) for k, v in row["colours"].items()}
         s.descriptors = {int(k): float(v) for k, v in row.get("descriptors", {}).items()}
+        s.fit_colours = {int(k): float(v) for k, v in row.get("fit_colours", {}).items()}
         out.append(s)
     return out

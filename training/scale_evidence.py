@@ -159,7 +159,8 @@ _SEARCH: tuple[CatalogMatcher, list[QueryEvidence], float, Sequence[Collection[i
 
 
 def _search(i: int) -> tuple[dict[int, float], dict[int, tuple[int, float, float]],
-                             dict[int, float], dict[int, float], dict[int, float]]:
+                             dict[int, float], dict[int, float], dict[int, float],
+                             dict[int, float]]:
     assert _SEARCH is not None
     matcher, evidence, verify, also = _SEARCH
     hashed, verified, colours = matcher.evidence(evidence[i], EVIDENCE_HASH_SCORE, MIN_INLIERS,
@@ -169,7 +170,7 @@ def _search(i: int) -> tuple[dict[int, float], dict[int, tuple[int, float, float
     return ({k: m.score for k, m in hashed.items()},
             {k: (v.inliers, v.agreement, v.spread) for k, v in verified.items()}, colours,
             {k: v.context for k, v in verified.items()},
-            similar)
+            similar, matcher.fit_colours(evidence[i], verified))
 
 
 def collect(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: list[dict],
@@ -191,10 +192,11 @@ def collect(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: lis
     finally:
         _SEARCH = None
     out = []
-    for q, want, (hashes, fits, colours, contexts, similar) in zip(queries, expected, found,
-                                                                   strict=True):
+    for q, want, (hashes, fits, colours, contexts, similar, fitted) in zip(
+            queries, expected, found, strict=True):
         out.append(Scored(q["transform"], q["family"], want, hash_scores=hashes, fits=fits,
-                          colours=colours, contexts=contexts, descriptors=similar))
+                          colours=colours, contexts=contexts, descriptors=similar,
+                          fit_colours=fitted))
     return out
 
 

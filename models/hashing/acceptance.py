@@ -57,17 +57,18 @@ ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acc
 # ``distinctiveness``); a model reads a prefix of these columns, so a model fitted before
 # they existed (v1, v2) reads the first five. ``context`` is a fit's agreement away from its
 # inliers (models/hashing/local.py ``agreement``), read by v6; ``descriptor`` the pair's
-# global-descriptor similarity, read by v7.
+# global-descriptor similarity, read by v7; ``fit_colour`` the colour-layout distance where
+# the fit puts the photo (colour.fitted_distance; lower is stronger), read by v8.
 FEATURES = ("hash", "inliers", "agreement", "spread", "colour", "hash_gap", "inlier_ratio",
-            "context", "descriptor")
+            "context", "descriptor", "fit_colour")
 BASE_FEATURES = FEATURES[:5]
-_FIT_FEATURES = ("agreement", "spread", "inlier_ratio", "context")  # none without a fit
+_FIT_FEATURES = ("agreement", "spread", "inlier_ratio", "context", "fit_colour")  # fit only
 # What a fit's count never stands on alone: how many inliers there are, and how many more than
 # any other fit, say nothing about whether the rest of the photo is there. One printed word
 # shared by two products gives any number of inliers, and with no other fit in the catalog
 # an unrivalled number; a term over counts must read one of these too.
 _COUNTS = ("inliers", "inlier_ratio")
-_CORROBORATION = ("agreement", "spread", "hash", "colour", "context")
+_CORROBORATION = ("agreement", "spread", "hash", "colour", "context", "fit_colour")
 # The served search bounds the distinctiveness features are measured within: the hash
 # stage's bound and the fewest inliers the local stage reports (every model so far has these
 # bounds; ``AcceptanceModel`` refuses a model that reads the features under other bounds).
@@ -200,12 +201,12 @@ class AcceptanceModel:
     def score(self, hash_score: float | None, inliers: int | None, agreement: float | None,
               spread: float | None, colour: float | None, hash_gap: float | None = None,
               inlier_ratio: float | None = None, context: float | None = None,
-              descriptor: float | None = None) -> float:
+              descriptor: float | None = None, fit_colour: float | None = None) -> float:
         """``scores`` of one pair, computed without numpy: the matcher scores every catalog
         image either stage found, inside the request (tests/models/hashing/
         test_acceptance.py checks both paths agree)."""
         row = feature_row(hash_score, inliers, agreement, spread, colour, hash_gap,
-                          inlier_ratio, context, descriptor)[0].tolist()
+                          inlier_ratio, context, descriptor, fit_colour)[0].tolist()
         fitted = row[1] >= self.min_inliers
         if not (row[0] < self.max_hash_score or fitted):
             return math.inf
@@ -246,7 +247,7 @@ class AcceptanceModel:
                                 np.full(len(counts), agreement), np.full(len(counts), spread),
                                 np.full(len(counts), np.nan), np.full(len(counts), np.nan),
                                 counts / DISTINCT_MIN_INLIERS, np.full(len(counts), agreement),
-                                np.full(len(counts), np.nan)])
+                                np.full(len(counts), np.nan), np.full(len(counts), np.nan)])
         ok = counts[self.scores(rows) <= 1.0]
         return int(ok[0]) if len(ok) else None
 
@@ -274,7 +275,8 @@ class AcceptanceModel:
 def feature_row(hash_score: float | None, inliers: int | None, agreement: float | None = None,
                 spread: float | None = None, colour: float | None = None,
                 hash_gap: float | None = None, inlier_ratio: float | None = None,
-                context: float | None = None, descriptor: float | None = None) -> np.ndarray:
+                context: float | None = None, descriptor: float | None = None,
+                fit_colour: float | None = None) -> np.ndarray:
     """One pair's evidence as a feature row (``FEATURES``); None is no evidence, except a
     fit's ``context``: None there is its whole agreement (evidence measured before the
     context was)."""
@@ -285,7 +287,7 @@ def feature_row(hash_score: float | None, inliers: int | None, agreement: float 
                       val(spread) if fit else math.nan, val(colour), val(hash_gap),
                       val(inlier_ratio) if fit else math.nan,
                       val(agreement if context is None else context) if fit else math.nan,
-                      val(descriptor)]])
+                      val(descriptor), val(fit_colour) if fit else math.nan]])
 
 
 Distinct = tuple[float | None, float | None]
@@ -333,17 +335,19 @@ def feature_rows(pairs: Sequence[tuple[float | None, tuple[int, float, float] | 
                                        float | None]],
                  distinct: Sequence[Distinct] | None = None,
                  contexts: Sequence[float | None] | None = None,
-                 descriptors: Sequence[float | None] | None = None) -> np.ndarray:
+                 descriptors: Sequence[float | None] | None = None,
+                 fit_colours: Sequence[float | None] | None = None) -> np.ndarray:
     """(hash score, fit (inliers, agreement, spread), colour distance) per pair, its
-    ``distinctiveness`` (none given: no such evidence), its fit's context and its
-    descriptor similarity -> rows."""
+    ``distinctiveness`` (none given: no such evidence), its fit's context, its descriptor
+    similarity and its fit's colour distance -> rows."""
     out = np.full((len(pairs), len(FEATURES)), np.nan)
     out[:, 1] = 0.0
     for i, (h, fit, c) in enumerate(pairs):
         n, a, s = fit if fit is not None else (None, None, None)
         g, r = distinct[i] if distinct is not None else (None, None)
         out[i] = feature_row(h, n, a, s, c, g, r, contexts[i] if contexts else None,
-                             descriptors[i] if descriptors else None)[0]
+                             descriptors[i] if descriptors else None,
+                             fit_colours[i] if fit_colours else None)[0]
     return out
 
 

@@ -17,6 +17,12 @@ layout's own colour spread (mean distance of its cells from its mean colour), so
 low-contrast photos, whose cells all lie close together, need proportionally closer copies.
 
 Stored as 192 bytes (L scaled to 0..255, a and b offset by 128), hex across boundaries.
+
+A keypoint fit says where the catalog photo lies in the query, so the catalog's layout can
+also be compared cell by cell with the query's colours there (``fitted_distance``), for a
+grid cell, a collage tile, a screenshot's photo or a crop alike. Keypoints and the fit's
+agreement see luma only: a product sold in several colourways, shot the same way, fits its
+sibling with many inliers and agreeing gradients, and only the colour tells them apart.
 """
 
 from __future__ import annotations
@@ -37,6 +43,14 @@ MIN_SPREAD = 1.0  # CIELAB units: a uniform catalog photo still divides by this
 # the composition of the whole photo.
 VIEWS = ("full-id", "cut-top", "cut-bottom")
 REGIONS = ("full", "trim", "cut-top", "cut-bottom", "centre-80")
+# The fitted comparison: samples a cell side in the warped query, the share of a cell the
+# query must cover, the fewest covered cells that make a distance (a 60 % corner crop covers
+# ~20 of 64), and lightness weighed half against the two chroma axes (brightness and
+# contrast edits move L, a colourway moves a and b).
+FIT_SAMPLES = 4
+FIT_MIN_COVER = 0.9
+FIT_MIN_CELLS = 8
+FIT_LIGHTNESS_WEIGHT = 0.5
 _LAB_SCALE = np.array([255.0 / 100.0, 1.0, 1.0], dtype=np.float32)
 _LAB_OFFSET = np.array([0.0, 128.0, 128.0], dtype=np.float32)
 
@@ -79,3 +93,49 @@ def distance(query: Sequence[bytes], catalog: Sequence[bytes]) -> float:
     if not query or not catalog:
         return float("inf")
     return float(distances(decode(query), decode(catalog)).min())
+
+
+def fitted_distance(model: np.ndarray, frame: tuple[int, int], mirrored: bool,
+                    query: np.ndarray, factor: float, catalog: np.ndarray) -> float:
+    """Colour distance between a catalog layout and the query where a fit puts the photo.
+
+    ``model``: the fit's 2x3 similarity from the catalog's keypoint frame (``frame``,
+    width x height; the mirror image's frame when ``mirrored``) to the query's keypoint
+    frame; ``query``: the query's RGB uint8 pixels, ``factor`` times that frame's size;
+    ``catalog``: the photo's (CELLS, 3) CIELAB layout. Each layout cell covered by the
+    query is compared with the query's mean colour over it; the worst tenth dropped, the
+    mean divided by the layout's spread (as ``distances``). NaN when fewer than
+    ``FIT_MIN_CELLS`` cells are covered: too little of the photo to say.
+    """
+    n = GRID * FIT_SAMPLES
+    width, height = frame
+    lin = np.asarray(model, dtype=np.float64).reshape(2, 3)
+    cell_size = np.diag([width / n, height / n])
+    a = factor * lin[:, :2] @ cell_size
+    b = factor * (lin[:, :2] @ (0.5 * np.array([width / n, height / n])) + lin[:, 2])
+    pixels = query
+    step = float(np.sqrt(abs(np.linalg.det(a))))
+    if step > 1.5:  # shrink the query first: sampling alone would alias
+        f = 1.0 / step
+        pixels = cv2.resize(query, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        a, b = a * f, b * f
+    warp = np.hstack([a, b[:, None]]).astype(np.float32)
+    flags = cv2.WARP_INVERSE_MAP
+    warped = cv2.warpAffine(pixels, warp, (n, n), flags=flags | cv2.INTER_LINEAR)
+    inside = cv2.warpAffine(np.full(pixels.shape[:2], 255, np.uint8), warp, (n, n),
+                            flags=flags | cv2.INTER_NEAREST) > 0
+    cover = inside.reshape(GRID, FIT_SAMPLES, GRID, FIT_SAMPLES).mean(axis=(1, 3)).ravel()
+    covered = cover >= FIT_MIN_COVER
+    if covered.sum() < FIT_MIN_CELLS:
+        return float("nan")
+    cells = warped.astype(np.float32).reshape(GRID, FIT_SAMPLES, GRID, FIT_SAMPLES, 3)
+    rgb = cells.mean(axis=(1, 3)) * (1.0 / 255.0)
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).reshape(CELLS, 3)
+    layout_cells = catalog.reshape(GRID, GRID, 3)
+    if mirrored:
+        layout_cells = layout_cells[:, ::-1]
+    diff = (lab - layout_cells.reshape(CELLS, 3))[covered]
+    diff[:, 0] *= FIT_LIGHTNESS_WEIGHT
+    cell = np.sort(np.linalg.norm(diff, axis=1))
+    kept = cell[:max(1, round(len(cell) * KEEP_CELLS / CELLS))]
+    return float(kept.mean() / spread(catalog[None])[0])

@@ -111,6 +111,10 @@ class Verified:
     box: tuple[int, int, int, int]  # catalog frame mapped into query pixels (clipped)
     spread: float = 1.0  # share of the catalog frame inside the inliers' convex hull
     context: float = 1.0  # agreement away from the inliers (see ``agreement``)
+    # The fit itself, row-major 2x3, from the catalog's keypoint frame (``frame``: width,
+    # height; its mirror image's when ``mirrored``) to the query's: colour.fitted_distance.
+    model: tuple[float, ...] = ()
+    frame: tuple[int, int] = (0, 0)
 
 
 def _gray(image: Image.Image, side: int) -> tuple[np.ndarray, float]:

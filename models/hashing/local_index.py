@@ -317,5 +317,6 @@ class LocalIndex:
                 box = mapped_box(fit.model, f.width, f.height, query, scale)
                 spread = inlier_spread(fit, f.width, f.height)
                 out.append(Verified(fit.image_id, fit.inliers, round(agree, 4), fit.mirrored,
-                                    box, round(spread, 4), round(context, 4)))
+                                    box, round(spread, 4), round(context, 4),
+                                    tuple(map(float, fit.model.ravel())), (f.width, f.height)))
         return sorted(out, key=lambda v: (-v.inliers, v.image_id))

@@ -280,6 +280,16 @@ class Matcher:
             at += hi - lo
         return out
 
+    def full_layouts(self, image_ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """Each given image's layout of the whole photo, (CELLS, 3) CIELAB: its enrolment's
+        first colour slot, since the whole photo's view (full-id) comes first."""
+        out = {}
+        for i in image_ids:
+            e = self._enrolment_of.get(i)
+            if e is not None and (span := self._span(e))[3] > span[2]:
+                out[i] = colour.decode(self._colours[span[2]:span[2] + 1])[0]
+        return out
+
     def match(self, image: Image.Image, max_score: float) -> list[Match]:
         return self.match_hashes(query_hashes(image), max_score)
 

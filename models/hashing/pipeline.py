@@ -30,7 +30,7 @@ without descriptors.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +39,7 @@ from PIL import Image
 from models import thresholds
 from models.descriptor.index import DescriptorIndex
 from models.descriptor.model import load_descriptor
+from models.hashing import colour
 from models.hashing.acceptance import AcceptanceModel, Distinct, distinctiveness, load_acceptance
 from models.hashing.keypoints import InSource, KeypointSource
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
@@ -85,8 +86,15 @@ class QueryEvidence:
     scale: float = 1.0  # original query pixels -> local-feature frame
     # (n, 256) float32: the whole query and its recovered regions; None: not described
     descriptors: np.ndarray | None = None
+    # RGB uint8 of the query, ``colour_factor`` times the local frame's size: what a fit's
+    # colours are compared on (colour.fitted_distance); None without the local stage
+    colour: np.ndarray | None = None
+    colour_factor: float = 1.0
 
 
+# The query's colour copy for fitted colour distances: a layout cell of a grid-9 cell
+# still spans ~10 of its pixels at this side.
+FIT_COLOUR_SIDE = 256
 CATALOG_CENTRE_VIEW = 0.65  # side share of the centre-crop view a catalog photo enrols
 
 
@@ -209,7 +217,12 @@ def analyse_query(image: Image.Image | None, local_image: Image.Image | None = N
         if recovered is None:
             recovered = recover_query(source)
         descriptors = query_descriptors(recovered, source)
-    return QueryEvidence(hashes, features, scale, descriptors)
+    factor = min(1.0, FIT_COLOUR_SIDE / max(features.width, features.height, 1))
+    size = (max(1, round(features.width * factor)), max(1, round(features.height * factor)))
+    rgb = source if source.mode == "RGB" else source.convert("RGB")
+    pixels = np.asarray(rgb.resize(size, Image.Resampling.BOX if size[0] < rgb.width
+                                   else Image.Resampling.BILINEAR), dtype=np.uint8)
+    return QueryEvidence(hashes, features, scale, descriptors, pixels, factor)
 
 
 @dataclass(frozen=True)
@@ -233,18 +246,20 @@ class Rules:
 def unified_score(hash_score: float | None, inliers: int | None, agreement: float = 1.0,
                   rules: Rules | None = None, spread: float = 1.0,
                   colour: float | None = None, distinct: Distinct = (None, None),
-                  context: float | None = None, descriptor: float | None = None) -> float:
+                  context: float | None = None, descriptor: float | None = None,
+                  fit_colour: float | None = None) -> float:
     """<= 1 exactly when the acceptance model accepts; lower is stronger evidence.
 
     ``hash_score`` None: the hash stage did not find the image; ``inliers`` None or 0: no
     keypoint fit (its ``agreement`` and ``spread`` are then ignored); ``colour`` None: no
     colour layouts to compare; ``context`` None: the fit's agreement away from its inliers
     is its whole ``agreement``; ``descriptor`` None: the query was not described (the
-    listing's first answer) or the image has no descriptors. A pair with evidence from
-    neither stage scores inf.
+    listing's first answer) or the image has no descriptors; ``fit_colour`` None: the fit
+    covers too little of the photo, or there is no fit. A pair with evidence from neither
+    stage scores inf.
     """
     return (rules or Rules()).model.score(hash_score, inliers, agreement, spread, colour,
-                                          *distinct, context, descriptor)
+                                          *distinct, context, descriptor, fit_colour)
 
 
 def unified_confidence(score: float) -> float:
@@ -352,22 +367,42 @@ class CatalogMatcher:
             return {}
         return self.descriptors.similarity(query.descriptors, image_ids)
 
+    def fit_colours(self, query: QueryEvidence, verified: Mapping[int, Verified],
+                    ) -> dict[int, float]:
+        """Each fit's colour distance where it puts the catalog photo in the query
+        (colour.fitted_distance); none for a fit covering too little of the photo, an image
+        without a layout, or a query without its colour copy."""
+        if query.colour is None or not verified:
+            return {}
+        layouts = self.hashes.full_layouts(verified)
+        out = {}
+        for i, v in verified.items():
+            if i in layouts and v.model:
+                d = colour.fitted_distance(np.asarray(v.model), v.frame, v.mirrored,
+                                           query.colour, query.colour_factor, layouts[i])
+                if not np.isnan(d):
+                    out[i] = round(d, 4)
+        return out
+
     def match(self, query: QueryEvidence, rules: Rules | None = None) -> list[Match]:
         """Accepted catalog images, best first; the stronger stage's evidence is reported."""
         r = rules or Rules()
         hashed, verified, colours = self.evidence(query, r.candidate_score, r.fewest_inliers)
         distinct = distinctiveness({i: m.score for i, m in hashed.items()},
                                    {i: v.inliers for i, v in verified.items()})
-        # Only a model that reads the similarity (v7 on) is worth computing it for.
-        reads = any(f.name == "descriptor" for f in r.model.features)
-        similar = self.similarities(query, hashed.keys() | verified.keys()) if reads else {}
+        # Only a model that reads the similarity (v7 on) or the fit colour (v8) pays for it.
+        reads = {f.name for f in r.model.features}
+        similar = self.similarities(query, hashed.keys() | verified.keys()) \
+            if "descriptor" in reads else {}
+        fitted = self.fit_colours(query, verified) if "fit_colour" in reads else {}
         out = []
         for image_id in hashed.keys() | verified.keys():
             m, v = hashed.get(image_id), verified.get(image_id)
             s = unified_score(m.score if m else None, v.inliers if v else None,
                               v.agreement if v else 1.0, r, v.spread if v else 1.0,
                               colours.get(image_id), distinct[image_id],
-                              v.context if v else None, similar.get(image_id))
+                              v.context if v else None, similar.get(image_id),
+                              fitted.get(image_id))
             if s > 1.0:
                 continue
             # Report the hash stage when its evidence alone is accepted (it names the view
