@@ -24,12 +24,14 @@ import numpy as np
 from scipy.optimize import minimize
 
 from models.hashing.acceptance import (
+    ARTIFACT_DIR,
     FEATURES,
     AcceptanceModel,
     Distinct,
     Feature,
     Term,
     feature_rows,
+    load_acceptance,
 )
 from training.matching_evidence import Scored, query_distinctiveness
 
@@ -92,7 +94,10 @@ def structure(config: dict) -> AcceptanceModel:
         breaks = tuple(sorted(by_name[names[0]].levels)) if len(names) == 1 else \
             tuple(float(b) for b in config["interaction_breaks"])
         terms.append(Term(tuple(names), breaks, (0.0,) * (len(breaks) - 1)))
-    return AcceptanceModel(config["version"], tuple(features), tuple(terms), 0.0, 0.0)
+    fallback = config.get("fallback")  # scores pairs without a descriptor similarity
+    return AcceptanceModel(config["version"], tuple(features), tuple(terms), 0.0, 0.0,
+                           *((load_acceptance(ARTIFACT_DIR.parent / fallback / "model.json"),
+                              fallback) if fallback else ()))
 
 
 def with_weights(model: AcceptanceModel, weights: np.ndarray, bias: float) -> AcceptanceModel:

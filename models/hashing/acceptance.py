@@ -45,7 +45,7 @@ import bisect
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,6 +62,7 @@ ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acc
 FEATURES = ("hash", "inliers", "agreement", "spread", "colour", "hash_gap", "inlier_ratio",
             "context", "descriptor", "fit_colour")
 BASE_FEATURES = FEATURES[:5]
+_DESCRIPTOR = FEATURES.index("descriptor")
 _FIT_FEATURES = ("agreement", "spread", "inlier_ratio", "context", "fit_colour")  # fit only
 # What a fit's count never stands on alone: how many inliers there are, and how many more than
 # any other fit, say nothing about whether the rest of the photo is there. One printed word
@@ -131,9 +132,22 @@ class AcceptanceModel:
     terms: tuple[Term, ...]
     bias: float
     threshold: float  # logit at and above which a pair is accepted
+    # What scores a pair without a descriptor similarity, for a model that reads one: a
+    # query that was not described (the listing's first answer, a catalog under
+    # DESCRIPTOR_MIN_CATALOG) or an image stored without descriptors. A model fitted on
+    # pairs that all carry the similarity has never seen one without it.
+    fallback: AcceptanceModel | None = None
+    fallback_name: str = ""  # its artifact, beside this one
 
     def __post_init__(self) -> None:
         names = tuple(f.name for f in self.features)
+        if self.fallback is not None and (
+                "descriptor" not in names or self.fallback.fallback is not None
+                or "descriptor" in {f.name for f in self.fallback.features}
+                or self.fallback.max_hash_score != float(self.features[0].knots[-1])
+                or self.fallback.min_inliers != math.ceil(self.features[1].knots[0])):
+            raise ValueError("a fallback serves a model reading the descriptor's similarity, "
+                             "reads none itself, and keeps the same search bounds")
         if len(names) < len(BASE_FEATURES) or names != FEATURES[:len(names)]:
             raise ValueError(f"features {names}, expected a prefix of {FEATURES} with at "
                              f"least {BASE_FEATURES}")
@@ -190,8 +204,17 @@ class AcceptanceModel:
         return self.bias + self.design(rows) @ self.weights
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
-        """exp(threshold - logit); inf where neither stage has evidence."""
+        """exp(threshold - logit); inf where neither stage has evidence. Rows without a
+        descriptor similarity are the fallback's to score, where the model has one."""
         rows = np.atleast_2d(np.asarray(rows, dtype=float))
+        if self.fallback is not None:
+            missing = np.isnan(rows[:, _DESCRIPTOR])
+            if missing.any():
+                out = np.empty(len(rows))
+                out[missing] = self.fallback.scores(rows[missing])
+                if (~missing).any():
+                    out[~missing] = replace(self, fallback=None).scores(rows[~missing])
+                return out
         z = self.logits(rows)
         hashed = rows[:, 0] < self.max_hash_score
         fitted = rows[:, 1] >= self.min_inliers
@@ -205,6 +228,9 @@ class AcceptanceModel:
         """``scores`` of one pair, computed without numpy: the matcher scores every catalog
         image either stage found, inside the request (tests/models/hashing/
         test_acceptance.py checks both paths agree)."""
+        if self.fallback is not None and descriptor is None:
+            return self.fallback.score(hash_score, inliers, agreement, spread, colour, hash_gap,
+                                       inlier_ratio, context, None, fit_colour)
         row = feature_row(hash_score, inliers, agreement, spread, colour, hash_gap,
                           inlier_ratio, context, descriptor, fit_colour)[0].tolist()
         fitted = row[1] >= self.min_inliers
@@ -260,6 +286,7 @@ class AcceptanceModel:
             "terms": [{"features": list(t.features), "breaks": list(t.breaks),
                        "weights": list(t.weights)} for t in self.terms],
             "bias": self.bias, "threshold": self.threshold,
+            **({"fallback": self.fallback_name} if self.fallback is not None else {}),
         }
 
     @classmethod
@@ -269,7 +296,9 @@ class AcceptanceModel:
                                  tuple(map(float, f["levels"]))) for f in doc["features"]),
                    tuple(Term(tuple(t["features"]), tuple(map(float, t["breaks"])),
                               tuple(map(float, t["weights"]))) for t in doc["terms"]),
-                   float(doc["bias"]), float(doc["threshold"]))
+                   float(doc["bias"]), float(doc["threshold"]),
+                   *((load_acceptance(ARTIFACT_DIR.parent / doc["fallback"] / "model.json"),
+                      str(doc["fallback"])) if doc.get("fallback") else ()))
 
 
 def feature_row(hash_score: float | None, inliers: int | None, agreement: float | None = None,

@@ -48,19 +48,21 @@ def _split(seed: int, n: int = 120) -> list[Scored]:
 def test_a_pair_table_holds_what_either_stage_found_within_the_models_bounds() -> None:
     s = Scored("blur", "mild", 1, hash_scores={1: 2.0, 2: 19.0, 3: 25.0},
                fits={1: (40, 0.9, 0.3), 4: (11, 0.9, 0.3), 5: (12, 0.2, 0.01)},
-               colours={1: 0.01, 2: 0.5, 5: 0.9}, contexts={5: 0.05}, descriptors={1: 0.93})
+               colours={1: 0.01, 2: 0.5, 5: 0.9}, contexts={5: 0.05}, descriptors={1: 0.93},
+               fit_colours={1: 0.12, 2: 0.3})
     table = pair_table([s], 19.0, 12)
     # 2 and 3: hash scores at or past the bound; 4: too few inliers
     assert table.label.tolist() == [True, False]
     # 1 stands alone within the served bounds: the next hash score is the bound (19), the
     # next fit has 12 inliers; measured before fits had a context, its context is its
-    # whole agreement; its descriptor similarity is the evidence's
+    # whole agreement; its descriptor similarity and fit colour are the evidence's
     np.testing.assert_array_equal(table.rows[0],
-                                  [2.0, 40, 0.9, 0.3, 0.01, 17.0, 40 / 12, 0.9, 0.93])
+                                  [2.0, 40, 0.9, 0.3, 0.01, 17.0, 40 / 12, 0.9, 0.93, 0.12])
     np.testing.assert_array_equal(table.rows[1, 1:4], [12, 0.2, 0.01])
     assert table.rows[1, FEATURES.index("context")] == 0.05
     assert math.isnan(table.rows[1, 0])
     assert math.isnan(table.rows[1, FEATURES.index("descriptor")])  # none recorded
+    assert math.isnan(table.rows[1, FEATURES.index("fit_colour")])
 
 
 def test_the_fit_is_monotone_and_its_threshold_rejects_every_wrong_pair() -> None:
@@ -93,6 +95,11 @@ def test_margins_make_every_axis_stronger() -> None:
     out = strengthened(wide, Margins(descriptor_add=0.01).times(2))
     assert out[:, 8].tolist() == pytest.approx([0.62, 1.0])
     assert out[:, :8].tolist() == wide[:, :8].tolist()
+    # A fit's colour distance shrinks by its factor where a row carries it.
+    wider = np.hstack([wide, [[0.5], [np.nan]]])
+    out = strengthened(wider, Margins(fit_colour_factor=0.9).times(2))
+    assert out[0, 9] == pytest.approx(0.405) and math.isnan(out[1, 9])
+    assert out[:, :9].tolist() == wider[:, :9].tolist()
     # The committed step leaves the fit's agreement alone (what kind of fit, not how much).
     step = Margins(**CONFIG["margin_step"])
     assert step.agreement_add == 0.0 and step.hash_factor < 1 < step.inlier_factor

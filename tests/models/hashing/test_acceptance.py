@@ -142,31 +142,67 @@ GRID: dict[str, list[Any]] = {
     "inlier_ratio": [None, 1.0, 3.0, 20.0],
     "context": [0.0, 0.4, 1.0],  # None is the whole agreement, not a weaker context
     "descriptor": [None, 0.7, 1.0],
+    "fit_colour": [None, 1.5, 0.4, 0.15, 0.0],
 }
+# A model with a fallback scores a pair without a similarity as its fallback does: not
+# measured, rather than weaker (test_a_pair_without_a_similarity_is_its_fallbacks).
+MEASURED_DESCRIPTOR = [0.3, 0.7, 1.0]
 CHUNK = 250_000  # rows scored at a time: a wide model's design matrix is large
+GRID_LIMIT = 3_000_000  # a larger grid is checked at GRID_SAMPLE seeded points
+GRID_SAMPLE = 20_000
+
+
+def _axis(model: AcceptanceModel, name: str) -> list[Any]:
+    return MEASURED_DESCRIPTOR if name == "descriptor" and model.fallback else GRID[name]
 
 
 def _grid_rows(model: AcceptanceModel) -> tuple[list[tuple[Any, ...]], np.ndarray]:
-    combos = list(itertools.product(*[GRID[f.name] for f in model.features]))
+    combos = list(itertools.product(*[_axis(model, f.name) for f in model.features]))
     return combos, np.concatenate([feature_row(*combo) for combo in combos])
+
+
+def _rows_at(model: AcceptanceModel, at: np.ndarray) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+    """The grid's combinations at (n, features) indices into each axis, and their rows."""
+    axes = [_axis(model, f.name) for f in model.features]
+    combos = [tuple(axes[k][j] for k, j in enumerate(idx)) for idx in at.tolist()]
+    return combos, np.concatenate([feature_row(*combo) for combo in combos])
+
+
+def _grid_size(model: AcceptanceModel) -> list[int]:
+    return [len(_axis(model, f.name)) for f in model.features]
 
 
 def _scores(model: AcceptanceModel, rows: np.ndarray) -> np.ndarray:
     return np.concatenate([model.scores(rows[i:i + CHUNK]) for i in range(0, len(rows), CHUNK)])
 
 
+def _assert_not_raised(before: np.ndarray, after: np.ndarray, name: str) -> None:
+    with np.errstate(invalid="ignore"):  # inf - inf where neither stage has evidence
+        step = after - before
+    both_inf = np.isinf(before) & np.isinf(after)
+    assert np.all((step <= 1e-12) | both_inf), f"a stronger {name} raised the score"
+
+
 def test_stronger_evidence_on_any_axis_never_raises_the_score(artifact: Path) -> None:
     model = load_acceptance(artifact / "model.json")
     names = [f.name for f in model.features]
     # Each axis of GRID goes from weaker to stronger evidence.
-    values = [GRID[f] for f in names]
-    _, rows = _grid_rows(model)
-    scores = _scores(model, rows).reshape([len(v) for v in values])
-    for axis, name in enumerate(names):
-        with np.errstate(invalid="ignore"):  # inf - inf where neither stage has evidence
-            step = np.diff(scores, axis=axis)
-        both_inf = np.isinf(np.delete(scores, 0, axis)) & np.isinf(np.delete(scores, -1, axis))
-        assert np.all((step <= 1e-12) | both_inf), f"a stronger {name} raised the score"
+    shape = _grid_size(model)
+    if math.prod(shape) <= GRID_LIMIT:  # the whole grid
+        _, rows = _grid_rows(model)
+        scores = _scores(model, rows).reshape(shape)
+        for axis, name in enumerate(names):
+            _assert_not_raised(np.delete(scores, -1, axis), np.delete(scores, 0, axis), name)
+    else:  # a wider model's grid is too large to score whole: seeded points, one step up
+        rng = np.random.default_rng(11)
+        at = np.column_stack([rng.integers(0, n, GRID_SAMPLE) for n in shape])
+        _, rows = _rows_at(model, at)
+        scores = _scores(model, rows)
+        for axis, name in enumerate(names):
+            up = at[:, axis] < shape[axis] - 1
+            stepped = at[up].copy()
+            stepped[:, axis] += 1
+            _assert_not_raised(scores[up], _scores(model, _rows_at(model, stepped)[1]), name)
     assert (scores <= 1.0).any() and (scores > 1.0).any()
 
 
@@ -188,6 +224,30 @@ def test_no_served_term_rests_on_a_fits_counts_alone() -> None:
                                                       "weights": [1.0]}]}
         assert AcceptanceModel.from_json(with_term).uncorroborated_terms() == [tuple(names)]
 
+
+
+def test_a_pair_without_a_similarity_is_its_fallbacks() -> None:
+    """A model reading the descriptor's similarity was fitted on pairs that all carry one; a
+    pair without (a query not described, an image without descriptors) is scored by the
+    model it names as its fallback, on both paths."""
+    v6 = load_acceptance(ARTIFACT_DIR.parent / "match-acceptance-v6" / "model.json")
+    doc = {**_doc("model.json", ARTIFACT_DIR.parent / "match-acceptance-v7"),
+           "fallback": "match-acceptance-v6"}
+    model = AcceptanceModel.from_json(doc)
+    assert model.fallback == v6 and model.to_json() == doc
+    pairs = [(0.0, None, None, None, None, 19.0, None, None),  # an exact copy, hash alone
+             (None, 30, 0.9, 0.2, None, None, 2.5, 0.8),
+             (9.0, 24, 0.7, 0.05, 0.3, 4.0, 1.5, 0.5)]
+    for pair in pairs:
+        assert model.score(*pair, None) == v6.score(*pair)
+    rows = np.concatenate([feature_row(*p, d) for p in pairs for d in (None, 0.95)])
+    scores = model.scores(rows)
+    assert scores[0::2].tolist() == v6.scores(rows[0::2]).tolist()
+    assert scores[1::2].tolist() == [model.score(*p, 0.95) for p in pairs]
+    assert scores[0] <= 1.0  # v7 alone rejects that copy (its card says why)
+    assert AcceptanceModel.from_json({**doc, "fallback": None}).score(*pairs[0], None) > 1.0
+    with pytest.raises(ValueError, match="fallback"):  # the fallback reads no similarity
+        AcceptanceModel.from_json({**doc, "fallback": "match-acceptance-v7"})
 
 
 def test_no_evidence_from_either_stage_never_accepts() -> None:
@@ -244,11 +304,12 @@ def test_confidence_is_one_half_at_the_threshold(artifact: Path) -> None:
 
 def test_the_served_scalar_path_agrees_with_the_vectorised_one(artifact: Path) -> None:
     model = load_acceptance(artifact / "model.json")
-    combos, rows = _grid_rows(model)
     # A seeded sample of the grid: each scalar score is a Python call.
-    pick = np.sort(np.random.default_rng(7).choice(len(combos), min(len(combos), 200_000),
+    shape = _grid_size(model)
+    pick = np.sort(np.random.default_rng(7).choice(math.prod(shape),
+                                                   min(math.prod(shape), 200_000),
                                                    replace=False))
-    combos, rows = [combos[i] for i in pick], rows[pick]
+    combos, rows = _rows_at(model, np.column_stack(np.unravel_index(pick, shape)))
     fixtures = _doc("fixtures.json", artifact)
     rows = np.vstack([rows, _rows([f["features"] for f in fixtures])])
     combos += [tuple(None if v is None else v for v in f["features"]) for f in fixtures]
