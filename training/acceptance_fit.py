@@ -54,7 +54,7 @@ def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> P
     distinct: list[Distinct] = []
     contexts: list[float | None] = []
     similar: list[float | None] = []
-    fitted: list[float | None] = []
+    fit_colours: list[float | None] = []
     for q, s in enumerate(scored):
         hashed = {c for c, v in s.hash_scores.items() if v < max_hash}
         fitted = {c for c, f in s.fits.items() if f[0] >= min_inliers}
@@ -66,10 +66,10 @@ def pair_table(scored: Sequence[Scored], max_hash: float, min_inliers: int) -> P
             distinct.append(d[c])
             contexts.append(s.contexts.get(c))
             similar.append(s.descriptors.get(c))
-            fitted.append(s.fit_colours.get(c))
+            fit_colours.append(s.fit_colours.get(c))
             label.append(c == s.expected)
             query.append(q)
-    return PairTable(feature_rows(pairs, distinct, contexts, similar, fitted),
+    return PairTable(feature_rows(pairs, distinct, contexts, similar, fit_colours),
                      np.array(label, dtype=bool),
                      np.array(query, dtype=int), list(scored))
 
