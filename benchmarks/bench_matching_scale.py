@@ -47,6 +47,7 @@ from models.hashing.pipeline import (
     QueryEvidence,
     Rules,
     analyse_catalog,
+    query_colour,
     query_descriptors,
 )
 from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
@@ -78,12 +79,13 @@ def _query(path: str) -> tuple[QueryEvidence, dict[str, float]]:
     hashes = hashes_of(recovered)
     t2 = time.perf_counter()
     features, scale = query_features(local_image)
+    pixels, factor = query_colour(local_image, features)
     t3 = time.perf_counter()
     descriptors = query_descriptors(recovered, local_image)
     t4 = time.perf_counter()
     ms = {"decode": t1 - t0, "hash stage": t2 - t1, "keypoints": t3 - t2,
           "descriptors": t4 - t3}
-    return (QueryEvidence(hashes, features, scale, descriptors),
+    return (QueryEvidence(hashes, features, scale, descriptors, pixels, factor),
             {k: v * 1e3 for k, v in ms.items()})
 
 

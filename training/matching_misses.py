@@ -49,13 +49,14 @@ def _diagnose(i: int) -> dict[str, object]:
     distinct = distinctiveness({k: m.score for k, m in hashed.items()},
                                {k: v.inliers for k, v in verified.items()})
     similar = matcher.similarities(ev, hashed.keys() | verified.keys())
+    fitted = matcher.fit_colours(ev, verified)
     scores = {}
     for k in hashed.keys() | verified.keys():
         m, v = hashed.get(k), verified.get(k)
         scores[k] = unified_score(m.score if m else None, v.inliers if v else None,
                                   v.agreement if v else 1.0, rules, v.spread if v else 1.0,
                                   colours.get(k), distinct[k], v.context if v else None,
-                                  similar.get(k))
+                                  similar.get(k), fitted.get(k))
     accepted = {k for k, s in scores.items() if s <= 1.0}
     out: dict[str, object] = {"found": want in accepted, "wrong": len(accepted - {want})}
     if want in accepted:
@@ -77,7 +78,8 @@ def _diagnose(i: int) -> dict[str, object]:
             "hash": m.score if m else None, "inliers": v.inliers if v else None,
             "agreement": v.agreement if v else None, "context": v.context if v else None,
             "spread": v.spread if v else None, "rival_inliers": rival,
-            "descriptor": round(similar[want], 3) if want in similar else None}
+            "descriptor": round(similar[want], 3) if want in similar else None,
+            "fit_colour": fitted.get(want)}
     return out
 
 

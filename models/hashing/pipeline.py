@@ -217,12 +217,17 @@ def analyse_query(image: Image.Image | None, local_image: Image.Image | None = N
         if recovered is None:
             recovered = recover_query(source)
         descriptors = query_descriptors(recovered, source)
+    return QueryEvidence(hashes, features, scale, descriptors, *query_colour(source, features))
+
+
+def query_colour(source: Image.Image, features: LocalFeatures) -> tuple[np.ndarray, float]:
+    """The query's colour copy for fitted colour distances, and its size over the local
+    frame's (``QueryEvidence.colour``, ``colour_factor``)."""
     factor = min(1.0, FIT_COLOUR_SIDE / max(features.width, features.height, 1))
     size = (max(1, round(features.width * factor)), max(1, round(features.height * factor)))
     rgb = source if source.mode == "RGB" else source.convert("RGB")
-    pixels = np.asarray(rgb.resize(size, Image.Resampling.BOX if size[0] < rgb.width
-                                   else Image.Resampling.BILINEAR), dtype=np.uint8)
-    return QueryEvidence(hashes, features, scale, descriptors, pixels, factor)
+    resample = Image.Resampling.BOX if size[0] < rgb.width else Image.Resampling.BILINEAR
+    return np.asarray(rgb.resize(size, resample), dtype=np.uint8), factor
 
 
 @dataclass(frozen=True)
