@@ -39,7 +39,7 @@ SCALE_AFTER_V6 = (("15", "fresh15"), ("16", "fresh16"))
 SCALE_V7_LOOKED_AT = (("17", "fresh17"), ("18", "fresh18"))
 SCALE_AFTER_V7 = (("19", "fresh19"), ("20", "fresh20"))
 # match-acceptance-v8: v7 reading each fit's colour distance, v6 scoring pairs without a
-# descriptor similarity; designed after fresh11-20 were seen, measured on splits built for it.
+# descriptor similarity; its margin chosen on fresh11-20, measured on splits built for it.
 SCALE_AFTER_V8 = (("21", "fresh21"), ("22", "fresh22"), ("23", "fresh23"), ("24", "fresh24"))
 # v2 and v4 were fitted and measured on evidence without brand families, v5 with them
 # (training/scale_evidence.py --brand-families), kept apart under var/evidence/scale-brands.
@@ -199,7 +199,7 @@ STEPS: dict[str, list[list[str]]] = {
          "--evidence",
          *[f"var/evidence/scale-brands/{name}.json" for name in SCALE_CALIBRATION_ALL],
          "--holdout", *[f"var/evidence/scale-brands/{name}.json" for _, name in SCALE_AFTER_V8],
-         "--looked-at",
+         "--selection",
          *[f"var/evidence/scale-brands/{name}.json" for _, name in
            (*SCALE_HOLDOUT, *SCALE_FRESH, *SCALE_AFTER_V6, *SCALE_V7_LOOKED_AT, *SCALE_AFTER_V7)],
          "--baseline", "models/artifacts/match-acceptance-v6",

@@ -183,7 +183,24 @@ LOOKED_AT_NOTE = ("Splits the rules were designed on that are neither calibratio
                   "rules partly did.")
 
 
+def selection_table(metrics: dict) -> str:
+    """The margin on the selection splits: wrong pairs accepted, mean recall, per step."""
+    lines = ["| margin steps | wrong accepted on selection splits | mean mild recall | "
+             "mean hard recall |", "|---|---|---|---|"]
+    for t, splits in metrics["selection"].items():
+        mark = " (chosen)" if int(t) == metrics["margin_steps"] else ""
+        lines.append(f"| {t}{mark} | {sum(f['wrong'] for f in splits.values())} | "
+                     f"{np.mean([f['mild'] for f in splits.values()]):.3f} | "
+                     f"{np.mean([f['hard'] for f in splits.values()]):.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def _how_much(metrics: dict, cfg: dict) -> str:
+    if metrics.get("margin_rule") == "selection":
+        return (f"How much stronger was chosen on selection splits (neither calibration nor "
+                f"hold-out): {metrics['margin_steps']} steps of the config's `margin_step`, "
+                "the fewest at which none of them had a wrong pair accepted, "
+                f"{cfg.get('extra_steps', 0)} grid steps added. {cfg.get('margin_note', '')}")
     if metrics.get("margin_rule") == "fixed":
         return (f"How much stronger is fixed by the config: {metrics['margin_steps']} steps "
                 f"of its `margin_step`. {cfg.get('margin_note', '')}")
@@ -278,6 +295,9 @@ def report(model: AcceptanceModel, metrics: dict, training: dict) -> str:
         "## Calibration splits", "", calibration_table(metrics),
         "The margin, by leave-one-split-out (each calibration split scored by the model "
         "fitted and thresholded on the others):", "", margin_table(metrics),
+        *(["The margin on the selection splits (the model fitted on every calibration "
+           f"split; {_splits(list(training.get('selection', {})))}), which chose it:", "",
+           selection_table(metrics)] if metrics.get("selection") else []),
         f"Threshold {model.threshold}. Strongest wrong pairs (before the margins):", "",
         *wrong, "",
         "## Shape", "", descriptor_note(model), "", f"Bias {model.bias}; {alone_bounds(model)}.", "",

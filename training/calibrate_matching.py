@@ -129,6 +129,31 @@ def choose_steps(config: dict, loso: dict[int, dict[str, dict]]) -> int:
     return steps[min(first + int(config["extra_steps"]), len(steps) - 1)]
 
 
+def selection_frontier(config: dict, calib: dict[str, list[Scored]],
+                       tables: dict[str, PairTable]) -> dict[int, dict[str, dict]]:
+    """Per margin step, per selection split (neither calibration nor hold-out): the model
+    fitted on every calibration split, thresholded at that step, measured on it."""
+    model, wrong = fit_on(config, list(calib.values()))
+    out: dict[int, dict[str, dict]] = {}
+    for t in config["margin_steps"]:
+        m = set_threshold(model, wrong, margins(config, t))
+        out[t] = {}
+        for name, table in tables.items():
+            f = figures(m, table)
+            out[t][name] = {"wrong": f["all"]["wrong"], "mild": f["mild"]["recall"],
+                            "hard": f["hard"]["recall"]}
+    return out
+
+
+def choose_on_selection(config: dict, frontier: dict[int, dict[str, dict]]) -> int:
+    """The fewest margin steps at which no selection split has a wrong pair accepted, then
+    ``extra_steps`` further along the grid."""
+    steps = sorted(frontier)
+    clean = [t for t in steps if all(f["wrong"] == 0 for f in frontier[t].values())]
+    first = steps.index(clean[0]) if clean else len(steps) - 1
+    return steps[min(first + int(config["extra_steps"]), len(steps) - 1)]
+
+
 def legacy_figures(table: PairTable, by: str = "family") -> dict[str, dict[str, float | int]]:
     """The hand-written rules on the same evidence: every pair the evaluator scored."""
     queries = table.queries
@@ -198,6 +223,9 @@ def main() -> None:
     ap.add_argument("--looked-at", type=Path, nargs="*", default=[],
                     help="evidence of splits the rules were designed on that are neither "
                          "calibration nor hold-out (seeds 2 and 4), measured apart")
+    ap.add_argument("--selection", type=Path, nargs="*", default=[],
+                    help="splits that choose the margin for a config whose margin_rule is "
+                         "'selection' (neither calibration nor hold-out), measured apart")
     ap.add_argument("--baseline", type=Path, default=None,
                     help="an earlier acceptance artifact, scored on the same hold-out evidence")
     ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -208,6 +236,7 @@ def main() -> None:
     calib = {p.stem: load_evidence(p) for p in args.evidence}
     holdout = {p.stem: load_evidence(p) for p in args.holdout}
     looked_at = {p.stem: load_evidence(p) for p in args.looked_at}
+    selection = {p.stem: load_evidence(p) for p in args.selection}
     shape = structure(config)
 
     def table(scored: Sequence[Scored]) -> PairTable:
@@ -218,8 +247,16 @@ def main() -> None:
     # A config may fix the margin instead (``fixed_steps``, with its ``margin_note`` saying
     # why); leave-one-split-out is still run and reported beside it.
     fixed = config.get("fixed_steps")
-    config = {**config, "chosen_steps": int(fixed) if fixed is not None
-              else choose_steps(config, loso)}
+    frontier: dict[int, dict[str, dict]] = {}
+    if config.get("margin_rule") == "selection":
+        if not selection:
+            raise SystemExit("a config whose margin_rule is 'selection' needs --selection")
+        frontier = selection_frontier(config, calib,
+                                      {name: table(s) for name, s in selection.items()})
+        chosen = choose_on_selection(config, frontier)
+    else:
+        chosen = int(fixed) if fixed is not None else choose_steps(config, loso)
+    config = {**config, "chosen_steps": chosen}
     model = fitted(config, list(calib.values()))
     baseline = load_acceptance(args.baseline / "model.json") if args.baseline else None
 
@@ -236,7 +273,8 @@ def main() -> None:
                               "baseline_by_kind": figures(baseline, t, "query_kind")}
         return out
 
-    version = evidence_version([*args.evidence, *args.holdout, *args.looked_at])
+    version = evidence_version([*args.evidence, *args.holdout, *args.looked_at,
+                                *args.selection])
     metrics = {
         "model": f"match-acceptance-{model.version}", "evidence_version": version,
         "baseline": f"match-acceptance-{baseline.version}" if baseline else None,
@@ -245,18 +283,21 @@ def main() -> None:
                                "strongest_wrong": strongest_wrong(model, t, STRONGEST_WRONG)}
                         for name, t in calib_tables.items()},
         "margin_step": config["margin_step"], "margin_steps": config["chosen_steps"],
-        "margin_rule": "fixed" if fixed is not None else "leave-one-split-out",
+        "margin_rule": "selection" if frontier else
+        "fixed" if fixed is not None else "leave-one-split-out",
+        "selection": {str(t): v for t, v in frontier.items()},
         "margins": asdict(margins(config, config["chosen_steps"])),
         "leave_one_split_out": {str(t): v for t, v in loso.items()},
         "holdout": compared({name: table(s) for name, s in holdout.items()}),
-        "looked_at": compared({name: table(s) for name, s in looked_at.items()}),
+        "looked_at": compared({name: table(s) for name, s in (looked_at | selection).items()}),
     }
     training = {"config": config, "features": [f.name for f in model.features],
                 "evidence_version": version,
                 "calibration": {p.stem: _source(p) for p in args.evidence},
                 **{key: {p.stem: _source(p) for p in paths}
                    for key, paths in (("holdout", args.holdout),
-                                      ("looked_at", args.looked_at))},
+                                      ("looked_at", args.looked_at),
+                                      ("selection", args.selection))},
                 "command": "python -P -m training.calibrate_matching (see its docstring)"}
     args.out.mkdir(parents=True, exist_ok=True)
     dump = lambda doc: json.dumps(doc, indent=1) + "\n"  # noqa: E731
