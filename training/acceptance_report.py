@@ -190,8 +190,8 @@ def selection_table(metrics: dict) -> str:
     for t, splits in metrics["selection"].items():
         mark = " (chosen)" if int(t) == metrics["margin_steps"] else ""
         lines.append(f"| {t}{mark} | {sum(f['wrong'] for f in splits.values())} | "
-                     f"{np.mean([f['mild'] for f in splits.values()]):.3f} | "
-                     f"{np.mean([f['hard'] for f in splits.values()]):.3f} |")
+                     f"{np.mean([f.get('mild', np.nan) for f in splits.values()]):.3f} | "
+                     f"{np.mean([f.get('hard', np.nan) for f in splits.values()]):.3f} |")
     return "\n".join(lines) + "\n"
 
 

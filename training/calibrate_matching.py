@@ -140,8 +140,8 @@ def selection_frontier(config: dict, calib: dict[str, list[Scored]],
         out[t] = {}
         for name, table in tables.items():
             f = figures(m, table)
-            out[t][name] = {"wrong": f["all"]["wrong"], "mild": f["mild"]["recall"],
-                            "hard": f["hard"]["recall"]}
+            out[t][name] = {"wrong": f["all"]["wrong"],
+                            **{fam: f[fam]["recall"] for fam in ("mild", "hard") if fam in f}}
     return out
 
 

@@ -178,3 +178,26 @@ def test_a_baseline_model_is_scored_on_the_same_holdout_evidence(
     assert metrics["baseline"] == earlier["model"]
     report = (tmp_path / "2.md").read_text()
     assert f"{earlier['model']}: hard recall" in report
+
+
+def test_a_margin_chosen_on_selection_splits_is_the_fewest_steps_none_of_them_fails() -> None:
+    calib = {f"c{seed}": _split(seed) for seed in (1, 2)}
+    selection = {f"s{seed}": _split(seed) for seed in (3, 4)}
+    config = {**CONFIG, "margin_steps": [0, 2, 4, 8], "extra_steps": 0}
+
+    def frontier() -> dict[int, dict[str, dict]]:
+        tables = {n: pair_table(s, 19.0, 12) for n, s in selection.items()}
+        return calibrate_matching.selection_frontier(config, calib, tables)
+
+    assert calibrate_matching.choose_on_selection(config, frontier()) == 0
+    # A wrong fit on one selection split stronger than any calibration split's: accepted at
+    # zero steps, rejected from two on.
+    selection["s4"].append(Scored("grid9", "hard", 0, fits={7: (30, 0.8, 0.06)}))
+    found = frontier()
+    assert sorted(found) == [0, 2, 4, 8] and set(found[0]) == {"s3", "s4"}
+    assert [found[t]["s4"]["wrong"] for t in (0, 2, 4, 8)] == [1, 0, 0, 0]
+    assert all(found[t]["s3"]["wrong"] == 0 for t in found)
+    mild = [found[t]["s3"]["mild"] for t in sorted(found)]
+    assert mild == sorted(mild, reverse=True)  # a wider margin never accepts more
+    assert calibrate_matching.choose_on_selection(config, found) == 2
+    assert calibrate_matching.choose_on_selection({**config, "extra_steps": 1}, found) == 4
