@@ -150,7 +150,7 @@ LISTING_LOCAL_MS_PER_PHOTO_PRIOR = 55.0
 # of one product reads its photos once.
 LOCAL_CACHE_IMAGES = 1000
 # Which matches are accepted is decided by one calibrated model,
-# models/artifacts/match-acceptance-v6 (models/hashing/acceptance.py; fitted by
+# models/artifacts/match-acceptance-v8 (models/hashing/acceptance.py; fitted by
 # training/calibrate_matching.py, its card in the artifact's README.md). Its weakest hash
 # knot is the hash stage's search bound and its weakest inlier knot the fewest inliers the
 # local stage reports. The rules and thresholds it replaced, and how each was calibrated:

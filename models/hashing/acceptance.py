@@ -11,7 +11,7 @@ interaction: a fit's inliers and its agreement, both stages, strong together). P
 non-negative, non-decreasing strengths are non-decreasing, and non-negative weights over
 non-decreasing ramps keep them so: the model is monotone, stronger evidence on any axis
 never lowers the logit, so never raises the score. Which terms exist is the training
-config's choice (training/configs/match-acceptance-v6.json, the served one): a fit's inliers enter only
+config's choice (training/configs/match-acceptance-v8.json, the served one): a fit's inliers enter only
 with its agreement, its spread, a hash score or the colour layout, never alone, since one
 detail shared by two products (a brand word) gives any number of inliers; so does how many
 more inliers it has than any other fit (``inlier_ratio``), which a word no other catalog
@@ -33,10 +33,16 @@ The public contract of ``pipeline.unified_score`` is kept: ``score = exp(thresho
 logit)``, the pair's odds of being wrong relative to the odds at the threshold, so <= 1
 accepts and lower is stronger; a pair with neither hash nor keypoint evidence scores inf
 (the colour layout never accepts alone). The artifact is plain JSON
-(models/artifacts/match-acceptance-v6/model.json), fitted by training/calibrate_matching.py;
+(models/artifacts/match-acceptance-v8/model.json), fitted by training/calibrate_matching.py;
 the artifacts it replaced stay beside it as baselines (v1: calibrated on ~100-photo
-catalogs, served until v6), and v7, which reads the descriptor's similarity, beside it as a
-measured candidate (its card says why it is not served).
+catalogs, served until v6; v6, served until v8 and its fallback), and the measured
+candidates that were not served (their cards say why).
+
+From v8 on the served model also reads ``fit_colour``: the colour layout compared where the
+keypoint fit puts the photo (colour.fitted_distance), which tells a colourway look-alike
+(the same silhouette in other colours, which luma keypoints and gradients cannot) from a
+copy. A model reading the similarity names a ``fallback`` (v8: v6) for the pairs without
+one, since every pair it was fitted on carries one.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
-ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acceptance-v6"
+ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "match-acceptance-v8"
 # Column order of a feature row; "no evidence" is NaN (inliers: 0). The last two say how
 # distinctive the pair is among everything the stages found for the same query (see
 # ``distinctiveness``); a model reads a prefix of these columns, so a model fitted before

@@ -8,13 +8,14 @@ cells, photos inside screenshots, deep crops, occlusions.
 
 One unified score ranks the matches of both stages (``unified_score``), accepted when <= 1:
 the calibrated, monotone acceptance model (models/hashing/acceptance.py, the artifact
-models/artifacts/match-acceptance-v6) over the pair's hash score, keypoint inliers,
+models/artifacts/match-acceptance-v8) over the pair's hash score, keypoint inliers,
 photometric agreement (over the photo and away from the inliers), inlier spread,
 colour-layout distance (models/hashing/colour.py) and how far the pair stands above the
 query's other candidates, fitted for zero wrong matches on calibration splits searched with
 5,000 distractor products and brand families enrolled. The colour layout never accepts by
-itself; the pair's global-descriptor similarity is passed too, for models that read it
-(match-acceptance-v7, measured, not served).
+itself. The served model also reads the pair's global-descriptor similarity and the colour
+distance where the fit puts the photo (``CatalogMatcher.fit_colours``); a pair without a
+similarity (a query not described) is scored by its fallback, match-acceptance-v6.
 
 Candidates for the local stage come from a global descriptor (models/descriptor): each
 catalog image enrols the descriptors of the photo, its mirror and its centre in an HNSW
@@ -22,8 +23,7 @@ index; a query is described as a whole and through its recovered regions (grid c
 photo inside a screenshot, the trimmed content; at most ``DESCRIPTOR_MAX_REGIONS`` in
 all, and square windows along an elongated query), and only the ``DESCRIPTOR_TOP_K``
 catalog images nearest to any of them, with every image the hash stage found, are verified
-with keypoints. The served model uses the descriptor only to choose what to verify. A
-query without descriptors
+with keypoints. A query without descriptors
 (``describe=False``) is verified against the whole catalog, as is any catalog image stored
 without descriptors.
 """
