@@ -15,10 +15,11 @@ catalog photo as served (hashes and view descriptors held, keypoints read for ea
 candidates through the bounded cache: here from the cache files, in the service from the
 database; the bytes the catalog's matcher grew by while enrolling, before any query).
 Each acceptance model of ``TRUST_BENCH_ACCEPTANCE`` (default match-acceptance-v1,
-match-acceptance-v6, match-acceptance-v7: the one calibrated on ~100-photo splits, served
+match-acceptance-v6, match-acceptance-v8: the one calibrated on ~100-photo splits, served
 until v6; v6, calibrated with 5,000 distractors and brand families enrolled
-(training/scale_evidence.py); v7, v6 reading the pair's descriptor similarity, fitted on the
-same splits) judges the same searches. One thread.
+(training/scale_evidence.py), served until v8; v8, served, which also reads the pair's
+descriptor similarity and each fit's colour distance, fitted on the same splits) judges the
+same searches. One thread.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def main() -> None:
     acceptance = {name: Rules(load_acceptance(ACCEPTANCE_DIR.parent / name / "model.json"))
                   for name in os.environ.get(
                       "TRUST_BENCH_ACCEPTANCE",
-                      "match-acceptance-v1,match-acceptance-v6,match-acceptance-v7").split(",")}
+                      "match-acceptance-v1,match-acceptance-v6,match-acceptance-v8").split(",")}
     if not (SPLIT / "manifest.json").exists():
         build_split(SPLIT, 3, 80)
     manifest = json.loads((SPLIT / "manifest.json").read_text())
