@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 
 # The copy-detection splits training.calibrate_matching fits the acceptance model on, and
 # the hold-outs it is only measured on.
@@ -46,6 +47,25 @@ SCALE_AFTER_V8 = (("23", "fresh23"), ("24", "fresh24"))
 # v2 and v4 were fitted and measured on evidence without brand families, v5 with them
 # (training/scale_evidence.py --brand-families), kept apart under var/evidence/scale-brands.
 NO_BRANDS = ("--brand-families", "0")
+
+
+
+def _scaled(names: Sequence[str]) -> list[str]:
+    """The evidence files of splits searched as served with brand families enrolled."""
+    return [f"var/evidence/scale-brands/{name}.json" for name in names]
+
+
+def _new_holdouts(splits: Sequence[tuple[str, str]]) -> list[list[str]]:
+    """Build each (seed, name) split and search it with hold-out-range distractors."""
+    return [step for seed, name in splits for step in (
+        ["trustdata.copydetect.build", "--seed", seed, "--out", f"var/copydetect/{name}"],
+        ["training.scale_evidence", "--data", f"var/copydetect/{name}", "--first", "1005000",
+         "--out", f"var/evidence/scale-brands/{name}.json"])]
+
+
+def _names(*groups: Sequence[tuple[str, str]]) -> list[str]:
+    return [name for group in groups for _, name in group]
+
 
 # group -> steps in order; `make train ONLY=<group>` runs one group.
 STEPS: dict[str, list[list[str]]] = {
@@ -176,36 +196,23 @@ STEPS: dict[str, list[list[str]]] = {
          "--report", "reports/matching/acceptance-v6.md"],
         # v7 (not served): v6 reading the found pairs' descriptor similarity (the evidence
         # above records it), on the same splits, v6 as its baseline
-        *[step for seed, name in (*SCALE_V7_LOOKED_AT, *SCALE_AFTER_V7) for step in (
-            ["trustdata.copydetect.build", "--seed", seed, "--out", f"var/copydetect/{name}"],
-            ["training.scale_evidence", "--data", f"var/copydetect/{name}", "--first", "1005000",
-             "--out", f"var/evidence/scale-brands/{name}.json"])],
-        ["training.calibrate_matching",
-         "--evidence",
-         *[f"var/evidence/scale-brands/{name}.json" for name in SCALE_CALIBRATION_ALL],
-         "--holdout", *[f"var/evidence/scale-brands/{name}.json" for _, name in SCALE_AFTER_V7],
+        *_new_holdouts((*SCALE_V7_LOOKED_AT, *SCALE_AFTER_V7)),
+        ["training.calibrate_matching", "--evidence", *_scaled(SCALE_CALIBRATION_ALL),
+         "--holdout", *_scaled(_names(SCALE_AFTER_V7)),
          "--looked-at",
-         *[f"var/evidence/scale-brands/{name}.json" for _, name in
-           (*SCALE_HOLDOUT, *SCALE_FRESH, *SCALE_AFTER_V6, *SCALE_V7_LOOKED_AT)],
+         *_scaled(_names(SCALE_HOLDOUT, SCALE_FRESH, SCALE_AFTER_V6, SCALE_V7_LOOKED_AT)),
          "--baseline", "models/artifacts/match-acceptance-v6",
          "--config", "training/configs/match-acceptance-v7.json",
          "--out", "models/artifacts/match-acceptance-v7",
          "--report", "reports/matching/acceptance-v7.md"],
         # v8: v7 reading each fit's colour distance (the evidence above records it), v6 its
         # fallback for pairs without a descriptor similarity and its baseline
-        *[step for seed, name in (*SCALE_V8_LOOKED_AT, *SCALE_AFTER_V8) for step in (
-            ["trustdata.copydetect.build", "--seed", seed, "--out", f"var/copydetect/{name}"],
-            ["training.scale_evidence", "--data", f"var/copydetect/{name}", "--first", "1005000",
-             "--out", f"var/evidence/scale-brands/{name}.json"])],
-        ["training.calibrate_matching",
-         "--evidence",
-         *[f"var/evidence/scale-brands/{name}.json" for name in SCALE_CALIBRATION_ALL],
-         "--holdout", *[f"var/evidence/scale-brands/{name}.json" for _, name in SCALE_AFTER_V8],
-         "--looked-at",
-         *[f"var/evidence/scale-brands/{name}.json" for _, name in SCALE_V8_LOOKED_AT],
-         "--selection",
-         *[f"var/evidence/scale-brands/{name}.json" for _, name in
-           (*SCALE_HOLDOUT, *SCALE_FRESH, *SCALE_AFTER_V6, *SCALE_V7_LOOKED_AT, *SCALE_AFTER_V7)],
+        *_new_holdouts((*SCALE_V8_LOOKED_AT, *SCALE_AFTER_V8)),
+        ["training.calibrate_matching", "--evidence", *_scaled(SCALE_CALIBRATION_ALL),
+         "--holdout", *_scaled(_names(SCALE_AFTER_V8)),
+         "--looked-at", *_scaled(_names(SCALE_V8_LOOKED_AT)),
+         "--selection", *_scaled(_names(SCALE_HOLDOUT, SCALE_FRESH, SCALE_AFTER_V6,
+                                        SCALE_V7_LOOKED_AT, SCALE_AFTER_V7)),
          "--baseline", "models/artifacts/match-acceptance-v6",
          "--config", "training/configs/match-acceptance-v8.json",
          "--out", "models/artifacts/match-acceptance-v8",

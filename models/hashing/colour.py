@@ -32,6 +32,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from models.hashing.local import warp_onto
+
 GRID = 8
 CELLS = GRID * GRID
 LAYOUT_BYTES = CELLS * 3
@@ -113,17 +115,7 @@ def fitted_distance(model: np.ndarray, frame: tuple[int, int], mirrored: bool,
     cell_size = np.diag([width / n, height / n])
     a = factor * lin[:, :2] @ cell_size
     b = factor * (lin[:, :2] @ (0.5 * np.array([width / n, height / n])) + lin[:, 2])
-    pixels = query
-    step = float(np.sqrt(abs(np.linalg.det(a))))
-    if step > 1.5:  # shrink the query first: sampling alone would alias
-        f = 1.0 / step
-        pixels = cv2.resize(query, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-        a, b = a * f, b * f
-    warp = np.hstack([a, b[:, None]]).astype(np.float32)
-    flags = cv2.WARP_INVERSE_MAP
-    warped = cv2.warpAffine(pixels, warp, (n, n), flags=flags | cv2.INTER_LINEAR)
-    inside = cv2.warpAffine(np.full(pixels.shape[:2], 255, np.uint8), warp, (n, n),
-                            flags=flags | cv2.INTER_NEAREST) > 0
+    warped, inside = warp_onto(query, a, b, (n, n))
     cover = inside.reshape(GRID, FIT_SAMPLES, GRID, FIT_SAMPLES).mean(axis=(1, 3)).ravel()
     covered = cover >= FIT_MIN_COVER
     if covered.sum() < FIT_MIN_CELLS:

@@ -245,19 +245,26 @@ def _warp_to_thumbnail(model: np.ndarray, catalog: LocalFeatures, mirrored: bool
     thumb = catalog.pixels[:, ::-1] if mirrored else catalog.pixels
     th, tw = thumb.shape
     lin = model[:, :2] * (catalog.width / tw)  # thumbnail pixel -> query pixel
-    shift = model[:, 2].copy()
-    gray = query.pixels
-    step = float(np.sqrt(abs(np.linalg.det(lin))))
-    if step > 1.5:  # shrink the query first: warping alone would alias
-        f = 1.0 / step
-        gray = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-        lin, shift = lin * f, shift * f
-    warp = np.hstack([lin, shift[:, None]]).astype(np.float32)
-    flags = cv2.WARP_INVERSE_MAP
-    warped = cv2.warpAffine(gray, warp, (tw, th), flags=flags | cv2.INTER_LINEAR)
-    inside = cv2.warpAffine(np.full(gray.shape, 255, np.uint8), warp, (tw, th),
-                            flags=flags | cv2.INTER_NEAREST) > 0
+    warped, inside = warp_onto(query.pixels, lin, model[:, 2], (tw, th))
     return np.ascontiguousarray(thumb, dtype=np.float32), warped.astype(np.float32), inside
+
+
+def warp_onto(pixels: np.ndarray, lin: np.ndarray, shift: np.ndarray,
+              size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """``pixels`` sampled onto a ``size`` (width, height) grid whose pixel p lies at
+    ``lin @ p + shift`` in them, and where the grid falls inside them. Shrunk first where a
+    grid pixel spans more than 1.5 of theirs: sampling alone would alias."""
+    step = float(np.sqrt(abs(np.linalg.det(lin))))
+    if step > 1.5:
+        f = 1.0 / step
+        pixels = cv2.resize(pixels, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        lin, shift = lin * f, shift * f
+    warp = np.hstack([lin, np.asarray(shift)[:, None]]).astype(np.float32)
+    flags = cv2.WARP_INVERSE_MAP
+    warped = cv2.warpAffine(pixels, warp, size, flags=flags | cv2.INTER_LINEAR)
+    inside = cv2.warpAffine(np.full(pixels.shape[:2], 255, np.uint8), warp, size,
+                            flags=flags | cv2.INTER_NEAREST) > 0
+    return warped, inside
 
 
 def _gradients(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
