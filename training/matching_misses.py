@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from models.hashing.acceptance import distinctiveness, load_acceptance
-from models.hashing.pipeline import CatalogMatcher, QueryEvidence, Rules, unified_score
+from models.hashing.acceptance import load_acceptance
+from models.hashing.pipeline import CatalogMatcher, QueryEvidence, Rules
 from training import distractor_cache
 from training.scale_evidence import _catalog, _query, served_matcher
 
@@ -45,18 +45,9 @@ def _diagnose(i: int) -> dict[str, object]:
     assert _STATE is not None
     matcher, evidence, expected, rules = _STATE
     ev, want = evidence[i], expected[i]
-    hashed, verified, colours = matcher.evidence(ev, rules.candidate_score, rules.fewest_inliers)
-    distinct = distinctiveness({k: m.score for k, m in hashed.items()},
-                               {k: v.inliers for k, v in verified.items()})
-    similar = matcher.similarities(ev, hashed.keys() | verified.keys())
-    fitted = matcher.fit_colours(ev, verified)
-    scores = {}
-    for k in hashed.keys() | verified.keys():
-        m, v = hashed.get(k), verified.get(k)
-        scores[k] = unified_score(m.score if m else None, v.inliers if v else None,
-                                  v.agreement if v else 1.0, rules, v.spread if v else 1.0,
-                                  colours.get(k), distinct[k], v.context if v else None,
-                                  similar.get(k), fitted.get(k))
+    judged = matcher.judge(ev, rules, measure_all=True)
+    hashed, verified, scores = judged.hashed, judged.verified, judged.scores
+    similar, fitted = judged.similar, judged.fitted
     accepted = {k for k, s in scores.items() if s <= 1.0}
     out: dict[str, object] = {"found": want in accepted, "wrong": len(accepted - {want})}
     if want in accepted:

@@ -51,7 +51,7 @@ import bisect
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -213,14 +213,15 @@ class AcceptanceModel:
         """exp(threshold - logit); inf where neither stage has evidence. Rows without a
         descriptor similarity are the fallback's to score, where the model has one."""
         rows = np.atleast_2d(np.asarray(rows, dtype=float))
-        if self.fallback is not None:
-            missing = np.isnan(rows[:, _DESCRIPTOR])
-            if missing.any():
-                out = np.empty(len(rows))
-                out[missing] = self.fallback.scores(rows[missing])
-                if (~missing).any():
-                    out[~missing] = replace(self, fallback=None).scores(rows[~missing])
-                return out
+        if self.fallback is None:
+            return self._own_scores(rows)
+        missing = np.isnan(rows[:, _DESCRIPTOR])
+        out = np.empty(len(rows))
+        out[missing] = self.fallback.scores(rows[missing])
+        out[~missing] = self._own_scores(rows[~missing])
+        return out
+
+    def _own_scores(self, rows: np.ndarray) -> np.ndarray:
         z = self.logits(rows)
         hashed = rows[:, 0] < self.max_hash_score
         fitted = rows[:, 1] >= self.min_inliers

@@ -279,6 +279,18 @@ def local_match(v: Verified, score: float) -> Match:
                  "mirror" if v.mirrored else "id", score, unified_confidence(score))
 
 
+@dataclass(frozen=True)
+class Judged:
+    """What ``CatalogMatcher.judge`` found for one query, by catalog image."""
+
+    hashed: dict[int, Match]
+    verified: dict[int, Verified]
+    distinct: dict[int, Distinct]
+    scores: dict[int, float]  # unified_score of every image either stage found
+    similar: dict[int, float]  # descriptor similarities, where measured
+    fitted: dict[int, float]  # fit colours, where measured
+
+
 class CatalogMatcher:
     """The stages' catalogs, kept in step: hashes, keypoints, descriptors.
 
@@ -389,31 +401,42 @@ class CatalogMatcher:
                     out[i] = round(d, 4)
         return out
 
-    def match(self, query: QueryEvidence, rules: Rules | None = None) -> list[Match]:
-        """Accepted catalog images, best first; the stronger stage's evidence is reported."""
+    def judge(self, query: QueryEvidence, rules: Rules | None = None,
+              measure_all: bool = False) -> Judged:
+        """Both stages' evidence for ``query`` as served, and the model's score of every
+        catalog image either found. The similarity and the fit colours are measured only
+        for a model that reads them, unless ``measure_all`` (diagnostics)."""
         r = rules or Rules()
         hashed, verified, colours = self.evidence(query, r.candidate_score, r.fewest_inliers)
         distinct = distinctiveness({i: m.score for i, m in hashed.items()},
                                    {i: v.inliers for i, v in verified.items()})
-        # Only a model that reads the similarity (v7 on) or the fit colour (v8) pays for it.
-        reads = {f.name for f in r.model.features}
+        reads = {f.name for f in r.model.features} | (
+            {"descriptor", "fit_colour"} if measure_all else set())
         similar = self.similarities(query, hashed.keys() | verified.keys()) \
             if "descriptor" in reads else {}
         fitted = self.fit_colours(query, verified) if "fit_colour" in reads else {}
-        out = []
+        scores = {}
         for image_id in hashed.keys() | verified.keys():
             m, v = hashed.get(image_id), verified.get(image_id)
-            s = unified_score(m.score if m else None, v.inliers if v else None,
-                              v.agreement if v else 1.0, r, v.spread if v else 1.0,
-                              colours.get(image_id), distinct[image_id],
-                              v.context if v else None, similar.get(image_id),
-                              fitted.get(image_id))
+            scores[image_id] = unified_score(
+                m.score if m else None, v.inliers if v else None, v.agreement if v else 1.0,
+                r, v.spread if v else 1.0, colours.get(image_id), distinct[image_id],
+                v.context if v else None, similar.get(image_id), fitted.get(image_id))
+        return Judged(hashed, verified, distinct, scores, similar, fitted)
+
+    def match(self, query: QueryEvidence, rules: Rules | None = None) -> list[Match]:
+        """Accepted catalog images, best first; the stronger stage's evidence is reported."""
+        r = rules or Rules()
+        judged = self.judge(query, r)
+        out = []
+        for image_id, s in judged.scores.items():
             if s > 1.0:
                 continue
+            m, v = judged.hashed.get(image_id), judged.verified.get(image_id)
             # Report the hash stage when its evidence alone is accepted (it names the view
             # and region of a near-copy), else the keypoint fit's box.
             hash_alone = m is not None and unified_score(
-                m.score, None, rules=r, distinct=(distinct[image_id][0], None)) <= 1.0
+                m.score, None, rules=r, distinct=(judged.distinct[image_id][0], None)) <= 1.0
             if v is not None and not hash_alone:
                 out.append(local_match(v, s))
             elif m is not None:
