@@ -31,9 +31,9 @@ from tqdm import tqdm
 from trustdata.copydetect.build import build as build_split
 
 from models.descriptor.index import DescriptorIndex
+from models.hashing.analysis import catalog_descriptors, query_descriptors
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import recover_query
-from models.hashing.pipeline import catalog_descriptors, query_descriptors
 from models.thresholds import DESCRIPTOR_TOP_K, LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
 from training import distractor_cache as matching_cache
 

@@ -34,9 +34,9 @@ from sqlalchemy import insert
 from trustdata.copydetect.sources import product_shot
 
 from models.descriptor.index import pack_views
+from models.hashing.analysis import EVIDENCE_VERSION
 from models.hashing.local import LocalFeatures, catalog_features
 from models.hashing.matcher import enrollment_hashes
-from models.hashing.pipeline import EVIDENCE_VERSION
 from models.thresholds import DESCRIPTOR_TOP_K, LOCAL_CACHE_IMAGES, LOCAL_QUERY_FEATURES
 from service.catalog.tables import CatalogImage, Product
 from service.kit.db import create_db_engine

@@ -41,14 +41,10 @@ from trustdata.copydetect.sources import product_shot
 
 from models.descriptor.model import ARTIFACT_DIR, load_descriptor, serve_artifact
 from models.descriptor.runtime import RUNTIMES
+from models.hashing.analysis import CatalogEvidence, analyse_catalog, analyse_query
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Matcher, enrollment_hashes
-from models.hashing.pipeline import (
-    CatalogEvidence,
-    CatalogMatcher,
-    analyse_catalog,
-    analyse_query,
-)
+from models.hashing.pipeline import CatalogMatcher
 from models.thresholds import DESCRIPTOR_MIN_CATALOG
 from service.app.factory import create_app
 from service.auth.service import Role, create_key

@@ -39,18 +39,11 @@ from trustdata.copydetect.build import build as build_split
 
 from models.hashing.acceptance import ARTIFACT_DIR as ACCEPTANCE_DIR
 from models.hashing.acceptance import load_acceptance
+from models.hashing.analysis import CatalogEvidence, QueryEvidence, analyse_catalog, query_colour, query_descriptors
 from models.hashing.decode import decode_for_matching
 from models.hashing.local import query_features
 from models.hashing.matcher import hashes_of, recover_query
-from models.hashing.pipeline import (
-    CatalogEvidence,
-    CatalogMatcher,
-    QueryEvidence,
-    Rules,
-    analyse_catalog,
-    query_colour,
-    query_descriptors,
-)
+from models.hashing.pipeline import CatalogMatcher, Rules
 from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
 from service.images.budget import pin_mmap_threshold
 from training import distractor_cache as matching_cache

@@ -51,9 +51,9 @@ from trustdata.copydetect.sources import product_shot
 from trustdata.copydetect.transforms import MILD
 from trustdata.supplynet.photos import phone_look
 
+from models.hashing.analysis import analyse_query
 from models.hashing.decode import decode_for_matching
 from models.hashing.kinds import hamming
-from models.hashing.pipeline import analyse_query
 from models.networks.prints import PhotoPrint, hue_distance, same_photo, whole_print
 from models.networks.rules import PDQ_MAX_DISTANCE, PHASH_MAX_DISTANCE
 

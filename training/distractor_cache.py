@@ -30,10 +30,10 @@ from tqdm import tqdm
 from trustdata.copydetect.sources import distractor_jpeg
 
 from models.descriptor.model import ARTIFACT_DIR, serve_artifact
+from models.hashing.analysis import EVIDENCE_VERSION, catalog_descriptors
 from models.hashing.decode import decode_for_matching
 from models.hashing.local import LocalFeatures, catalog_features
 from models.hashing.matcher import HashSet, enrollment_hashes
-from models.hashing.pipeline import EVIDENCE_VERSION, catalog_descriptors
 from models.thresholds import LOCAL_CATALOG_SIDE
 
 ROOT = Path("var/bench/matching-scale")
@@ -56,8 +56,8 @@ def _image(index: int) -> object:
     return decode_for_matching(distractor_jpeg(index), side=LOCAL_CATALOG_SIDE)
 
 
-def _stages(index: int) -> tuple[str, bytes]:
-    image = _image(index)
+def _stages(index: int, image: object = None) -> tuple[str, bytes]:
+    image = _image(index) if image is None else image
     hashes = [{"name": h.name, "phash": h.phash.hex(), "dhash": h.dhash.hex(),
                "pdq": h.pdq.hex(), "quality": h.quality, "colour": h.colour.hex()}
               for h in enrollment_hashes(image)]  # type: ignore[arg-type]
@@ -66,6 +66,12 @@ def _stages(index: int) -> tuple[str, bytes]:
 
 def _describe(index: int) -> np.ndarray:
     return catalog_descriptors(_image(index))  # type: ignore[arg-type]
+
+
+def _everything(index: int) -> tuple[str, bytes, np.ndarray]:
+    """Both parts from one rendering of the photo (rendering costs a fifth of the rest)."""
+    image = _image(index)
+    return (*_stages(index, image), catalog_descriptors(image))  # type: ignore[arg-type]
 
 
 def _stage_file(chunk: int) -> Path:
@@ -87,17 +93,41 @@ def _chunks(n: int, first: int) -> range:
 
 
 def ensure(n: int, pool: multiprocessing.pool.Pool, artifact: str, first: int = 0) -> None:
-    """Compute whatever of distractors ``first`` .. ``first + n - 1`` is not cached yet."""
-    ensure_descriptors(n, pool, artifact, first)
+    """Compute whatever of distractors ``first`` .. ``first + n - 1`` is not cached yet:
+    chunks missing both parts in one pass, then the descriptors or stages still missing."""
     ROOT.mkdir(parents=True, exist_ok=True)
     chunks = _chunks(n, first)
-    todo = [c for c in chunks if not (_stage_file(c).exists() and _keypoint_file(c).exists())]
+    both = [c for c in chunks if not _desc_file(artifact, c).exists() and not _has_stages(c)]
+    for c in tqdm(both, desc=f"distractors, {artifact} (chunks of 1,000)"):
+        rows = pool.map(_everything, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
+        _save_stages(c, [(h, b) for h, b, _ in rows])
+        _save(_desc_file(artifact, c), np.stack([d for *_, d in rows]).astype(np.float16))
+    ensure_descriptors(n, pool, artifact, first)
+    todo = [c for c in chunks if not _has_stages(c)]
     for c in tqdm(todo, desc="distractor hashes + keypoints (chunks of 1,000)"):
-        rows = pool.map(_stages, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
-        blobs = [b for _, b in rows]
-        offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
-        np.save(_keypoint_file(c), np.frombuffer(b"".join(blobs), dtype=np.uint8))
-        np.savez(_stage_file(c), hashes=np.array([h for h, _ in rows]), offsets=offsets)
+        _save_stages(c, pool.map(_stages, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16))
+
+
+def _has_stages(chunk: int) -> bool:
+    return _stage_file(chunk).exists() and _keypoint_file(chunk).exists()
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    """Written whole or not at all: a run stopped mid-chunk leaves no file to trust."""
+    part = path.with_name(path.name + ".part")
+    with part.open("wb") as f:
+        np.save(f, array)
+    part.replace(path)
+
+
+def _save_stages(chunk: int, rows: list[tuple[str, bytes]]) -> None:
+    blobs = [b for _, b in rows]
+    offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
+    _save(_keypoint_file(chunk), np.frombuffer(b"".join(blobs), dtype=np.uint8))
+    part = _stage_file(chunk).with_name(_stage_file(chunk).name + ".part")
+    with part.open("wb") as f:
+        np.savez(f, hashes=np.array([h for h, _ in rows]), offsets=offsets)
+    part.replace(_stage_file(chunk))
 
 
 def ensure_descriptors(n: int, pool: multiprocessing.pool.Pool, artifact: str,
@@ -108,7 +138,7 @@ def ensure_descriptors(n: int, pool: multiprocessing.pool.Pool, artifact: str,
     todo = [c for c in chunks if not _desc_file(artifact, c).exists()]
     for c in tqdm(todo, desc=f"distractor descriptors, {artifact} (chunks of 1,000)"):
         views = pool.map(_describe, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
-        np.save(_desc_file(artifact, c), np.stack(views).astype(np.float16))
+        _save(_desc_file(artifact, c), np.stack(views).astype(np.float16))
 
 
 def descriptors(n: int, artifact: str, first: int = 0) -> np.ndarray:

@@ -37,14 +37,9 @@ import numpy as np
 from tqdm import tqdm
 from trustdata.copydetect.sources import distractor_jpeg
 
+from models.hashing.analysis import CatalogEvidence, QueryEvidence, analyse_catalog, analyse_query
 from models.hashing.decode import decode_for_matching
-from models.hashing.pipeline import (
-    CatalogEvidence,
-    CatalogMatcher,
-    QueryEvidence,
-    analyse_catalog,
-    analyse_query,
-)
+from models.hashing.pipeline import CatalogMatcher
 from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
 
 

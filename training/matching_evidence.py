@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.hashing.acceptance import Distinct, distinctiveness
-from models.hashing.pipeline import EVIDENCE_VERSION, Rules, unified_score
+from models.hashing.analysis import EVIDENCE_VERSION
+from models.hashing.pipeline import Rules, unified_score
 
 
 @dataclass

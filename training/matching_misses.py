@@ -32,7 +32,8 @@ import numpy as np
 from tqdm import tqdm
 
 from models.hashing.acceptance import load_acceptance
-from models.hashing.pipeline import CatalogMatcher, QueryEvidence, Rules
+from models.hashing.analysis import QueryEvidence
+from models.hashing.pipeline import CatalogMatcher, Rules
 from training import distractor_cache
 from training.scale_evidence import _catalog, _query, served_matcher
 

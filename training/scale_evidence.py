@@ -39,17 +39,11 @@ from tqdm import tqdm
 from trustdata.copydetect import transforms
 from trustdata.copydetect.brands import brand_families
 
+from models.hashing.analysis import CatalogEvidence, QueryEvidence, analyse_catalog, analyse_query
 from models.hashing.decode import decode_for_matching
 from models.hashing.keypoints import IN_SOURCE
 from models.hashing.local import LocalFeatures
-from models.hashing.pipeline import (
-    CatalogEvidence,
-    CatalogMatcher,
-    QueryEvidence,
-    Rules,
-    analyse_catalog,
-    analyse_query,
-)
+from models.hashing.pipeline import CatalogMatcher, Rules
 from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_MIN_CANDIDATE_MATCHES, LOCAL_QUERY_MAX_SIDE
 from training import distractor_cache
 from training.matching_evidence import Scored, save_evidence

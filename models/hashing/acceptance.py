@@ -24,7 +24,7 @@ descriptor space too, so it corroborates other evidence and never accepts alone.
 descriptor only proposed which catalog images the keypoint stage verifies; a deep crop or a
 grid cell it ranks first with a modest, compact fit was then rejected for its small inlier
 hull (reports/matching/SCALE.md). A model reading it is tied to the descriptor artifact it was
-fitted with (``pipeline.EVIDENCE_VERSION``'s last part); every model calibrated at scale (v2
+fitted with (``analysis.EVIDENCE_VERSION``'s last part); every model calibrated at scale (v2
 on) already depended on the pairs the descriptor's candidates let the keypoint stage see, so
 a new descriptor calls for a refit, as does any change to the evidence it reads (hash,
 keypoint and colour stages; the fit's context, ``local.agreement``).

@@ -249,7 +249,7 @@ def matching() -> None:
 @matching.command("reindex")
 def matching_reindex() -> None:
     """Recompute stored catalog evidence made by an older matching pipeline (resumable)."""
-    from models.hashing.pipeline import EVIDENCE_VERSION
+    from models.hashing.analysis import EVIDENCE_VERSION
     from service.matching.service import reindex_stale
 
     state = _state_for_cli(get_settings())

@@ -24,8 +24,8 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session
 
+from models.hashing.analysis import EVIDENCE_VERSION
 from models.hashing.matcher import HashSet
-from models.hashing.pipeline import EVIDENCE_VERSION
 from models.networks.prints import WHOLE_PHOTO
 from service.core.state import Component, CoreState
 from service.images.gate import DecodedImage

@@ -9,10 +9,10 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.descriptor.index import pack_views, unpack_views
+from models.hashing.analysis import EVIDENCE_VERSION, CatalogEvidence
 from models.hashing.keypoints import IN_SOURCE, InSource
 from models.hashing.local import LocalFeatures
 from models.hashing.matcher import HashSet
-from models.hashing.pipeline import EVIDENCE_VERSION, CatalogEvidence
 from service.catalog.tables import CatalogImage, Product
 from service.matching.tables import MatchingChange, MatchingFeatures, MatchingHash
 

@@ -27,8 +27,9 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from models.hashing.analysis import QueryEvidence
 from models.hashing.matcher import Match
-from models.hashing.pipeline import CatalogMatcher, QueryEvidence
+from models.hashing.pipeline import CatalogMatcher
 from models.thresholds import LOCAL_CACHE_IMAGES
 from service.core.state import Component
 from service.kit.changefeed import ChangeCursor, LocalChanges

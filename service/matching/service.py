@@ -14,15 +14,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models.descriptor import load_descriptor
+from models.hashing.analysis import EVIDENCE_VERSION, QueryEvidence, analyse_catalog, analyse_query
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Match
-from models.hashing.pipeline import (
-    EVIDENCE_VERSION,
-    QueryEvidence,
-    Rules,
-    analyse_catalog,
-    analyse_query,
-)
+from models.hashing.pipeline import Rules
 from models.hashing.views import WORK_SIDE, work_image
 from models.thresholds import CATALOG_DECODE_SIDE, DESCRIPTOR_MIN_CATALOG, LOCAL_QUERY_MAX_SIDE
 from service.catalog.tables import CatalogImage

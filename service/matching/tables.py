@@ -40,7 +40,7 @@ class MatchingFeatures(Base):
     # models.descriptor.index.pack_views of the views' descriptors; NULL on rows computed by
     # an earlier pipeline version, which the service re-enrols (evidence_version differs).
     descriptors: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    # models.hashing.pipeline.EVIDENCE_VERSION of this image's hashes and features; rows
+    # models.hashing.analysis.EVIDENCE_VERSION of this image's hashes and features; rows
     # from before the column existed were computed by the first version.
     evidence_version: Mapped[str] = mapped_column(String(16), server_default="h1.l1")
 

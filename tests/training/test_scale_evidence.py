@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing.pool
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,10 @@ from PIL import Image
 from trustdata.copydetect.brands import brand_families
 from trustdata.copydetect.sources import product_shot
 
+from models.hashing.analysis import analyse_catalog, analyse_query
 from models.hashing.decode import decode_for_matching
 from models.hashing.local import LocalFeatures
-from models.hashing.pipeline import CatalogMatcher, analyse_catalog, analyse_query
+from models.hashing.pipeline import CatalogMatcher
 from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
 from training import distractor_cache, scale_evidence
 
@@ -81,6 +83,28 @@ def test_a_range_from_an_offset_reads_its_own_chunks(tmp_path: Path,
     assert loaded[101].to_bytes() == features[2].to_bytes()
     with pytest.raises(ValueError, match="multiple"):
         list(distractor_cache.load(1, "descriptor-test", first=3))
+
+
+def test_one_pass_caches_what_the_separate_passes_would(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk missing both parts is computed from one rendering of each photo; a chunk with
+    its descriptors only gets its stages; nothing half-written is left behind."""
+    monkeypatch.setattr(distractor_cache, "ROOT", tmp_path)
+    monkeypatch.setattr(distractor_cache, "CHUNK", 2)
+    artifact = "descriptor-v2"
+    np.save(tmp_path / f"{artifact}-1.npy",
+            np.stack([distractor_cache._describe(i) for i in (2, 3)]).astype(np.float16))
+    with multiprocessing.pool.ThreadPool(1) as pool:
+        distractor_cache.ensure(3, pool, artifact)
+    assert not list(tmp_path.glob("*.part"))
+    rows = list(distractor_cache.load(3, artifact))
+    assert [r[0] for r in rows] == [0, 1, 2]
+    for index, hashes, features, views in rows:
+        text, blob = distractor_cache._stages(index)
+        assert [h.phash.hex() for h in hashes] == [d["phash"] for d in json.loads(text)]
+        assert features.to_bytes() == blob
+        expected = distractor_cache._describe(index).astype(np.float16).astype(np.float32)
+        np.testing.assert_array_equal(views, expected)
 
 
 def test_brand_sample_enrols_each_family_and_queries_an_outsider_sharing_its_logo() -> None:

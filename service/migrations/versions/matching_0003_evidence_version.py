@@ -1,7 +1,7 @@
 """matching: which pipeline version computed each catalog image's stored evidence
 
 Existing rows were computed by the first version ("h1.l1"); the service re-enrols images
-whose version differs from models.hashing.pipeline.EVIDENCE_VERSION (service.matching).
+whose version differs from models.hashing.analysis.EVIDENCE_VERSION (service.matching).
 
 Revision ID: matching_0003
 Revises: matching_0002

@@ -8,9 +8,10 @@ import itertools
 import numpy as np
 from trustdata.copydetect.brands import brand_families
 
+from models.hashing.analysis import analyse_catalog, analyse_query
 from models.hashing.local import Verified
 from models.hashing.local_index import LocalIndex
-from models.hashing.pipeline import Rules, analyse_catalog, analyse_query
+from models.hashing.pipeline import Rules
 
 
 def _fit(catalog_photo, query_photo) -> Verified | None:

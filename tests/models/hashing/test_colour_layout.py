@@ -14,14 +14,9 @@ from trustdata.copydetect.sources import product_shot
 
 from models.hashing import colour
 from models.hashing.acceptance import AcceptanceModel, distinct_alone, load_acceptance
+from models.hashing.analysis import analyse_catalog, analyse_query
 from models.hashing.matcher import Matcher, enrollment_hashes, query_hashes
-from models.hashing.pipeline import (
-    CatalogMatcher,
-    Rules,
-    analyse_catalog,
-    analyse_query,
-    unified_score,
-)
+from models.hashing.pipeline import CatalogMatcher, Rules, unified_score
 from models.hashing.views import colour_boxes
 
 NEAR_COPY = 0.08  # colour distance: a blurred, recompressed copy lies well within this

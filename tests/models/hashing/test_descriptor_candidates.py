@@ -16,16 +16,11 @@ from skimage import data
 from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
+from models.hashing.analysis import analyse_catalog, analyse_query, catalog_descriptors, descriptor_regions
 from models.hashing.local import catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.matcher import recover_query
-from models.hashing.pipeline import (
-    CatalogMatcher,
-    analyse_catalog,
-    analyse_query,
-    catalog_descriptors,
-    descriptor_regions,
-)
+from models.hashing.pipeline import CatalogMatcher
 
 DISTRACTORS = 5_000
 TOP_K = 16

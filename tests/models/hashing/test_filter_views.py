@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from models.hashing.analysis import analyse_catalog, analyse_query
 from models.hashing.matcher import Matcher, enrollment_hashes
-from models.hashing.pipeline import CatalogMatcher, analyse_catalog, analyse_query
+from models.hashing.pipeline import CatalogMatcher
 from models.hashing.views import ENROL_FILTERS, enrollment_views, filtered, work_image
 
 

@@ -11,8 +11,9 @@ from PIL import Image
 from trustdata.copydetect.sources import product_shot
 
 from models.hashing import colour
+from models.hashing.analysis import analyse_catalog, analyse_query
 from models.hashing.matcher import enrollment_hashes, work_image
-from models.hashing.pipeline import CatalogMatcher, analyse_catalog, analyse_query
+from models.hashing.pipeline import CatalogMatcher
 
 
 def _colourway(photo: Image.Image) -> Image.Image:

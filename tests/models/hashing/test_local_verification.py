@@ -11,15 +11,10 @@ from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
 from models.hashing.acceptance import distinctiveness
+from models.hashing.analysis import analyse_catalog, analyse_query
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
-from models.hashing.pipeline import (
-    CatalogMatcher,
-    Rules,
-    analyse_catalog,
-    analyse_query,
-    unified_score,
-)
+from models.hashing.pipeline import CatalogMatcher, Rules, unified_score
 
 
 @pytest.fixture(scope="module")

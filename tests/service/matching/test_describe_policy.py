@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from models.hashing.pipeline import analyse_catalog
+from models.hashing.analysis import analyse_catalog
 from models.thresholds import DESCRIPTOR_MIN_CATALOG
 from service.matching.runtime import MatchIndex
 from service.matching.service import describes_queries

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
-from models.hashing.pipeline import CatalogEvidence, QueryEvidence, analyse_catalog, analyse_query
+from models.hashing.analysis import CatalogEvidence, QueryEvidence, analyse_catalog, analyse_query
 from service.catalog.tables import CatalogImage, Product
 from service.kit.db import create_db_engine, make_session_factory
 from service.matching import repository

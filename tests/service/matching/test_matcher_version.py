@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from models.hashing.pipeline import EVIDENCE_VERSION, Rules
+from models.hashing.analysis import EVIDENCE_VERSION
+from models.hashing.pipeline import Rules
 from service.listings.photos import cache_key
 from service.matching.service import MATCHER_VERSION, matcher_version
 

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from trustdata.copydetect import layouts
 
+from models.hashing.analysis import QueryEvidence, analyse_catalog
 from models.hashing.matcher import Match
-from models.hashing.pipeline import QueryEvidence, analyse_catalog
 from service.images.gate import DecodedImage, ImageLimits, decode_images
 from service.kit.observability import request_id_var
 from service.matching import service as matching_service

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from models.hashing import colour
-from models.hashing.pipeline import EVIDENCE_VERSION
+from models.hashing.analysis import EVIDENCE_VERSION
 from service.app.cli import main as cli
 from service.app.factory import create_app
 from service.kit.settings import Settings
