@@ -23,22 +23,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.optimize import minimize
 
-from models.hashing.acceptance import (
-    ARTIFACT_DIR,
-    FEATURES,
-    AcceptanceModel,
-    Distinct,
-    Feature,
-    Term,
-    feature_rows,
-    load_acceptance,
-)
+from models.hashing.acceptance import ARTIFACT_DIR, AcceptanceModel, Feature, Term, load_acceptance
+from models.hashing.pair_evidence import FEATURES, Distinct, feature_rows
 from training.matching_evidence import Scored, query_distinctiveness
 
 
 @dataclass
 class PairTable:
-    rows: np.ndarray  # (n, len(FEATURES)), acceptance.feature_rows
+    rows: np.ndarray  # (n, len(FEATURES)), pair_evidence.feature_rows
     label: np.ndarray  # (n,) bool: the expected catalog image
     query: np.ndarray  # (n,) int: index into ``queries``
     queries: list[Scored] = field(default_factory=list)

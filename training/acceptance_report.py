@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.hashing.acceptance import FEATURES, AcceptanceModel
+from models.hashing.acceptance import AcceptanceModel
+from models.hashing.pair_evidence import FEATURES
 
 TARGETS = {"mild": 0.995, "hard": 0.90}
 NOT_A_FEATURE = (

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.hashing.acceptance import Distinct, distinctiveness
 from models.hashing.analysis import EVIDENCE_VERSION
+from models.hashing.pair_evidence import Distinct, distinctiveness
 from models.hashing.pipeline import Rules, unified_score
 
 

@@ -38,7 +38,7 @@ import numpy as np
 from models import thresholds
 from models.descriptor.index import DescriptorIndex
 from models.hashing import colour
-from models.hashing.acceptance import AcceptanceModel, Distinct, distinctiveness, load_acceptance
+from models.hashing.acceptance import AcceptanceModel, load_acceptance
 from models.hashing.analysis import QueryEvidence
 from models.hashing.keypoints import InSource, KeypointSource
 from models.hashing.local import LocalFeatures, Verified
@@ -48,6 +48,7 @@ from models.hashing.matcher import (
     Match,
     Matcher,
 )
+from models.hashing.pair_evidence import Distinct, distinctiveness
 
 
 @dataclass(frozen=True)

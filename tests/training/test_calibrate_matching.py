@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.hashing.acceptance import FEATURES, AcceptanceModel
+from models.hashing.acceptance import AcceptanceModel
+from models.hashing.pair_evidence import FEATURES
 from training import calibrate_matching
 from training.acceptance_fit import Margins, figures, pair_table, strengthened
 from training.calibrate_matching import DEFAULT_CONFIG, fitted, legacy_figures

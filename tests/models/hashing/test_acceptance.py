@@ -14,14 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from models.hashing.acceptance import (
-    ARTIFACT_DIR,
-    FEATURES,
-    AcceptanceModel,
-    distinctiveness,
-    feature_row,
-    load_acceptance,
-)
+from models.hashing.acceptance import ARTIFACT_DIR, AcceptanceModel, load_acceptance
+from models.hashing.pair_evidence import FEATURES, distinctiveness, feature_row
 from models.hashing.pipeline import Rules, unified_confidence, unified_score
 from models.thresholds import LOCAL_MIN_CANDIDATE_MATCHES
 from training.acceptance_fit import Margins, strengthened

@@ -13,9 +13,10 @@ from skimage import data
 from trustdata.copydetect.sources import product_shot
 
 from models.hashing import colour
-from models.hashing.acceptance import AcceptanceModel, distinct_alone, load_acceptance
+from models.hashing.acceptance import AcceptanceModel, load_acceptance
 from models.hashing.analysis import analyse_catalog, analyse_query
 from models.hashing.matcher import Matcher, enrollment_hashes, query_hashes
+from models.hashing.pair_evidence import distinct_alone
 from models.hashing.pipeline import CatalogMatcher, Rules, unified_score
 from models.hashing.views import colour_boxes
 

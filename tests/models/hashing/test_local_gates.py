@@ -10,10 +10,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 from trustdata.copydetect.sources import load_font, product_shot
 
-from models.hashing.acceptance import distinct_alone, load_acceptance
+from models.hashing.acceptance import load_acceptance
 from models.hashing.analysis import analyse_catalog, analyse_query
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
+from models.hashing.pair_evidence import distinct_alone
 from models.hashing.pipeline import CatalogMatcher, Rules, unified_score
 
 MODEL = load_acceptance()

@@ -10,10 +10,10 @@ from PIL import Image
 from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
-from models.hashing.acceptance import distinctiveness
 from models.hashing.analysis import analyse_catalog, analyse_query
 from models.hashing.local import LocalFeatures, Verified, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
+from models.hashing.pair_evidence import distinctiveness
 from models.hashing.pipeline import CatalogMatcher, Rules, unified_score
 
 
