@@ -3,19 +3,20 @@
 The evidence of a pair is what the two stages and the colour layout measured (``FEATURES``,
 a row built by models/hashing/pair_evidence.py): the hash stage's pair score (lower is
 stronger; none when it did not find the image), the keypoint fit's inliers, photometric
-agreement and inlier spread (none without a fit), and the colour-layout distance (lower is stronger; none without layouts). Each feature maps to
-a strength in [0, 1] through its knots (piecewise linear, 0 for "no evidence" and for
-anything at or past the weakest knot); the logit is a bias plus a sum of terms, each a
-non-negative combination of ramps over one strength or over the product of several (an
-interaction: a fit's inliers and its agreement, both stages, strong together). Products of
-non-negative, non-decreasing strengths are non-decreasing, and non-negative weights over
-non-decreasing ramps keep them so: the model is monotone, stronger evidence on any axis
-never lowers the logit, so never raises the score. Which terms exist is the training
-config's choice (training/configs/match-acceptance-v8.json, the served one): a fit's inliers enter only
-with its agreement, its spread, a hash score or the colour layout, never alone, since one
-detail shared by two products (a brand word) gives any number of inliers; so does how many
-more inliers it has than any other fit (``inlier_ratio``), which a word no other catalog
-photo carries makes unrivalled (``uncorroborated_terms``, empty for a served model).
+agreement and inlier spread (none without a fit), and the colour-layout distance (lower is
+stronger; none without layouts). Each feature maps to a strength in [0, 1] through its knots
+(piecewise linear, 0 for "no evidence" and for anything at or past the weakest knot); the
+logit is a bias plus a sum of terms, each a non-negative combination of ramps over one
+strength or over the product of several (an interaction: a fit's inliers and its agreement,
+both stages, strong together). Products of non-negative, non-decreasing strengths are
+non-decreasing, and non-negative weights over non-decreasing ramps keep them so: the model
+is monotone, stronger evidence on any axis never lowers the logit, so never raises the
+score. Which terms exist is the training config's choice
+(training/configs/match-acceptance-v8.json, the served one): a fit's inliers enter only with
+its agreement, its spread, a hash score or the colour layout, never alone, since one detail
+shared by two products (a brand word) gives any number of inliers; so does how many more
+inliers it has than any other fit (``inlier_ratio``), which a word no other catalog photo
+carries makes unrivalled (``uncorroborated_terms``, empty for a served model).
 
 The global descriptor's similarity (``descriptor``: the best inner product between any of
 the query's described regions and any of the catalog photo's enrolled views) is a feature
