@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing.pool
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import faiss
@@ -101,7 +102,7 @@ def ensure(n: int, pool: multiprocessing.pool.Pool, artifact: str, first: int = 
     for c in tqdm(both, desc=f"distractors, {artifact} (chunks of 1,000)"):
         rows = pool.map(_everything, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
         _save_stages(c, [(h, b) for h, b, _ in rows])
-        _save(_desc_file(artifact, c), np.stack([d for *_, d in rows]).astype(np.float16))
+        _save_array(_desc_file(artifact, c), np.stack([d for *_, d in rows]).astype(np.float16))
     ensure_descriptors(n, pool, artifact, first)
     todo = [c for c in chunks if not _has_stages(c)]
     for c in tqdm(todo, desc="distractor hashes + keypoints (chunks of 1,000)"):
@@ -112,22 +113,25 @@ def _has_stages(chunk: int) -> bool:
     return _stage_file(chunk).exists() and _keypoint_file(chunk).exists()
 
 
-def _save(path: Path, array: np.ndarray) -> None:
-    """Written whole or not at all: a run stopped mid-chunk leaves no file to trust."""
+def _save(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """What ``write`` writes, at ``path`` whole or not at all: a run stopped mid-chunk
+    leaves no file to trust."""
     part = path.with_name(path.name + ".part")
     with part.open("wb") as f:
-        np.save(f, array)
+        write(f)
     part.replace(path)
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    _save(path, lambda f: np.save(f, array))
 
 
 def _save_stages(chunk: int, rows: list[tuple[str, bytes]]) -> None:
     blobs = [b for _, b in rows]
     offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
-    _save(_keypoint_file(chunk), np.frombuffer(b"".join(blobs), dtype=np.uint8))
-    part = _stage_file(chunk).with_name(_stage_file(chunk).name + ".part")
-    with part.open("wb") as f:
-        np.savez(f, hashes=np.array([h for h, _ in rows]), offsets=offsets)
-    part.replace(_stage_file(chunk))
+    _save_array(_keypoint_file(chunk), np.frombuffer(b"".join(blobs), dtype=np.uint8))
+    _save(_stage_file(chunk),
+          lambda f: np.savez(f, hashes=np.array([h for h, _ in rows]), offsets=offsets))
 
 
 def ensure_descriptors(n: int, pool: multiprocessing.pool.Pool, artifact: str,
@@ -138,7 +142,7 @@ def ensure_descriptors(n: int, pool: multiprocessing.pool.Pool, artifact: str,
     todo = [c for c in chunks if not _desc_file(artifact, c).exists()]
     for c in tqdm(todo, desc=f"distractor descriptors, {artifact} (chunks of 1,000)"):
         views = pool.map(_describe, range(c * CHUNK, (c + 1) * CHUNK), chunksize=16)
-        _save(_desc_file(artifact, c), np.stack(views).astype(np.float16))
+        _save_array(_desc_file(artifact, c), np.stack(views).astype(np.float16))
 
 
 def descriptors(n: int, artifact: str, first: int = 0) -> np.ndarray:
