@@ -19,7 +19,10 @@ match-acceptance-v6, match-acceptance-v8: the one calibrated on ~100-photo split
 until v6; v6, calibrated with 5,000 distractors and brand families enrolled
 (training/scale_evidence.py), served until v8; v8, served, which also reads the pair's
 descriptor similarity and each fit's colour distance, fitted on the same splits) judges the
-same searches. One thread.
+same searches. ``TRUST_BENCH_VERIFY_HASHES`` (default the served ``VERIFY_HASH_MATCHES``;
+``all``: no cap) lists how many of a query's hash matches, best scores first, the keypoint
+stage verifies; each runs on the same catalog and queries, and the table of images verified
+a query shows what each costs. One thread.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from models.hashing.decode import decode_for_matching
 from models.hashing.local import query_features
 from models.hashing.matcher import hashes_of, recover_query
 from models.hashing.pipeline import CatalogMatcher, Rules
-from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE
+from models.thresholds import LOCAL_CATALOG_SIDE, LOCAL_QUERY_MAX_SIDE, VERIFY_HASH_MATCHES
 from service.images.budget import pin_mmap_threshold
 from training import distractor_cache as matching_cache
 from training.scale_evidence import MILD_SAMPLE, sample, served_matcher
@@ -117,12 +120,15 @@ def _run(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: list[d
          expected: list[int], rules: Rules) -> dict[str, Any]:
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # found, expected, wrong
     times: dict[str, list[float]] = defaultdict(list)
+    verified = []
     for q, ev, want in zip(queries, evidence, expected, strict=True):
         t0 = time.perf_counter()
-        matcher.hashes.match_hashes(ev.hashes, rules.candidate_score)
+        hashed = {m.image_id: m for m in matcher.hashes.match_hashes(ev.hashes,
+                                                                     rules.candidate_score)}
         t1 = time.perf_counter()
-        matcher.candidates(ev)
+        to_verify = matcher.to_verify(ev, hashed, rules.candidate_score)
         t2 = time.perf_counter()
+        verified.append(len(matcher) if to_verify is None else len(to_verify))
         accepted = {m.image_id for m in matcher.match(ev, rules)}
         t3 = time.perf_counter()
         times["hash search"].append((t1 - t0) * 1e3)
@@ -136,7 +142,8 @@ def _run(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: list[d
             row[2] += len(accepted - {want})
     return {"per": dict(per), "times": {k: [float(np.percentile(v, 50)),
                                             float(np.percentile(v, 99))]
-                                        for k, v in times.items()}}
+                                        for k, v in times.items()},
+            "verified": [int(np.percentile(verified, p)) for p in (50, 90, 99, 100)]}
 
 
 def main() -> None:
@@ -147,6 +154,8 @@ def main() -> None:
                   for name in os.environ.get(
                       "TRUST_BENCH_ACCEPTANCE",
                       "match-acceptance-v1,match-acceptance-v6,match-acceptance-v8").split(",")}
+    caps = [None if c == "all" else int(c) for c in os.environ.get(
+        "TRUST_BENCH_VERIFY_HASHES", str(VERIFY_HASH_MATCHES)).split(",")]
     if not (SPLIT / "manifest.json").exists():
         build_split(SPLIT, 3, 80)
     manifest = json.loads((SPLIT / "manifest.json").read_text())
@@ -172,10 +181,14 @@ def main() -> None:
         for n in run_sizes:
             per_photo = memory_per_photo(catalog, n, artifact)
             matcher = _matcher(catalog, n, artifact)
-            for name, rules in acceptance.items():
-                results.append((f"{artifact}, {name}", len(names) + n,
-                                _run(matcher, evidence, queries, expected, rules), per_photo,
-                                analysis))
+            for cap in caps:
+                matcher.verify_hashes = cap
+                for name, rules in acceptance.items():
+                    label = f"{artifact}, {name}" + (
+                        "" if len(caps) == 1 else f", verify {cap or 'all'} hash matches")
+                    results.append((label, len(names) + n,
+                                    _run(matcher, evidence, queries, expected, rules),
+                                    per_photo, analysis))
             del matcher
     _print(results, families, len(queries))
 
@@ -215,6 +228,11 @@ def _print(results: list[tuple[str, int, dict[str, Any], int, dict[str, list[flo
         cells = [f"{r['per'][key][0] / max(1, r['per'][key][1]):.3f} ({r['per'][key][2]})"
                  for _, _, r, *_ in results]
         print(f"| {key} | " + " | ".join(cells) + " |")
+    print("\nCatalog images verified with keypoints a query, p50 / p90 / p99 / most:\n")
+    print("| " + " | ".join(f"{a} {s:,}" for a, s, *_ in results) + " |")
+    print("|" + "---|" * len(results))
+    print("| " + " | ".join(" / ".join(map(str, r["verified"])) for _, _, r, *_ in results)
+          + " |")
     print("\nPer-photo stage times, p50 / p99 ms (one thread):\n")
     print("| stage | " + " | ".join(f"{a} {s:,}" for a, s, *_ in results) + " |")
     print("|---|" + "---|" * len(results))

@@ -126,6 +126,11 @@ LOCAL_MIN_OVERLAP = 0.2  # share of the catalog thumbnail the fit must place ins
 # recovered regions are verified with keypoints (with any image the hash stage found), so
 # the keypoint stage's cost does not grow with the catalog.
 DESCRIPTOR_TOP_K = 16  # catalog images verified per query photo, by descriptor similarity
+# The hash stage's matches verified with keypoints, best pair scores first. In a catalog
+# of 100,000 photos a query's hash matches within the served bound are mostly look-alikes
+# (p99 250, grids ~340: reports/matching/SCALE.md), each costing a keypoint fit; a copy's own
+# photo scores among the best, and the descriptor proposes its own DESCRIPTOR_TOP_K.
+VERIFY_HASH_MATCHES = 16
 DESCRIPTOR_MAX_REGIONS = 10  # descriptors per query photo: the whole photo and nine grid cells
 # A query this elongated (long side over short) is also described through square windows of
 # its short side slid along the long one: a phone screenshot whose photo spans the width but

@@ -122,11 +122,13 @@ class CatalogMatcher:
 
     def __init__(self, top_k: int = thresholds.DESCRIPTOR_TOP_K,
                  keypoints: KeypointSource | None = None,
-                 cache_images: int = thresholds.LOCAL_CACHE_IMAGES) -> None:
+                 cache_images: int = thresholds.LOCAL_CACHE_IMAGES,
+                 verify_hashes: int | None = thresholds.VERIFY_HASH_MATCHES) -> None:
         self.hashes = Matcher()
         self.local = LocalIndex(keypoints, cache_images)
         self.descriptors = DescriptorIndex()
         self.top_k = top_k
+        self.verify_hashes = verify_hashes  # None: every hash match within the bound
         self._undescribed: set[int] = set()  # keypoints but no descriptors: always verified
 
     def __len__(self) -> int:
@@ -178,19 +180,27 @@ class CatalogMatcher:
         nearest = self.descriptors.search(query.descriptors, self.top_k)
         return {i for i, _ in nearest} | set(found) | self._undescribed
 
+    def to_verify(self, query: QueryEvidence, hashed: Mapping[int, Match], bound: float,
+                  ) -> set[int] | None:
+        """The catalog images the keypoint stage verifies for ``query``, given its hash
+        matches: ``candidates`` with the ``verify_hashes`` best-scored of those within
+        ``bound`` (ties: the lower image id); None: all of them."""
+        within = sorted((m.score, i) for i, m in hashed.items() if m.score <= bound)
+        return self.candidates(query, [i for _, i in within[:self.verify_hashes]])
+
     def evidence(self, query: QueryEvidence, max_hash_score: float, min_inliers: int,
                  verify_hash_score: float | None = None, also_verify: Collection[int] = (),
                  ) -> tuple[dict[int, Match], dict[int, Verified], dict[int, float]]:
         """Both stages' raw evidence as served: hash matches up to ``max_hash_score``,
         keypoint fits of at least ``min_inliers`` among the candidates (the descriptor's and
-        the hash matches up to ``verify_hash_score``, default ``max_hash_score``), colour
-        distances of every image either found. ``match`` judges it; calibration records
-        hash scores wider than the served bound without verifying every one of them, and
-        verifies ``also_verify`` whatever the descriptor proposes (its worst case: the
-        products of one brand, which share a printed logo)."""
+        the ``verify_hashes`` best-scored hash matches up to ``verify_hash_score``, default
+        ``max_hash_score``), colour distances of every image either found. ``match`` judges
+        it; calibration records hash scores wider than the served bound without verifying
+        every one of them, and verifies ``also_verify`` whatever the descriptor proposes
+        (its worst case: the products of one brand, which share a printed logo)."""
         hashed = {m.image_id: m for m in self.hashes.match_hashes(query.hashes, max_hash_score)}
         bound = max_hash_score if verify_hash_score is None else verify_hash_score
-        candidates = self.candidates(query, [i for i, m in hashed.items() if m.score <= bound])
+        candidates = self.to_verify(query, hashed, bound)
         if candidates is not None:
             candidates |= set(also_verify)
         verified = {} if query.local is None else {v.image_id: v for v in self.local.verify(

@@ -34,7 +34,7 @@ from service.matching.threads import ordered_map
 # scorer's per-photo cache) are not reused: the stored evidence's version and the whole
 # acceptance model are part of it, so a refit or a re-hash changes it by itself; bump the
 # number for any other change to how matches are made.
-MATCHER_LOGIC = 9  # the history of this number is in reports/matching/HISTORY.md
+MATCHER_LOGIC = 10  # the history of this number is in reports/matching/HISTORY.md
 
 
 def matcher_version(rules: Rules | None = None) -> str:

@@ -7,7 +7,9 @@ hash stage) with a large distractor catalog in the descriptor index, and then ma
 
 from __future__ import annotations
 
+import io
 import random
+from collections.abc import Collection
 
 import numpy as np
 import pytest
@@ -17,7 +19,8 @@ from trustdata.copydetect import layouts
 from trustdata.copydetect.sources import product_shot
 
 from models.hashing.analysis import analyse_catalog, analyse_query, catalog_descriptors, descriptor_regions
-from models.hashing.local import catalog_features, query_features
+from models.hashing.keypoints import IN_SOURCE
+from models.hashing.local import LocalFeatures, catalog_features, query_features
 from models.hashing.local_index import LocalIndex
 from models.hashing.matcher import recover_query
 from models.hashing.pipeline import CatalogMatcher
@@ -159,3 +162,44 @@ def test_enrolment_without_descriptors_is_always_a_candidate(photos: list[Image.
     assert candidates is not None and 0 in candidates and len(candidates) == 2
     matcher.remove(0)
     assert 0 not in (matcher.candidates(query) or set())
+
+
+class _ReadLog:
+    """A keypoint store in memory that records which images the keypoint stage read."""
+
+    def __init__(self, features: dict[int, LocalFeatures]) -> None:
+        self.features, self.read = features, set[int]()
+
+    def load(self, image_ids: Collection[int]) -> dict[int, LocalFeatures]:
+        self.read |= set(image_ids)
+        return {i: self.features[i] for i in image_ids if i in self.features}
+
+
+@pytest.mark.parametrize("cap", [3, None])
+def test_only_the_best_scored_hash_matches_are_verified(photos: list[Image.Image],
+                                                        cap: int | None) -> None:
+    """Eight catalog images share a query's hashes: three exactly (score 0), five through a
+    recompressed copy (a worse score). With the cap at three, the keypoint stage reads the
+    three exact ones and the descriptor's one nearest; without it, all eight."""
+    photo = photos[3]
+    buffer = io.BytesIO()
+    photo.convert("RGB").save(buffer, "JPEG", quality=25)
+    worse = analyse_catalog(Image.open(buffer))
+    exact = analyse_catalog(photo)
+    query = analyse_query(photo)
+    others = [analyse_catalog(p) for p in photos[6:9]]  # descriptors far from the query's
+    store = _ReadLog({i: catalog_features(p) for i, p in enumerate(photos[6:14])})
+    matcher = CatalogMatcher(top_k=1, keypoints=store, verify_hashes=cap)
+    for i in range(8):
+        hashes = (worse if i < 5 else exact).hashes
+        matcher.enroll(i, hashes, IN_SOURCE, others[i % 3].descriptors)
+    hashed, _, _ = matcher.evidence(query, 19.0, 12)
+    assert set(hashed) == set(range(8))
+    assert all(hashed[i].score > hashed[7].score == 0 for i in range(5))
+    assert query.descriptors is not None
+    nearest = {i for i, _ in matcher.descriptors.search(query.descriptors, 1)}
+    assert len(nearest) == 1
+    if cap is None:
+        assert store.read == set(range(8))
+    else:
+        assert store.read == {5, 6, 7} | nearest
