@@ -56,7 +56,7 @@ def _diagnose(i: int) -> dict[str, object]:
     nearest = [k for k, _ in matcher.descriptors.search(ev.descriptors, RANK_DEPTH)] \
         if ev.descriptors is not None else []
     out["rank"] = nearest.index(want) + 1 if want in nearest else None
-    candidates = matcher.candidates(ev, [k for k, m in hashed.items()])
+    candidates = matcher.to_verify(ev, hashed, rules.candidate_score)
     if want not in scores:
         out["stage"] = "retrieval" if candidates is not None and want not in candidates \
             else "keypoints"
