@@ -123,7 +123,7 @@ LOCAL_RANSAC_PIXELS = 6.0  # reprojection tolerance, query pixels at its working
 LOCAL_MIN_OVERLAP = 0.2  # share of the catalog thumbnail the fit must place inside the query
 # Candidate retrieval for the local stage (models/descriptor): only the catalog images whose
 # enrolled views are among the nearest to a descriptor of the query or of one of its
-# recovered regions are verified with keypoints (with any image the hash stage found), so
+# recovered regions are verified with keypoints (with the hash stage's best finds), so
 # the keypoint stage's cost does not grow with the catalog.
 DESCRIPTOR_TOP_K = 16  # catalog images verified per query photo, by descriptor similarity
 # The hash stage's matches verified with keypoints, best pair scores first. In a catalog
