@@ -10,8 +10,8 @@ products from ``training.distractor_cache.CALIBRATION_FIRST`` on (a range no ben
 uses), each enrolled as the service enrols it. Every query of the split's sample (every hard
 edit and ``MILD_SAMPLE``, of its catalog photos and of its distractor photos) is analysed as
 the service analyses it and searched as served: the hash stage over the whole catalog, the
-keypoint stage over the descriptor's candidates and the hash matches within the served bound
-(``CatalogMatcher.evidence``). What either stage finds is saved in
+keypoint stage over the descriptor's candidates and the best hash matches within the served
+bound (``CatalogMatcher.evidence``). What either stage finds is saved in
 training.matching_evidence's format, with bounds wider than any acceptance model's (hash
 scores up to ``EVIDENCE_HASH_SCORE``, fits from ``2 * LOCAL_MIN_CANDIDATE_MATCHES`` inliers), so
 training.calibrate_matching ``--evidence`` can fit on it. Wrong pairs against the
@@ -172,8 +172,8 @@ def collect(matcher: CatalogMatcher, evidence: list[QueryEvidence], queries: lis
             also_verify: Sequence[Collection[int]] = ()) -> list[Scored]:
     """Each query's evidence, searched by ``workers`` processes forked from this one (the
     matcher is shared copy-on-write). The keypoint stage verifies what it verifies when
-    served: the descriptor's candidates and the hash matches within the served bound, and
-    the query's ``also_verify`` (empty, or one collection a query)."""
+    served: the descriptor's candidates and the best hash matches within the served bound,
+    and the query's ``also_verify`` (empty, or one collection a query)."""
     global _SEARCH
     _SEARCH = (matcher, evidence, Rules().candidate_score, also_verify)
     try:

@@ -1,7 +1,7 @@
 """Catalog ORB descriptors: exact Hamming kNN over the candidates, and verification.
 
 The pipeline passes ``candidates`` (models/hashing/pipeline.py: the top-k catalog images by
-global descriptor, and whatever the hash stage found): the query's descriptors are then
+global descriptor, and the hash stage's best finds): the query's descriptors are then
 matched against those images' descriptors only, in a small flat index built for the query,
 and Lowe's ratio test compares across the candidate images. Without candidates the search
 covers the whole catalog (queries against catalogs under ``DESCRIPTOR_MIN_CATALOG``, which

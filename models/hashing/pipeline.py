@@ -22,8 +22,8 @@ catalog image enrols the descriptors of the photo, its mirror and its centre in 
 index; a query is described as a whole and through its recovered regions (grid cells, the
 photo inside a screenshot, the trimmed content; at most ``DESCRIPTOR_MAX_REGIONS`` in
 all, and square windows along an elongated query), and only the ``DESCRIPTOR_TOP_K``
-catalog images nearest to any of them, with every image the hash stage found, are verified
-with keypoints. A query without descriptors
+catalog images nearest to any of them, with the ``VERIFY_HASH_MATCHES`` the hash stage
+scored best, are verified with keypoints. A query without descriptors
 (``describe=False``) is verified against the whole catalog, as is any catalog image stored
 without descriptors.
 """
