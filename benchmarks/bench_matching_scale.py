@@ -185,7 +185,7 @@ def main() -> None:
                 matcher.verify_hashes = cap
                 for name, rules in acceptance.items():
                     label = f"{artifact}, {name}" + (
-                        "" if len(caps) == 1 else f", verify {cap or 'all'} hash matches")
+                        "" if len(caps) == 1 else f", verify {'all' if cap is None else cap} hash matches")
                     results.append((label, len(names) + n,
                                     _run(matcher, evidence, queries, expected, rules),
                                     per_photo, analysis))
