@@ -29,7 +29,7 @@ from models.hashing.regions import Region
 # reindex`), so any change to what either stage stores bumps its part; what each version
 # changed is in reports/matching/HISTORY.md. The ".d2" part: the global descriptors of
 # the photo, its mirror and its centre (models/artifacts/descriptor-v2).
-EVIDENCE_VERSION = "h5.l1.d2"
+EVIDENCE_VERSION = "h6.l1.d2"
 
 
 @dataclass(frozen=True)
