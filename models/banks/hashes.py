@@ -1,12 +1,13 @@
 """What a banked photo stores, and which query regions are looked up.
 
-A banked photo stores the catalog's enrollment views (models/hashing/views.py: mirrors,
-crops, corners, rotations, filters), each as a pHash (64 bits) and a PDQ hash (256 bits)
-with PDQ's quality: the two signal types hash lists exchange (ThreatExchange / HMA). The
-query side is the listing scorer's own region hashes (matcher.hashes_of), reused as they
-are: recovery undoes layout (screenshots, padding, grids), the stored views cover what it
-cannot (lost pixels of a crop, a mirror, a small rotation). dHash is not stored: an
-imported list has none, and a bank must match the same reposts after an export and import.
+A banked photo stores the enrollment views of a hash-only search (models/hashing/views.py,
+``standalone``: mirrors and quarter turns, crops, corners, rotations, filters), each as a
+pHash (64 bits) and a PDQ hash (256 bits) with PDQ's quality: the two signal types hash
+lists exchange (ThreatExchange / HMA). The query side is the listing scorer's own region
+hashes (matcher.hashes_of), reused as they are: recovery undoes layout (screenshots,
+padding, grids), the stored views cover what it cannot (lost pixels of a crop, a mirror, a
+small rotation). dHash is not stored: an imported list has none, and a bank must match the
+same reposts after an export and import.
 
 Views and regions with too little structure (PDQ quality under MATCH_MIN_INFORMATION) are
 neither stored nor looked up: flat crops of studio backgrounds collide across products.
@@ -43,7 +44,8 @@ class BankHash:
 
 def bank_hashes(image: Image.Image) -> list[BankHash]:
     """The views of one photo that get banked (those with enough structure to match)."""
-    return [BankHash(h.name, h.phash, h.pdq, h.quality) for h in enrollment_hashes(image)
+    return [BankHash(h.name, h.phash, h.pdq, h.quality)
+            for h in enrollment_hashes(image, standalone=True)
             if h.quality >= MATCH_MIN_INFORMATION]
 
 

@@ -96,10 +96,11 @@ def hash_sets(names: Sequence[str], thumbs: Sequence[np.ndarray],
             for i, name in enumerate(names)]
 
 
-def enrollment_hashes(image: Image.Image) -> list[HashSet]:
-    """Hashes of every enrollment view of one catalog image (what gets stored)."""
+def enrollment_hashes(image: Image.Image, standalone: bool = False) -> list[HashSet]:
+    """Hashes of every enrollment view of one catalog image (what gets stored); with
+    ``standalone``, those a hash-only search stores (views.enrollment_views)."""
     work = work_image(image)
-    views = enrollment_views(work)
+    views = enrollment_views(work, standalone)
     rgb = np.asarray(work)
     layouts = {name: colour.layout(rgb, box) for name, box in colour_boxes(*work.size).items()}
     return hash_sets([v.name for v in views], [v.thumb for v in views],
@@ -149,7 +150,7 @@ class Matcher:
     """In-memory catalog of enrolled hash sets with exact candidate search."""
 
     def __init__(self) -> None:
-        # One row a view: 52 bytes, 63 rows a catalog photo.
+        # One row a view: 52 bytes, 34 rows a catalog photo.
         self._cap = 0
         self._n = 0
         self._alive = np.zeros(0, dtype=bool)

@@ -9,14 +9,17 @@ moves with it. Every view is a box or an operation on the same small working ima
 area-averaged to the thumbnail the hash kinds read (kinds.thumbnail), exactly as query
 regions are.
 
-Small rotations, quarter turns, vertical flips and thin border trims are not enrolled: the
-keypoint stage verifies them from the descriptor's candidates, and at 100,000 catalog photos
-those 29 views were 46 % of the hash rows (memory, scan time) while finding 2 of 691 hard
-hold-out matches the pipeline did not find otherwise (reports/matching/SCALE.md).
+A hash-only search (``standalone``: the known-counterfeit bank, which has no keypoint stage
+behind it) also stores the other six quarter-turn and flip variants, thin border trims and
+small rotations cropped to the largest upright rectangle. The catalog does not: its keypoint
+stage verifies those edits from the descriptor's candidates, and at 100,000 catalog photos
+those 29 views were 46 % of the hash rows (memory and scan time) while finding 2 of 691
+hard hold-out matches the pipeline missed without them (reports/matching/SCALE.md).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,8 +31,10 @@ from models.hashing.levels import Box
 from models.hashing.regions import centre_crop
 
 WORK_SIDE = 400  # long side of the working copy regions and views are cut from
+ENROL_SIDE_STEP = 0.05  # side crops of 0 or 5 %: a border crop of up to 10 % lands near one
 ENROL_BANNER_CUT = 0.15  # banners cover 10-18 % of the top or bottom; query cuts the same
 ENROL_CORNER_SHARES = (0.62, 0.68, 0.74)
+ENROL_ROTATIONS = (-13.0, -10.0, -7.0, -4.0, 4.0, 7.0, 10.0, 13.0)
 # (name, brightness, saturation) of the filtered whole-photo views. Scaling luma or blending
 # towards grey leaves every kind unchanged until values clip; past that, a query brightened
 # by 1.4 or saturated by 1.8 drifted 8-15 pair-score points from its original (measured on
@@ -37,6 +42,16 @@ ENROL_CORNER_SHARES = (0.62, 0.68, 0.74)
 ENROL_FILTERS: tuple[tuple[str, float, float], ...] = (
     ("bright", 1.3, 1.0), ("vivid", 1.0, 1.6), ("vivid-bright", 1.25, 1.5))
 
+DIHEDRAL: dict[str, Image.Transpose | None] = {
+    "id": None,
+    "flip": Image.Transpose.FLIP_LEFT_RIGHT,
+    "vflip": Image.Transpose.FLIP_TOP_BOTTOM,
+    "rot90": Image.Transpose.ROTATE_90,
+    "rot180": Image.Transpose.ROTATE_180,
+    "rot270": Image.Transpose.ROTATE_270,
+    "transpose": Image.Transpose.TRANSPOSE,
+    "transverse": Image.Transpose.TRANSVERSE,
+}
 
 
 @dataclass(frozen=True)
@@ -55,12 +70,53 @@ def work_image(image: Image.Image, side: int = WORK_SIDE) -> Image.Image:
     return img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
+def dihedral(thumb: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The eight mirror/quarter-turn variants of a square thumbnail, ``id`` first."""
+    square = Image.fromarray(thumb)
+    return [(name, thumb if op is None else np.asarray(square.transpose(op)))
+            for name, op in DIHEDRAL.items()]
+
+
+def inscribed_rotation(image: Image.Image, degrees: float) -> Image.Image:
+    """Rotate and keep the largest upright rectangle with no corner fill (how apps rotate)."""
+    w, h = image.size
+    rot = image.rotate(degrees, resample=Image.Resampling.BILINEAR, expand=True)
+    a = math.radians(abs(degrees))
+    sin, cos = math.sin(a), math.cos(a)
+    long_side, short_side = max(w, h), min(w, h)
+    if short_side <= 2 * sin * cos * long_side or abs(sin - cos) < 1e-10:
+        x = 0.5 * short_side
+        wr, hr = (x / sin, x / cos) if w >= h else (x / cos, x / sin)
+    else:
+        cos2 = cos * cos - sin * sin
+        wr, hr = (w * cos - h * sin) / cos2, (h * cos - w * sin) / cos2
+    cx, cy = rot.width / 2, rot.height / 2
+    return rot.crop((int(cx - wr / 2), int(cy - hr / 2), int(cx + wr / 2), int(cy + hr / 2)))
+
+
 def _corner(box: Box, share: float, corner: str) -> Box:
     x0, y0, x1, y1 = box
     cw, ch = round((x1 - x0) * share), round((y1 - y0) * share)
     left = x0 if "l" in corner else x1 - cw
     top = y0 if "t" in corner else y1 - ch
     return (left, top, left + cw, top + ch)
+
+
+def _side_crops(full: Box, step: float) -> dict[str, Box]:
+    """Crops trimming 0 or ``step`` from each side: a trimmed border is within half a step."""
+    x0, y0, x1, y1 = full
+    w, h = x1 - x0, y1 - y0
+    out: dict[str, Box] = {}
+    for left in (0, 1):
+        for right in (0, 1):
+            for top in (0, 1):
+                for bottom in (0, 1):
+                    if left + right + top + bottom == 0:
+                        continue
+                    out[f"sides-{left}{right}{top}{bottom}"] = (
+                        round(x0 + left * step * w), round(y0 + top * step * h),
+                        round(x1 - right * step * w), round(y1 - bottom * step * h))
+    return out
 
 
 def _jittered_centre(full: Box, share: float, shift: float) -> dict[str, Box]:
@@ -88,18 +144,22 @@ def filtered(rgb: Image.Image, brightness: float, saturation: float) -> Image.Im
     return ImageEnhance.Color(out).enhance(saturation) if saturation != 1.0 else out
 
 
-def enrollment_views(image: Image.Image) -> list[View]:
-    """Every view of one catalog photo that gets hashed and indexed."""
+def enrollment_views(image: Image.Image, standalone: bool = False) -> list[View]:
+    """Every view of one photo that gets hashed and stored: a catalog's, or with
+    ``standalone`` a hash-only search's (module docstring)."""
     rgb = work_image(image)
     work = rgb.convert("L")  # as query_hashes: all three kinds hash luma
     w, h = work.size
     full: Box = (0, 0, w, h)
     whole = thumbnail(work)
-    views = [View("full-id", whole), View("full-flip", whole[:, ::-1].copy())]
+    variants = dihedral(whole) if standalone else dihedral(whole)[:2]
+    views = [View(f"full-{name}", t) for name, t in variants]
     # No trimmed-content view: two products with the same silhouette, trimmed to their
     # bounding boxes, hash alike (the dev set's first false matches were all such pairs).
     boxes: dict[str, Box] = {}
     boxes["centre-80"] = centre_crop(full, 0.8)
+    if standalone:
+        boxes.update(_side_crops(full, ENROL_SIDE_STEP))
     boxes.update(_jittered_centre(full, 0.6, 0.03))
     for share in ENROL_CORNER_SHARES:
         for corner in ("tl", "tr", "bl", "br"):
@@ -116,6 +176,8 @@ def enrollment_views(image: Image.Image) -> list[View]:
     for name in ("centre-80", "square"):
         if name in boxes:
             views.append(View(name + "-flip", thumbnail(work, boxes[name])[:, ::-1].copy()))
+    for deg in ENROL_ROTATIONS if standalone else ():
+        views.append(View(f"rot{deg:+g}", thumbnail(inscribed_rotation(work, deg))))
     for name, brightness, saturation in ENROL_FILTERS:
         views.append(View(f"filter-{name}", thumbnail(filtered(rgb, brightness, saturation))))
     return views

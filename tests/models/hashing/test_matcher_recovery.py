@@ -1,7 +1,8 @@
 """End to end on generated fixtures: mirrored, gridded and screenshotted reposts of enrolled
 photos match their catalog image through the hash stage alone; never-enrolled photos match
-nothing. Rotated reposts are the keypoint stage's (no rotated views are enrolled:
-models/hashing/views.py); tests/service/matching/test_match_api.py finds them end to end."""
+nothing. A catalog enrols no rotated views (models/hashing/views.py): its rotated reposts are
+the keypoint stage's (tests/service/matching/test_match_api.py finds them end to end); a
+hash-only search (``standalone``, the bank) enrols them and finds them by hashes."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import io
 import random
 
 import pytest
+from augly.image import functional as augly_f
 from PIL import Image
 from trustdata.copydetect import layouts
 
 from models.hashing.decode import decode_for_matching
 from models.hashing.matcher import Matcher, enrollment_hashes
-from models.hashing.views import WORK_SIDE
+from models.hashing.views import WORK_SIDE, enrollment_views
 
 # The hash stage alone accepts at this pair score here: below the first false match of the
 # seed-0 and seed-1 dev splits (reports/matching/HISTORY.md), looser than the committed
@@ -93,3 +95,21 @@ def test_fast_decode_reaches_working_size(astronaut: Image.Image) -> None:
     astronaut.resize((1024, 1024)).save(buf, "JPEG", quality=90)
     img = decode_for_matching(buf.getvalue(), "JPEG")
     assert img.mode == "RGB" and max(img.size) == WORK_SIDE
+
+
+def test_a_hash_only_search_enrols_more_views_and_finds_a_rotated_repost(
+        catalog: tuple[Matcher, list[Image.Image]]) -> None:
+    _, enrolled = catalog
+    photo = enrolled[1]
+    served = {v.name: v.thumb for v in enrollment_views(photo)}
+    standalone = {v.name: v.thumb for v in enrollment_views(photo, standalone=True)}
+    assert served.keys() < standalone.keys()
+    assert {"full-rot90", "sides-1000", "rot+7"} <= standalone.keys() - served.keys()
+    for name, thumb in served.items():
+        assert (standalone[name] == thumb).all(), name
+    rotated = augly_f.rotate(photo, degrees=8.0).convert("RGB")
+    bank = Matcher()
+    bank.enroll(1, enrollment_hashes(photo, standalone=True))
+    best = bank.match(rotated, MAX_SCORE)[0]
+    assert (best.image_id, best.score <= MAX_SCORE) == (1, True)
+    assert bank.match(photo.transpose(Image.Transpose.ROTATE_90), MAX_SCORE)[0].image_id == 1
