@@ -4,7 +4,7 @@ two multi-indexes, same catalog, same queries, same run, one thread.
     PYTHONSAFEPATH=1 .venv/bin/python -m benchmarks bench_hash_search
 
 Catalog: ``TRUST_BENCH_HASH_SCALE`` (default 1000,10000) generated distractor products, each
-with the 63 hash views the service enrols (training/distractor_cache.py: computed once,
+with the hash views the service enrols (training/distractor_cache.py: computed once,
 cached under var/bench/matching-scale/). Queries: 40 photos as the service recovers and
 hashes them (20 never enrolled, 10 enrolled ones, 10 nine-photo grids with an enrolled one
 in a cell), searched at the served bound (the acceptance model's hash bound).
