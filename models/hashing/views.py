@@ -13,13 +13,14 @@ A hash-only search (``standalone``: the known-counterfeit bank, which has no key
 behind it) also stores the other six quarter-turn and flip variants, thin border trims and
 small rotations cropped to the largest upright rectangle. The catalog does not: its keypoint
 stage verifies those edits from the descriptor's candidates, and at 100,000 catalog photos
-those 29 views were 46 % of the hash rows (memory and scan time) while finding 2 of 691
+those 29 views were 46 % of the hash rows (memory and scan time) while finding 2-3 of 691
 hard hold-out matches the pipeline missed without them (reports/matching/SCALE.md).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,11 +71,16 @@ def work_image(image: Image.Image, side: int = WORK_SIDE) -> Image.Image:
     return img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
-def dihedral(thumb: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """The eight mirror/quarter-turn variants of a square thumbnail, ``id`` first."""
+def dihedral(thumb: np.ndarray,
+             names: Iterable[str] = DIHEDRAL) -> list[tuple[str, np.ndarray]]:
+    """The named mirror/quarter-turn variants of a square thumbnail (all eight, ``id``
+    first, unless ``names`` says fewer)."""
     square = Image.fromarray(thumb)
-    return [(name, thumb if op is None else np.asarray(square.transpose(op)))
-            for name, op in DIHEDRAL.items()]
+    out = []
+    for name in names:
+        op = DIHEDRAL[name]
+        out.append((name, thumb if op is None else np.asarray(square.transpose(op))))
+    return out
 
 
 def inscribed_rotation(image: Image.Image, degrees: float) -> Image.Image:
@@ -151,9 +157,8 @@ def enrollment_views(image: Image.Image, standalone: bool = False) -> list[View]
     work = rgb.convert("L")  # as query_hashes: all three kinds hash luma
     w, h = work.size
     full: Box = (0, 0, w, h)
-    whole = thumbnail(work)
-    variants = dihedral(whole) if standalone else dihedral(whole)[:2]
-    views = [View(f"full-{name}", t) for name, t in variants]
+    turns = DIHEDRAL if standalone else ("id", "flip")
+    views = [View(f"full-{name}", t) for name, t in dihedral(thumbnail(work), turns)]
     # No trimmed-content view: two products with the same silhouette, trimmed to their
     # bounding boxes, hash alike (the dev set's first false matches were all such pairs).
     boxes: dict[str, Box] = {}
